@@ -1,0 +1,86 @@
+/**
+ * The few file operations a journal needs, behind an interface so tests can
+ * count syncs and inject the failures a disk produces (ENOSPC, EIO, EBADF).
+ */
+import { constants } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+
+export interface JournalFile {
+  size(): Promise<number>;
+  read(position: number, length: number): Promise<Buffer>;
+  /** Writes all of `data` at `position` (positional, so a failed batch can be cut off exactly). */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** fdatasync(2): the written bytes and the file size reach stable storage. */
+  datasync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type JournalFileOpener = (path: string) => Promise<JournalFile>;
+
+/** Opens (creating if needed, mode 0600) a journal file on the local file system. */
+export const openNodeJournalFile: JournalFileOpener = async (path) => {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let handle: FileHandle;
+  let created = false;
+  try {
+    handle = await open(path, constants.O_RDWR);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    created = true;
+  }
+  // A new file's directory entry is only durable once its directory is synced.
+  if (created) await syncDirectory(dirname(path));
+  return new NodeJournalFile(handle);
+};
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, constants.O_RDONLY);
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+class NodeJournalFile implements JournalFile {
+  constructor(private readonly handle: FileHandle) {}
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  }
+
+  async write(data: Uint8Array, position: number): Promise<void> {
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await this.handle.write(data, written, data.length - written, position + written);
+      written += bytesWritten;
+    }
+  }
+
+  async datasync(): Promise<void> {
+    await this.handle.datasync();
+  }
+
+  async truncate(length: number): Promise<void> {
+    await this.handle.truncate(length);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

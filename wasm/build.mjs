@@ -5,13 +5,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { generateKernels } from "./generate-kernels.mjs";
 
 const wasmDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(wasmDir);
 const asc = join(root, "node_modules", ".bin", "asc");
-
-generateKernels(join(wasmDir, "assembly", "generated"));
 
 execFileSync(asc, ["assembly/index.ts", "--config", "asconfig.json", "--target", "release"], {
   cwd: wasmDir,

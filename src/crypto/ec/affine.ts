@@ -1,0 +1,54 @@
+/**
+ * Affine point addition on y² = x³ + ax + b over GF(p) in plain bigints, for
+ * the native provider's verification (which gets its scalar multiples from
+ * OpenSSL and only has to add two points). Variable time: it only ever sees
+ * public values (signature, digest, public key).
+ */
+
+/** An affine point; null is the point at infinity. */
+export type AffinePoint = { readonly x: bigint; readonly y: bigint } | null;
+
+export interface CurveField {
+  readonly p: bigint;
+  readonly a: bigint;
+}
+
+export function mod(value: bigint, m: bigint): bigint {
+  const r = value % m;
+  return r < 0n ? r + m : r;
+}
+
+/** value⁻¹ mod m by the extended Euclidean algorithm; m is prime and value ≢ 0. */
+export function modInverse(value: bigint, m: bigint): bigint {
+  let [oldR, r] = [mod(value, m), m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  if (oldR !== 1n) throw new RangeError("value is not invertible");
+  return mod(oldS, m);
+}
+
+export function negate(point: AffinePoint, field: CurveField): AffinePoint {
+  return point === null ? null : { x: point.x, y: mod(-point.y, field.p) };
+}
+
+/** P + Q with every case of the group law: either at infinity, P = −Q, and doubling. */
+export function addPoints(P: AffinePoint, Q: AffinePoint, field: CurveField): AffinePoint {
+  if (P === null) return Q;
+  if (Q === null) return P;
+  const { p, a } = field;
+  let slope: bigint;
+  if (P.x === Q.x) {
+    // Same x: Q is P or −P. P + (−P) = ∞, and a point with y = 0 doubles to ∞.
+    if (mod(P.y + Q.y, p) === 0n) return null;
+    slope = mod((3n * P.x * P.x + a) * modInverse(2n * P.y, p), p);
+  } else {
+    slope = mod((Q.y - P.y) * modInverse(Q.x - P.x, p), p);
+  }
+  const x = mod(slope * slope - P.x - Q.x, p);
+  const y = mod(slope * (P.x - x) - P.y, p);
+  return { x, y };
+}

@@ -1,0 +1,54 @@
+// One linear-memory arena, laid out at fixed offsets after the static data:
+//   KEY     prepared (or raw) key block written by the caller      32 KiB
+//   IO      operation input, overwritten with the output            1 KiB
+//   SCRATCH kernel temporaries: window table, CRT halves, products  rest
+// Every operation zeroes SCRATCH before returning; the caller zeroes KEY and IO.
+
+export const KEY_CAPACITY: usize = 32768;
+export const IO_CAPACITY: usize = 1024;
+/** One temporary: a 2n-limb product of the largest half (2*74 u64) or 96+1 paired float limbs (16 bytes each). */
+export const SLOT_BYTES: usize = 208 << 3;
+export const TABLE_ENTRIES: i32 = 32;
+const SLOT_COUNT: usize = 24;
+
+export const ARENA_BASE: usize = (__heap_base + 63) & ~(<usize>63);
+export const KEY_BASE: usize = ARENA_BASE;
+export const IO_BASE: usize = KEY_BASE + KEY_CAPACITY;
+export const SCRATCH_BASE: usize = IO_BASE + IO_CAPACITY;
+export const TABLE_BASE: usize = SCRATCH_BASE;
+const SLOTS_BASE: usize = TABLE_BASE + <usize>TABLE_ENTRIES * SLOT_BYTES;
+export const SCRATCH_END: usize = SLOTS_BASE + SLOT_COUNT * SLOT_BYTES;
+
+/** The i-th temporary; callers agree on distinct indices (see Slot). */
+// @ts-ignore: decorator
+@inline export function slot(i: i32): usize {
+  return SLOTS_BASE + <usize>i * SLOT_BYTES;
+}
+
+export function tableEntry(i: i32): usize {
+  return TABLE_BASE + <usize>i * SLOT_BYTES;
+}
+
+export function zeroScratch(): void {
+  memory.fill(SCRATCH_BASE, 0, SCRATCH_END - SCRATCH_BASE);
+}
+
+/** Temporaries by role, so no two live values share a slot. */
+export namespace Slot {
+  export const Q: i32 = 0; // Montgomery quotient digits
+  export const ONE: i32 = 1;
+  export const ACC: i32 = 2;
+  export const WINDOW: i32 = 3;
+  export const BASE: i32 = 4;
+  export const M1: i32 = 5;
+  export const M2: i32 = 6;
+  export const H: i32 = 7;
+  export const WIDE: i32 = 8; // 2n limbs
+  export const INPUT: i32 = 10; // 2n limbs (full-size value)
+  export const SIGNED: i32 = 12; // 2n limbs
+  export const CHECK: i32 = 14;
+  export const CHECK_BASE: i32 = 15;
+  export const PAIR_BASE: i32 = 16;
+  export const PAIR_RESULT: i32 = 17;
+  export const PAIR_M0: i32 = 18;
+}

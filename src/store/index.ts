@@ -1,0 +1,23 @@
+export type {
+  CredentialRepository,
+  DirectoryRepository,
+  IssuerKeyRepository,
+  RbacRepository,
+  Store,
+  StoreRepositories,
+} from "./store.js";
+export type {
+  CredentialKind,
+  CredentialRecord,
+  IssuerKeyRecord,
+  PrincipalKind,
+  PrincipalPatch,
+  PrincipalRecord,
+  RoleAssignmentRecord,
+  RoleDefinitionRecord,
+  RolePermissionRecord,
+  TenantRecord,
+} from "./records.js";
+export { openMemoryStore, openStore, STORE_FILE_NAME } from "./sqlite/sqlite-store.js";
+export { MIGRATIONS, type Migration } from "./sqlite/migrations.js";
+export { SQLITE_PRAGMAS } from "./sqlite/pragmas.js";

@@ -1,0 +1,74 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * How a repository reaches the database. Outside a transaction, work waits
+ * until no `Store.transaction` is open, so that statements of unrelated
+ * callers never land inside someone else's transaction; inside one, work runs
+ * at once.
+ */
+export interface SqliteRunner {
+  read<T>(work: (db: Database) => T): Promise<T>;
+  /** Runs work in one (possibly nested) transaction and bumps nothing by itself. */
+  write<T>(work: (db: Database) => T): Promise<T>;
+}
+
+export class TransactionGate {
+  private open: Promise<void> | null = null;
+
+  async waitUntilClosed(): Promise<void> {
+    while (this.open !== null) await this.open;
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // The check and the claim happen in the same microtask, so two waiters cannot both claim.
+    while (this.open !== null) await this.open;
+    let release: () => void = () => undefined;
+    this.open = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      return await fn();
+    } finally {
+      this.open = null;
+      release();
+    }
+  }
+}
+
+export function gatedRunner(db: Database, gate: TransactionGate): SqliteRunner {
+  return {
+    async read(work) {
+      await gate.waitUntilClosed();
+      return work(db);
+    },
+    async write(work) {
+      await gate.waitUntilClosed();
+      return db.transaction(() => work(db)).immediate();
+    },
+  };
+}
+
+/** The runner handed to code inside `Store.transaction`: the transaction is already open. */
+export function transactionRunner(db: Database): SqliteRunner {
+  return {
+    read: async (work) => work(db),
+    // Nested better-sqlite3 transactions become savepoints of the open one.
+    write: async (work) => db.transaction(() => work(db))(),
+  };
+}
+
+export function bumpGeneration(db: Database): void {
+  db.prepare("UPDATE change_generation SET value = value + 1 WHERE id = 1").run();
+}
+
+/** Bumps when a statement changed rows; returns whether it did. */
+export function bumpIfChanged(db: Database, changes: number): boolean {
+  if (changes === 0) return false;
+  bumpGeneration(db);
+  return true;
+}
+
+export function readGeneration(db: Database): number {
+  const row = db.prepare("SELECT value FROM change_generation WHERE id = 1").get() as { value: number } | undefined;
+  return row?.value ?? 0;
+}

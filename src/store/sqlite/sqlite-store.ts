@@ -1,0 +1,68 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Store, StoreRepositories } from "../store.js";
+import { sqliteCredentialRepository } from "./credential-repository.js";
+import { sqliteDirectoryRepository } from "./directory-repository.js";
+import { sqliteIssuerKeyRepository } from "./issuer-key-repository.js";
+import { applyMigrations } from "./migrate.js";
+import { MIGRATIONS } from "./migrations.js";
+import { SQLITE_PRAGMAS } from "./pragmas.js";
+import { gatedRunner, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
+import { sqliteRbacRepository } from "./rbac-repository.js";
+
+export const STORE_FILE_NAME = "keyhold.db";
+
+/** Opens (creating and migrating when needed) `<dataDir>/keyhold.db`. */
+export async function openStore(options: { dataDir: string }): Promise<Store> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  return openSqliteStore(new Database(join(options.dataDir, STORE_FILE_NAME)));
+}
+
+/** A private in-memory store for tests; nothing survives close. */
+export async function openMemoryStore(): Promise<Store> {
+  return openSqliteStore(new Database(":memory:"));
+}
+
+function openSqliteStore(db: Database.Database): Store {
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
+  applyMigrations(db, MIGRATIONS);
+  const gate = new TransactionGate();
+  const outer = repositories(gatedRunner(db, gate));
+  const inner = repositories(transactionRunner(db));
+  let closed = false;
+  return {
+    ...outer,
+    transaction: (fn) =>
+      gate.exclusive(async () => {
+        db.prepare("BEGIN IMMEDIATE").run();
+        try {
+          const result = await fn(inner);
+          db.prepare("COMMIT").run();
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.prepare("ROLLBACK").run();
+          throw error;
+        }
+      }),
+    generation: async () => {
+      await gate.waitUntilClosed();
+      return readGeneration(db);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await gate.waitUntilClosed();
+      db.close();
+    },
+  };
+}
+
+function repositories(runner: SqliteRunner): StoreRepositories {
+  return {
+    directory: sqliteDirectoryRepository(runner),
+    credentials: sqliteCredentialRepository(runner),
+    issuerKeys: sqliteIssuerKeyRepository(runner),
+    rbac: sqliteRbacRepository(runner),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The store every service talks to. Methods are async although the embedded
+ * SQLite driver is synchronous, so that a PostgreSQL implementation can
+ * follow without touching callers.
+ */
+import type {
+  CredentialRecord,
+  IssuerKeyRecord,
+  PrincipalKind,
+  PrincipalPatch,
+  PrincipalRecord,
+  RoleAssignmentRecord,
+  RoleDefinitionRecord,
+  TenantRecord,
+} from "./records.js";
+
+export interface DirectoryRepository {
+  insertTenant(tenant: TenantRecord): Promise<void>;
+  getTenant(id: string): Promise<TenantRecord | undefined>;
+  findTenantByName(name: string): Promise<TenantRecord | undefined>;
+  listTenants(): Promise<TenantRecord[]>;
+
+  /** Throws Conflict when the userPrincipalName (per tenant) or appId is taken. */
+  insertPrincipal(principal: PrincipalRecord): Promise<void>;
+  getPrincipal(tenantId: string, id: string): Promise<PrincipalRecord | undefined>;
+  findPrincipalByUserPrincipalName(tenantId: string, userPrincipalName: string): Promise<PrincipalRecord | undefined>;
+  findPrincipalByAppId(appId: string): Promise<PrincipalRecord | undefined>;
+  listPrincipals(tenantId: string, kind?: PrincipalKind): Promise<PrincipalRecord[]>;
+  /** Returns false when no such principal exists. */
+  updatePrincipal(tenantId: string, id: string, patch: PrincipalPatch, now: number): Promise<boolean>;
+  /** Deletes the principal, its memberships (both ways), credentials and administrator entries. */
+  deletePrincipal(tenantId: string, id: string): Promise<boolean>;
+
+  /** Returns false when the membership already existed. */
+  addMembership(groupId: string, memberId: string): Promise<boolean>;
+  removeMembership(groupId: string, memberId: string): Promise<boolean>;
+  listMemberIds(groupId: string): Promise<string[]>;
+  /** The groups that contain the principal directly, enabled or not. */
+  listDirectGroupIds(memberId: string): Promise<string[]>;
+  /** Every enabled group that contains the principal directly or through enabled groups; cycles terminate. */
+  listTransitiveGroupIds(memberId: string): Promise<string[]>;
+
+  addDirectoryAdministrator(tenantId: string, principalId: string): Promise<void>;
+  removeDirectoryAdministrator(tenantId: string, principalId: string): Promise<boolean>;
+  listDirectoryAdministrators(tenantId: string): Promise<string[]>;
+}
+
+export interface CredentialRepository {
+  insert(credential: CredentialRecord): Promise<void>;
+  listForPrincipal(principalId: string): Promise<CredentialRecord[]>;
+  remove(principalId: string, id: string): Promise<boolean>;
+}
+
+export interface IssuerKeyRepository {
+  /** Oldest first. */
+  list(): Promise<IssuerKeyRecord[]>;
+  insert(key: IssuerKeyRecord): Promise<void>;
+}
+
+/** Local RBAC of one HSM at a time (SPEC section 6). */
+export interface RbacRepository {
+  listRoleDefinitions(hsmId: string): Promise<RoleDefinitionRecord[]>;
+  getRoleDefinition(hsmId: string, name: string): Promise<RoleDefinitionRecord | undefined>;
+  putRoleDefinition(hsmId: string, definition: RoleDefinitionRecord): Promise<void>;
+  deleteRoleDefinition(hsmId: string, name: string): Promise<boolean>;
+  listRoleAssignments(hsmId: string): Promise<RoleAssignmentRecord[]>;
+  getRoleAssignment(hsmId: string, name: string): Promise<RoleAssignmentRecord | undefined>;
+  /** Throws Conflict when the name is taken. */
+  insertRoleAssignment(hsmId: string, assignment: RoleAssignmentRecord): Promise<void>;
+  deleteRoleAssignment(hsmId: string, name: string): Promise<boolean>;
+}
+
+export interface StoreRepositories {
+  readonly directory: DirectoryRepository;
+  readonly credentials: CredentialRepository;
+  readonly issuerKeys: IssuerKeyRepository;
+  readonly rbac: RbacRepository;
+}
+
+export interface Store extends StoreRepositories {
+  /**
+   * Runs fn as one atomic change: everything it does through `tx` commits
+   * together or not at all. Other callers wait until it ends, so fn must use
+   * `tx`, never the outer store (that would wait for itself).
+   */
+  transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T>;
+  /**
+   * A counter that grows with every committed change to directory objects,
+   * memberships, role definitions or assignments, by any process sharing the
+   * store; caches compare it to know they are stale.
+   */
+  generation(): Promise<number>;
+  close(): Promise<void>;
+}

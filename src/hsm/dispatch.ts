@@ -1,0 +1,201 @@
+/**
+ * The one pipeline every request goes through, whatever door it came in by:
+ *
+ *   decode -> network rules -> authenticate -> authorize -> execute -> audit
+ *
+ * It fails closed: a call is refused when any step cannot decide, and a
+ * result is released only after its audit record is durable. Every call,
+ * allowed or denied, successful or failed, produces exactly one record.
+ */
+import { randomUUID } from "node:crypto";
+import type { AuditEventInput, AuditProperties } from "../audit/index.js";
+import type { Directory, VerifyToken, Caller } from "../identity/index.js";
+import { ERROR_CLASSES, KeyholdError } from "../errors.js";
+import type { AuditSink } from "./audit-sink.js";
+import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
+import type { LocalRbac } from "./local-rbac.js";
+import { enforceNetworkRules } from "./network-rules.js";
+import type { Operation, OperationContext } from "./operation.js";
+
+export interface RequestMeta {
+  readonly transport: "grpc" | "https";
+  /** The RPC (`/keyhold.v1.CryptoService/Sign`) or the HTTP method and path, for the audit record. */
+  readonly method: string;
+  /** The raw `authorization` header or metadata value. */
+  readonly authorization: string | undefined;
+  readonly hsmName: string | undefined;
+  readonly clientRequestId: string | undefined;
+  readonly callerIp: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface PipelineLogger {
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface PipelineDeps {
+  readonly hsms: HsmRegistry;
+  readonly verifyToken: VerifyToken;
+  readonly directory: Directory;
+  readonly rbac: LocalRbac;
+  readonly audit: AuditSink;
+  /** Where unexpected errors are reported (the caller only sees InternalError and a correlation id). */
+  readonly logger?: PipelineLogger;
+  readonly now?: () => number;
+}
+
+/** The outcome of each step, gathered for the one audit record. */
+interface Trace {
+  hsm?: HsmRuntime;
+  caller?: Caller;
+  authenticated: boolean;
+  properties: AuditProperties;
+}
+
+const OPERATION_VERSION = "1.0";
+/** Operations an HSM serves while it is not activated (SPEC section 8). */
+const WHILE_NOT_ACTIVATED: ReadonlySet<string> = new Set(["SecurityDomainDownload", "SecurityDomainStatus"]);
+const WHILE_RESTORING: ReadonlySet<string> = new Set(["RestoreStatus", "SecurityDomainStatus"]);
+
+function bearerToken(header: string | undefined): string {
+  const match = header === undefined ? null : /^Bearer +(\S+)$/i.exec(header.trim());
+  if (match === null) throw new KeyholdError("Unauthorized", "Missing bearer token: send 'authorization: Bearer <token>'.");
+  return match[1]!;
+}
+
+function enforceActivation(hsm: HsmRuntime, operation: string): void {
+  if (hsm.activation === "NotActivated" && !WHILE_NOT_ACTIVATED.has(operation)) {
+    throw new KeyholdError(
+      "OperationNotAllowed",
+      `HSM '${hsm.name}' is not activated: download its security domain first (SecurityDomainService.Download).`,
+    );
+  }
+  if (hsm.activation === "Restoring" && !WHILE_RESTORING.has(operation)) {
+    throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is being restored; try again when the restore has finished.`);
+  }
+}
+
+export class Pipeline {
+  readonly #deps: PipelineDeps;
+  readonly #now: () => number;
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async dispatch<I, O>(operation: Operation<I, O>, raw: unknown, meta: RequestMeta): Promise<O> {
+    const started = this.#now();
+    const correlationId = meta.clientRequestId ?? randomUUID();
+    const trace: Trace = { authenticated: false, properties: {} };
+    let result: O;
+    try {
+      result = await this.#run(operation, raw, meta, correlationId, trace);
+    } catch (thrown) {
+      const error = this.#asKeyholdError(thrown, operation.name, correlationId);
+      await this.#record(operation, meta, correlationId, trace, started, error).catch((auditError: unknown) => {
+        throw this.#asKeyholdError(auditError, operation.name, correlationId);
+      });
+      throw error;
+    }
+    await this.#record(operation, meta, correlationId, trace, started, undefined).catch((auditError: unknown) => {
+      throw this.#asKeyholdError(auditError, operation.name, correlationId);
+    });
+    return result;
+  }
+
+  async #run<I, O>(operation: Operation<I, O>, raw: unknown, meta: RequestMeta, correlationId: string, trace: Trace): Promise<O> {
+    const input = operation.decode(raw);
+    trace.properties = { ...operation.describe?.(input) };
+
+    const hsm = operation.targetsHsm ? await this.#deps.hsms.resolve(meta.hsmName) : undefined;
+    if (hsm !== undefined) {
+      trace.hsm = hsm;
+      enforceNetworkRules(hsm, meta.callerIp);
+    }
+
+    const caller = await this.#deps.verifyToken(bearerToken(meta.authorization), {
+      plane: operation.plane,
+      ...(hsm === undefined ? {} : { tenantId: hsm.tenantId }),
+    });
+    trace.caller = caller;
+    trace.authenticated = true;
+
+    await this.#authorize(operation, input, caller, hsm, trace);
+    if (hsm !== undefined) enforceActivation(hsm, operation.name);
+    // Refuse before acting when the journal is already known to be unwritable (fail closed).
+    if (!(await this.#deps.audit.writable(hsm?.name))) {
+      throw new KeyholdError("Unavailable", "The audit journal cannot be written; the call was refused.");
+    }
+    const context: OperationContext = { caller, hsm, correlationId, signal: meta.signal };
+    return operation.execute(input, context);
+  }
+
+  async #authorize<I>(operation: Operation<I, unknown>, input: I, caller: Caller, hsm: HsmRuntime | undefined, trace: Trace): Promise<void> {
+    const authorization = operation.authorization;
+    if (authorization.kind === "directoryAdministrator") {
+      const allowed = await this.#deps.directory.isDirectoryAdministrator(caller.tid, caller.oid);
+      trace.properties = { ...trace.properties, decision: allowed ? "allowed" : "denied", dataAction: "directory/administer" };
+      if (!allowed) {
+        throw new KeyholdError("ForbiddenByRbac", `Caller ${caller.oid} is not a directory administrator of tenant ${caller.tid}.`);
+      }
+      return;
+    }
+    if (hsm === undefined) throw new KeyholdError("InternalError", `operation ${operation.name} is authorized by local RBAC but names no HSM`);
+    const scope = authorization.scope(input);
+    const decision = await this.#deps.rbac.decide(hsm.id, [caller.oid, ...caller.groupIds], authorization.dataAction, scope);
+    trace.properties = {
+      ...trace.properties,
+      scope,
+      dataAction: authorization.dataAction,
+      decision: decision.allowed ? "allowed" : "denied",
+      ...(decision.decidingAssignments[0] === undefined ? {} : { decidingAssignment: decision.decidingAssignments[0].id }),
+    };
+    if (!decision.allowed) {
+      throw new KeyholdError(
+        "ForbiddenByRbac",
+        `Caller ${caller.oid} is not authorized to perform ${authorization.dataAction} on scope ${scope} of HSM '${hsm.name}'.`,
+      );
+    }
+  }
+
+  #asKeyholdError(error: unknown, operationName: string, correlationId: string): KeyholdError {
+    if (error instanceof KeyholdError) return error;
+    this.#deps.logger?.error({ err: error, operation: operationName, correlationId }, "unexpected error in operation");
+    return new KeyholdError("InternalError", `An internal error occurred; correlation id ${correlationId}.`);
+  }
+
+  #record<I, O>(
+    operation: Operation<I, O>,
+    meta: RequestMeta,
+    correlationId: string,
+    trace: Trace,
+    started: number,
+    error: KeyholdError | undefined,
+  ): Promise<void> {
+    const status = error === undefined ? (meta.transport === "grpc" ? "OK" : "200") : meta.transport === "grpc" ? ERROR_CLASSES[error.code].grpc : String(ERROR_CLASSES[error.code].http);
+    const identity = trace.caller === undefined
+      ? {}
+      : { oid: trace.caller.oid, tid: trace.caller.tid, ...(trace.caller.upn ? { upn: trace.caller.upn } : {}), ...(trace.caller.appid ? { appid: trace.caller.appid } : {}) };
+    const event: AuditEventInput = {
+      time: new Date(started),
+      resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${meta.hsmName}`),
+      operationName: trace.authenticated ? operation.name : "Authentication",
+      operationVersion: OPERATION_VERSION,
+      resultType: error === undefined ? "Success" : "Failure",
+      resultSignature: status,
+      resultDescription: error === undefined ? "" : error.message,
+      durationMs: Math.max(0, this.#now() - started),
+      callerIpAddress: meta.callerIp,
+      correlationId,
+      identity,
+      properties: {
+        ...trace.properties,
+        ...(meta.transport === "grpc" ? { rpc: meta.method } : { requestUri: meta.method }),
+        ...(error === undefined ? {} : { errorCode: error.code }),
+        ...(meta.hsmName === undefined ? {} : { hsmName: meta.hsmName }),
+      },
+    };
+    return this.#deps.audit.record(trace.hsm?.name, event);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The HSMs this node serves, as the pipeline needs them: identity, state,
+ * network rules and the tenant they belong to. Until the management plane
+ * exists, HSMs are declared in configuration (StaticHsmRegistry).
+ */
+import { KeyholdError } from "../errors.js";
+
+export type ActivationStatus = "Activated" | "NotActivated" | "Restoring";
+
+export interface NetworkAcls {
+  /** "Allow" (default) or "Deny": with Deny only ipRules (and loopback when public access is off) pass. */
+  readonly defaultAction: "Allow" | "Deny";
+  /** IPv4 or IPv6 addresses or CIDR ranges. */
+  readonly ipRules: readonly string[];
+}
+
+export interface HsmRuntime {
+  /** Stable id (GUID); local RBAC, keys and journals are keyed by it. */
+  readonly id: string;
+  readonly name: string;
+  /** The ARM resource id, as audit records name it. */
+  readonly resourceId: string;
+  readonly tenantId: string;
+  readonly activation: ActivationStatus;
+  readonly networkAcls: NetworkAcls;
+  readonly publicNetworkAccess: "Enabled" | "Disabled";
+  readonly initialAdminObjectIds: readonly string[];
+}
+
+export interface HsmRegistry {
+  /** The HSM called `name`; with no name, the only HSM when exactly one exists. */
+  resolve(name: string | undefined): Promise<HsmRuntime>;
+  list(): Promise<readonly HsmRuntime[]>;
+}
+
+export function hsmNotFound(name: string | undefined): KeyholdError {
+  return name === undefined
+    ? new KeyholdError("HsmNotFound", "x-hsm-name is required: this server hosts more than one HSM (or none).")
+    : new KeyholdError("HsmNotFound", `HSM '${name}' does not exist on this server.`);
+}
+
+export class StaticHsmRegistry implements HsmRegistry {
+  readonly #byName = new Map<string, HsmRuntime>();
+
+  constructor(hsms: readonly HsmRuntime[]) {
+    for (const hsm of hsms) this.#byName.set(hsm.name.toLowerCase(), hsm);
+  }
+
+  async resolve(name: string | undefined): Promise<HsmRuntime> {
+    if (name === undefined || name === "") {
+      if (this.#byName.size === 1) return [...this.#byName.values()][0]!;
+      throw hsmNotFound(undefined);
+    }
+    const hsm = this.#byName.get(name.toLowerCase());
+    if (hsm === undefined) throw hsmNotFound(name);
+    return hsm;
+  }
+
+  async list(): Promise<readonly HsmRuntime[]> {
+    return [...this.#byName.values()];
+  }
+
+  /** Replaces one HSM's record (activation, network rules); takes effect on the next call. */
+  put(hsm: HsmRuntime): void {
+    this.#byName.set(hsm.name.toLowerCase(), hsm);
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * AccessControlService: local role definitions and assignments of one HSM,
+ * and CheckAccess (SPEC sections 3 and 6).
+ */
+import { randomUUID } from "node:crypto";
+import {
+  BUILT_IN_ROLES,
+  canDeleteRoleDefinition,
+  DATA_ACTIONS,
+  explainCheckAccess,
+  hsmScopeRule,
+  isBuiltInRoleGuid,
+  isGuid,
+  roleDefinitionGuidOf,
+  type RoleAssignment,
+  type RoleDefinition,
+  validateRoleAssignment,
+  validateRoleDefinition,
+  validateRoleDefinitionScope,
+} from "../../authz/index.js";
+import { badParameter, KeyholdError } from "../../errors.js";
+import type { Store } from "../../store/index.js";
+import { dataAction } from "../data-action.js";
+import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../decode.js";
+import type { LocalRbac } from "../local-rbac.js";
+import { defineOperation, type Operation } from "../operation.js";
+
+export interface AccessControlDeps {
+  readonly store: Store;
+  readonly rbac: LocalRbac;
+}
+
+/** Managed HSM's published limit (reference section 2.3). */
+const MAX_CUSTOM_ROLES = 50;
+
+function hsmOf(context: { hsm: { id: string } | undefined }): string {
+  if (context.hsm === undefined) throw new KeyholdError("InternalError", "access control needs an HSM");
+  return context.hsm.id;
+}
+
+function roleDefinitionNotFound(name: string): KeyholdError {
+  return new KeyholdError("NotFound", `Role definition ${name} does not exist in this HSM.`);
+}
+
+function roleAssignmentNotFound(name: string): KeyholdError {
+  return new KeyholdError("NotFound", `Role assignment ${name} does not exist in this HSM.`);
+}
+
+function guidField(input: Record<string, unknown>, field: string): string {
+  const value = requiredString(input, field, 36);
+  if (!isGuid(value)) throw badParameter(field, "must be a GUID");
+  return value.toLowerCase();
+}
+
+export function accessControlOperations({ store, rbac }: AccessControlDeps): Operation[] {
+  const listRoleDefinitions = defineOperation({
+    name: "RoleDefinitionList",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"), page: pageRequest(input) };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope }),
+    async execute(input, context): Promise<Page<RoleDefinition>> {
+      return page((await rbac.state(hsmOf(context))).definitions, input.page);
+    },
+  });
+
+  const getRoleDefinition = defineOperation({
+    name: "RoleDefinitionGet",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { scope: validateRoleDefinitionScope(optionalString(input, "scope") ?? "/"), name: guidField(input, "name") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: () => "/" },
+    describe: (i) => ({ scope: i.scope, roleDefinitionId: i.name }),
+    async execute(input, context): Promise<RoleDefinition> {
+      const definition = (await rbac.state(hsmOf(context))).definitions.find((d) => d.name.toLowerCase() === input.name);
+      if (definition === undefined) throw roleDefinitionNotFound(input.name);
+      return definition;
+    },
+  });
+
+  const setRoleDefinition = defineOperation({
+    name: "RoleDefinitionSet",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const scope = validateRoleDefinitionScope(optionalString(input, "scope") ?? "/");
+      const name = optionalString(input, "name") ?? randomUUID();
+      return { scope, definition: { ...fields(input["roleDefinition"] ?? {}, "role_definition"), name } };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/write/action"), scope: () => "/" },
+    describe: (i) => ({ scope: i.scope, roleDefinitionId: String(i.definition.name) }),
+    async execute(input, context): Promise<RoleDefinition> {
+      const hsmId = hsmOf(context);
+      return store.transaction(async (tx) => {
+        const existing = (await tx.rbac.listRoleDefinitions(hsmId)) as RoleDefinition[];
+        const definition = validateRoleDefinition(input.definition, DATA_ACTIONS, { existing });
+        const replacing = existing.some((d) => d.name === definition.name);
+        if (!replacing && existing.length >= MAX_CUSTOM_ROLES) {
+          throw new KeyholdError("Conflict", `An HSM holds at most ${MAX_CUSTOM_ROLES} custom role definitions.`);
+        }
+        await tx.rbac.putRoleDefinition(hsmId, definition);
+        return definition;
+      });
+    },
+  });
+
+  const deleteRoleDefinition = defineOperation({
+    name: "RoleDefinitionDelete",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { scope: validateRoleDefinitionScope(optionalString(input, "scope") ?? "/"), name: guidField(input, "name") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/delete/action"), scope: () => "/" },
+    describe: (i) => ({ scope: i.scope, roleDefinitionId: i.name }),
+    async execute(input, context): Promise<RoleDefinition> {
+      if (isBuiltInRoleGuid(input.name)) {
+        throw new KeyholdError("OperationNotAllowed", "Built-in role definitions cannot be deleted.", { field: "name" });
+      }
+      const hsmId = hsmOf(context);
+      return store.transaction(async (tx) => {
+        const definition = (await tx.rbac.getRoleDefinition(hsmId, input.name)) as RoleDefinition | undefined;
+        if (definition === undefined) throw roleDefinitionNotFound(input.name);
+        canDeleteRoleDefinition(definition, await tx.rbac.listRoleAssignments(hsmId));
+        await tx.rbac.deleteRoleDefinition(hsmId, input.name);
+        return definition;
+      });
+    },
+  });
+
+  const listRoleAssignments = defineOperation({
+    name: "RoleAssignmentList",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const principalId = optionalString(input, "principalId", 36);
+      if (principalId !== undefined && !isGuid(principalId)) throw badParameter("principal_id", "must be a GUID");
+      return {
+        scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"),
+        principalId: principalId?.toLowerCase(),
+        page: pageRequest(input),
+      };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope, ...(i.principalId ? { targetPrincipalId: i.principalId } : {}) }),
+    async execute(input, context): Promise<Page<RoleAssignment>> {
+      // Listing at a scope shows the assignments made at that scope (Azure's atScope()), or
+      // every assignment of one principal within it.
+      const all = await store.rbac.listRoleAssignments(hsmOf(context));
+      const matching = all.filter((a) =>
+        input.principalId === undefined
+          ? hsmScopeRule.normalize(a.scope, "scope") === input.scope || (input.scope !== "/" ? false : a.scope === "/keys")
+          : a.principalId === input.principalId && hsmScopeRule.contains(input.scope, a.scope),
+      );
+      return page(matching, input.page);
+    },
+  });
+
+  const getRoleAssignment = defineOperation({
+    name: "RoleAssignmentGet",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"), name: guidField(input, "name") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
+    async execute(input, context): Promise<RoleAssignment> {
+      const assignment = await store.rbac.getRoleAssignment(hsmOf(context), input.name);
+      if (assignment === undefined || !hsmScopeRule.contains(input.scope, assignment.scope)) throw roleAssignmentNotFound(input.name);
+      return assignment;
+    },
+  });
+
+  const createRoleAssignment = defineOperation({
+    name: "RoleAssignmentCreate",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const name = optionalString(input, "name", 36) ?? randomUUID();
+      if (!isGuid(name)) throw badParameter("name", "must be a GUID");
+      const principalId = guidField(input, "principalId");
+      const roleDefinitionId = requiredString(input, "roleDefinitionId", 256);
+      if (roleDefinitionGuidOf(roleDefinitionId) === undefined) throw badParameter("role_definition_id", "must be a role definition id or its GUID");
+      return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name: name.toLowerCase(), principalId, roleDefinitionId };
+    },
+    // Needed at the assignment's own scope, so a Policy Administrator of /keys/a manages /keys/a only.
+    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/write/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name, roleDefinitionId: i.roleDefinitionId, targetPrincipalId: i.principalId }),
+    async execute(input, context): Promise<RoleAssignment> {
+      const hsmId = hsmOf(context);
+      return store.transaction(async (tx) => {
+        const custom = (await tx.rbac.listRoleDefinitions(hsmId)) as RoleDefinition[];
+        const assignment = validateRoleAssignment(input, [...BUILT_IN_ROLES, ...custom]);
+        if ((await tx.rbac.getRoleAssignment(hsmId, assignment.name)) !== undefined) {
+          throw new KeyholdError("Conflict", `Role assignment ${assignment.name} already exists.`);
+        }
+        await tx.rbac.insertRoleAssignment(hsmId, assignment);
+        return assignment;
+      });
+    },
+  });
+
+  const deleteRoleAssignment = defineOperation({
+    name: "RoleAssignmentDelete",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name: guidField(input, "name") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/delete/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
+    async execute(input, context): Promise<RoleAssignment> {
+      const hsmId = hsmOf(context);
+      return store.transaction(async (tx) => {
+        const assignment = await tx.rbac.getRoleAssignment(hsmId, input.name);
+        // The caller was authorized at input.scope: the assignment must lie there.
+        if (assignment === undefined || !hsmScopeRule.contains(input.scope, assignment.scope)) throw roleAssignmentNotFound(input.name);
+        await tx.rbac.deleteRoleAssignment(hsmId, input.name);
+        return assignment;
+      });
+    },
+  });
+
+  const checkAccess = defineOperation({
+    name: "CheckAccess",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const action = requiredString(input, "action", 256);
+      return { principalId: guidField(input, "principalId"), action, scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    describe: (i) => ({ scope: i.scope, targetPrincipalId: i.principalId, dataAction: i.action }),
+    async execute(input, context) {
+      const hsm = context.hsm!;
+      const principal = await store.directory.getPrincipal(hsm.tenantId, input.principalId);
+      // A missing or disabled principal holds nothing, whatever its assignments say.
+      const principalIds = principal === undefined || !principal.enabled
+        ? []
+        : [input.principalId, ...(await store.directory.listTransitiveGroupIds(input.principalId))];
+      const result = explainCheckAccess(
+        { principalIds, action: input.action, target: input.scope },
+        await rbac.state(hsm.id),
+        { rule: hsmScopeRule, plane: "data" },
+      );
+      return { ...result, principalExists: principal !== undefined, principalEnabled: principal?.enabled ?? false };
+    },
+  });
+
+  return [
+    listRoleDefinitions,
+    getRoleDefinition,
+    setRoleDefinition,
+    deleteRoleDefinition,
+    listRoleAssignments,
+    getRoleAssignment,
+    createRoleAssignment,
+    deleteRoleAssignment,
+    checkAccess,
+  ] as Operation[];
+}

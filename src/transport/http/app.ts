@@ -1,0 +1,70 @@
+/**
+ * The HTTPS listener's fastify app: the identity provider's public endpoints
+ * (they authenticate clients themselves: that is their job), a health check,
+ * and every other route as an adapter over the operations table.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { identityRoutes, type IdentityRouteDeps } from "../../identity/index.js";
+import type { Pipeline } from "../../hsm/dispatch.js";
+import type { Operation } from "../../hsm/operation.js";
+import type { Challenge } from "./error-response.js";
+import { GRAPH_ROUTES, operationRoutes, type OperationRoute } from "./operation-routes.js";
+
+/** Routes that are deliberately not operations; a test checks that nothing else escapes the table. */
+export const PUBLIC_ROUTE_PREFIXES: readonly string[] = Object.freeze([
+  "/healthz",
+  // OAuth 2.0 / OIDC endpoints: /{tenant}/oauth2/v2.0/token, /{tenant}/v2.0/.well-known/..., /{tenant}/discovery/...
+  "/:tenant/oauth2/v2.0/token",
+  "/:tenant/v2.0/.well-known/openid-configuration",
+  "/:tenant/discovery/v2.0/keys",
+  "/msi/token",
+]);
+
+export interface HttpsAppOptions {
+  readonly https?: { key: string; cert: string };
+  readonly logger?: FastifyServerOptions["logger"];
+  readonly pipeline: Pipeline;
+  readonly operations: ReadonlyMap<string, Operation>;
+  readonly identity: IdentityRouteDeps;
+  readonly challenge: (operation: Operation) => Challenge;
+  readonly routes?: readonly OperationRoute[];
+}
+
+/** Requests above 4 MiB are refused (SPEC section 12). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  /** The operation the route dispatches to; undefined for the public routes. */
+  readonly operation: string | undefined;
+}
+
+export interface HttpsApp {
+  readonly app: FastifyInstance;
+  /** Every route the app serves, as fastify registered it (for the route-walking test). */
+  readonly routes: readonly RegisteredRoute[];
+}
+
+export async function buildHttpsApp(options: HttpsAppOptions): Promise<HttpsApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    ...(options.https === undefined ? {} : { https: options.https }),
+  } as FastifyServerOptions);
+  const routes: RegisteredRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    const operation = (route.config as { operation?: string } | undefined)?.operation;
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, operation });
+  });
+  app.get("/healthz", async () => ({ status: "ok" }));
+  await app.register(identityRoutes, options.identity);
+  await app.register(operationRoutes, {
+    pipeline: options.pipeline,
+    operations: options.operations,
+    routes: options.routes ?? GRAPH_ROUTES,
+    challenge: (_request, operation) => options.challenge(operation),
+  });
+  await app.ready();
+  return { app, routes };
+}

@@ -1,0 +1,34 @@
+/**
+ * The one mapping from KeyholdError to an HTTP response: status from
+ * ERROR_CLASSES, the Key Vault / ARM body `{"error": {"code", "message"}}`,
+ * and for 401 the `WWW-Authenticate` challenge of SPEC section 5. Nothing
+ * else (stack, internal detail) ever reaches the body.
+ */
+import type { FastifyReply } from "fastify";
+import { ERROR_CLASSES, KeyholdError } from "../../errors.js";
+
+export interface Challenge {
+  /** The OAuth authority clients should get a token from: https://<host>/<tenant>. */
+  readonly authority: string;
+  /** The audience to ask for (the plane's resource). */
+  readonly resource: string;
+}
+
+export function sendError(reply: FastifyReply, error: KeyholdError, challenge?: Challenge): FastifyReply {
+  const status = ERROR_CLASSES[error.code].http;
+  if (status === 401 && challenge !== undefined) {
+    void reply.header("www-authenticate", `Bearer authorization="${challenge.authority}", resource="${challenge.resource}"`);
+  }
+  return reply.status(status).send({ error: { code: error.code, message: error.message } });
+}
+
+/** Fastify's own refusals (unreadable JSON, wrong media type, body too large) as BadParameter. */
+export function fromFrameworkError(error: unknown): KeyholdError {
+  if (error instanceof KeyholdError) return error;
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  if (statusCode === 413) return new KeyholdError("BadParameter", "body: is larger than the 4 MiB limit", { field: "body" });
+  if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
+    return new KeyholdError("BadParameter", "body: could not be read; send application/json", { field: "body" });
+  }
+  return new KeyholdError("InternalError", "An internal error occurred.");
+}

@@ -1,0 +1,210 @@
+/**
+ * The pipeline's guarantees, proven for every operation of the table: no
+ * call reaches a handler unless it passed network rules, authentication and
+ * authorization; every call, whatever its outcome, is audited exactly once;
+ * a journal that cannot be written refuses the call.
+ */
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
+import { KeyholdError } from "../../src/errors.js";
+import type { Operation } from "../../src/hsm/operation.js";
+import type { PrincipalRecord } from "../../src/store/records.js";
+import { securityCore, type SecurityCore } from "./helpers.js";
+
+const SOME_GUID = "6f1d3c1e-0b7a-4c3e-9d55-2a7b8c9d0e1f";
+
+/** A decodable input for every operation; the table test fails when an operation has none. */
+const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
+  RoleDefinitionList: () => ({ scope: "/" }),
+  RoleDefinitionGet: () => ({ scope: "/", name: MANAGED_HSM_CRYPTO_USER.name }),
+  RoleDefinitionSet: () => ({ scope: "/", name: randomUUID(), roleDefinition: { roleName: `role-${randomUUID()}`, permissions: [{ dataActions: ["Microsoft.KeyVault/managedHsm/keys/read/action"] }] } }),
+  RoleDefinitionDelete: () => ({ scope: "/", name: SOME_GUID }),
+  RoleAssignmentList: () => ({ scope: "/" }),
+  RoleAssignmentGet: () => ({ scope: "/", name: SOME_GUID }),
+  RoleAssignmentCreate: (core) => ({ scope: "/keys/a", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: core.admin.id }),
+  RoleAssignmentDelete: () => ({ scope: "/", name: SOME_GUID }),
+  CheckAccess: (core) => ({ principalId: core.admin.id, action: "Microsoft.KeyVault/managedHsm/keys/sign/action", scope: "/keys/a" }),
+  DirectoryUserCreate: () => ({ body: { userPrincipalName: `u-${randomUUID()}@contoso.test`, displayName: "U", passwordProfile: { password: "Secret-password-1!" } } }),
+  DirectoryUserList: () => ({}),
+  DirectoryUserGet: () => ({ id: SOME_GUID }),
+  DirectoryUserUpdate: () => ({ id: SOME_GUID, body: { displayName: "V" } }),
+  DirectoryUserDelete: () => ({ id: SOME_GUID }),
+  DirectoryGroupCreate: () => ({ body: { displayName: "G" } }),
+  DirectoryGroupList: () => ({}),
+  DirectoryGroupGet: () => ({ id: SOME_GUID }),
+  DirectoryGroupUpdate: () => ({ id: SOME_GUID, body: { displayName: "H" } }),
+  DirectoryGroupDelete: () => ({ id: SOME_GUID }),
+  DirectoryServicePrincipalCreate: () => ({ body: { displayName: "App" } }),
+  DirectoryServicePrincipalList: () => ({}),
+  DirectoryServicePrincipalGet: () => ({ id: SOME_GUID }),
+  DirectoryServicePrincipalUpdate: () => ({ id: SOME_GUID, body: { displayName: "App2" } }),
+  DirectoryServicePrincipalDelete: () => ({ id: SOME_GUID }),
+  DirectoryServicePrincipalAddPassword: () => ({ id: SOME_GUID, body: {} }),
+  DirectoryGroupMemberAdd: () => ({ id: SOME_GUID, body: { "@odata.id": `https://graph.test/v1.0/directoryObjects/${SOME_GUID}` } }),
+  DirectoryGroupMemberRemove: () => ({ id: SOME_GUID, memberId: SOME_GUID }),
+  DirectoryGroupMemberList: () => ({ id: SOME_GUID }),
+};
+
+/** The operation with its handler counted. */
+function counted(operation: Operation): { operation: Operation; calls: () => number } {
+  let calls = 0;
+  return {
+    operation: { ...operation, execute: (input, context) => (calls++, operation.execute(input, context)) },
+    calls: () => calls,
+  };
+}
+
+async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (error) {
+    if (!(error instanceof KeyholdError)) throw error;
+    return error.code;
+  }
+}
+
+let core: SecurityCore;
+afterEach(async () => {
+  await core?.audit.close();
+  await core?.store.close();
+});
+
+describe("every operation of the table", () => {
+  it("has a sample input (new operations must be added to this test)", async () => {
+    core = await securityCore();
+    expect([...core.table.keys()].filter((name) => SAMPLES[name] === undefined)).toEqual([]);
+  });
+
+  it("refuses unauthenticated, unauthorized and firewalled calls before the handler, and audits each call once", async () => {
+    core = await securityCore();
+    const outsider = await core.directory.createUser(core.tenant.id, {
+      userPrincipalName: "outsider@contoso.test",
+      displayName: "Outsider",
+      password: "Outsider-password-1!",
+      enabled: true,
+    });
+    for (const original of core.table.values()) {
+      const { operation, calls } = counted(original);
+      const sample = SAMPLES[operation.name]!(core);
+      const outsiderToken = await core.token(outsider, operation.plane);
+      const adminToken = await core.token(core.admin, operation.plane);
+      const before = (await core.events()).length;
+
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined))), operation.name).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta("not-a-token"))), operation.name).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(outsiderToken))), operation.name).toBe("ForbiddenByRbac");
+      const wrongPlane = await core.token(core.admin, operation.plane === "data" ? "management" : "data");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(wrongPlane))), operation.name).toBe("Unauthorized");
+      expect(calls(), `${operation.name} handler reached by a refused call`).toBe(0);
+
+      await core.pipeline.dispatch(operation, sample, core.meta(adminToken)).catch(() => undefined);
+      expect(calls(), `${operation.name} handler not reached by an allowed call`).toBe(1);
+
+      const events = (await core.events()).slice(before);
+      expect(events.map((e) => e.operationName)).toEqual(["Authentication", "Authentication", operation.name, "Authentication", operation.name]);
+      expect(events.slice(0, 4).every((e) => e.resultType === "Failure")).toBe(true);
+      expect(events[2]!.properties.decision).toBe("denied");
+      expect(events[2]!.identity.oid).toBe(outsider.id);
+    }
+  });
+
+  it("applies HSM network rules before authentication", async () => {
+    core = await securityCore();
+    core.hsms.put({ ...core.hsm, networkAcls: { defaultAction: "Deny", ipRules: ["10.1.0.0/16", "2001:db8::/32"] } });
+    for (const original of core.table.values()) {
+      if (!original.targetsHsm) continue;
+      const { operation, calls } = counted(original);
+      const sample = SAMPLES[operation.name]!(core);
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, { callerIp: "192.168.7.1" })))).toBe("ForbiddenByFirewall");
+      const admin = await core.token(core.admin);
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "::ffff:10.1.2.3" })))).not.toBe("ForbiddenByFirewall");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "2001:db8::5" })))).not.toBe("ForbiddenByFirewall");
+      expect(calls()).toBe(2);
+    }
+  });
+});
+
+describe("fail closed on the journal", () => {
+  it("refuses calls with Unavailable and runs no handler when the journal cannot be written", async () => {
+    core = await securityCore({
+      openJournalFile: async () => ({
+        size: async () => 0,
+        read: async () => Buffer.alloc(0),
+        write: async () => {
+          throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+        },
+        datasync: async () => undefined,
+        truncate: async () => undefined,
+        close: async () => undefined,
+      }),
+    });
+    const { operation, calls } = counted(core.table.get("RoleDefinitionList")!);
+    const token = await core.token(core.admin);
+    expect(await outcome(core.pipeline.dispatch(operation, {}, core.meta(token)))).toBe("Unavailable");
+    expect(await outcome(core.pipeline.dispatch(operation, {}, core.meta(token)))).toBe("Unavailable");
+    // The first call ran before the journal knew it was broken but released nothing; the second never ran.
+    expect(calls()).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("local RBAC through the pipeline", () => {
+  async function user(name: string): Promise<PrincipalRecord> {
+    return core.directory.createUser(core.tenant.id, { userPrincipalName: `${name}@contoso.test`, displayName: name, password: "Pass-word-123!", enabled: true });
+  }
+  const assign = (principal: PrincipalRecord, roleDefinitionId: string, scope: string): Promise<unknown> =>
+    core.token(core.admin).then((t) =>
+      core.pipeline.dispatch(core.table.get("RoleAssignmentCreate")!, { scope, roleDefinitionId, principalId: principal.id }, core.meta(t)),
+    );
+
+  it("a Policy Administrator of /keys/a manages assignments on /keys/a only", async () => {
+    core = await securityCore();
+    const policy = await user("policy");
+    const app = await user("app");
+    await assign(policy, "4bd23610-cdcf-4971-bdee-bdc562cc28e4", "/keys/a");
+    const token = await core.token(policy);
+    const create = core.table.get("RoleAssignmentCreate")!;
+    expect(await outcome(core.pipeline.dispatch(create, { scope: "/keys/a", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("OK");
+    expect(await outcome(core.pipeline.dispatch(create, { scope: "/keys/b", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("ForbiddenByRbac");
+    expect(await outcome(core.pipeline.dispatch(create, { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("ForbiddenByRbac");
+  });
+
+  it("a disabled principal's valid token is refused on its very next call", async () => {
+    core = await securityCore();
+    const auditor = await user("auditor");
+    await assign(auditor, "2c18b078-7c48-4d3a-af88-5a3a1b3f82b3", "/");
+    const token = await core.token(auditor);
+    const list = core.table.get("RoleAssignmentList")!;
+    expect(await outcome(core.pipeline.dispatch(list, { scope: "/" }, core.meta(token)))).toBe("OK");
+    await core.directory.setEnabled(core.tenant.id, auditor.id, false);
+    expect(await outcome(core.pipeline.dispatch(list, { scope: "/" }, core.meta(token)))).toBe("Unauthorized");
+  });
+
+  it("removing a user from a group removes the group's grants on the next call", async () => {
+    core = await securityCore();
+    const member = await user("member");
+    const group = await core.directory.createGroup(core.tenant.id, { displayName: "auditors" });
+    await core.directory.addMember(core.tenant.id, group.id, member.id);
+    await assign(group, "2c18b078-7c48-4d3a-af88-5a3a1b3f82b3", "/");
+    const token = await core.token(member);
+    const list = core.table.get("RoleDefinitionList")!;
+    expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(token)))).toBe("OK");
+    await core.directory.removeMember(core.tenant.id, group.id, member.id);
+    expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(token)))).toBe("ForbiddenByRbac");
+  });
+
+  it("refuses a token of another tenant for this HSM", async () => {
+    core = await securityCore();
+    const other = await core.directory.createTenant({ name: "fabrikam" });
+    const stranger = await core.directory.createUser(other.id, { userPrincipalName: "s@fabrikam.test", displayName: "S", password: "Pass-word-123!", enabled: true });
+    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(await core.token(stranger))))).toBe("Unauthorized");
+  });
+
+  it("answers HsmNotFound for an unknown HSM and audits it", async () => {
+    core = await securityCore();
+    const token = await core.token(core.admin);
+    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(token, { hsmName: "nope" })))).toBe("HsmNotFound");
+    expect((await core.events()).at(-1)!.resultSignature).toBe("NOT_FOUND");
+  });
+});

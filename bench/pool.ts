@@ -1,0 +1,57 @@
+/**
+ * Worker pool scaling: RSA-2048 PS256 sign through the pool with 1 and 2
+ * workers at a fixed number of tasks in flight, and the pool's overhead per
+ * task (a ping that does no cryptography). Figures, not tests.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { JsonWebKey } from "../src/crypto/index.js";
+import { CryptoPool, type PoolTask } from "../src/workers/pool.js";
+import { printRows } from "./harness.js";
+
+const FIXTURES = resolve(import.meta.dirname, "..", "..", "test", "fixtures", "keys");
+const rsa2048 = JSON.parse(readFileSync(resolve(FIXTURES, "rsa-2048-1.json"), "utf8")) as JsonWebKey;
+const DURATION_MS = Number(process.env["BENCH_TIME_MS"] ?? 500) * 4;
+
+/** Completed tasks per second with `inFlight` tasks always outstanding for `durationMs`. */
+async function throughput(pool: CryptoPool, task: PoolTask, inFlight: number, durationMs: number): Promise<number> {
+  const end = performance.now() + durationMs;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await pool.run(task);
+      done++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return done / ((performance.now() - started) / 1000);
+}
+
+export async function runPoolBench(): Promise<void> {
+  const digest = new Uint8Array(createHash("sha256").update("pool bench").digest());
+  const sign: PoolTask = { operation: "sign", keyRef: "bench/rsa2048/v1", algorithm: "PS256", data: digest };
+  const ping: PoolTask = { operation: "ping", keyRef: "", algorithm: "", data: new Uint8Array(0) };
+  const rows = [];
+  let oneWorker = 0;
+  for (const provider of ["native", "wasm"] as const) {
+    for (const threads of [1, 2]) {
+      const pool = await CryptoPool.start({ threads, providers: { rsa: provider, ec: "native" }, loadKey: async () => rsa2048 });
+      await throughput(pool, sign, 16, 200);
+      const rate = await throughput(pool, sign, 16, DURATION_MS);
+      if (threads === 1) oneWorker = rate;
+      rows.push({ name: `RSA-2048 PS256 sign [${provider}], ${threads} worker(s)`, opsPerSecond: rate, ratio: rate / oneWorker });
+      if (provider === "native" && threads === 1) {
+        const pings = await throughput(pool, ping, 1, DURATION_MS / 2);
+        rows.push({ name: "ping (pool overhead, 1 in flight)", opsPerSecond: pings, ratio: undefined });
+        console.log(`  pool overhead per task: ${(1e6 / pings).toFixed(1)} µs round trip`);
+      }
+      await pool.close();
+    }
+  }
+  printRows("Worker pool scaling, 16 tasks in flight", rows, "1 worker of the same provider");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await runPoolBench();

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** The `keyhold` executable (package.json "bin"). */
+import { buildProgram } from "./program.js";
+
+await buildProgram().parseAsync(process.argv);

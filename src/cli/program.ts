@@ -1,0 +1,23 @@
+/**
+ * The `keyhold` command tree. Each command group lives in its own file and exports
+ * one `register...Commands(program)` function; this file only assembles them.
+ */
+import { Command } from "commander";
+import { registerAuditCommands } from "./audit.js";
+import { registerBenchCommand } from "./bench.js";
+import { registerDirectoryCommands } from "./directory.js";
+import { registerServeCommand } from "./serve.js";
+import { registerTokenCommand } from "./token.js";
+
+export function buildProgram(): Command {
+  const program = new Command("keyhold")
+    .description("keyhold: a self-hosted, high-throughput key management service")
+    .option("--data-dir <dir>", "where keyhold keeps its state (CA, keys, journals)", process.env["KEYHOLD_DATA_DIR"] ?? "./.keyhold")
+    .showHelpAfterError();
+  registerServeCommand(program);
+  registerTokenCommand(program);
+  registerDirectoryCommands(program);
+  registerAuditCommands(program);
+  registerBenchCommand(program);
+  return program;
+}

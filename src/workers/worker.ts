@@ -1,0 +1,47 @@
+/**
+ * A crypto worker (piscina). It sets the providers it was given, runs the
+ * crypto core's known-answer self-test before its first task (a failure makes
+ * the module fail to load, so the worker never serves), then serves private
+ * key operations from its key cache.
+ */
+import { BroadcastChannel } from "node:worker_threads";
+import { workerData } from "piscina";
+import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey } from "../crypto/index.js";
+import { KeyCache } from "./key-cache.js";
+import { replyForError, type WorkerReply, type WorkerTask } from "./task.js";
+import type { WorkerSettings } from "./settings.js";
+
+const settings = workerData as WorkerSettings;
+setDefaultProvider("rsa", settings.providers.rsa);
+setDefaultProvider("ec", settings.providers.ec);
+await selfTest();
+
+const cache = new KeyCache(settings.cacheBytes);
+
+// The pool announces key versions that were disabled, deleted or purged; their material leaves this worker.
+const evictions = new BroadcastChannel(settings.evictionChannel);
+evictions.onmessage = (message) => {
+  const { keyRef, prefix } = (message as { data: { keyRef?: string; prefix?: string } }).data;
+  if (typeof keyRef === "string") cache.delete(keyRef);
+  if (typeof prefix === "string") cache.deletePrefix(prefix);
+};
+evictions.unref();
+
+export default async function run(task: WorkerTask): Promise<WorkerReply> {
+  try {
+    if (task.operation === "ping") return { status: "ok", value: new Uint8Array(0) };
+    if (task.jwk !== undefined) cache.set(task.keyRef, task.jwk);
+    const jwk = task.jwk ?? cache.get(task.keyRef);
+    if (jwk === undefined) return { status: "needKey" };
+    switch (task.operation) {
+      case "sign":
+        return { status: "ok", value: await sign(task.algorithm, jwk, task.data) };
+      case "decrypt":
+        return { status: "ok", value: await decrypt(task.algorithm, jwk, task.data, { iv: task.iv, aad: task.aad, tag: task.tag }) };
+      case "unwrapKey":
+        return { status: "ok", value: await unwrapKey(task.algorithm, jwk, task.data) };
+    }
+  } catch (error) {
+    return replyForError(error);
+  }
+}

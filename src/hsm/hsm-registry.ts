@@ -25,6 +25,12 @@ export interface HsmRuntime {
   readonly networkAcls: NetworkAcls;
   readonly publicNetworkAccess: "Enabled" | "Disabled";
   readonly initialAdminObjectIds: readonly string[];
+  /** Days a deleted key stays recoverable (7 to 90). */
+  readonly softDeleteRetentionInDays: number;
+  /** When on, a deleted key cannot be purged before its retention has passed; irreversible. */
+  readonly enablePurgeProtection: boolean;
+  /** The host in key ids: `https://<hsmUriHost>/keys/<name>/<version>`. */
+  readonly hsmUriHost: string;
 }
 
 export interface HsmRegistry {

@@ -56,6 +56,9 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     networkAcls: { defaultAction: "Allow", ipRules: [] },
     publicNetworkAccess: "Enabled",
     initialAdminObjectIds: [admin.id],
+    softDeleteRetentionInDays: 90,
+    enablePurgeProtection: false,
+    hsmUriHost: "contoso-hsm.managedhsm.keyhold.test",
   };
   await identity.store.rbac.insertRoleAssignment(hsm.id, {
     id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,

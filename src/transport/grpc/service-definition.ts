@@ -14,7 +14,12 @@ export function methodPath(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
-function methodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
+/** What the server's deserializer yields for bytes that are not a valid message of the method's type. */
+export class UndecodableRequest {
+  constructor(readonly typeName: string) {}
+}
+
+function methodDefinition(method: DescMethod, server: boolean): MethodDefinition<unknown, unknown> {
   const input = method.input as DescMessage;
   const output = method.output as DescMessage;
   return {
@@ -22,7 +27,16 @@ function methodDefinition(method: DescMethod): MethodDefinition<unknown, unknown
     requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
     requestSerialize: (value) => Buffer.from(toBinary(input, value as MessageShape<DescMessage>)),
-    requestDeserialize: (bytes: Buffer) => fromBinary(input, bytes),
+    // grpc-js answers a throwing deserializer with INTERNAL; the server wants
+    // INVALID_ARGUMENT naming the request, so it gets a marker instead.
+    requestDeserialize: (bytes: Buffer) => {
+      if (!server) return fromBinary(input, bytes);
+      try {
+        return fromBinary(input, bytes);
+      } catch {
+        return new UndecodableRequest(input.typeName);
+      }
+    },
     responseSerialize: (value) => Buffer.from(toBinary(output, value as MessageShape<DescMessage>)),
     responseDeserialize: (bytes: Buffer) => fromBinary(output, bytes),
     originalName: method.localName,
@@ -30,8 +44,8 @@ function methodDefinition(method: DescMethod): MethodDefinition<unknown, unknown
 }
 
 /** grpc-js ServiceDefinition keyed by the methods' local names (sign, createKey, ...). */
-export function serviceDefinition(service: DescService): ServiceDefinition {
-  return Object.fromEntries(service.methods.map((method) => [method.localName, methodDefinition(method)])) as ServiceDefinition;
+export function serviceDefinition(service: DescService, side: "client" | "server" = "client"): ServiceDefinition {
+  return Object.fromEntries(service.methods.map((method) => [method.localName, methodDefinition(method, side === "server")])) as ServiceDefinition;
 }
 
 /** A grpc-js client class for `service`; its methods take and return protobuf-es messages. */

@@ -1,0 +1,184 @@
+/**
+ * The gRPC data plane: every RPC of RPC_BINDINGS is a thin adapter over one
+ * operation of the table (decode the message, call the pipeline, encode the
+ * result), plus the bidirectional CryptoService.Stream, health and
+ * reflection. Authorization and audit happen only in the pipeline.
+ */
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { KeyholdError } from "../../errors.js";
+import type { Pipeline, RequestMeta } from "../../hsm/dispatch.js";
+import type { Operation } from "../../hsm/operation.js";
+import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
+import { grpcStatusOf, toServiceError } from "./errors.js";
+import { addHealth, addReflection } from "./reflection.js";
+import { RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
+import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
+
+export interface RpcObserver {
+  observe(method: string, code: string, seconds: number): void;
+}
+
+export interface GrpcServerDeps {
+  readonly pipeline: Pipeline;
+  readonly operations: ReadonlyMap<string, Operation>;
+  readonly metrics?: RpcObserver;
+  /** Operations one Stream may have in flight before the server stops reading it (backpressure). */
+  readonly streamWindow?: number;
+}
+
+function first(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** grpc-js peers look like `127.0.0.1:5000`, `[::1]:5000` or `ipv4:...`; the address part is what network rules see. */
+export function peerAddress(peer: string): string {
+  const text = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(text);
+  if (bracketed) return bracketed[1]!;
+  const lastColon = text.lastIndexOf(":");
+  return lastColon > 0 && text.indexOf(":") === lastColon ? text.slice(0, lastColon) : text;
+}
+
+function requestMeta(call: { metadata: Metadata; getPeer(): string }, method: string, signal: AbortSignal): RequestMeta {
+  return {
+    transport: "grpc",
+    method,
+    authorization: first(call.metadata, "authorization"),
+    hsmName: first(call.metadata, "x-hsm-name"),
+    clientRequestId: first(call.metadata, "x-ms-client-request-id"),
+    callerIp: peerAddress(call.getPeer()),
+    signal,
+  };
+}
+
+function operationOf(deps: GrpcServerDeps, binding: RpcBinding): Operation {
+  const operation = deps.operations.get(binding.operation);
+  if (operation === undefined) throw new Error(`RPC ${binding.method} is bound to unknown operation ${binding.operation}`);
+  return operation;
+}
+
+function undecodable(request: UndecodableRequest): KeyholdError {
+  return new KeyholdError("BadParameter", `request: is not a valid ${request.typeName} message`, { field: "request" });
+}
+
+/** Runs one bound RPC through the pipeline and returns the response message. */
+async function invoke(deps: GrpcServerDeps, binding: RpcBinding, operation: Operation, request: unknown, meta: RequestMeta): Promise<unknown> {
+  if (request instanceof UndecodableRequest) throw undecodable(request);
+  const result = await deps.pipeline.dispatch(operation, binding.toInput(request as Record<string, unknown>), meta);
+  const method = binding.service.methods.find((m) => m.localName === binding.method)!;
+  return create(method.output as DescMessage, binding.toResponse(result) as never);
+}
+
+function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
+  const operation = operationOf(deps, binding);
+  const path = methodPath(binding.service.methods.find((m) => m.localName === binding.method)!);
+  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+    const started = performance.now();
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    const requestId = first(call.metadata, "x-ms-client-request-id");
+    if (requestId !== undefined) {
+      const echo = new Metadata();
+      echo.set("x-ms-client-request-id", requestId);
+      call.sendMetadata(echo);
+    }
+    invoke(deps, binding, operation, call.request, requestMeta(call, path, controller.signal)).then(
+      (response) => {
+        deps.metrics?.observe(path, "OK", (performance.now() - started) / 1000);
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const serviceError = toServiceError(error);
+        deps.metrics?.observe(path, String(error instanceof KeyholdError ? error.code : "InternalError"), (performance.now() - started) / 1000);
+        callback(serviceError as never);
+      },
+    );
+  };
+}
+
+/**
+ * CryptoService.Stream: each StreamRequest is one audited operation of the
+ * table; results are written as they finish, with the request's id and its
+ * own status. Reading pauses while `window` operations are in flight.
+ */
+function streamHandler(deps: GrpcServerDeps) {
+  const window = deps.streamWindow ?? 256;
+  const byCase = new Map(RPC_BINDINGS.filter((b) => b.service === CryptoService).map((b) => [b.method, { binding: b, operation: operationOf(deps, b) }]));
+  const path = `/${CryptoService.typeName}/Stream`;
+  return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort());
+    let inFlight = 0;
+    let ended = false;
+    const settle = (): void => {
+      inFlight--;
+      if (inFlight < window) call.resume();
+      if (ended && inFlight === 0) call.end();
+    };
+    call.on("data", (request: StreamRequest | UndecodableRequest) => {
+      const id = request instanceof UndecodableRequest ? "" : request.id;
+      const kind = request instanceof UndecodableRequest ? undefined : request.operation.case;
+      const target = kind === undefined ? undefined : byCase.get(kind);
+      inFlight++;
+      if (inFlight >= window) call.pause();
+      const started = performance.now();
+      const work = target === undefined
+        ? Promise.reject(request instanceof UndecodableRequest ? undecodable(request) : new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
+        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, controller.signal));
+      work.then(
+        (value) => {
+          deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
+          if (!controller.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result: { case: kind, value } as never }));
+        },
+        (error: unknown) => {
+          const keyholdError = error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
+          deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, keyholdError.code, (performance.now() - started) / 1000);
+          if (!controller.signal.aborted) {
+            call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));
+          }
+        },
+      ).finally(settle);
+    });
+    call.on("end", () => {
+      ended = true;
+      if (inFlight === 0) call.end();
+    });
+  };
+}
+
+export function buildGrpcServer(deps: GrpcServerDeps): Server {
+  const server = new Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+  });
+  const services = [...new Set(RPC_BINDINGS.map((b) => b.service))];
+  for (const service of services) {
+    const implementation: UntypedServiceImplementation = {};
+    for (const binding of RPC_BINDINGS.filter((b) => b.service === service)) implementation[binding.method] = unaryHandler(deps, binding);
+    if (service === CryptoService) implementation["stream"] = streamHandler(deps);
+    server.addService(serviceDefinition(service, "server"), implementation);
+  }
+  addHealth(server, services.map((s) => s.typeName));
+  addReflection(server);
+  return server;
+}
+
+/** Binds `host:port` (port 0 picks a free one) and resolves to the bound port. */
+export function listen(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, credentials, (error, port) => (error ? reject(error) : resolve(port))));
+}
+
+export function shutdown(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

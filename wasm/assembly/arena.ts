@@ -6,10 +6,10 @@
 
 export const KEY_CAPACITY: usize = 32768;
 export const IO_CAPACITY: usize = 1024;
-/** One temporary: a 2n-limb product of the largest half (2*74 u64) or 96+1 paired float limbs (16 bytes each). */
+/** One temporary: a 2n-limb value of the largest half (2*74 u64) or 96 paired float limbs (16 bytes each) plus padding. */
 export const SLOT_BYTES: usize = 208 << 3;
 export const TABLE_ENTRIES: i32 = 32;
-const SLOT_COUNT: usize = 24;
+const SLOT_COUNT: usize = 16;
 
 export const ARENA_BASE: usize = (__heap_base + 63) & ~(<usize>63);
 export const KEY_BASE: usize = ARENA_BASE;
@@ -35,7 +35,7 @@ export function zeroScratch(): void {
 
 /** Temporaries by role, so no two live values share a slot. */
 export namespace Slot {
-  export const Q: i32 = 0; // Montgomery quotient digits
+  export const Q: i32 = 0; // quotient digits (integer kernel) or the row accumulator (paired kernel)
   export const ONE: i32 = 1;
   export const ACC: i32 = 2;
   export const WINDOW: i32 = 3;
@@ -43,12 +43,12 @@ export namespace Slot {
   export const M1: i32 = 5;
   export const M2: i32 = 6;
   export const H: i32 = 7;
-  export const WIDE: i32 = 8; // 2n limbs
-  export const INPUT: i32 = 10; // 2n limbs (full-size value)
-  export const SIGNED: i32 = 12; // 2n limbs
-  export const CHECK: i32 = 14;
-  export const CHECK_BASE: i32 = 15;
-  export const PAIR_BASE: i32 = 16;
-  export const PAIR_RESULT: i32 = 17;
-  export const PAIR_M0: i32 = 18;
+  export const WIDE: i32 = 8; // 2n limbs: the recombined CRT result
+  export const INPUT: i32 = 9; // 2n limbs: the full-size input
+  export const RESULT: i32 = 10; // public-exponent result (public op, fault check)
+  export const CHECK: i32 = 11;
+  export const CHECK_BASE: i32 = 12;
+  export const PAIR_BASE: i32 = 13;
+  export const PAIR_RESULT: i32 = 14;
+  export const PAIR_M0: i32 = 15;
 }

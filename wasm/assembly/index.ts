@@ -1,7 +1,8 @@
 // The kernels' flat ABI: offsets into the one exported memory, byte lengths, i32 status codes
 // (assembly/status.ts). No managed objects cross the boundary (runtime "stub").
 import { KEY_BASE, KEY_CAPACITY, IO_BASE, IO_CAPACITY } from "./arena";
-import { preparePublic, preparePrivate, rsaPublic, rsaPrivate, publicBlockBytes, privateBlockBytes } from "./rsa";
+import { preparePublic, preparePrivate, publicBlockBytes, privateBlockBytes } from "./key-block";
+import { rsaPublic, rsaPrivate } from "./rsa";
 
 export function key_area(): usize { return KEY_BASE; }
 export function key_area_bytes(): usize { return KEY_CAPACITY; }

@@ -5,9 +5,8 @@
 // per mulpd/addpd on the vector units measure faster in V8 than scalar 64-bit multiplies
 // (figures in the wasm note of issue 3). Operand scanning with the reduction folded into
 // each row (Koc, Acar, Kaliski 1996), two rows per pass so each t[j] is loaded and stored
-// once per two rows, and lazy carries: one normalization pass at the end. Squaring uses
-// the same routine: a dedicated one saves products but, without the two-row fusion,
-// costs more loads and stores than it saves here.
+// once per two rows (three or four rows per pass measured no faster), and lazy carries:
+// one normalization pass at the end. Squaring uses this same routine.
 import { PAIR_STRIDE, PAIR_PADDING } from "./repack";
 import { slot, Slot } from "./arena";
 
@@ -50,17 +49,21 @@ export function montMulPair(r: usize, a: usize, b: usize, m: usize, m0At: usize,
       const tj = t + off;
       const bj = b + off;
       const mj = m + off;
-      const b1 = v128.load(bj, 16); const m1 = v128.load(mj, 16);
-      const b2 = v128.load(bj, 32); const m2 = v128.load(mj, 32);
-      const b3 = v128.load(bj, 48); const m3 = v128.load(mj, 48);
-      const b4 = v128.load(bj, 64); const m4 = v128.load(mj, 64);
-      const b5 = v128.load(bj, 80); const m5 = v128.load(mj, 80);
+      const b1 = v128.load(bj, 16);
+      const m1 = v128.load(mj, 16);
+      const b2 = v128.load(bj, 32);
+      const m2 = v128.load(mj, 32);
+      const b3 = v128.load(bj, 48);
+      const m3 = v128.load(mj, 48);
+      const b4 = v128.load(bj, 64);
+      const m4 = v128.load(mj, 64);
+      const b5 = v128.load(bj, 80);
+      const m5 = v128.load(mj, 80);
       v128.store(tj, f64x2.add(f64x2.add(v128.load(tj, 32), f64x2.add(f64x2.mul(ai, b2), f64x2.mul(q, m2))), f64x2.add(f64x2.mul(ai2, b1), f64x2.mul(q2, m1))), 0);
       v128.store(tj, f64x2.add(f64x2.add(v128.load(tj, 48), f64x2.add(f64x2.mul(ai, b3), f64x2.mul(q, m3))), f64x2.add(f64x2.mul(ai2, b2), f64x2.mul(q2, m2))), 16);
       v128.store(tj, f64x2.add(f64x2.add(v128.load(tj, 64), f64x2.add(f64x2.mul(ai, b4), f64x2.mul(q, m4))), f64x2.add(f64x2.mul(ai2, b3), f64x2.mul(q2, m3))), 32);
       v128.store(tj, f64x2.add(f64x2.add(v128.load(tj, 80), f64x2.add(f64x2.mul(ai, b5), f64x2.mul(q, m5))), f64x2.add(f64x2.mul(ai2, b4), f64x2.mul(q2, m4))), 48);
     }
-
     v128.store(t, f64x2.add(v128.load(t), carry1));
   }
   let carry = f64x2.splat(0);

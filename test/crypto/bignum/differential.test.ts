@@ -4,6 +4,7 @@ import { constants, privateDecrypt, publicEncrypt } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bigIntToBytes, bigintRsaEngine, wasmRsaEngine } from "../../../src/crypto/bignum/index.js";
+import { loadKernels } from "../../../src/crypto/bignum/wasm-abi.js";
 import { RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
 
 const RUNS: Record<number, number> = { 2048: 50, 3072: 30, 4096: 20 };
@@ -60,8 +61,7 @@ describe.each(RSA_SIZES)("RSA-%i raw operations", (bits) => {
     expect(bigintRsaEngine.publicOp(refPublic, input)).toEqual(expectedPublic);
   });
 
-  it("leaves no key or input bytes in the kernel arena after an operation", async () => {
-    const { loadKernels } = await import("../../../src/crypto/bignum/wasm-abi.js");
+  it("leaves no key or input bytes in the kernel arena after an operation", () => {
     const kernels = loadKernels();
     const input = bigIntToBytes(fixture.n - 12345n, k);
     wasmRsaEngine.privateOp(wasmPrivate, input);

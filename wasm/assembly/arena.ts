@@ -17,7 +17,25 @@ export const IO_BASE: usize = KEY_BASE + KEY_CAPACITY;
 export const SCRATCH_BASE: usize = IO_BASE + IO_CAPACITY;
 export const TABLE_BASE: usize = SCRATCH_BASE;
 const SLOTS_BASE: usize = TABLE_BASE + <usize>TABLE_ENTRIES * SLOT_BYTES;
-export const SCRATCH_END: usize = SLOTS_BASE + SLOT_COUNT * SLOT_BYTES;
+/** Paired limbs the squaring reads and writes past the 2n-limb square (see pair-square.ts). */
+export const WIDE_PADDING: i32 = 8;
+/** The unreduced 2n-limb square of the largest half (2*96 paired float limbs plus padding). */
+const WIDE_BYTES: usize = <usize>(2 * 96 + WIDE_PADDING) * 16;
+const WIDE_BASE: usize = SLOTS_BASE + SLOT_COUNT * SLOT_BYTES;
+const MASKS_BASE: usize = WIDE_BASE + WIDE_BYTES;
+export const SCRATCH_END: usize = MASKS_BASE + <usize>TABLE_ENTRIES * 16;
+
+/** One v128 selection mask per window-table entry (secret-derived, so inside SCRATCH). */
+// @ts-ignore: decorator
+@inline export function maskArea(): usize {
+  return MASKS_BASE;
+}
+
+/** Scratch for the double-width square of the paired squaring kernel. */
+// @ts-ignore: decorator
+@inline export function wideArea(): usize {
+  return WIDE_BASE;
+}
 
 /** The i-th temporary; callers agree on distinct indices (see Slot). */
 // @ts-ignore: decorator
@@ -50,5 +68,4 @@ export namespace Slot {
   export const CHECK_BASE: i32 = 12;
   export const PAIR_BASE: i32 = 13;
   export const PAIR_RESULT: i32 = 14;
-  export const PAIR_M0: i32 = 15;
 }

@@ -2,9 +2,13 @@
 // Montgomery constants computed once, so each operation starts from them.
 //   public block : bits, nN, eBits, m0n | n[nN] e[nN] rrN[nN]
 //   private block: public block | nh, m0p, m0q, n22 | p q dp dq qi rrp rrq  (each nh limbs)
-//                  | pq[n22+2 pairs] rr22[n22+2 pairs]  (p and q, and 2^(44*n22) mod p, q, as zero-padded paired floats)
+//                  | pq[n22+2 pairs] rr22[n22+2 pairs]  (the Montgomery-friendly multiples mu_p*p and mu_q*q, and
+//                    2^(44*n22) modulo each, as zero-padded paired floats)
+// The paired kernels work modulo mu*p with mu = -p^-1 mod 2^22, which is -1 mod 2^22, so their
+// quotient digits need no multiplication (pair.ts); results are reduced mod p at the end (rsa.ts).
+// R = 2^(22*n22) still exceeds 4*mu*p (< 2^(h+24) for h-bit p) for every supported size: 8, 24 and 40 spare bits.
 // Raw key input (big-endian bytes, k = bits/8, h = k/2): u64 bits | n[k] e[k] (| p q dp dq qi [h each]).
-import { limbsFor, bytesToLimbs, bitLengthPublic } from "./limbs";
+import { limbsFor, bytesToLimbs, bitLengthPublic, mulSmall } from "./limbs";
 import { montgomeryInverse, montgomeryRR, powerOfTwoMod } from "./montgomery";
 import { PAIR_LIMB_BITS, PAIR_STRIDE, PAIR_PADDING, pairLimbsFor, toPairLane } from "./repack";
 import { slot, Slot, zeroScratch } from "./arena";
@@ -89,14 +93,19 @@ export function preparePrivate(raw: usize, rawLen: i32, out: usize, outLen: i32)
     store<u64>(priv + 24, <u64>n22);
     const pairs = limbsAt(priv, HEADER_WORDS + 7 * nh);
     const rrPairs = pairs + <usize>(n22 + PAIR_PADDING) * PAIR_STRIDE;
-    toPairLane(pairs, 0, n22, p, nh);
-    toPairLane(pairs, 1, n22, q, nh);
+    const pairMask: u64 = (1 << PAIR_LIMB_BITS) - 1;
+    const friendlyP = slot(Slot.ONE);
+    const friendlyQ = slot(Slot.ACC);
+    mulSmall(friendlyP, p, nh, montgomeryInverse(p) & pairMask);
+    mulSmall(friendlyQ, q, nh, montgomeryInverse(q) & pairMask);
+    toPairLane(pairs, 0, n22, friendlyP, nh + 1);
+    toPairLane(pairs, 1, n22, friendlyQ, nh + 1);
     const rr22 = slot(Slot.BASE);
     const exponent = 2 * n22 * <i32>PAIR_LIMB_BITS;
-    powerOfTwoMod(rr22, p, nh, exponent);
-    toPairLane(rrPairs, 0, n22, rr22, nh);
-    powerOfTwoMod(rr22, q, nh, exponent);
-    toPairLane(rrPairs, 1, n22, rr22, nh);
+    powerOfTwoMod(rr22, friendlyP, nh + 1, exponent);
+    toPairLane(rrPairs, 0, n22, rr22, nh + 1);
+    powerOfTwoMod(rr22, friendlyQ, nh + 1, exponent);
+    toPairLane(rrPairs, 1, n22, rr22, nh + 1);
   }
   zeroScratch();
   return status;

@@ -63,6 +63,18 @@ export function limbsToBytes(dst: usize, len: i32, src: usize, n: i32): void {
   return 0 - ((x - 1) >> 63);
 }
 
+/** r (n+1 limbs) = a (n normalized limbs) * s for a public or secret s < 2^32. */
+export function mulSmall(r: usize, a: usize, n: i32, s: u64): void {
+  let carry: u64 = 0;
+  for (let j = 0; j < n; j++) {
+    const off = <usize>j << 3;
+    const t = load<u64>(a + off) * s + carry;
+    store<u64>(r + off, t & LIMB_MASK);
+    carry = t >> LIMB_BITS;
+  }
+  store<u64>(r + (<usize>n << 3), carry);
+}
+
 /** r = r >= m ? r - m : r, by masks (r, m normalized, n limbs). */
 export function condSubtract(r: usize, m: usize, n: i32): void {
   let borrow: i64 = 0;

@@ -5,8 +5,9 @@
 // crypto/internal/fips140/bigmod Nat.Exp). The public exponent may steer branches.
 import { LIMB_BITS, maskIfEqual, condSubtract, zeroLimbs, copyLimbs } from "./limbs";
 import { montMul } from "./montgomery";
-import { slot, Slot, tableEntry, TABLE_ENTRIES } from "./arena";
+import { slot, Slot, tableEntry, TABLE_ENTRIES, maskArea } from "./arena";
 import { montMulPair } from "./pair";
+import { montSquarePair } from "./pair-square";
 import { PAIR_STRIDE } from "./repack";
 
 export const WINDOW_BITS: i32 = 5;
@@ -41,35 +42,52 @@ export function modExpPublic(
   condSubtract(r, m, n);
 }
 
-/** Paired-lane table lookup: lane 0 takes entry indexP, lane 1 entry indexQ; every entry is read. */
+/**
+ * Paired-lane table lookup: lane 0 takes entry indexP, lane 1 entry indexQ; every entry is read.
+ * Four limbs at a time across all entries, accumulated in locals, so r is written once.
+ */
 function selectPair(r: usize, indexP: u32, indexQ: u32, n: i32): void {
-  memory.fill(r, 0, <usize>n * PAIR_STRIDE);
+  const masks = maskArea();
   for (let i = 0; i < TABLE_ENTRIES; i++) {
-    const mask = i64x2.replace_lane(i64x2.splat(maskIfEqual(<u32>i, indexP)), 1, maskIfEqual(<u32>i, indexQ));
-    const entry = tableEntry(i);
-    for (let j = 0; j < n; j++) {
-      const off = <usize>j * PAIR_STRIDE;
-      v128.store(r + off, v128.or(v128.load(r + off), v128.and(v128.load(entry + off), mask)));
+    v128.store(masks + <usize>i * 16, i64x2.replace_lane(i64x2.splat(maskIfEqual(<u32>i, indexP)), 1, maskIfEqual(<u32>i, indexQ)));
+  }
+  for (let j = 0; j < n; j += 4) {
+    const off = <usize>j * PAIR_STRIDE;
+    let r0 = v128.splat<i64>(0);
+    let r1 = r0;
+    let r2 = r0;
+    let r3 = r0;
+    for (let i = 0; i < TABLE_ENTRIES; i++) {
+      const mask = v128.load(masks + <usize>i * 16);
+      const entry = tableEntry(i) + off;
+      r0 = v128.or(r0, v128.and(v128.load(entry), mask));
+      r1 = v128.or(r1, v128.and(v128.load(entry, 16), mask));
+      r2 = v128.or(r2, v128.and(v128.load(entry, 32), mask));
+      r3 = v128.or(r3, v128.and(v128.load(entry, 48), mask));
     }
+    v128.store(r + off, r0);
+    v128.store(r + off, r1, 16);
+    v128.store(r + off, r2, 32);
+    v128.store(r + off, r3, 48);
   }
 }
 
 /**
  * Both CRT exponentiations at once (lane 0: base^expP mod p, lane 1: base^expQ mod q) on
  * paired 22-bit float limbs; the exponents are 28-bit limb vectors of the same public length.
- * m0 points to -m^-1 mod 2^22 per lane. r is < 2m per lane (the caller converts back and subtracts once).
+ * m is Montgomery-friendly (-1 mod 2^22) per lane. r is < 2m per lane (the caller converts back and subtracts once).
  */
 export function modExpSecretPair(
   r: usize, base: usize, expP: usize, expQ: usize, expLimbs: i32, expBits: i32,
-  m: usize, m0: usize, rr: usize, n: i32,
+  m: usize, rr: usize, n: i32,
 ): void {
   const one = slot(Slot.ONE);
   memory.fill(one, 0, <usize>n * PAIR_STRIDE);
   v128.store(one, f64x2.splat(1.0));
-  montMulPair(tableEntry(0), rr, one, m, m0, n);
-  montMulPair(tableEntry(1), base, rr, m, m0, n);
+  montMulPair(tableEntry(0), rr, one, m, n);
+  montMulPair(tableEntry(1), base, rr, m, n);
   for (let i = 2; i < TABLE_ENTRIES; i++) {
-    montMulPair(tableEntry(i), tableEntry(i - 1), tableEntry(1), m, m0, n);
+    montMulPair(tableEntry(i), tableEntry(i - 1), tableEntry(1), m, n);
   }
   const acc = slot(Slot.ACC);
   const window = slot(Slot.WINDOW);
@@ -78,9 +96,9 @@ export function modExpSecretPair(
   selectPair(acc, windowAt(expP, expLimbs, pos), windowAt(expQ, expLimbs, pos), n);
   while (pos > 0) {
     pos -= WINDOW_BITS;
-    for (let s = 0; s < WINDOW_BITS; s++) montMulPair(acc, acc, acc, m, m0, n);
+    for (let s = 0; s < WINDOW_BITS; s++) montSquarePair(acc, acc, m, n);
     selectPair(window, windowAt(expP, expLimbs, pos), windowAt(expQ, expLimbs, pos), n);
-    montMulPair(acc, acc, window, m, m0, n);
+    montMulPair(acc, acc, window, m, n);
   }
-  montMulPair(r, acc, one, m, m0, n);
+  montMulPair(r, acc, one, m, n);
 }

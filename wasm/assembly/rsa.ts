@@ -6,7 +6,7 @@ import {
 } from "./limbs";
 import { montMul, montReduceWide, mulWide } from "./montgomery";
 import { modExpSecretPair, modExpPublic } from "./modexp";
-import { PAIR_LIMB_BITS, PAIR_STRIDE, PAIR_PADDING, toPairLane, fromPairLane } from "./repack";
+import { PAIR_STRIDE, PAIR_PADDING, toPairLane, fromPairLane } from "./repack";
 import { slot, Slot, zeroScratch } from "./arena";
 import { HEADER_WORDS, supportedBits, publicBlockBytes, privateBlockBytes, word, limbsAt } from "./key-block";
 import { Status } from "./status";
@@ -61,6 +61,15 @@ function reduceIntoLane(pairBase: usize, lane: i32, n22: i32, c: usize, m: usize
   toPairLane(pairBase, lane, n22, base, nh);
 }
 
+/** r = x mod m (< m) for one lane x < 2*mu*m of the paired result (mu*m is the paired kernels' modulus). */
+function reduceFromLane(r: usize, pairResult: usize, lane: i32, n22: i32, m: usize, rr: usize, m0: u64, nh: i32): void {
+  const wide = slot(Slot.WIDE);
+  fromPairLane(wide, 2 * nh, pairResult, lane, n22);
+  montReduceWide(r, wide, m, m0, nh); // x/R mod m, < 2m
+  montMul(r, r, rr, m, m0, nh); // x mod m, < 2m
+  condSubtract(r, m, nh);
+}
+
 /**
  * s = c^d mod n by CRT with Garner's recombination (RFC 8017 section 5.1.2, step 2.b):
  * m1 = c^dP mod p, m2 = c^dQ mod q, h = qInv*(m1 - m2) mod p, s = m2 + q*h;
@@ -98,18 +107,12 @@ export function rsaPrivate(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 
   const pairBase = slot(Slot.PAIR_BASE);
   reduceIntoLane(pairBase, 0, n22, input, p, rrp, m0p, nh);
   reduceIntoLane(pairBase, 1, n22, input, q, rrq, m0q, nh);
-  const pairMask: u64 = (1 << PAIR_LIMB_BITS) - 1;
-  const m0Pair = slot(Slot.PAIR_M0);
-  store<f64>(m0Pair, <f64>(m0p & pairMask));
-  store<f64>(m0Pair + 8, <f64>(m0q & pairMask));
   const pairResult = slot(Slot.PAIR_RESULT);
-  modExpSecretPair(pairResult, pairBase, dp, dq, nh, bits / 2, pairs, m0Pair, rrPairs, n22);
+  modExpSecretPair(pairResult, pairBase, dp, dq, nh, bits / 2, pairs, rrPairs, n22);
   const m1 = slot(Slot.M1);
   const m2 = slot(Slot.M2);
-  fromPairLane(m1, nh, pairResult, 0, n22);
-  condSubtract(m1, p, nh);
-  fromPairLane(m2, nh, pairResult, 1, n22);
-  condSubtract(m2, q, nh);
+  reduceFromLane(m1, pairResult, 0, n22, p, rrp, m0p, nh);
+  reduceFromLane(m2, pairResult, 1, n22, q, rrq, m0q, nh);
 
   const s = slot(Slot.WIDE);
   garner(s, m1, m2, p, q, qi, rrp, m0p, nh);

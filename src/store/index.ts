@@ -2,6 +2,7 @@ export type {
   CredentialRepository,
   DirectoryRepository,
   IssuerKeyRepository,
+  KeyRepository,
   RbacRepository,
   Store,
   StoreRepositories,
@@ -21,3 +22,4 @@ export type {
 export { openMemoryStore, openStore, STORE_FILE_NAME } from "./sqlite/sqlite-store.js";
 export { MIGRATIONS, type Migration } from "./sqlite/migrations.js";
 export { SQLITE_PRAGMAS } from "./sqlite/pragmas.js";
+export type { KeyDeletion, KeyRecord, KeyState, KeyVersionPatch, KeyVersionRecord } from "./key-records.js";

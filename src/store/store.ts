@@ -13,6 +13,7 @@ import type {
   RoleDefinitionRecord,
   TenantRecord,
 } from "./records.js";
+import type { KeyDeletion, KeyRecord, KeyState, KeyVersionPatch, KeyVersionRecord } from "./key-records.js";
 
 export interface DirectoryRepository {
   insertTenant(tenant: TenantRecord): Promise<void>;
@@ -70,11 +71,42 @@ export interface RbacRepository {
   deleteRoleAssignment(hsmId: string, name: string): Promise<boolean>;
 }
 
+/** Keys and key versions of each HSM, and each HSM's sealed domain secret (SPEC sections 4 and 8). Names ignore case. */
+export interface KeyRepository {
+  getKey(hsmId: string, name: string): Promise<KeyRecord | undefined>;
+  /** Sorted by name. */
+  listKeys(hsmId: string, state: KeyState): Promise<KeyRecord[]>;
+  /** Throws Conflict when the name is taken (in any state). */
+  insertKey(key: KeyRecord): Promise<void>;
+  /** Returns false unless an active key of that name was moved to deleted. */
+  markDeleted(hsmId: string, name: string, deletion: KeyDeletion): Promise<boolean>;
+  markRecovered(hsmId: string, name: string): Promise<boolean>;
+  setRotationPolicy(hsmId: string, name: string, policy: string | null): Promise<boolean>;
+  /** Removes the key and every version forever. */
+  purgeKey(hsmId: string, name: string): Promise<boolean>;
+  /** Deleted keys of every HSM whose scheduled purge date is at or before `now`. */
+  listPurgeDue(now: number): Promise<KeyRecord[]>;
+  /** Active keys of every HSM that carry a rotation policy. */
+  listWithRotationPolicy(): Promise<KeyRecord[]>;
+
+  insertVersion(version: KeyVersionRecord): Promise<void>;
+  getVersion(hsmId: string, name: string, version: string): Promise<KeyVersionRecord | undefined>;
+  latestVersion(hsmId: string, name: string): Promise<KeyVersionRecord | undefined>;
+  /** Oldest first. */
+  listVersions(hsmId: string, name: string): Promise<KeyVersionRecord[]>;
+  updateVersion(hsmId: string, name: string, version: string, patch: KeyVersionPatch): Promise<boolean>;
+
+  getSealedDomainSecret(hsmId: string): Promise<Uint8Array | undefined>;
+  /** Stores the HSM's sealed domain secret unless one exists; returns whether this call stored it. */
+  insertSealedDomainSecret(hsmId: string, sealed: Uint8Array, now: number): Promise<boolean>;
+}
+
 export interface StoreRepositories {
   readonly directory: DirectoryRepository;
   readonly credentials: CredentialRepository;
   readonly issuerKeys: IssuerKeyRepository;
   readonly rbac: RbacRepository;
+  readonly keys: KeyRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -10,9 +10,9 @@ import { Pipeline, type RequestMeta } from "../../src/hsm/dispatch.js";
 import { StaticHsmRegistry, type HsmRuntime } from "../../src/hsm/hsm-registry.js";
 import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/hsm/operation.js";
-import { accessControlOperations } from "../../src/hsm/operations/access-control.js";
-import { directoryOperations } from "../../src/hsm/operations/directory.js";
-import { operationTable } from "../../src/hsm/operation-table.js";
+import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal } from "../../src/hsm/keys/index.js";
+import { buildOperations } from "../../src/server/operations.js";
+import { CryptoPool } from "../../src/workers/pool.js";
 import type { Plane } from "../../src/identity/index.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { buildHttpsApp, type HttpsApp } from "../../src/transport/http/app.js";
@@ -35,6 +35,7 @@ export interface SecurityCore extends IdentityFixture {
   events(): Promise<AuditEvent[]>;
   /** Every byte of every journal, to search for secrets. */
   journalBytes(): Promise<string>;
+  close(): Promise<void>;
 }
 
 export async function securityCore(options: { openJournalFile?: JournalFileOpener } = {}): Promise<SecurityCore> {
@@ -76,10 +77,12 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   });
   const rbac = new LocalRbac(identity.store);
   const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit });
-  const table = operationTable(
-    accessControlOperations({ store: identity.store, rbac }),
-    directoryOperations({ directory: identity.directory, credentials: identity.credentials }),
-  );
+  // The production table, key and crypto operations included, over a real worker pool.
+  const seal = openNodeSeal({ dataDir, passphrase: undefined });
+  const domains = new HsmDomains(identity.store, seal);
+  const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
+  const keys = createKeyDomain({ store: identity.store, domains, pool });
+  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,
@@ -126,6 +129,12 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     },
     async journalBytes() {
       return (await Promise.all((await journalFiles()).map((f) => readFile(f, "utf8")))).join("\n");
+    },
+    async close() {
+      await https.app.close();
+      await audit.close();
+      await pool.close();
+      await identity.store.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
 import { KeyholdError } from "../../src/errors.js";
+import type { RequestMeta } from "../../src/hsm/dispatch.js";
 import type { Operation } from "../../src/hsm/operation.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { securityCore, type SecurityCore } from "./helpers.js";
@@ -44,7 +45,54 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   DirectoryGroupMemberAdd: () => ({ id: SOME_GUID, body: { "@odata.id": `https://graph.test/v1.0/directoryObjects/${SOME_GUID}` } }),
   DirectoryGroupMemberRemove: () => ({ id: SOME_GUID, memberId: SOME_GUID }),
   DirectoryGroupMemberList: () => ({ id: SOME_GUID }),
+  KeyCreate: () => ({ name: `k-${randomUUID().slice(0, 8)}`, kty: "EC", crv: "P-256" }),
+  KeyImport: () => ({ name: `i-${randomUUID().slice(0, 8)}`, key: { kty: "oct", k: Buffer.alloc(32, 7).toString("base64url") } }),
+  KeyGet: () => ({ name: "absent" }),
+  KeyList: () => ({}),
+  KeyListVersions: () => ({ name: "absent" }),
+  KeyUpdate: () => ({ name: "absent", tags: { values: { a: "b" } } }),
+  KeyDelete: () => ({ name: "absent" }),
+  KeyGetDeleted: () => ({ name: "absent" }),
+  KeyListDeleted: () => ({}),
+  KeyRecover: () => ({ name: "absent" }),
+  KeyPurge: () => ({ name: "absent" }),
+  KeyBackup: () => ({ name: "absent" }),
+  KeyRestore: () => ({ value: new Uint8Array(64) }),
+  KeyRotate: () => ({ name: "absent" }),
+  KeyRotationPolicyGet: () => ({ name: "absent" }),
+  KeyRotationPolicySet: () => ({ name: "absent", policy: { lifetimeActions: [{ timeAfterCreate: "P30D", action: "Rotate" }], expiryTime: "P90D" } }),
+  RandomBytes: () => ({ count: 16 }),
+  KeySign: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32) }),
+  KeyVerify: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32), signature: new Uint8Array(64) }),
+  KeyEncrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", plaintext: new Uint8Array(16) }),
+  KeyDecrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) }),
+  KeyWrap: () => ({ name: "absent", algorithm: "A256KW", key: new Uint8Array(32) }),
+  KeyUnwrap: () => ({ name: "absent", algorithm: "A256KW", wrappedKey: new Uint8Array(40) }),
 };
+
+/** A principal allowed everything: every data action at "/" (a custom role with "*") and directory administration. */
+async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
+  const omni = await core.directory.createUser(core.tenant.id, { userPrincipalName: "omni@contoso.test", displayName: "Omni", password: "Omni-password-1!", enabled: true });
+  await core.directory.addDirectoryAdministrator(core.tenant.id, omni.id);
+  const roleName = randomUUID();
+  await core.store.rbac.putRoleDefinition(core.hsm.id, {
+    id: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${roleName}`,
+    name: roleName,
+    roleName: "Everything",
+    description: "test only",
+    type: "CustomRole",
+    permissions: [{ actions: [], notActions: [], dataActions: ["Microsoft.KeyVault/managedHsm/*"], notDataActions: [] }],
+    assignableScopes: ["/"],
+  });
+  await core.store.rbac.insertRoleAssignment(core.hsm.id, {
+    id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+    name: randomUUID(),
+    scope: "/",
+    roleDefinitionId: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${roleName}`,
+    principalId: omni.id,
+  });
+  return omni;
+}
 
 /** The operation with its handler counted. */
 function counted(operation: Operation): { operation: Operation; calls: () => number } {
@@ -67,8 +115,7 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 
 let core: SecurityCore;
 afterEach(async () => {
-  await core?.audit.close();
-  await core?.store.close();
+  await core?.close();
 });
 
 describe("every operation of the table", () => {
@@ -85,40 +132,44 @@ describe("every operation of the table", () => {
       password: "Outsider-password-1!",
       enabled: true,
     });
+    const omni = await omnipotent(core);
     for (const original of core.table.values()) {
       const { operation, calls } = counted(original);
       const sample = SAMPLES[operation.name]!(core);
       const outsiderToken = await core.token(outsider, operation.plane);
-      const adminToken = await core.token(core.admin, operation.plane);
-      const before = (await core.events()).length;
-
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined))), operation.name).toBe("Unauthorized");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta("not-a-token"))), operation.name).toBe("Unauthorized");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(outsiderToken))), operation.name).toBe("ForbiddenByRbac");
-      const wrongPlane = await core.token(core.admin, operation.plane === "data" ? "management" : "data");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(wrongPlane))), operation.name).toBe("Unauthorized");
+      const adminToken = await core.token(omni, operation.plane);
+      // Each call carries its own request id, which the audit record keeps as its correlation id.
+      const id = (step: string): Partial<RequestMeta> => ({ clientRequestId: `${operation.name}-${step}` });
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, id("none")))), operation.name).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta("not-a-token", id("garbage")))), operation.name).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(outsiderToken, id("outsider")))), operation.name).toBe("ForbiddenByRbac");
+      const wrongPlane = await core.token(omni, operation.plane === "data" ? "management" : "data");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(wrongPlane, id("plane")))), operation.name).toBe("Unauthorized");
       expect(calls(), `${operation.name} handler reached by a refused call`).toBe(0);
 
-      await core.pipeline.dispatch(operation, sample, core.meta(adminToken)).catch(() => undefined);
+      await core.pipeline.dispatch(operation, sample, core.meta(adminToken, id("allowed"))).catch(() => undefined);
       expect(calls(), `${operation.name} handler not reached by an allowed call`).toBe(1);
 
-      const events = (await core.events()).slice(before);
-      expect(events.map((e) => e.operationName)).toEqual(["Authentication", "Authentication", operation.name, "Authentication", operation.name]);
-      expect(events.slice(0, 4).every((e) => e.resultType === "Failure")).toBe(true);
-      expect(events[2]!.properties.decision).toBe("denied");
-      expect(events[2]!.identity.oid).toBe(outsider.id);
+      const events = await core.events();
+      const recorded = (step: string) => events.filter((e) => e.correlationId === `${operation.name}-${step}`);
+      for (const step of ["none", "garbage", "outsider", "plane", "allowed"]) expect(recorded(step), `${operation.name} ${step}`).toHaveLength(1);
+      expect(["none", "garbage", "plane"].map((step) => recorded(step)[0]!.operationName)).toEqual(["Authentication", "Authentication", "Authentication"]);
+      const denied = recorded("outsider")[0]!;
+      expect([denied.operationName, denied.resultType, denied.properties.decision, denied.identity.oid]).toEqual([operation.name, "Failure", "denied", outsider.id]);
+      expect(recorded("allowed")[0]!.operationName).toBe(operation.name);
     }
   });
 
   it("applies HSM network rules before authentication", async () => {
     core = await securityCore();
     core.hsms.put({ ...core.hsm, networkAcls: { defaultAction: "Deny", ipRules: ["10.1.0.0/16", "2001:db8::/32"] } });
+    const omni = await omnipotent(core);
     for (const original of core.table.values()) {
       if (!original.targetsHsm) continue;
       const { operation, calls } = counted(original);
       const sample = SAMPLES[operation.name]!(core);
       expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, { callerIp: "192.168.7.1" })))).toBe("ForbiddenByFirewall");
-      const admin = await core.token(core.admin);
+      const admin = await core.token(omni);
       expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "::ffff:10.1.2.3" })))).not.toBe("ForbiddenByFirewall");
       expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "2001:db8::5" })))).not.toBe("ForbiddenByFirewall");
       expect(calls()).toBe(2);

@@ -96,4 +96,50 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX role_assignments_principal ON role_assignments (hsm_id, principal_id);
     `,
   },
+  {
+    version: 2,
+    name: "keys, key versions, hsm domain secrets",
+    sql: `
+      -- Key changes do not bump change_generation: it only tracks what local RBAC caches depend on.
+      CREATE TABLE hsm_domain_secrets (
+        hsm_id TEXT PRIMARY KEY,
+        sealed_secret BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE keys (
+        hsm_id TEXT NOT NULL,
+        name TEXT NOT NULL COLLATE NOCASE,
+        state TEXT NOT NULL CHECK (state IN ('active', 'deleted')),
+        created_at INTEGER NOT NULL,
+        deleted_date INTEGER,
+        scheduled_purge_date INTEGER,
+        recovery_id TEXT,
+        rotation_policy TEXT,
+        PRIMARY KEY (hsm_id, name)
+      );
+      CREATE INDEX keys_purge_due ON keys (scheduled_purge_date) WHERE state = 'deleted';
+      CREATE INDEX keys_rotation ON keys (hsm_id) WHERE rotation_policy IS NOT NULL;
+
+      CREATE TABLE key_versions (
+        hsm_id TEXT NOT NULL,
+        name TEXT NOT NULL COLLATE NOCASE,
+        version TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kty TEXT NOT NULL,
+        key_ops TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        nbf INTEGER,
+        exp INTEGER,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        public_jwk TEXT NOT NULL,
+        sealed_private_jwk BLOB NOT NULL,
+        PRIMARY KEY (hsm_id, name, version),
+        UNIQUE (hsm_id, name, seq),
+        FOREIGN KEY (hsm_id, name) REFERENCES keys (hsm_id, name) ON DELETE CASCADE
+      );
+    `,
+  },
 ]);

@@ -5,6 +5,7 @@ import type { Store, StoreRepositories } from "../store.js";
 import { sqliteCredentialRepository } from "./credential-repository.js";
 import { sqliteDirectoryRepository } from "./directory-repository.js";
 import { sqliteIssuerKeyRepository } from "./issuer-key-repository.js";
+import { sqliteKeyRepository } from "./key-repository.js";
 import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
@@ -64,5 +65,6 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     credentials: sqliteCredentialRepository(runner),
     issuerKeys: sqliteIssuerKeyRepository(runner),
     rbac: sqliteRbacRepository(runner),
+    keys: sqliteKeyRepository(runner),
   };
 }

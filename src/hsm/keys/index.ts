@@ -1,0 +1,53 @@
+/**
+ * The key domain, assembled. The server's order is:
+ *
+ *   const seal = openNodeSeal({ dataDir });
+ *   const domains = new HsmDomains(store, seal);       // ensureHsmDomain at HSM bootstrap
+ *   const pool = await CryptoPool.start({ loadKey: createKeyLoader(store, domains) });
+ *   const keys = createKeyDomain({ store, domains, pool });
+ *   operationTable(keyOperations(keys), cryptoOperations(keys), ...);
+ *   new RotationScheduler({ service: keys.service, store, hsms, onOutcome }).start(60_000);
+ */
+import type { Store } from "../../store/index.js";
+import type { CryptoPool } from "../../workers/pool.js";
+import type { HsmDomains } from "./domain.js";
+import { createKeyLoader } from "./key-loader.js";
+import { KeyService } from "./key-service.js";
+import { OpenedKeys } from "./opened-keys.js";
+
+/** The parts of the worker pool the key domain uses. */
+export type PrivateKeyPool = Pick<CryptoPool, "run" | "evict" | "evictPrefix">;
+
+export interface KeyDomain {
+  readonly service: KeyService;
+  readonly openedKeys: OpenedKeys;
+  readonly pool: PrivateKeyPool;
+}
+
+export interface KeyDomainOptions {
+  readonly store: Store;
+  readonly domains: HsmDomains;
+  readonly pool: PrivateKeyPool;
+  /** Milliseconds since the epoch; tests move it. */
+  readonly now?: () => number;
+  readonly openedKeysMax?: number;
+}
+
+export function createKeyDomain(options: KeyDomainOptions): KeyDomain {
+  const openedKeys = new OpenedKeys(createKeyLoader(options.store, options.domains), options.pool, options.openedKeysMax);
+  const service = new KeyService({
+    store: options.store,
+    domains: options.domains,
+    evictions: openedKeys,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return { service, openedKeys, pool: options.pool };
+}
+
+export { openNodeSeal, SEAL_PASSPHRASE_ENV, type NodeSeal, type NodeSealOptions } from "./seal.js";
+export { ensureHsmDomain, HsmDomains, type DomainKeys } from "./domain.js";
+export { createKeyLoader, keyRef, type KeyLoader } from "./key-loader.js";
+export { KeyService } from "./key-service.js";
+export { RotationScheduler, type MaintenanceOutcome, type RotationSchedulerOptions } from "./rotation-scheduler.js";
+export type { DeletedKeyBundle, KeyBundle, KeyItem, KeyAttributes } from "./bundle.js";
+export type { RotationPolicy } from "./rotation.js";

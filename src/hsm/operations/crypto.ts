@@ -1,0 +1,190 @@
+/**
+ * CryptoService: sign, verify, encrypt, decrypt, wrap and unwrap with a key
+ * version of one HSM (SPEC sections 3 and 4). Before any cryptography the
+ * version must be enabled, within nbf..exp, and permit the operation in its
+ * key_ops, and the algorithm must fit the key's type. Private RSA and EC work
+ * goes to the worker pool; the rest runs here (see keys/placement.ts).
+ * `describe` names the key and algorithm only: never digests, data or keys.
+ */
+import { algorithmFor } from "../../crypto/algorithms.js";
+import { decrypt, encrypt, sign, unwrapKey, verify, wrapKey, type AlgorithmSpec, type KeyOperation } from "../../crypto/index.js";
+import { badParameter } from "../../errors.js";
+import { dataAction } from "../data-action.js";
+import { fields, requiredString, type Fields } from "../decode.js";
+import type { KeyDomain } from "../keys/index.js";
+import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
+import type { UsableVersion } from "../keys/key-service.js";
+import { poolOperation } from "../keys/placement.js";
+import { defineOperation, type Operation, type OperationContext } from "../operation.js";
+import { hsmOf, keyScope } from "./keys.js";
+
+interface KeyAddress {
+  readonly name: string;
+  readonly version: string | undefined;
+  readonly algorithm: string;
+  readonly spec: AlgorithmSpec;
+}
+
+function address(input: Fields, operation: KeyOperation): KeyAddress {
+  const name = keyName(input);
+  const version = keyVersion(input);
+  const algorithm = requiredString(input, "algorithm", 32);
+  return { name, version, algorithm, spec: algorithmFor(algorithm, operation) };
+}
+
+const describeAddress = (i: KeyAddress) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }), algorithm: i.algorithm });
+
+/** The algorithm's key family must be the version's: BadParameter on `algorithm` before any key is touched. */
+function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
+  if (spec.kty !== usable.family) {
+    throw badParameter("algorithm", `${spec.name} needs a${spec.kty === "EC" ? "n" : ""} ${spec.kty} key; key '${usable.record.name}' is ${usable.record.kty}`);
+  }
+}
+
+export function cryptoOperations({ service, openedKeys, pool }: KeyDomain): Operation[] {
+  async function usable(input: KeyAddress, operation: KeyOperation, context: OperationContext): Promise<UsableVersion> {
+    const version = await service.usableVersion(hsmOf(context), input.name, input.version, operation);
+    checkFamily(input.spec, version);
+    return version;
+  }
+
+  const publicJwk = (version: UsableVersion) => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
+  const signal = (context: OperationContext) => (context.signal === undefined ? {} : { signal: context.signal });
+
+  const signOp = defineOperation({
+    name: "KeySign",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...address(input, "sign"), digest: bytes(input, "digest") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/sign/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ kid: string; signature: Uint8Array }> {
+      const version = await usable(input, "sign", context);
+      const onPool = poolOperation(version.family, "sign");
+      const signature = onPool === undefined
+        ? await sign(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.digest)
+        : await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.digest }, signal(context));
+      return { kid: version.kid, signature };
+    },
+  });
+
+  const verifyOp = defineOperation({
+    name: "KeyVerify",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...address(input, "verify"), digest: bytes(input, "digest"), signature: bytes(input, "signature") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/verify/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ valid: boolean }> {
+      const version = await usable(input, "verify", context);
+      const onPool = poolOperation(version.family, "verify");
+      if (onPool !== undefined) {
+        const answer = await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.digest, signature: input.signature }, signal(context));
+        return { valid: answer[0] === 1 };
+      }
+      // HMAC verification needs the secret.
+      return { valid: await verify(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.digest, input.signature) };
+    },
+  });
+
+  const encryptOp = defineOperation({
+    name: "KeyEncrypt",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...address(input, "encrypt"), plaintext: bytes(input, "plaintext"), iv: optionalBytes(input, "iv"), aad: optionalBytes(input, "aad") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/encrypt/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ kid: string; ciphertext: Uint8Array; iv?: Uint8Array; tag?: Uint8Array }> {
+      const version = await usable(input, "encrypt", context);
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicJwk(version);
+      const result = await encrypt(input.algorithm, jwk, input.plaintext, { iv: input.iv, aad: input.aad });
+      return { kid: version.kid, ...result };
+    },
+  });
+
+  const decryptOp = defineOperation({
+    name: "KeyDecrypt",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return {
+        ...address(input, "decrypt"),
+        ciphertext: bytes(input, "ciphertext"),
+        iv: optionalBytes(input, "iv"),
+        aad: optionalBytes(input, "aad"),
+        tag: optionalBytes(input, "tag"),
+      };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/decrypt/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ kid: string; plaintext: Uint8Array }> {
+      const version = await usable(input, "decrypt", context);
+      const onPool = poolOperation(version.family, "decrypt");
+      const options = { iv: input.iv, aad: input.aad, tag: input.tag };
+      const plaintext = onPool === undefined
+        ? await decrypt(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.ciphertext, options)
+        : await pool.run(
+            {
+              operation: onPool,
+              keyRef: version.keyRef,
+              algorithm: input.algorithm,
+              data: input.ciphertext,
+              ...(input.iv === undefined ? {} : { iv: input.iv }),
+              ...(input.aad === undefined ? {} : { aad: input.aad }),
+              ...(input.tag === undefined ? {} : { tag: input.tag }),
+            },
+            signal(context),
+          );
+      return { kid: version.kid, plaintext };
+    },
+  });
+
+  const wrapOp = defineOperation({
+    name: "KeyWrap",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...address(input, "wrapKey"), key: bytes(input, "key") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/wrap/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ kid: string; wrappedKey: Uint8Array }> {
+      const version = await usable(input, "wrapKey", context);
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicJwk(version);
+      return { kid: version.kid, wrappedKey: await wrapKey(input.algorithm, jwk, input.key) };
+    },
+  });
+
+  const unwrapOp = defineOperation({
+    name: "KeyUnwrap",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...address(input, "unwrapKey"), wrappedKey: bytes(input, "wrappedKey", "wrapped_key") };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("keys/unwrap/action"), scope: keyScope },
+    describe: (i) => describeAddress(i),
+    async execute(input, context): Promise<{ kid: string; key: Uint8Array }> {
+      const version = await usable(input, "unwrapKey", context);
+      const onPool = poolOperation(version.family, "unwrapKey");
+      const key = onPool === undefined
+        ? await unwrapKey(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.wrappedKey)
+        : await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.wrappedKey }, signal(context));
+      return { kid: version.kid, key };
+    },
+  });
+
+  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp] as Operation[];
+}

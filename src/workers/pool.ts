@@ -102,19 +102,29 @@ export class CryptoPool {
 
   /** Runs a private-key operation; the key's material is sent to a worker only if it asks for it. */
   async run(task: PoolTask, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
-    // One copy into a buffer of exactly the input's size, which is then moved
-    // to the worker: the caller's buffer (often a view into a whole request)
-    // is neither detached nor cloned in full.
-    const data = task.data.slice();
-    let reply = await this.#submit({ ...task, data }, options.signal, [data.buffer as ArrayBuffer]);
-    if (reply.status === "needKey") {
-      const jwk = await this.#load(task.keyRef);
-      const again = task.data.slice();
-      reply = await this.#submit({ ...task, data: again, jwk }, options.signal, [again.buffer as ArrayBuffer]);
-    }
+    // Each buffer is copied once into one of exactly its size, which is then
+    // moved to the worker: the caller's buffer (often a view into a whole
+    // request) is neither detached nor cloned in full.
+    let reply = await this.#submitOwned(task, undefined, options.signal);
+    if (reply.status === "needKey") reply = await this.#submitOwned(task, await this.#load(task.keyRef), options.signal);
     if (reply.status === "error") throw errorFromReply(reply);
     if (reply.status !== "ok") throw new KeyholdError("InternalError", "A crypto worker could not load the key.");
     return reply.value;
+  }
+
+  /** Sends copies of the task's buffers, sized to their contents, and moves them to the worker. */
+  #submitOwned(task: PoolTask, jwk: JsonWebKey | undefined, signal?: AbortSignal): Promise<WorkerReply> {
+    const owned: WorkerTask = {
+      ...task,
+      data: task.data.slice(),
+      ...(task.signature === undefined ? {} : { signature: task.signature.slice() }),
+      ...(task.iv === undefined ? {} : { iv: task.iv.slice() }),
+      ...(task.aad === undefined ? {} : { aad: task.aad.slice() }),
+      ...(task.tag === undefined ? {} : { tag: task.tag.slice() }),
+      ...(jwk === undefined ? {} : { jwk }),
+    };
+    const buffers = [owned.data, owned.signature, owned.iv, owned.aad, owned.tag].flatMap((b) => (b === undefined ? [] : [b.buffer as ArrayBuffer]));
+    return this.#submit(owned, signal, buffers);
   }
 
   #load(keyRef: string): Promise<JsonWebKey> {

@@ -7,15 +7,17 @@ import type { JsonWebKey } from "../crypto/index.js";
 import { KeyholdError, type KeyholdErrorCode } from "../errors.js";
 
 /** "ping" answers once the worker has passed its self-test; the pool sends one to each worker at start. */
-export type PrivateOperation = "sign" | "decrypt" | "unwrapKey" | "ping";
+export type PrivateOperation = "sign" | "verify" | "decrypt" | "unwrapKey" | "ping";
 
 export interface WorkerTask {
   readonly operation: PrivateOperation;
   /** Unique per key version, e.g. `<hsm id>/<key name>/<version>`. */
   readonly keyRef: string;
   readonly algorithm: string;
-  /** The digest to sign, the ciphertext to decrypt or the wrapped key to unwrap. */
+  /** The digest to sign or verify, the ciphertext to decrypt or the wrapped key to unwrap. */
   readonly data: Uint8Array;
+  /** verify: the signature; the reply's value is one byte, 1 for valid and 0 for not. */
+  readonly signature?: Uint8Array;
   readonly iv?: Uint8Array;
   readonly aad?: Uint8Array;
   readonly tag?: Uint8Array;

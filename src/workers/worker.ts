@@ -6,7 +6,7 @@
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { workerData } from "piscina";
-import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey } from "../crypto/index.js";
+import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey, verify } from "../crypto/index.js";
 import { KeyCache } from "./key-cache.js";
 import { replyForError, type WorkerReply, type WorkerTask } from "./task.js";
 import type { WorkerSettings } from "./settings.js";
@@ -36,6 +36,8 @@ export default async function run(task: WorkerTask): Promise<WorkerReply> {
     switch (task.operation) {
       case "sign":
         return { status: "ok", value: await sign(task.algorithm, jwk, task.data) };
+      case "verify":
+        return { status: "ok", value: Uint8Array.of((await verify(task.algorithm, jwk, task.data, task.signature ?? new Uint8Array(0))) ? 1 : 0) };
       case "decrypt":
         return { status: "ok", value: await decrypt(task.algorithm, jwk, task.data, { iv: task.iv, aad: task.aad, tag: task.tag }) };
       case "unwrapKey":

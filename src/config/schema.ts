@@ -1,0 +1,144 @@
+/** Every configuration option (SPEC section 2) with its type, range and static default. */
+import { isIP } from "node:net";
+import { DEFAULT_AUDIENCES } from "../identity/planes.js";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from "../identity/issuer-settings.js";
+import type { ObjectNode, SchemaNode } from "./schema-node.js";
+
+/** Managed HSM names: 3 to 24 letters, digits and hyphens; the management plane's own name is reserved. */
+export const HSM_NAME = /^[A-Za-z0-9-]{3,24}$/;
+export const RESERVED_HSM_NAME = "keyhold-management";
+/** The audit journal's node id (src/audit/paths.ts); it names a file, so no path characters. */
+export const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const MIB = 1024 * 1024;
+
+function hsmNameProblem(name: string): string | undefined {
+  if (!HSM_NAME.test(name)) return "must be 3 to 24 letters, digits or hyphens";
+  if (name.toLowerCase() === RESERVED_HSM_NAME) return `"${RESERVED_HSM_NAME}" is reserved`;
+  return undefined;
+}
+
+/** An address or CIDR range, IPv4 or IPv6 (Azure networkAcls.ipRules accept both forms). */
+function cidrProblem(rule: string): string | undefined {
+  const [address = "", prefix, extra] = rule.split("/");
+  const family = isIP(address);
+  const problem = "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32";
+  if (family === 0 || extra !== undefined) return problem;
+  if (prefix === undefined) return undefined;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? undefined : problem;
+}
+
+function httpsUrlProblem(text: string): string | undefined {
+  try {
+    return new URL(text).protocol === "https:" ? undefined : "must be an https URL";
+  } catch {
+    return "must be an absolute https URL";
+  }
+}
+
+function issuerBaseUrlProblem(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    if (url.protocol === "https:" && url.pathname === "/" && url.search === "" && url.hash === "") return undefined;
+  } catch {
+    // Reported below as the one message.
+  }
+  return "must be https://host[:port] with no path";
+}
+
+function lengthProblem(max: number): (text: string) => string | undefined {
+  return (text) => (text.trim().length === 0 || text.length > max ? `must have 1 to ${max} characters` : undefined);
+}
+
+const string = (extra: Partial<Extract<SchemaNode, { kind: "string" }>> = {}): SchemaNode => ({ kind: "string", ...extra });
+const integer = (min: number, max: number, defaultValue?: number): SchemaNode =>
+  defaultValue === undefined ? { kind: "integer", min, max } : { kind: "integer", min, max, default: defaultValue };
+
+const TRUSTED_ISSUER: ObjectNode = {
+  kind: "object",
+  required: ["issuer", "audiences"],
+  fields: {
+    issuer: string({ check: lengthProblem(2048) }),
+    jwksFile: string(),
+    jwksUri: string({ check: httpsUrlProblem }),
+    audiences: { kind: "object", fields: { data: string(), management: string() } },
+    objectIdClaim: string({ default: "oid" }),
+    groupsClaim: string({ default: "groups" }),
+    tenantId: string(),
+  },
+};
+
+const HSM: ObjectNode = {
+  kind: "object",
+  required: ["name", "initialAdminObjectIds"],
+  fields: {
+    name: string({ check: hsmNameProblem }),
+    initialAdminObjectIds: { kind: "array", item: string({ check: lengthProblem(256) }), minItems: 1, maxItems: 100 },
+    softDeleteRetentionInDays: integer(7, 90, 90),
+    enablePurgeProtection: { kind: "boolean", default: false },
+    networkAcls: {
+      kind: "object",
+      fields: {
+        defaultAction: { kind: "enum", values: ["Allow", "Deny"], default: "Allow" },
+        ipRules: { kind: "array", item: string({ check: cidrProblem }), maxItems: 1000 },
+      },
+    },
+    publicNetworkAccess: { kind: "enum", values: ["Enabled", "Disabled"], default: "Enabled" },
+  },
+};
+
+export const CONFIG_SCHEMA: ObjectNode = {
+  kind: "object",
+  fields: {
+    dataDir: string({ default: "./.keyhold" }),
+    grpc: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:7443" } } },
+    https: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:8443" } } },
+    metrics: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:9464" } } },
+    tls: { kind: "object", optional: true, required: ["certFile", "keyFile"], fields: { certFile: string(), keyFile: string() } },
+    insecureLoopback: { kind: "boolean", default: false },
+    identity: {
+      kind: "object",
+      fields: {
+        issuerBaseUrl: string({ check: issuerBaseUrlProblem }),
+        audiences: {
+          kind: "object",
+          fields: { data: string({ default: DEFAULT_AUDIENCES.data }), management: string({ default: DEFAULT_AUDIENCES.management }) },
+        },
+        tokenTtlSeconds: integer(MIN_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, DEFAULT_TOKEN_TTL_SECONDS),
+        trustedIssuers: { kind: "array", item: TRUSTED_ISSUER, maxItems: 100 },
+      },
+    },
+    workers: {
+      kind: "object",
+      fields: {
+        threads: integer(1, 256),
+        maxQueue: integer(1, 1_000_000),
+        cacheBytes: integer(MIB, 64 * 1024 * MIB, 64 * MIB),
+      },
+    },
+    providers: {
+      kind: "object",
+      fields: {
+        rsa: { kind: "enum", values: ["native", "wasm", "auto"], default: "auto" },
+        ec: { kind: "enum", values: ["native", "noble", "auto"], default: "auto" },
+      },
+    },
+    audit: {
+      kind: "object",
+      fields: {
+        nodeId: string({ check: (id) => (NODE_ID.test(id) ? undefined : "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit") }),
+        checkpointEveryRecords: integer(1, 1_000_000, 1000),
+        // 0 turns the timer off; records still trigger checkpoints.
+        checkpointIntervalMs: integer(0, 24 * 3600 * 1000, 60_000),
+      },
+    },
+    seal: {
+      kind: "object",
+      fields: { keyFile: string() },
+      forbidden: { passphrase: "must not be in the configuration; set the environment variable KEYHOLD_SEAL_PASSPHRASE" },
+    },
+    tenant: { kind: "object", fields: { name: string({ default: "dev", check: lengthProblem(256) }) } },
+    hsms: { kind: "array", item: HSM, maxItems: 1000 },
+  },
+};

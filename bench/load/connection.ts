@@ -1,0 +1,113 @@
+/**
+ * One grpc-js channel to CryptoService with the caller's metadata on every
+ * call (SPEC section 3: `authorization: Bearer`, `x-hsm-name`). TLS with the
+ * given CA by default; plaintext only towards a loopback address.
+ */
+import { ChannelCredentials, Metadata, status, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
+import { isIP } from "node:net";
+import { badParameter } from "../../src/errors.js";
+import { CryptoService, type StreamRequest, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
+import { MAX_MESSAGE_BYTES, clientConstructor } from "../../src/transport/grpc/service-definition.js";
+import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
+import type { Outcome } from "./outcome.js";
+
+export interface ConnectionOptions {
+  /** HOST:PORT */
+  endpoint: string;
+  /** PEM of the CA that issued the server's certificate; ignored when `insecure`. */
+  caPem?: string;
+  /** Plaintext HTTP/2; refused unless the endpoint is a loopback address. */
+  insecure?: boolean;
+  token?: string;
+  hsmName?: string;
+  /** Deadline of each call, and how long a Stream item may stay unanswered. */
+  callTimeoutMs?: number;
+}
+
+type UnaryCallback = (error: ServiceError | null, response?: CryptoResponse["value"]) => void;
+type UnaryMethod = (request: CryptoRequest["value"], metadata: Metadata, options: { deadline: number }, callback: UnaryCallback) => void;
+
+interface CryptoClient {
+  close(): void;
+  stream(metadata: Metadata, options: { deadline: number }): ClientDuplexStream<StreamRequest, StreamResponse>;
+}
+
+export interface CryptoConnection {
+  /** One unary call; never rejects: failures come back as outcomes. */
+  unary(request: CryptoRequest): Promise<{ outcome: Outcome; response?: CryptoResponse }>;
+  openStream(): ClientDuplexStream<StreamRequest, StreamResponse>;
+  readonly callTimeoutMs: number;
+  close(): void;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  return isIP(bare) === 6 && (bare === "::1" || /^::ffff:127\./i.test(bare));
+}
+
+/** Splits HOST:PORT ([v6]:PORT too), naming `field` when it is not one. */
+export function parseEndpoint(endpoint: string, field = "--endpoint"): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(endpoint.trim());
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || !(port > 0 && port < 65536)) throw badParameter(field, "must be HOST:PORT (e.g. 127.0.0.1:7443)");
+  return { host: match[1] ?? "", port };
+}
+
+/** Throws BadParameter naming the flag when these options cannot make a connection. */
+export function checkConnectionOptions(options: ConnectionOptions): void {
+  const { host } = parseEndpoint(options.endpoint);
+  if (options.insecure === true) {
+    if (!isLoopbackHost(host)) throw badParameter("--insecure", `plaintext is allowed only to a loopback address, not ${host}`);
+  } else if (options.caPem === undefined) {
+    throw badParameter("--ca", "a CA certificate (PEM) is needed for TLS");
+  }
+}
+
+export function openConnection(options: ConnectionOptions): CryptoConnection {
+  checkConnectionOptions(options);
+  const credentials =
+    options.insecure === true ? ChannelCredentials.createInsecure() : ChannelCredentials.createSsl(Buffer.from(options.caPem ?? ""));
+  const Client = clientConstructor(CryptoService);
+  const client = new Client(options.endpoint, credentials, {
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  }) as unknown as CryptoClient & Record<CryptoMethod, UnaryMethod>;
+  const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const metadata = callMetadata(options);
+
+  return {
+    callTimeoutMs,
+    unary: (request) =>
+      new Promise((resolve) => {
+        client[request.case](request.value, metadata.clone(), { deadline: Date.now() + callTimeoutMs }, (error, response) => {
+          if (error) resolve({ outcome: failedCall(error) });
+          else resolve({ outcome: { ok: true }, response: { case: request.case, value: response } as CryptoResponse });
+        });
+      }),
+    // A stream lives for the whole run; the deadline only bounds a wedged one.
+    openStream: () => client.stream(metadata.clone(), { deadline: Date.now() + 24 * 3600 * 1000 }),
+    close: () => client.close(),
+  };
+}
+
+function callMetadata(options: ConnectionOptions): Metadata {
+  const metadata = new Metadata();
+  if (options.token !== undefined && options.token !== "") metadata.set("authorization", `Bearer ${options.token}`);
+  if (options.hsmName !== undefined && options.hsmName !== "") metadata.set("x-hsm-name", options.hsmName);
+  return metadata;
+}
+
+/** The gRPC status name (and the x-error-code trailer) of a failed call. */
+export function failedCall(error: Pick<ServiceError, "code" | "metadata">): Extract<Outcome, { ok: false }> {
+  const trailer = error.metadata?.get("x-error-code")[0];
+  const code = statusName(error.code);
+  return typeof trailer === "string" && trailer !== "" ? { ok: false, code, errorCode: trailer } : { ok: false, code };
+}
+
+export function statusName(code: number): string {
+  return (status as unknown as Record<number, string | undefined>)[code] ?? `CODE_${code}`;
+}

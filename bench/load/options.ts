@@ -1,0 +1,77 @@
+/**
+ * `keyhold load` options as typed, checked values: every bad value is a
+ * BadParameter naming its flag before anything is sent.
+ */
+import { badParameter } from "../../src/errors.js";
+import { parseEndpoint } from "./connection.js";
+import { checkAlgorithm, parseLoadOperation } from "./operations.js";
+import type { LoadPlan } from "./run.js";
+
+export interface RawLoadOptions {
+  op?: string;
+  alg?: string;
+  key?: string;
+  keyVersion?: string;
+  stream?: boolean;
+  concurrency: string;
+  window: string;
+  rate?: string;
+  workers: string;
+  duration?: string;
+  count?: string;
+  endpoint: string;
+}
+
+/** Requests in flight per Stream when --window is not given. */
+export const DEFAULT_STREAM_WINDOW = 32;
+/** Upper bounds that keep a typo from forking 10,000 processes or opening 10^6 loops. */
+const MAX_CONCURRENCY = 10_000;
+const MAX_WORKERS = 64;
+
+export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; workers: number } {
+  const op = parseLoadOperation(required(raw.op, "--op"));
+  const alg = required(raw.alg, "--alg");
+  checkAlgorithm(op, alg);
+  const name = required(raw.key, "--key");
+  parseEndpoint(raw.endpoint);
+  if (raw.duration === undefined && raw.count === undefined) throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
+  const plan: LoadPlan = {
+    op,
+    alg,
+    key: raw.keyVersion ? { name, version: raw.keyVersion } : { name },
+    stream: raw.stream === true,
+    concurrency: wholeNumber(raw.concurrency, "--concurrency", 1, MAX_CONCURRENCY),
+    window: wholeNumber(raw.window, "--window", 1, 10_000),
+  };
+  if (raw.rate !== undefined) plan.rate = positiveNumber(raw.rate, "--rate");
+  if (raw.count !== undefined) plan.count = wholeNumber(raw.count, "--count", 1, Number.MAX_SAFE_INTEGER);
+  if (raw.duration !== undefined) plan.durationMs = parseDurationMs(raw.duration, "--duration");
+  return { plan, workers: wholeNumber(raw.workers, "--workers", 1, MAX_WORKERS) };
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "500ms", "2m", "1h"; a bare number is seconds. */
+export function parseDurationMs(text: string, field: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const millis = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? "s"] ?? 1000) : NaN;
+  if (!(millis >= 1 && millis <= 24 * 3_600_000)) throw badParameter(field, "must be a duration such as 30s, 500ms or 2m (at most 24h)");
+  return millis;
+}
+
+function required(value: string | undefined, field: string): string {
+  if (value === undefined || value.trim() === "") throw badParameter(field, "is required");
+  return value.trim();
+}
+
+function wholeNumber(text: string, field: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) throw badParameter(field, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function positiveNumber(text: string, field: string): number {
+  const value = /^\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(value > 0 && value <= 10_000_000)) throw badParameter(field, "must be a positive number of operations per second");
+  return value;
+}

@@ -1,0 +1,83 @@
+/** The result of a load run, as printed, written to --json and drawn in --html. */
+import { encodeHistogram, percentileDistribution, summarizeLatency, type LatencySummary, type PercentilePoint } from "./latency-histogram.js";
+import type { ErrorCounts } from "./outcome.js";
+import type { LoadPlan, LoadTally } from "./run.js";
+import type { ServerCpu } from "./server-cpu.js";
+
+export interface LoadSettings {
+  op: string;
+  alg: string;
+  key: string;
+  mode: "unary" | "stream";
+  concurrency: number;
+  /** Stream mode: requests in flight per stream. */
+  window?: number;
+  rate?: number;
+  count?: number;
+  durationSeconds?: number;
+  workers: number;
+  endpoint: string;
+}
+
+export interface LoadReport {
+  settings: LoadSettings;
+  /** True when Ctrl-C ended the run early. */
+  interrupted: boolean;
+  elapsedSeconds: number;
+  /** Successful operations. */
+  operations: number;
+  failed: number;
+  opsPerSecond: number;
+  /** Of successful operations, µs; from the intended send time with --rate. */
+  latency: LatencySummary;
+  /** By gRPC code name, with the x-error-code trailer when one came. */
+  errors: ErrorCounts;
+  /** Stream answers whose id matched no request in flight. */
+  unmatchedResponses: number;
+  serverCpu: ServerCpu;
+  distribution: PercentilePoint[];
+  /** The latency histogram, HdrHistogram compressed base64 (µs): for merging or re-plotting. */
+  histogram: string;
+}
+
+export function settingsOf(plan: LoadPlan, workers: number, endpoint: string): LoadSettings {
+  const settings: LoadSettings = { op: plan.op, alg: plan.alg, key: plan.key.name, mode: plan.stream ? "stream" : "unary", concurrency: plan.concurrency, workers, endpoint };
+  if (plan.stream) settings.window = plan.window;
+  if (plan.rate !== undefined) settings.rate = plan.rate;
+  if (plan.count !== undefined) settings.count = plan.count;
+  if (plan.durationMs !== undefined) settings.durationSeconds = plan.durationMs / 1000;
+  return settings;
+}
+
+export function buildReport(settings: LoadSettings, tally: LoadTally, serverCpu: ServerCpu, interrupted: boolean): LoadReport {
+  const elapsedSeconds = tally.elapsedMs / 1000;
+  const failed = Object.values(tally.errors).reduce((total, count) => total + count, 0);
+  return {
+    settings,
+    interrupted,
+    elapsedSeconds,
+    operations: tally.ok,
+    failed,
+    opsPerSecond: elapsedSeconds > 0 ? tally.ok / elapsedSeconds : 0,
+    latency: summarizeLatency(tally.histogram),
+    errors: { ...tally.errors },
+    unmatchedResponses: tally.unmatched,
+    serverCpu,
+    distribution: percentileDistribution(tally.histogram),
+    histogram: encodeHistogram(tally.histogram),
+  };
+}
+
+/** "1.23 ms", "456 µs", "2.50 s". */
+export function formatMicros(micros: number): string {
+  if (micros >= 1_000_000) return `${(micros / 1_000_000).toFixed(2)} s`;
+  if (micros >= 1000) return `${(micros / 1000).toFixed(2)} ms`;
+  return `${Math.round(micros)} µs`;
+}
+
+export function describeRun(settings: LoadSettings): string {
+  const bound = settings.count !== undefined ? `${settings.count} ops` : `${settings.durationSeconds ?? 0} s`;
+  const shape = settings.mode === "stream" ? `${settings.concurrency} streams x ${settings.window ?? 0} in flight` : `concurrency ${settings.concurrency}`;
+  const pace = settings.rate === undefined ? "closed loop" : `open loop at ${settings.rate} ops/s`;
+  return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${settings.mode}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
+}

@@ -1,0 +1,115 @@
+/**
+ * `keyhold load`: the gRPC load generator (SPEC section 10). Parses and
+ * checks the options here; the run itself lives in bench/load/.
+ */
+import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Option, type Command } from "commander";
+import { executeLoad } from "../../bench/load/execute.js";
+import { LoadError } from "../../bench/load/load-error.js";
+import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from "../../bench/load/options.js";
+import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
+import { runWorkerChild } from "../../bench/load/worker-child.js";
+import { KeyholdError, badParameter } from "../errors.js";
+
+interface LoadCommandOptions extends RawLoadOptions {
+  hsmName?: string;
+  token?: string;
+  ca?: string;
+  insecure?: boolean;
+  metricsEndpoint: string;
+  json?: string;
+  html?: string;
+  internalLoadWorker?: boolean;
+}
+
+/** The hidden flag a `--workers` child runs with; its plan arrives over IPC. */
+const INTERNAL_WORKER_FLAG = "--internal-load-worker";
+
+export function registerLoadCommand(program: Command): void {
+  program
+    .command("load")
+    .description("generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation")
+    .addOption(new Option("--op <op>", "operation").choices(LOAD_OPERATIONS))
+    .option("--alg <alg>", "algorithm (PS256, ES256, RSA-OAEP-256, A256GCM, A256KW, ...)")
+    .option("--key <name>", "key name")
+    .option("--key-version <version>", "key version (default: the latest)")
+    .option("--stream", `pipeline over bidirectional Stream calls: --concurrency streams, each keeping --window requests in flight (matched by id)`)
+    .option("--window <n>", "with --stream: requests in flight per stream (in-flight total = concurrency x window)", String(DEFAULT_STREAM_WINDOW))
+    .option("--concurrency <n>", "unary: requests in flight; --stream: number of streams", "16")
+    .option("--rate <ops-per-s>", "open loop at this total arrival rate; latency is measured from each request's intended send time (as wrk2)")
+    .option("--workers <n>", "client processes sharing the concurrency, rate and count (one grpc-js process saturates a core)", "1")
+    .option("--duration <time>", "run for this long: 30s, 500ms, 2m")
+    .option("--count <n>", "run this many operations")
+    .option("--json <file>", "also write the result as JSON")
+    .option("--html <file>", "also write a self-contained HTML report with a latency plot")
+    .option("--endpoint <host:port>", "gRPC endpoint of the server", process.env["KEYHOLD_ENDPOINT"] ?? "127.0.0.1:7443")
+    .option("--hsm-name <name>", "HSM to call (x-hsm-name)", process.env["KEYHOLD_HSM"])
+    .option("--token <token>", "bearer token (default: KEYHOLD_TOKEN)")
+    .option("--ca <file>", "CA certificate (PEM) of the server (default: KEYHOLD_CA or <data-dir>/tls/ca.pem)", process.env["KEYHOLD_CA"])
+    .option("--insecure", "plaintext gRPC, allowed only to a loopback address")
+    .option("--metrics-endpoint <url>", "the server's Prometheus metrics, read before and after for server CPU", "http://127.0.0.1:9464/metrics")
+    .addOption(new Option(INTERNAL_WORKER_FLAG).hideHelp())
+    .action(async (options: LoadCommandOptions) => {
+      if (options.internalLoadWorker === true) return runWorkerChild();
+      try {
+        await runLoadCommand(program, options);
+      } catch (error) {
+        if (!(error instanceof KeyholdError || error instanceof LoadError)) throw error;
+        process.stderr.write(`keyhold load: ${error.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+async function runLoadCommand(program: Command, options: LoadCommandOptions): Promise<void> {
+  const { plan, workers } = loadPlanFromOptions(options);
+  const dataDir = String(program.opts<{ dataDir: string }>().dataDir);
+  const insecure = options.insecure === true;
+  const connection = {
+    endpoint: options.endpoint,
+    insecure,
+    caPem: insecure ? undefined : readCa(options.ca ?? join(dataDir, "tls", "ca.pem")),
+    token: options.token ?? process.env["KEYHOLD_TOKEN"],
+    hsmName: options.hsmName,
+  };
+  const stop = interruptSignal();
+  await executeLoad({
+    plan,
+    workers,
+    connection,
+    metricsUrl: options.metricsEndpoint,
+    jsonFile: options.json,
+    htmlFile: options.html,
+    launchWorker: () => forkWorker(),
+    stop,
+    write: (text) => process.stdout.write(text),
+  });
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    throw badParameter("--ca", `cannot read ${file} (give --ca FILE, set KEYHOLD_CA, or use --insecure towards loopback)`);
+  }
+}
+
+/** A fork of this same CLI running only the worker loop. */
+function forkWorker(): ReturnType<typeof fork> {
+  const cli = process.argv[1];
+  if (cli === undefined) throw new Error("--workers: cannot tell which script to fork");
+  return fork(cli, ["load", INTERNAL_WORKER_FLAG], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+/** First Ctrl-C: stop issuing, finish what is in flight and print the result. Second: leave at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.on("SIGINT", () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write("\nstopping: finishing the requests in flight (Ctrl-C again to quit now)\n");
+    controller.abort();
+  });
+  return controller.signal;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { isLoopbackHost, openConnection, parseEndpoint } from "../../bench/load/connection.js";
+import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../bench/load/options.js";
+
+const BASE: RawLoadOptions = { op: "sign", alg: "PS256", key: "k", concurrency: "64", window: "32", workers: "2", duration: "30s", endpoint: "127.0.0.1:7443" };
+
+describe("keyhold load options", () => {
+  it("turns the flags into a plan", () => {
+    expect(loadPlanFromOptions({ ...BASE, rate: "2500", stream: true })).toEqual({
+      plan: { op: "sign", alg: "PS256", key: { name: "k" }, stream: true, concurrency: 64, window: 32, rate: 2500, durationMs: 30_000 },
+      workers: 2,
+    });
+    expect(loadPlanFromOptions({ ...BASE, duration: undefined, count: "1000", keyVersion: "v2" }).plan).toMatchObject({ count: 1000, key: { name: "k", version: "v2" } });
+  });
+
+  it.each([
+    [{ op: "hash" }, "--op"],
+    [{ alg: "NOPE" }, "--alg"],
+    [{ op: "encrypt", alg: "PS256" }, "--alg"],
+    [{ key: " " }, "--key"],
+    [{ concurrency: "0" }, "--concurrency"],
+    [{ concurrency: "1.5" }, "--concurrency"],
+    [{ rate: "-3" }, "--rate"],
+    [{ workers: "x" }, "--workers"],
+    [{ duration: "soon" }, "--duration"],
+    [{ duration: undefined }, "--duration"],
+    [{ count: "0", duration: undefined }, "--count"],
+    [{ endpoint: "localhost" }, "--endpoint"],
+  ] as [Partial<RawLoadOptions>, string][])("names the flag when %j is wrong", (change, flag) => {
+    expect(() => loadPlanFromOptions({ ...BASE, ...change })).toThrow(expect.objectContaining({ code: "BadParameter", field: flag }));
+  });
+
+  it("reads durations", () => {
+    expect(parseDurationMs("30s", "--duration")).toBe(30_000);
+    expect(parseDurationMs("250ms", "--duration")).toBe(250);
+    expect(parseDurationMs("2m", "--duration")).toBe(120_000);
+    expect(parseDurationMs("5", "--duration")).toBe(5000);
+  });
+
+  it("allows plaintext only towards loopback and needs a CA otherwise", () => {
+    expect(isLoopbackHost("127.0.0.1")).toBe(true);
+    expect(isLoopbackHost("[::1]")).toBe(true);
+    expect(isLoopbackHost("localhost")).toBe(true);
+    expect(isLoopbackHost("10.0.0.1")).toBe(false);
+    expect(parseEndpoint("[::1]:7443")).toEqual({ host: "[::1]", port: 7443 });
+    expect(() => openConnection({ endpoint: "10.0.0.1:7443", insecure: true })).toThrow(expect.objectContaining({ field: "--insecure" }));
+    expect(() => openConnection({ endpoint: "10.0.0.1:7443" })).toThrow(expect.objectContaining({ field: "--ca" }));
+  });
+});

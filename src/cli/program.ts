@@ -6,6 +6,10 @@ import { Command } from "commander";
 import { registerAuditCommands } from "./audit.js";
 import { registerBenchCommand } from "./bench.js";
 import { registerDirectoryCommands } from "./directory.js";
+import { registerKeyCommands } from "./key.js";
+import { registerLoadCommand } from "./load.js";
+import { registerRngCommands } from "./rng.js";
+import { registerRoleCommands } from "./role.js";
 import { registerServeCommand } from "./serve.js";
 import { registerTokenCommand } from "./token.js";
 
@@ -17,7 +21,11 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerTokenCommand(program);
   registerDirectoryCommands(program);
+  registerKeyCommands(program);
+  registerRngCommands(program);
+  registerRoleCommands(program);
   registerAuditCommands(program);
   registerBenchCommand(program);
+  registerLoadCommand(program);
   return program;
 }

@@ -1,17 +1,77 @@
+/**
+ * `keyhold serve`: loads and validates the configuration (file, KEYHOLD_*
+ * variables, flags), starts the node and prints one line
+ * `listening grpc=... https=... metrics=...` once it accepts calls.
+ * SIGTERM and SIGINT drain in-flight calls, flush the journals and close the store.
+ */
 import type { Command } from "commander";
+import { loadConfig, type KeyholdConfig } from "../config/index.js";
+import { devBanner, ensureDevAdmin, grantDevRoles, withDevDefaults } from "../server/dev.js";
+import { startNode } from "../server/node.js";
+
+interface ServeOptions {
+  config?: string;
+  dev?: boolean;
+  grpcListen?: string;
+  httpsListen?: string;
+  metricsListen?: string;
+  insecureLoopback?: boolean;
+}
+
+function overrides(dataDir: string | undefined, options: ServeOptions): Record<string, unknown> {
+  return {
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(options.grpcListen === undefined ? {} : { grpc: { listen: options.grpcListen } }),
+    ...(options.httpsListen === undefined ? {} : { https: { listen: options.httpsListen } }),
+    ...(options.metricsListen === undefined ? {} : { metrics: { listen: options.metricsListen } }),
+    ...(options.insecureLoopback === true ? { insecureLoopback: true } : {}),
+  };
+}
 
 export function registerServeCommand(program: Command): void {
   program
     .command("serve")
-    .description("run the keyhold server")
+    .description("run the keyhold server (gRPC data plane, HTTPS identity and management, metrics)")
     .option("--config <file>", "configuration file (YAML or JSON)")
-    .option("--dev", "development mode: local CA, tenant, admin user and a ready HSM")
-    .action(() => {
-      // The server arrives with the gRPC data plane; until then say so plainly.
-      process.stderr.write(
-        "keyhold serve: the server is not built yet. What works today is the crypto core\n" +
-          "(import \"keyhold/crypto\"), `npm test` and `npm run bench`; see README.md.\n",
-      );
-      process.exitCode = 2;
+    .option("--dev", "development mode: local CA, tenant 'dev', user 'admin' and a ready HSM 'dev'")
+    .option("--grpc-listen <host:port>", "gRPC data plane listener (port 0 picks a free port)")
+    .option("--https-listen <host:port>", "HTTPS listener for identity and management")
+    .option("--metrics-listen <host:port>", "Prometheus metrics listener (plain HTTP)")
+    .option("--insecure-loopback", "plaintext listeners, for tests only; refused unless every listener is loopback")
+    .action(async (options: ServeOptions, command: Command) => {
+      const dataDirSet = command.parent?.getOptionValueSource("dataDir") !== "default";
+      const dataDir = dataDirSet ? program.opts<{ dataDir: string }>().dataDir : undefined;
+      let config: KeyholdConfig;
+      try {
+        config = loadConfig({ ...(options.config ? { file: options.config } : {}), env: process.env, overrides: overrides(dataDir, options) });
+      } catch (error) {
+        // A bad configuration is the operator's to fix: say what, never a stack trace.
+        process.stderr.write(`keyhold serve: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (options.dev === true) config = withDevDefaults(config);
+      const node = await startNode(config, {
+        beforeHsms: options.dev === true
+          ? async ({ store, directory, tenant }) => {
+              const admin = await ensureDevAdmin(config.dataDir, directory, tenant);
+              await grantDevRoles(store, tenant, admin);
+            }
+          : undefined,
+      });
+      process.stdout.write(`listening grpc=${node.addresses.grpc} https=${node.addresses.https} metrics=${node.addresses.metrics}\n`);
+      if (options.dev === true) process.stdout.write(devBanner(node) + "\n");
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        node.logger.info({ signal }, "draining and shutting down");
+        node.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
     });
 }

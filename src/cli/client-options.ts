@@ -1,0 +1,267 @@
+/**
+ * What every client command shares: the connection options (SPEC section 2),
+ * the call metadata (SPEC section 3), one session per command over grpc-js, the
+ * way results are printed (`--output text|json`) and errors reported (gRPC
+ * status name, `x-error-code` trailer, message; exit code 1; never a stack).
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { join } from "node:path";
+import { checkServerIdentity } from "node:tls";
+import { toJson, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
+import { Metadata, credentials, status, type CallOptions, type ChannelCredentials, type ChannelOptions, type Client, type ServiceError } from "@grpc/grpc-js";
+import { Command, Option } from "commander";
+import { formatListenAddress, isLoopbackHost, parseListenAddress } from "../config/listen-address.js";
+import { fromBase64Url } from "../crypto/bytes.js";
+import { KeyholdError, badParameter } from "../errors.js";
+import { clientConstructor } from "../transport/grpc/service-definition.js";
+
+export const DEFAULT_ENDPOINT = "127.0.0.1:7443";
+/** Long enough for an RSA-4096 key generation on a busy server, short enough that a hung call ends. */
+const CALL_DEADLINE_MS = 60_000;
+
+export type OutputFormat = "text" | "json";
+
+/** The options as commander parses them. */
+export interface ClientFlags {
+  readonly endpoint: string;
+  readonly hsmName?: string;
+  readonly token?: string;
+  readonly ca?: string;
+  readonly output: string;
+  readonly insecure?: boolean;
+}
+
+export interface ClientOptions {
+  /** host:port as grpc-js dials it (IPv6 in brackets). */
+  readonly target: string;
+  readonly hsmName: string | undefined;
+  readonly token: string | undefined;
+  /** Undefined with --insecure. */
+  readonly caPath: string | undefined;
+  readonly output: OutputFormat;
+  readonly insecure: boolean;
+}
+
+/** Adds the shared client options to `command`, each with its environment variable. */
+export function withClientOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--endpoint <host:port>", "gRPC endpoint of the server").env("KEYHOLD_ENDPOINT").default(DEFAULT_ENDPOINT))
+    .addOption(new Option("--hsm-name <name>", "the HSM to call (may be left out when the server hosts one HSM)").env("KEYHOLD_HSM"))
+    .addOption(new Option("--token <jwt>", "bearer token for the data plane (see `keyhold token`)").env("KEYHOLD_TOKEN"))
+    .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
+    .addOption(new Option("--output <format>", "text or json (the response as protobuf JSON)").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--insecure", "plaintext gRPC; only to a loopback address (tests)"));
+}
+
+/** Checks the flags and fills the CA default from the global --data-dir. */
+export function resolveClientOptions(flags: ClientFlags, dataDir: string): ClientOptions {
+  const endpoint = parseListenAddress("--endpoint", flags.endpoint);
+  if (endpoint.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
+  if (flags.output !== "text" && flags.output !== "json") throw badParameter("--output", "must be text or json");
+  const insecure = flags.insecure === true;
+  if (insecure && !isLoopbackHost(endpoint.host)) {
+    throw badParameter("--insecure", `is allowed only to a loopback address, and ${endpoint.host} is not one`);
+  }
+  return {
+    target: formatListenAddress(endpoint),
+    hsmName: flags.hsmName === "" ? undefined : flags.hsmName,
+    token: flags.token === "" ? undefined : flags.token,
+    caPath: insecure ? undefined : flags.ca ?? join(dataDir, "tls", "ca.pem"),
+    output: flags.output,
+    insecure,
+  };
+}
+
+/** SPEC section 3 request metadata; a fresh client request id per call, so the audit record can be found. */
+export function requestMetadata(options: ClientOptions, requestId: string = randomUUID()): Metadata {
+  const metadata = new Metadata();
+  if (options.token !== undefined) metadata.set("authorization", `Bearer ${options.token}`);
+  if (options.hsmName !== undefined) metadata.set("x-hsm-name", options.hsmName);
+  metadata.set("x-ms-client-request-id", requestId);
+  return metadata;
+}
+
+/** The host part of the target, without IPv6 brackets. */
+function targetHost(options: ClientOptions): string {
+  return parseListenAddress("--endpoint", options.target).host;
+}
+
+export function channelCredentials(options: ClientOptions): ChannelCredentials {
+  if (options.caPath === undefined) return credentials.createInsecure();
+  let ca: Buffer;
+  try {
+    ca = readFileSync(options.caPath);
+  } catch {
+    throw badParameter("--ca", `cannot read ${options.caPath}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
+  }
+  const host = targetHost(options);
+  // The certificate is always checked against the address actually dialled, whatever name SNI carries (see channelOptions).
+  return credentials.createSsl(ca, null, null, { checkServerIdentity: (_servername, cert) => checkServerIdentity(host, cert) });
+}
+
+/**
+ * grpc-js sends the target host as the TLS server name even when it is an IP
+ * address, which RFC 6066 section 3 forbids and Node reports with a DEP0123
+ * warning on every CLI run; for an IP target the server name becomes
+ * "localhost", and channelCredentials still verifies the certificate against the IP.
+ */
+export function channelOptions(options: ClientOptions): ChannelOptions {
+  return options.caPath !== undefined && isIP(targetHost(options)) !== 0 ? { "grpc.ssl_target_name_override": "localhost" } : {};
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number" && (error as Partial<ServiceError>).metadata instanceof Metadata;
+}
+
+/** `NOT_FOUND (KeyNotFound): The key ...`, with a hint when the cause is most likely local. */
+export function formatServiceError(error: ServiceError, options?: ClientOptions): string {
+  const statusName = status[error.code] ?? String(error.code);
+  const errorCode = error.metadata.get("x-error-code")[0];
+  const head = errorCode === undefined ? statusName : `${statusName} (${String(errorCode)})`;
+  let hint = "";
+  if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined) hint = ` (is the server running at ${options.target}?)`;
+  if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined) hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";
+  return `${head}: ${error.details}${hint}`;
+}
+
+type UnaryInvoker = (
+  request: unknown,
+  metadata: Metadata,
+  options: CallOptions,
+  callback: (error: ServiceError | null, response?: unknown) => void,
+) => unknown;
+
+/** One command's connection: a grpc-js client per service, all over the same endpoint and credentials. */
+export class ClientSession {
+  readonly options: ClientOptions;
+  readonly #credentials: ChannelCredentials;
+  readonly #clients = new Map<string, Client>();
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.#credentials = channelCredentials(options);
+  }
+
+  #client(service: DescService): Client {
+    let client = this.#clients.get(service.typeName);
+    if (client === undefined) {
+      const Constructor = clientConstructor(service);
+      client = new Constructor(this.options.target, this.#credentials, channelOptions(this.options));
+      this.#clients.set(service.typeName, client);
+    }
+    return client;
+  }
+
+  unary<I extends DescMessage, O extends DescMessage>(method: DescMethodUnary<I, O>, request: MessageShape<I>): Promise<MessageShape<O>> {
+    const client = this.#client(method.parent);
+    // makeGenericClientConstructor adds one method per RPC, named by its local name.
+    const invoke = (client as unknown as Record<string, UnaryInvoker>)[method.localName];
+    if (invoke === undefined) throw new KeyholdError("InternalError", `The client has no method ${method.localName}.`);
+    return new Promise((resolve, reject) => {
+      invoke.call(client, request, requestMetadata(this.options), { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) => {
+        if (error !== null) reject(error);
+        else resolve(response as MessageShape<O>);
+      });
+    });
+  }
+
+  close(): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+}
+
+/**
+ * Runs a client command: resolves the options against the global --data-dir,
+ * opens a session, and turns every failure into one line on stderr and exit code 1.
+ */
+export async function runClient(program: Command, flags: ClientFlags, work: (session: ClientSession) => Promise<void>): Promise<void> {
+  let session: ClientSession | undefined;
+  try {
+    const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
+    const options = resolveClientOptions(flags, dataDir);
+    session = new ClientSession(options);
+    await work(session);
+  } catch (error) {
+    process.stderr.write(`error: ${describeFailure(error, session?.options)}\n`);
+    process.exitCode = 1;
+  } finally {
+    session?.close();
+  }
+}
+
+function describeFailure(error: unknown, options: ClientOptions | undefined): string {
+  if (isServiceError(error)) return formatServiceError(error, options);
+  if (error instanceof KeyholdError) return error.message;
+  // Anything else is reported by its message only: a stack trace helps no user of a CLI.
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Prints the response as protobuf JSON with --output json, else the short human summary. */
+export function printResult<D extends DescMessage>(options: ClientOptions, schema: D, message: MessageShape<D>, summary: () => string): void {
+  const text = options.output === "json" ? JSON.stringify(toJson(schema, message), null, 2) : summary();
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Bytes given inline as base64url (`valueFlag`) or as a file (`fileFlag`); exactly one of the two. */
+export function bytesFromValueOrFile(
+  inputs: ReadonlyArray<readonly [flag: string, value: string | undefined, kind: "base64url" | "file"]>,
+  readFile: (flag: string, path: string) => Uint8Array = readInputFile,
+): Uint8Array {
+  const given = inputs.filter(([, value]) => value !== undefined);
+  const names = inputs.map(([flag]) => flag).join(", ");
+  const [only] = given;
+  if (given.length !== 1 || only === undefined) {
+    throw badParameter(inputs[0]?.[0] ?? "input", `give exactly one of ${names}`);
+  }
+  const [flag, value, kind] = only;
+  return kind === "file" ? readFile(flag, value ?? "") : fromBase64Url(value, flag);
+}
+
+/** Optional base64url bytes (`--iv`, `--aad`, `--tag`); empty when the flag is absent. */
+export function optionalBase64Url(flag: string, value: string | undefined): Uint8Array {
+  return value === undefined ? new Uint8Array(0) : fromBase64Url(value, flag);
+}
+
+export function readInputFile(flag: string, path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw badParameter(flag, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`);
+  }
+}
+
+/** A JSON file given by `flag`; its parse error is not echoed, since the file may hold key material. */
+export function readJsonFile(flag: string, path: string, readFile: (flag: string, path: string) => Uint8Array = readInputFile): unknown {
+  const text = Buffer.from(readFile(flag, path)).toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badParameter(flag, `${path} is not valid JSON`);
+  }
+}
+
+/** Writes output bytes readable by the owner only: they may be plaintext or key material. */
+export function writeOutputFile(flag: string, path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes, { mode: 0o600 });
+  } catch (error) {
+    throw badParameter(flag, `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? "unwritable"})`);
+  }
+}
+
+/** Every page of a paged list method, following next_page_token. */
+export async function allPages<T>(fetchPage: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let pageToken = "";
+  // A bound so a server that keeps returning a token cannot keep the CLI busy forever.
+  for (let page = 0; page < 10_000; page++) {
+    const result = await fetchPage(pageToken);
+    items.push(...result.items);
+    if (result.nextPageToken === "") return items;
+    pageToken = result.nextPageToken;
+  }
+  throw new KeyholdError("InternalError", "The server returned more than 10000 pages.");
+}

@@ -6,7 +6,7 @@
  */
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { KeyholdError } from "../../errors.js";
+import { ERROR_CLASSES, KeyholdError } from "../../errors.js";
 import type { Pipeline, RequestMeta } from "../../hsm/dispatch.js";
 import type { Operation } from "../../hsm/operation.js";
 import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
@@ -59,6 +59,11 @@ function operationOf(deps: GrpcServerDeps, binding: RpcBinding): Operation {
   return operation;
 }
 
+/** The gRPC status name of an error, as metrics label it. */
+function statusName(error: unknown): string {
+  return ERROR_CLASSES[error instanceof KeyholdError ? error.code : "InternalError"].grpc;
+}
+
 function undecodable(request: UndecodableRequest): KeyholdError {
   return new KeyholdError("BadParameter", `request: is not a valid ${request.typeName} message`, { field: "request" });
 }
@@ -91,7 +96,7 @@ function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
       },
       (error: unknown) => {
         const serviceError = toServiceError(error);
-        deps.metrics?.observe(path, String(error instanceof KeyholdError ? error.code : "InternalError"), (performance.now() - started) / 1000);
+        deps.metrics?.observe(path, statusName(error), (performance.now() - started) / 1000);
         callback(serviceError as never);
       },
     );
@@ -134,7 +139,7 @@ function streamHandler(deps: GrpcServerDeps) {
         },
         (error: unknown) => {
           const keyholdError = error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
-          deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, keyholdError.code, (performance.now() - started) / 1000);
+          deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
           if (!controller.signal.aborted) {
             call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));
           }

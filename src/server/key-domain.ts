@@ -1,0 +1,81 @@
+/**
+ * The key domain as the node runs it: the node's seal, each HSM's security
+ * domain, the key service and its operations, and the maintenance scheduler
+ * (rotation policies, purge of expired deleted keys), whose actions are
+ * audited under the node's own identity.
+ */
+import type { Logger } from "pino";
+import type { KeyholdConfig } from "../config/index.js";
+import type { AuditSink } from "../hsm/audit-sink.js";
+import type { HsmRegistry, HsmRuntime } from "../hsm/hsm-registry.js";
+import { createKeyDomain, createKeyLoader, ensureHsmDomain, HsmDomains, openNodeSeal, RotationScheduler, type KeyDomain, type MaintenanceOutcome } from "../hsm/keys/index.js";
+import type { JsonWebKey } from "../crypto/index.js";
+import type { Store } from "../store/index.js";
+import type { CryptoPool } from "../workers/pool.js";
+
+export interface KeyDomainHandle {
+  readonly keys: KeyDomain;
+  loadPrivateJwk(keyRef: string): Promise<JsonWebKey>;
+  stop(): Promise<void>;
+}
+
+/** How often rotation policies and deleted-key retention are checked. */
+const MAINTENANCE_INTERVAL_MS = 60_000;
+
+export interface KeyDomainOptions {
+  readonly config: KeyholdConfig;
+  readonly store: Store;
+  readonly hsmList: readonly HsmRuntime[];
+  readonly hsms: HsmRegistry;
+  readonly audit: AuditSink;
+  readonly logger: Logger;
+}
+
+/** Opens the seal and every HSM's domain; the pool is attached afterwards (its key loader needs the domains). */
+export async function openKeyDomain(options: KeyDomainOptions): Promise<{ loader: (keyRef: string) => Promise<JsonWebKey>; attach(pool: CryptoPool): KeyDomainHandle }> {
+  const seal = openNodeSeal({ dataDir: options.config.dataDir });
+  for (const hsm of options.hsmList) await ensureHsmDomain(options.store, seal, hsm.id);
+  const domains = new HsmDomains(options.store, seal);
+  const loader = createKeyLoader(options.store, domains);
+  return {
+    loader,
+    attach(pool) {
+      const keys = createKeyDomain({ store: options.store, domains, pool });
+      const scheduler = new RotationScheduler({
+        service: keys.service,
+        store: options.store,
+        hsms: options.hsms,
+        onOutcome: (outcome) => recordMaintenance(options, outcome),
+        onError: (error) => options.logger.error({ err: error }, "key maintenance tick failed"),
+      });
+      scheduler.start(MAINTENANCE_INTERVAL_MS);
+      return {
+        keys,
+        loadPrivateJwk: loader,
+        stop: async () => scheduler.stop(),
+      };
+    },
+  };
+}
+
+const OPERATION_OF: Record<MaintenanceOutcome["action"], string> = { Rotate: "KeyRotate", Notify: "KeyNearExpiry", Purge: "KeyPurge" };
+
+/** Maintenance is a call too: one audit record each, by the node itself. */
+async function recordMaintenance(options: KeyDomainOptions, outcome: MaintenanceOutcome): Promise<void> {
+  const hsm = options.hsmList.find((h) => h.id === outcome.hsmId);
+  if (hsm === undefined) return;
+  await options.audit.record(hsm.name, {
+    time: new Date(),
+    resourceId: hsm.resourceId,
+    operationName: OPERATION_OF[outcome.action],
+    operationVersion: "1.0",
+    resultType: outcome.error === undefined ? "Success" : "Failure",
+    resultSignature: outcome.error === undefined ? "OK" : "INTERNAL",
+    resultDescription: outcome.error === undefined ? "automatic key maintenance" : "automatic key maintenance failed",
+    durationMs: 0,
+    callerIpAddress: "",
+    correlationId: "",
+    identity: { appid: `keyhold-node:${options.config.audit.nodeId}` },
+    properties: { keyName: outcome.keyName, ...(outcome.keyVersion === undefined ? {} : { keyVersion: outcome.keyVersion }) },
+  }).catch((error: unknown) => options.logger.error({ err: error, keyName: outcome.keyName }, "could not audit key maintenance"));
+}

@@ -1,0 +1,175 @@
+/**
+ * One keyhold node: the store, identity, HSMs from configuration, audit
+ * journals, local RBAC, the crypto worker pool, the operations table and the
+ * pipeline, behind three listeners (gRPC data plane, HTTPS, metrics).
+ */
+import { mkdirSync } from "node:fs";
+import { ServerCredentials } from "@grpc/grpc-js";
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { setDefaultProvider } from "../crypto/index.js";
+import { formatListenAddress, type KeyholdConfig } from "../config/index.js";
+import { AuditSink } from "../hsm/audit-sink.js";
+import { Pipeline } from "../hsm/dispatch.js";
+import { StaticHsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import { LocalRbac } from "../hsm/local-rbac.js";
+import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
+import type { TenantRecord } from "../store/records.js";
+import { createServerMetrics } from "../metrics/metrics.js";
+import { startMetricsServer, type MetricsServer } from "../metrics/metrics-server.js";
+import { openStore, type Store } from "../store/index.js";
+import { ensureDevTls, loadTls, type ServerTls } from "../tls/index.js";
+import { buildHttpsApp } from "../transport/http/app.js";
+import { buildGrpcServer, listen, shutdown } from "../transport/grpc/server.js";
+import { CryptoPool } from "../workers/pool.js";
+import { resolveProviders } from "../workers/provider-choice.js";
+import { hsmRuntime, ensureAssignments, resolveInitialAdmins } from "./hsm-bootstrap.js";
+import { freePort } from "./free-port.js";
+import { loadOrCreateNodeSigningKey } from "./node-key.js";
+import { openKeyDomain } from "./key-domain.js";
+import { buildOperations } from "./operations.js";
+
+export interface RunningNode {
+  readonly config: KeyholdConfig;
+  readonly store: Store;
+  readonly directory: Directory;
+  readonly tenant: TenantRecord;
+  readonly issuer: TokenIssuer;
+  readonly hsms: StaticHsmRegistry;
+  readonly tls: ServerTls | undefined;
+  readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
+  readonly logger: Logger;
+  /** Drains in-flight calls, flushes the journals and closes the store. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  readonly logger?: Logger;
+  /** Runs after the store and directory exist and before HSMs are set up (dev mode creates its tenant and admin here). */
+  readonly beforeHsms?: (context: { store: Store; directory: Directory; tenant: TenantRecord }) => Promise<void>;
+}
+
+async function openTenant(directory: Directory, name: string): Promise<TenantRecord> {
+  return (await directory.findTenant(name)) ?? directory.createTenant({ name });
+}
+
+function serverTls(config: KeyholdConfig): ServerTls | undefined {
+  if (config.insecureLoopback) return undefined;
+  if (config.tls !== undefined) return loadTls(config.tls);
+  const hosts = [config.grpc.listen.host, config.https.listen.host].filter((h) => h !== "0.0.0.0" && h !== "::");
+  return ensureDevTls({ dataDir: config.dataDir, hosts });
+}
+
+/** With `https.listen` on port 0, picks the port now and puts it in the issuer URL that defaulted to it. */
+async function settleHttpsPort(config: KeyholdConfig): Promise<KeyholdConfig> {
+  if (config.https.listen.port !== 0) return config;
+  const port = await freePort(config.https.listen.host);
+  const defaultIssuer = `https://${formatListenAddress(config.https.listen)}`;
+  const issuerBaseUrl = config.identity.issuerBaseUrl === defaultIssuer ? `https://${formatListenAddress({ ...config.https.listen, port })}` : config.identity.issuerBaseUrl;
+  return { ...config, https: { listen: { ...config.https.listen, port } }, identity: { ...config.identity, issuerBaseUrl } };
+}
+
+export async function startNode(requested: KeyholdConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
+  const config = await settleHttpsPort(requested);
+  const logger = options.logger ?? pino({ level: process.env["KEYHOLD_LOG_LEVEL"] ?? "info" }, pino.destination(2));
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore({ dataDir: config.dataDir });
+  const stack: (() => Promise<void>)[] = [() => store.close()];
+  const unwind = async (): Promise<void> => {
+    for (const close of stack.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, "shutdown step failed"));
+  };
+  try {
+    const directory = new Directory(store);
+    const credentials = new ServicePrincipalCredentials(directory);
+    const tenant = await openTenant(directory, config.tenant.name);
+    await options.beforeHsms?.({ store, directory, tenant });
+
+    const settings = issuerSettings({ baseUrl: config.identity.issuerBaseUrl, audiences: config.identity.audiences, defaultTtlSeconds: config.identity.tokenTtlSeconds });
+    const issuer = await TokenIssuer.open(store, settings);
+    const verifyToken = createTokenVerifier({ directory, settings, trustedIssuers: config.identity.trustedIssuers });
+
+    // Key ids name the HSM like Managed HSM does (https://<name>.managedhsm.azure.net/keys/...).
+    const hsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;
+    const hsmList: HsmRuntime[] = [];
+    for (const [index, hsmConfig] of config.hsms.entries()) {
+      const hsm = hsmRuntime(hsmConfig, tenant.id, hsmUriHost(hsmConfig.name));
+      await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
+      hsmList.push(hsm);
+    }
+    const hsms = new StaticHsmRegistry(hsmList);
+
+    const audit = new AuditSink({
+      dataDir: config.dataDir,
+      nodeId: config.audit.nodeId,
+      signingKey: loadOrCreateNodeSigningKey(config.dataDir),
+      journal: { checkpointEveryRecords: config.audit.checkpointEveryRecords, checkpointIntervalMs: config.audit.checkpointIntervalMs },
+    });
+    stack.push(() => audit.close());
+
+    const providers = await resolveProviders(config.providers, config.dataDir);
+    setDefaultProvider("rsa", providers.rsa);
+    setDefaultProvider("ec", providers.ec);
+    const keyDomain = await openKeyDomain({ config, store, hsmList, hsms, audit, logger });
+    const pool = await CryptoPool.start({
+      threads: config.workers.threads,
+      maxQueue: config.workers.maxQueue,
+      cacheBytes: config.workers.cacheBytes,
+      providers,
+      loadKey: keyDomain.loader,
+    });
+    stack.push(() => pool.close());
+    const keys = keyDomain.attach(pool);
+    stack.push(() => keys.stop());
+
+    const rbac = new LocalRbac(store);
+    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys });
+    const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, logger });
+    const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
+    const tls = serverTls(config);
+
+    const https = await buildHttpsApp({
+      ...(tls === undefined ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
+      pipeline,
+      operations,
+      identity: { directory, credentials, issuer },
+      challenge: (operation) => ({ authority: `${settings.baseUrl}/${tenant.id}`, resource: settings.audiences[operation.plane] }),
+    });
+    const app: FastifyInstance = https.app;
+    await app.listen({ host: config.https.listen.host, port: config.https.listen.port });
+    stack.push(() => app.close());
+    const httpsPort = (app.server.address() as { port: number }).port;
+
+    const grpcServer = buildGrpcServer({ pipeline, operations, metrics: metrics.rpc });
+    const credentialsForGrpc = tls === undefined
+      ? ServerCredentials.createInsecure()
+      : ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], false);
+    const grpcPort = await listen(grpcServer, formatListenAddress(config.grpc.listen), credentialsForGrpc);
+    stack.push(() => shutdown(grpcServer, 10_000));
+
+    const metricsServer: MetricsServer = await startMetricsServer({ host: config.metrics.listen.host, port: config.metrics.listen.port, registry: metrics.registry });
+    stack.push(() => metricsServer.close());
+
+    const address = (host: string, port: number): string => formatListenAddress({ host, port });
+    return {
+      config,
+      store,
+      directory,
+      tenant,
+      issuer,
+      hsms,
+      tls,
+      logger,
+      addresses: {
+        grpc: address(config.grpc.listen.host, grpcPort),
+        https: address(config.https.listen.host, httpsPort),
+        metrics: address(metricsServer.address.host, metricsServer.address.port),
+      },
+      stop: async () => {
+        await unwind();
+      },
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,28 @@
+/** The node's one table of operations: what every RPC and route resolves to. */
+import type { KeyDomain } from "../hsm/keys/index.js";
+import type { LocalRbac } from "../hsm/local-rbac.js";
+import type { Operation } from "../hsm/operation.js";
+import { operationTable } from "../hsm/operation-table.js";
+import { accessControlOperations } from "../hsm/operations/access-control.js";
+import { cryptoOperations } from "../hsm/operations/crypto.js";
+import { directoryOperations } from "../hsm/operations/directory.js";
+import { keyOperations } from "../hsm/operations/keys.js";
+import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
+import type { Store } from "../store/index.js";
+
+export interface OperationDeps {
+  readonly store: Store;
+  readonly rbac: LocalRbac;
+  readonly directory: Directory;
+  readonly credentials: ServicePrincipalCredentials;
+  readonly keys: KeyDomain;
+}
+
+export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
+  return operationTable(
+    accessControlOperations({ store: deps.store, rbac: deps.rbac }),
+    directoryOperations({ directory: deps.directory, credentials: deps.credentials }),
+    keyOperations(deps.keys),
+    cryptoOperations(deps.keys),
+  );
+}

@@ -2,6 +2,7 @@ import { KeyholdError, badParameter } from "../errors.js";
 import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { Caller } from "./caller.js";
+import { GenerationCache } from "./generation-cache.js";
 import { isGuid, newObjectId } from "./ids.js";
 import { DEFAULT_SCRYPT, hashPassword, verifyAgainstNothing, verifyPassword, type ScryptParameters } from "./password-hash.js";
 import { requireDisplayName, requireGuid, requirePassword, requireUserPrincipalName } from "./validation.js";
@@ -34,10 +35,16 @@ export class Directory {
   private readonly now: () => number;
   private readonly scrypt: ScryptParameters;
 
+  private readonly callers: GenerationCache<Caller>;
+  /** Tenant look-ups by id or name (null: no such tenant). */
+  private readonly tenants: GenerationCache<TenantRecord | null>;
+
   constructor(
     readonly store: Store,
     options: DirectoryOptions = {},
   ) {
+    this.callers = new GenerationCache(() => store.generation());
+    this.tenants = new GenerationCache(() => store.generation());
     this.now = options.now ?? Date.now;
     this.scrypt = options.scrypt ?? DEFAULT_SCRYPT;
   }
@@ -60,8 +67,10 @@ export class Directory {
 
   /** By id or by name, as the OAuth endpoints accept either in their path. */
   async findTenant(idOrName: string): Promise<TenantRecord | undefined> {
-    if (isGuid(idOrName)) return this.store.directory.getTenant(idOrName.toLowerCase());
-    return this.store.directory.findTenantByName(idOrName);
+    const found = await this.tenants.getOrLoad(idOrName.toLowerCase(), async () =>
+      (isGuid(idOrName) ? await this.store.directory.getTenant(idOrName.toLowerCase()) : await this.store.directory.findTenantByName(idOrName)) ?? null,
+    );
+    return found ?? undefined;
   }
 
   async listTenants(): Promise<TenantRecord[]> {
@@ -234,6 +243,13 @@ export class Directory {
    * is a group; groups resolved transitively from the store on every call.
    */
   async resolveCaller(tenantId: string, oid: string): Promise<Caller> {
+    // Answers are kept only while the store's generation stands still: any
+    // change to a principal, a membership or an assignment, by any process,
+    // moves it, so a disabled principal is refused on its very next call.
+    return this.callers.getOrLoad(`${tenantId}/${oid.toLowerCase()}`, () => this.lookUpCaller(tenantId, oid));
+  }
+
+  private async lookUpCaller(tenantId: string, oid: string): Promise<Caller> {
     const principal = isGuid(oid) ? await this.store.directory.getPrincipal(tenantId, oid.toLowerCase()) : undefined;
     if (principal === undefined) {
       throw new KeyholdError("Unauthorized", `The principal ${oid} does not exist in tenant ${tenantId}.`);

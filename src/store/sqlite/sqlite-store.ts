@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { cacheStatements } from "./statement-cache.js";
 import type { Store, StoreRepositories } from "../store.js";
 import { sqliteCredentialRepository } from "./credential-repository.js";
 import { sqliteDirectoryRepository } from "./directory-repository.js";
@@ -26,6 +27,7 @@ export async function openMemoryStore(): Promise<Store> {
 }
 
 function openSqliteStore(db: Database.Database): Store {
+  cacheStatements(db);
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   applyMigrations(db, MIGRATIONS);
   const gate = new TransactionGate();

@@ -29,6 +29,11 @@ export interface RequestMeta {
   readonly signal?: AbortSignal;
 }
 
+/** Management-plane RBAC over ARM scopes (src/management implements it). */
+export interface ManagementAuthorizer {
+  decide(principalIds: readonly string[], action: string, scope: string): Promise<{ allowed: boolean; decidingAssignments: readonly { id: string }[] }>;
+}
+
 export interface PipelineLogger {
   error(details: Record<string, unknown>, message: string): void;
 }
@@ -39,6 +44,8 @@ export interface PipelineDeps {
   readonly directory: Directory;
   readonly rbac: LocalRbac;
   readonly audit: AuditSink;
+  /** Absent until the management plane is configured; managementRbac operations are then refused. */
+  readonly management?: ManagementAuthorizer;
   /** Where unexpected errors are reported (the caller only sees InternalError and a correlation id). */
   readonly logger?: PipelineLogger;
   readonly now?: () => number;
@@ -138,6 +145,22 @@ export class Pipeline {
       trace.properties = { ...trace.properties, decision: allowed ? "allowed" : "denied", dataAction: "directory/administer" };
       if (!allowed) {
         throw new KeyholdError("ForbiddenByRbac", `Caller ${caller.oid} is not a directory administrator of tenant ${caller.tid}.`);
+      }
+      return;
+    }
+    if (authorization.kind === "managementRbac") {
+      const scope = authorization.scope(input);
+      if (this.#deps.management === undefined) throw new KeyholdError("InternalError", "management RBAC is not configured on this node");
+      const decision = await this.#deps.management.decide([caller.oid, ...caller.groupIds], authorization.action, scope);
+      trace.properties = {
+        ...trace.properties,
+        scope,
+        dataAction: authorization.action,
+        decision: decision.allowed ? "allowed" : "denied",
+        ...(decision.decidingAssignments[0] === undefined ? {} : { decidingAssignment: decision.decidingAssignments[0].id }),
+      };
+      if (!decision.allowed) {
+        throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${authorization.action} over scope ${scope}.`);
       }
       return;
     }

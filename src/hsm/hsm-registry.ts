@@ -37,6 +37,8 @@ export interface HsmRegistry {
   /** The HSM called `name`; with no name, the only HSM when exactly one exists. */
   resolve(name: string | undefined): Promise<HsmRuntime>;
   list(): Promise<readonly HsmRuntime[]>;
+  /** Records that the HSM's security domain was downloaded (SPEC section 8); the next call sees it. */
+  markActivated(hsmId: string): Promise<void>;
 }
 
 export function hsmNotFound(name: string | undefined): KeyholdError {
@@ -69,5 +71,11 @@ export class StaticHsmRegistry implements HsmRegistry {
   /** Replaces one HSM's record (activation, network rules); takes effect on the next call. */
   put(hsm: HsmRuntime): void {
     this.#byName.set(hsm.name.toLowerCase(), hsm);
+  }
+
+  async markActivated(hsmId: string): Promise<void> {
+    const hsm = [...this.#byName.values()].find((h) => h.id === hsmId);
+    if (hsm === undefined) throw hsmNotFound(hsmId);
+    this.put({ ...hsm, activation: "Activated" });
   }
 }

@@ -14,7 +14,9 @@ export type Authorization<I> =
   /** Local RBAC of the HSM: the data action at the scope computed from the input. */
   | { readonly kind: "localRbac"; readonly dataAction: DataAction; readonly scope: (input: I) => string }
   /** Directory administration (Graph routes): a directory administrator of the caller's tenant. */
-  | { readonly kind: "directoryAdministrator" };
+  | { readonly kind: "directoryAdministrator" }
+  /** Management RBAC (ARM): the action (e.g. Microsoft.KeyVault/managedHSMs/write) at the ARM scope computed from the input. */
+  | { readonly kind: "managementRbac"; readonly action: string; readonly scope: (input: I) => string };
 
 export type Plane = "data" | "management";
 

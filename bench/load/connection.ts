@@ -4,12 +4,12 @@
  * given CA by default; plaintext only towards a loopback address.
  */
 import { ChannelCredentials, Metadata, status, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
-import { isIP } from "node:net";
 import { badParameter } from "../../src/errors.js";
 import { CryptoService, type StreamRequest, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { MAX_MESSAGE_BYTES, clientConstructor } from "../../src/transport/grpc/service-definition.js";
 import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
 import type { Outcome } from "./outcome.js";
+import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
 
 export interface ConnectionOptions {
   /** HOST:PORT */
@@ -42,24 +42,9 @@ export interface CryptoConnection {
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  if (bare === "localhost") return true;
-  if (isIP(bare) === 4) return bare.startsWith("127.");
-  return isIP(bare) === 6 && (bare === "::1" || /^::ffff:127\./i.test(bare));
-}
-
-/** Splits HOST:PORT ([v6]:PORT too), naming `field` when it is not one. */
-export function parseEndpoint(endpoint: string, field = "--endpoint"): { host: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(endpoint.trim());
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port > 0 && port < 65536)) throw badParameter(field, "must be HOST:PORT (e.g. 127.0.0.1:7443)");
-  return { host: match[1] ?? "", port };
-}
-
 /** Throws BadParameter naming the flag when these options cannot make a connection. */
 export function checkConnectionOptions(options: ConnectionOptions): void {
-  const { host } = parseEndpoint(options.endpoint);
+  const { host } = parseListenAddress("--endpoint", options.endpoint);
   if (options.insecure === true) {
     if (!isLoopbackHost(host)) throw badParameter("--insecure", `plaintext is allowed only to a loopback address, not ${host}`);
   } else if (options.caPem === undefined) {

@@ -3,7 +3,7 @@
  * BadParameter naming its flag before anything is sent.
  */
 import { badParameter } from "../../src/errors.js";
-import { parseEndpoint } from "./connection.js";
+import { parseListenAddress } from "../../src/config/listen-address.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
 import type { LoadPlan } from "./run.js";
 
@@ -33,7 +33,7 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
   const alg = required(raw.alg, "--alg");
   checkAlgorithm(op, alg);
   const name = required(raw.key, "--key");
-  parseEndpoint(raw.endpoint);
+  parseListenAddress("--endpoint", raw.endpoint);
   if (raw.duration === undefined && raw.count === undefined) throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
   const plan: LoadPlan = {
     op,

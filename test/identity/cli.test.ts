@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { decodeJwt } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { registerDirectoryCommands } from "../../src/cli/directory.js";
@@ -10,6 +9,7 @@ import { Directory } from "../../src/identity/directory.js";
 import { issuerSettings } from "../../src/identity/issuer-settings.js";
 import { createTokenVerifier } from "../../src/identity/token-verifier.js";
 import { openStore } from "../../src/store/index.js";
+import { runCli, type CliResult } from "../helpers/cli.js";
 import { fixtureKey, selfSignedCertificate } from "./helpers.js";
 
 const dirs: string[] = [];
@@ -19,24 +19,9 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs `keyhold --data-dir DIR ...args` in-process and returns what it printed. */
-async function keyhold(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const program = new Command("keyhold").option("--data-dir <dir>").exitOverride();
-  registerDirectoryCommands(program);
-  registerTokenCommand(program);
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(["node", "keyhold", "--data-dir", dataDir, ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
+/** Runs `keyhold --data-dir DIR ...args` in-process with the directory and token commands. */
+function keyhold(dataDir: string, ...args: string[]): Promise<CliResult> {
+  return runCli([registerDirectoryCommands, registerTokenCommand], dataDir, args);
 }
 
 const json = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, openConnection, parseEndpoint } from "../../bench/load/connection.js";
+import { openConnection } from "../../bench/load/connection.js";
+import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
 import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../bench/load/options.js";
 
 const BASE: RawLoadOptions = { op: "sign", alg: "PS256", key: "k", concurrency: "64", window: "32", workers: "2", duration: "30s", endpoint: "127.0.0.1:7443" };
@@ -39,10 +40,10 @@ describe("keyhold load options", () => {
 
   it("allows plaintext only towards loopback and needs a CA otherwise", () => {
     expect(isLoopbackHost("127.0.0.1")).toBe(true);
-    expect(isLoopbackHost("[::1]")).toBe(true);
+    expect(isLoopbackHost("::1")).toBe(true);
     expect(isLoopbackHost("localhost")).toBe(true);
     expect(isLoopbackHost("10.0.0.1")).toBe(false);
-    expect(parseEndpoint("[::1]:7443")).toEqual({ host: "[::1]", port: 7443 });
+    expect(parseListenAddress("--endpoint", "[::1]:7443")).toEqual({ host: "::1", port: 7443 });
     expect(() => openConnection({ endpoint: "10.0.0.1:7443", insecure: true })).toThrow(expect.objectContaining({ field: "--insecure" }));
     expect(() => openConnection({ endpoint: "10.0.0.1:7443" })).toThrow(expect.objectContaining({ field: "--ca" }));
   });

@@ -10,6 +10,7 @@ import { registerKeyCommands } from "./key.js";
 import { registerLoadCommand } from "./load.js";
 import { registerRngCommands } from "./rng.js";
 import { registerRoleCommands } from "./role.js";
+import { registerSecurityDomainCommands } from "./security-domain.js";
 import { registerServeCommand } from "./serve.js";
 import { registerTokenCommand } from "./token.js";
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerRngCommands(program);
   registerRoleCommands(program);
+  registerSecurityDomainCommands(program);
   registerAuditCommands(program);
   registerBenchCommand(program);
   registerLoadCommand(program);

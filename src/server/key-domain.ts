@@ -8,13 +8,15 @@ import type { Logger } from "pino";
 import type { KeyholdConfig } from "../config/index.js";
 import type { AuditSink } from "../hsm/audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "../hsm/hsm-registry.js";
-import { createKeyDomain, createKeyLoader, ensureHsmDomain, HsmDomains, openNodeSeal, RotationScheduler, type KeyDomain, type MaintenanceOutcome } from "../hsm/keys/index.js";
+import { createKeyDomain, createKeyLoader, ensureHsmDomain, HsmDomains, openNodeSeal, RotationScheduler, type KeyDomain, type MaintenanceOutcome, type NodeSeal } from "../hsm/keys/index.js";
 import type { JsonWebKey } from "../crypto/index.js";
 import type { Store } from "../store/index.js";
 import type { CryptoPool } from "../workers/pool.js";
 
 export interface KeyDomainHandle {
   readonly keys: KeyDomain;
+  readonly seal: NodeSeal;
+  readonly domains: HsmDomains;
   loadPrivateJwk(keyRef: string): Promise<JsonWebKey>;
   stop(): Promise<void>;
 }
@@ -51,6 +53,8 @@ export async function openKeyDomain(options: KeyDomainOptions): Promise<{ loader
       scheduler.start(MAINTENANCE_INTERVAL_MS);
       return {
         keys,
+        seal,
+        domains,
         loadPrivateJwk: loader,
         stop: async () => scheduler.stop(),
       };

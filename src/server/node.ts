@@ -122,7 +122,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => keys.stop());
 
     const rbac = new LocalRbac(store);
-    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys });
+    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms });
     const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, logger });
     const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
     const tls = serverTls(config);

@@ -1,5 +1,7 @@
 /** The node's one table of operations: what every RPC and route resolves to. */
-import type { KeyDomain } from "../hsm/keys/index.js";
+import type { HsmRegistry } from "../hsm/hsm-registry.js";
+import type { HsmDomains, KeyDomain, NodeSeal } from "../hsm/keys/index.js";
+import { domainSecretReader } from "../hsm/security-domain/index.js";
 import type { LocalRbac } from "../hsm/local-rbac.js";
 import type { Operation } from "../hsm/operation.js";
 import { operationTable } from "../hsm/operation-table.js";
@@ -7,6 +9,7 @@ import { accessControlOperations } from "../hsm/operations/access-control.js";
 import { cryptoOperations } from "../hsm/operations/crypto.js";
 import { directoryOperations } from "../hsm/operations/directory.js";
 import { keyOperations } from "../hsm/operations/keys.js";
+import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
 import type { Store } from "../store/index.js";
 
@@ -16,6 +19,9 @@ export interface OperationDeps {
   readonly directory: Directory;
   readonly credentials: ServicePrincipalCredentials;
   readonly keys: KeyDomain;
+  readonly seal: NodeSeal;
+  readonly domains: HsmDomains;
+  readonly hsms: HsmRegistry;
 }
 
 export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
@@ -24,5 +30,6 @@ export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operat
     directoryOperations({ directory: deps.directory, credentials: deps.credentials }),
     keyOperations(deps.keys),
     cryptoOperations(deps.keys),
+    securityDomainOperations({ readDomainSecret: domainSecretReader(deps.store, deps.seal, deps.domains), hsms: deps.hsms }),
   );
 }

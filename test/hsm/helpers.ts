@@ -82,7 +82,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const domains = new HsmDomains(identity.store, seal);
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
-  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys });
+  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,

@@ -11,6 +11,7 @@ import { KeyholdError } from "../../src/errors.js";
 import type { RequestMeta } from "../../src/hsm/dispatch.js";
 import type { Operation } from "../../src/hsm/operation.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
+import { wrappingFixtures } from "./security-domain/fixtures.js";
 import { securityCore, type SecurityCore } from "./helpers.js";
 
 const SOME_GUID = "6f1d3c1e-0b7a-4c3e-9d55-2a7b8c9d0e1f";
@@ -68,6 +69,8 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   KeyDecrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) }),
   KeyWrap: () => ({ name: "absent", algorithm: "A256KW", key: new Uint8Array(32) }),
   KeyUnwrap: () => ({ name: "absent", algorithm: "A256KW", wrappedKey: new Uint8Array(40) }),
+  SecurityDomainDownload: () => ({ certificates: wrappingFixtures(3).map((f) => f.certificateJwk), required: 2 }),
+  SecurityDomainStatus: () => ({}),
 };
 
 /** A principal allowed everything: every data action at "/" (a custom role with "*") and directory administration. */

@@ -8,6 +8,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { AccessControlService } from "../../gen/keyhold/v1/access_control_service_pb.js";
 import { CryptoService } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../gen/keyhold/v1/key_service_pb.js";
+import { SecurityDomainService } from "../../gen/keyhold/v1/security_domain_service_pb.js";
 import { bundleToWire, deletedBundleToWire, jwkFromWire, plain } from "./messages.js";
 
 export interface RpcBinding {
@@ -60,6 +61,9 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(CryptoService, "decrypt", "KeyDecrypt", asIs),
   bind(CryptoService, "wrapKey", "KeyWrap", asIs),
   bind(CryptoService, "unwrapKey", "KeyUnwrap", asIs),
+
+  bind(SecurityDomainService, "download", "SecurityDomainDownload", asIs),
+  bind(SecurityDomainService, "getStatus", "SecurityDomainStatus", asIs),
 
   bind(AccessControlService, "listRoleDefinitions", "RoleDefinitionList", paged("roleDefinitions")),
   bind(AccessControlService, "getRoleDefinition", "RoleDefinitionGet", wrapped("roleDefinition")),

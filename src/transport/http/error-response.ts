@@ -14,12 +14,13 @@ export interface Challenge {
   readonly resource: string;
 }
 
-export function sendError(reply: FastifyReply, error: KeyholdError, challenge?: Challenge): FastifyReply {
+/** `code` replaces the KeyholdError code in the body (a route's own vocabulary, e.g. ARM's); the status does not change. */
+export function sendError(reply: FastifyReply, error: KeyholdError, challenge?: Challenge, code: string = error.code): FastifyReply {
   const status = ERROR_CLASSES[error.code].http;
   if (status === 401 && challenge !== undefined) {
     void reply.header("www-authenticate", `Bearer authorization="${challenge.authority}", resource="${challenge.resource}"`);
   }
-  return reply.status(status).send({ error: { code: error.code, message: error.message } });
+  return reply.status(status).send({ error: { code, message: error.message } });
 }
 
 /** Fastify's own refusals (unreadable JSON, wrong media type, body too large) as BadParameter. */

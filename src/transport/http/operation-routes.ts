@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Pipeline } from "../../hsm/dispatch.js";
+import type { KeyholdError } from "../../errors.js";
 import type { Operation } from "../../hsm/operation.js";
 import { type Challenge, fromFrameworkError, sendError } from "./error-response.js";
 
@@ -16,6 +17,19 @@ export interface OperationRoute {
   readonly operation: string;
   /** Status on success; 204 sends no body. */
   readonly status?: number;
+  /**
+   * Shapes a result that decides its own status and headers (ARM long-running operations answer 202 with
+   * Location); `origin` is `https://host:port` as the client called it. Overrides `status`.
+   */
+  readonly respond?: (result: unknown, origin: string) => RouteResponse;
+  /** The code sent in the error body instead of the KeyholdError code (ARM codes on management routes). */
+  readonly errorCode?: (error: KeyholdError) => string;
+}
+
+export interface RouteResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Microsoft Graph v1.0 directory administration (SPEC section 5). */
@@ -45,14 +59,19 @@ export interface OperationRouteDeps {
 }
 
 export async function operationRoutes(app: FastifyInstance, deps: OperationRouteDeps): Promise<void> {
-  app.setErrorHandler((error, _request, reply) => sendError(reply, fromFrameworkError(error)));
+  app.setErrorHandler((error, request, reply) => {
+    const refusal = fromFrameworkError(error);
+    // Unreadable bodies are refused before the handler runs; they still get the route's error vocabulary.
+    const errorCode = (request.routeOptions.config as { errorCode?: OperationRoute["errorCode"] } | undefined)?.errorCode;
+    return sendError(reply, refusal, undefined, errorCode?.(refusal));
+  });
   for (const route of deps.routes) {
     const operation = deps.operations.get(route.operation);
     if (operation === undefined) throw new Error(`route ${route.method} ${route.url} names unknown operation ${route.operation}`);
     app.route({
       method: route.method,
       url: route.url,
-      config: { operation: operation.name },
+      config: { operation: operation.name, errorCode: route.errorCode },
       handler: async (request, reply) => {
         const raw = { ...(request.params as object), ...(request.query as object), body: request.body };
         try {
@@ -64,10 +83,16 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
             clientRequestId: headerValue(request.headers["x-ms-client-request-id"]),
             callerIp: request.ip,
           });
+          if (route.respond !== undefined) {
+            const response = route.respond(result, `${request.protocol}://${request.host}`);
+            if (response.headers !== undefined) void reply.headers(response.headers);
+            return response.status === 204 ? reply.status(204).send() : reply.status(response.status).send(response.body);
+          }
           const status = route.status ?? 200;
           return status === 204 ? reply.status(204).send() : reply.status(status).send(result);
         } catch (error) {
-          return sendError(reply, fromFrameworkError(error), deps.challenge(request, operation));
+          const refusal = fromFrameworkError(error);
+          return sendError(reply, refusal, deps.challenge(request, operation), route.errorCode?.(refusal));
         }
       },
     });

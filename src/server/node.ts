@@ -11,7 +11,8 @@ import { setDefaultProvider } from "../crypto/index.js";
 import { formatListenAddress, type KeyholdConfig } from "../config/index.js";
 import { AuditSink } from "../hsm/audit-sink.js";
 import { Pipeline } from "../hsm/dispatch.js";
-import { StaticHsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import type { HsmRuntime } from "../hsm/hsm-registry.js";
+import { MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
 import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
 import type { TenantRecord } from "../store/records.js";
@@ -20,6 +21,7 @@ import { startMetricsServer, type MetricsServer } from "../metrics/metrics-serve
 import { openStore, type Store } from "../store/index.js";
 import { ensureDevTls, loadTls, type ServerTls } from "../tls/index.js";
 import { buildHttpsApp } from "../transport/http/app.js";
+import { GRAPH_ROUTES } from "../transport/http/operation-routes.js";
 import { buildGrpcServer, listen, shutdown } from "../transport/grpc/server.js";
 import { CryptoPool } from "../workers/pool.js";
 import { resolveProviders } from "../workers/provider-choice.js";
@@ -35,7 +37,7 @@ export interface RunningNode {
   readonly directory: Directory;
   readonly tenant: TenantRecord;
   readonly issuer: TokenIssuer;
-  readonly hsms: StaticHsmRegistry;
+  readonly hsms: StoreHsmRegistry;
   readonly tls: ServerTls | undefined;
   readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
   readonly logger: Logger;
@@ -96,7 +98,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
       hsmList.push(hsm);
     }
-    const hsms = new StaticHsmRegistry(hsmList);
+    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost });
+    const management = new ManagementRbac(store);
 
     const audit = new AuditSink({
       dataDir: config.dataDir,
@@ -122,8 +125,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => keys.stop());
 
     const rbac = new LocalRbac(store);
-    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms });
-    const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, logger });
+    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management });
+    const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, management, logger });
     const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
     const tls = serverTls(config);
 
@@ -131,6 +134,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       ...(tls === undefined ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
       pipeline,
       operations,
+      routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES],
       identity: { directory, credentials, issuer },
       challenge: (operation) => ({ authority: `${settings.baseUrl}/${tenant.id}`, resource: settings.audiences[operation.plane] }),
     });

@@ -1,5 +1,4 @@
 /** The node's one table of operations: what every RPC and route resolves to. */
-import type { HsmRegistry } from "../hsm/hsm-registry.js";
 import type { HsmDomains, KeyDomain, NodeSeal } from "../hsm/keys/index.js";
 import { domainSecretReader } from "../hsm/security-domain/index.js";
 import type { LocalRbac } from "../hsm/local-rbac.js";
@@ -11,6 +10,7 @@ import { directoryOperations } from "../hsm/operations/directory.js";
 import { keyOperations } from "../hsm/operations/keys.js";
 import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
+import { managementOperations, type ManagementRbac, type StoreHsmRegistry } from "../management/index.js";
 import type { Store } from "../store/index.js";
 
 export interface OperationDeps {
@@ -21,7 +21,8 @@ export interface OperationDeps {
   readonly keys: KeyDomain;
   readonly seal: NodeSeal;
   readonly domains: HsmDomains;
-  readonly hsms: HsmRegistry;
+  readonly hsms: StoreHsmRegistry;
+  readonly management: ManagementRbac;
 }
 
 export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
@@ -31,5 +32,6 @@ export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operat
     keyOperations(deps.keys),
     cryptoOperations(deps.keys),
     securityDomainOperations({ readDomainSecret: domainSecretReader(deps.store, deps.seal, deps.domains), hsms: deps.hsms }),
+    managementOperations({ store: deps.store, rbac: deps.management, seal: deps.seal, hsms: deps.hsms }),
   );
 }

@@ -3,6 +3,7 @@ export type {
   DirectoryRepository,
   IssuerKeyRepository,
   KeyRepository,
+  ManagementRepository,
   RbacRepository,
   Store,
   StoreRepositories,
@@ -23,3 +24,18 @@ export { openMemoryStore, openStore, STORE_FILE_NAME } from "./sqlite/sqlite-sto
 export { MIGRATIONS, type Migration } from "./sqlite/migrations.js";
 export { SQLITE_PRAGMAS } from "./sqlite/pragmas.js";
 export type { KeyDeletion, KeyRecord, KeyState, KeyVersionPatch, KeyVersionRecord } from "./key-records.js";
+export type {
+  ArmOperationRecord,
+  ArmOperationStatus,
+  DiagnosticSettingRecord,
+  HsmActivationState,
+  HsmProvisioningState,
+  ManagedHsmPatch,
+  ManagedHsmRecord,
+  ManagedHsmSettings,
+  ManagementGroupRecord,
+  ManagementRoleAssignmentRecord,
+  ResourceGroupRecord,
+  StorageAccountRecord,
+  SubscriptionRecord,
+} from "./management-records.js";

@@ -14,6 +14,17 @@ import type {
   TenantRecord,
 } from "./records.js";
 import type { KeyDeletion, KeyRecord, KeyState, KeyVersionPatch, KeyVersionRecord } from "./key-records.js";
+import type {
+  ArmOperationRecord,
+  DiagnosticSettingRecord,
+  ManagedHsmPatch,
+  ManagedHsmRecord,
+  ManagementGroupRecord,
+  ManagementRoleAssignmentRecord,
+  ResourceGroupRecord,
+  StorageAccountRecord,
+  SubscriptionRecord,
+} from "./management-records.js";
 
 export interface DirectoryRepository {
   insertTenant(tenant: TenantRecord): Promise<void>;
@@ -101,12 +112,70 @@ export interface KeyRepository {
   insertSealedDomainSecret(hsmId: string, sealed: Uint8Array, now: number): Promise<boolean>;
 }
 
+/**
+ * The management plane's records (SPEC section 7). Changes to management groups, subscriptions and management role
+ * assignments bump the generation: management RBAC decisions depend on them.
+ */
+export interface ManagementRepository {
+  /** Creates or replaces the group. */
+  putManagementGroup(group: ManagementGroupRecord): Promise<void>;
+  getManagementGroup(id: string): Promise<ManagementGroupRecord | undefined>;
+  listManagementGroups(): Promise<ManagementGroupRecord[]>;
+  deleteManagementGroup(id: string): Promise<boolean>;
+
+  /** Creates or replaces the subscription. */
+  putSubscription(subscription: SubscriptionRecord): Promise<void>;
+  getSubscription(id: string): Promise<SubscriptionRecord | undefined>;
+  listSubscriptions(): Promise<SubscriptionRecord[]>;
+
+  /** Creates or replaces the resource group. */
+  putResourceGroup(group: ResourceGroupRecord): Promise<void>;
+  getResourceGroup(subscriptionId: string, name: string): Promise<ResourceGroupRecord | undefined>;
+  listResourceGroups(subscriptionId: string): Promise<ResourceGroupRecord[]>;
+  deleteResourceGroup(subscriptionId: string, name: string): Promise<boolean>;
+
+  /** Throws Conflict when the name is held by another HSM, active or soft-deleted. */
+  insertManagedHsm(hsm: ManagedHsmRecord): Promise<void>;
+  getManagedHsm(hsmId: string): Promise<ManagedHsmRecord | undefined>;
+  /** The HSM holding `name` (ignoring case), active or soft-deleted. */
+  findManagedHsmByName(name: string): Promise<ManagedHsmRecord | undefined>;
+  /** Sorted by name. */
+  listManagedHsms(filter: { readonly deleted: boolean; readonly subscriptionId?: string; readonly resourceGroup?: string }): Promise<ManagedHsmRecord[]>;
+  updateManagedHsm(hsmId: string, patch: ManagedHsmPatch): Promise<boolean>;
+  /** Removes the HSM forever with everything its data plane kept: keys, domain secret, local roles and assignments. */
+  purgeManagedHsm(hsmId: string): Promise<boolean>;
+
+  /** Throws Conflict when the name is taken. */
+  insertStorageAccount(account: StorageAccountRecord): Promise<void>;
+  getStorageAccount(name: string): Promise<StorageAccountRecord | undefined>;
+  listStorageAccounts(filter: { readonly subscriptionId?: string; readonly resourceGroup?: string }): Promise<StorageAccountRecord[]>;
+  deleteStorageAccount(name: string): Promise<boolean>;
+
+  /** Creates or replaces the setting. */
+  putDiagnosticSetting(setting: DiagnosticSettingRecord): Promise<void>;
+  getDiagnosticSetting(resourceId: string, name: string): Promise<DiagnosticSettingRecord | undefined>;
+  /** Every setting, or those of one resource. */
+  listDiagnosticSettings(resourceId?: string): Promise<DiagnosticSettingRecord[]>;
+  deleteDiagnosticSetting(resourceId: string, name: string): Promise<boolean>;
+
+  /** Throws Conflict when the name is taken. */
+  insertRoleAssignment(assignment: ManagementRoleAssignmentRecord): Promise<void>;
+  getRoleAssignment(name: string): Promise<ManagementRoleAssignmentRecord | undefined>;
+  listRoleAssignments(): Promise<ManagementRoleAssignmentRecord[]>;
+  deleteRoleAssignment(name: string): Promise<boolean>;
+
+  /** Creates or replaces the operation's record. */
+  putOperation(operation: ArmOperationRecord): Promise<void>;
+  getOperation(id: string): Promise<ArmOperationRecord | undefined>;
+}
+
 export interface StoreRepositories {
   readonly directory: DirectoryRepository;
   readonly credentials: CredentialRepository;
   readonly issuerKeys: IssuerKeyRepository;
   readonly rbac: RbacRepository;
   readonly keys: KeyRepository;
+  readonly management: ManagementRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -7,7 +7,9 @@ import type { AuditEvent, JournalFileOpener } from "../../src/audit/index.js";
 import { MANAGED_HSM_ADMINISTRATOR } from "../../src/authz/index.js";
 import { AuditSink } from "../../src/hsm/audit-sink.js";
 import { Pipeline, type RequestMeta } from "../../src/hsm/dispatch.js";
-import { StaticHsmRegistry, type HsmRuntime } from "../../src/hsm/hsm-registry.js";
+import type { HsmRuntime } from "../../src/hsm/hsm-registry.js";
+import { MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../../src/management/index.js";
+import { GRAPH_ROUTES } from "../../src/transport/http/operation-routes.js";
 import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/hsm/operation.js";
 import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal } from "../../src/hsm/keys/index.js";
@@ -21,7 +23,8 @@ import { nodeSigningKey } from "../audit/helpers.js";
 
 export interface SecurityCore extends IdentityFixture {
   hsm: HsmRuntime;
-  hsms: StaticHsmRegistry;
+  hsms: StoreHsmRegistry;
+  management: ManagementRbac;
   audit: AuditSink;
   dataDir: string;
   rbac: LocalRbac;
@@ -68,7 +71,8 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     roleDefinitionId: MANAGED_HSM_ADMINISTRATOR.id,
     principalId: admin.id,
   });
-  const hsms = new StaticHsmRegistry([hsm]);
+  const hsms = new StoreHsmRegistry({ store: identity.store, configured: [hsm] });
+  const management = new ManagementRbac(identity.store);
   const audit = new AuditSink({
     dataDir,
     nodeId: "node-1",
@@ -76,16 +80,17 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     ...(options.openJournalFile ? { journal: { openFile: options.openJournalFile } } : {}),
   });
   const rbac = new LocalRbac(identity.store);
-  const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit });
+  const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit, management });
   // The production table, key and crypto operations included, over a real worker pool.
   const seal = openNodeSeal({ dataDir, passphrase: undefined });
   const domains = new HsmDomains(identity.store, seal);
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
-  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms });
+  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,
+    routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES],
     identity: { directory: identity.directory, credentials: identity.credentials, issuer: identity.issuer },
     challenge: (operation) => ({
       authority: `${identity.settings.baseUrl}/${identity.tenant.id}`,
@@ -102,6 +107,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     ...identity,
     hsm,
     hsms,
+    management,
     audit,
     dataDir,
     rbac,

@@ -71,12 +71,54 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   KeyUnwrap: () => ({ name: "absent", algorithm: "A256KW", wrappedKey: new Uint8Array(40) }),
   SecurityDomainDownload: () => ({ certificates: wrappingFixtures(3).map((f) => f.certificateJwk), required: 2 }),
   SecurityDomainStatus: () => ({}),
+  ManagementGroupPut: () => ({ managementGroupId: "mg-1", body: {} }),
+  ManagementGroupGet: () => ({ managementGroupId: "mg-1" }),
+  ManagementGroupDelete: () => ({ managementGroupId: "mg-1" }),
+  SubscriptionPut: () => ({ subscriptionId: SOME_GUID, body: { displayName: "S" } }),
+  SubscriptionGet: () => ({ subscriptionId: SOME_GUID }),
+  SubscriptionList: () => ({}),
+  ResourceGroupPut: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", body: { location: "westus" } }),
+  ResourceGroupGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
+  ResourceGroupDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
+  ResourceGroupList: () => ({ subscriptionId: SOME_GUID }),
+  ManagedHsmCreateOrUpdate: (core) => ({
+    subscriptionId: SOME_GUID,
+    resourceGroupName: "rg",
+    name: "hsm-x",
+    body: { location: "westus", sku: { family: "B", name: "Standard_B1" }, properties: { tenantId: core.tenant.id, initialAdminObjectIds: [core.admin.id] } },
+  }),
+  ManagedHsmGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
+  ManagedHsmUpdate: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", body: { tags: { a: "b" } } }),
+  ManagedHsmDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
+  ManagedHsmListByResourceGroup: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
+  ManagedHsmListBySubscription: () => ({ subscriptionId: SOME_GUID }),
+  DeletedManagedHsmList: () => ({ subscriptionId: SOME_GUID }),
+  DeletedManagedHsmGet: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
+  DeletedManagedHsmPurge: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
+  ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID }),
+  ManagementRoleAssignmentCreate: (core) => ({
+    name: randomUUID(),
+    body: { properties: { roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", principalId: core.admin.id } },
+  }),
+  ManagementRoleAssignmentGet: () => ({ name: SOME_GUID }),
+  ManagementRoleAssignmentDelete: () => ({ name: SOME_GUID }),
+  ManagementRoleAssignmentList: () => ({}),
+  ManagementRoleDefinitionGet: () => ({ name: "acdd72a7-3385-48ef-bd42-f606fba81ae7" }),
+  ManagementRoleDefinitionList: () => ({}),
 };
 
-/** A principal allowed everything: every data action at "/" (a custom role with "*") and directory administration. */
+/** A principal allowed everything: every data action at "/" (a custom role with "*"), Owner at the management root, and directory administration. */
 async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
   const omni = await core.directory.createUser(core.tenant.id, { userPrincipalName: "omni@contoso.test", displayName: "Omni", password: "Omni-password-1!", enabled: true });
   await core.directory.addDirectoryAdministrator(core.tenant.id, omni.id);
+  // Owner at the tenant root of the management plane (which grants nothing in the data plane).
+  await core.store.management.insertRoleAssignment({
+    name: randomUUID(),
+    scope: "/",
+    roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    principalId: omni.id,
+    createdAt: Date.now(),
+  });
   const roleName = randomUUID();
   await core.store.rbac.putRoleDefinition(core.hsm.id, {
     id: `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${roleName}`,
@@ -165,7 +207,7 @@ describe("every operation of the table", () => {
 
   it("applies HSM network rules before authentication", async () => {
     core = await securityCore();
-    core.hsms.put({ ...core.hsm, networkAcls: { defaultAction: "Deny", ipRules: ["10.1.0.0/16", "2001:db8::/32"] } });
+    core.hsms.putConfigured({ ...core.hsm, networkAcls: { defaultAction: "Deny", ipRules: ["10.1.0.0/16", "2001:db8::/32"] } });
     const omni = await omnipotent(core);
     for (const original of core.table.values()) {
       if (!original.targetsHsm) continue;

@@ -142,4 +142,94 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 3,
+    name: "management plane: scope tree, managed hsms, storage accounts, diagnostic settings, management rbac",
+    sql: `
+      -- Management groups, subscriptions and management role assignments bump change_generation (management RBAC reads them).
+      CREATE TABLE management_groups (
+        id TEXT PRIMARY KEY COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        parent_id TEXT COLLATE NOCASE REFERENCES management_groups(id),
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        management_group_id TEXT COLLATE NOCASE REFERENCES management_groups(id),
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE resource_groups (
+        subscription_id TEXT NOT NULL COLLATE NOCASE REFERENCES subscriptions(id),
+        name TEXT NOT NULL COLLATE NOCASE,
+        location TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (subscription_id, name)
+      );
+
+      -- One row per HSM, active or soft-deleted; the name stays taken until the HSM is purged. No foreign key to its
+      -- resource group: a soft-deleted HSM no longer belongs to one (ARM lists it under the subscription's location).
+      CREATE TABLE managed_hsms (
+        hsm_id TEXT PRIMARY KEY,
+        subscription_id TEXT NOT NULL COLLATE NOCASE,
+        resource_group TEXT NOT NULL COLLATE NOCASE,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        tenant_id TEXT NOT NULL,
+        location TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        soft_delete_retention_days INTEGER NOT NULL CHECK (soft_delete_retention_days BETWEEN 7 AND 90),
+        purge_protection INTEGER NOT NULL CHECK (purge_protection IN (0, 1)),
+        provisioning_state TEXT NOT NULL CHECK (provisioning_state IN ('Provisioning', 'Succeeded', 'Failed', 'Deleting')),
+        activation TEXT NOT NULL CHECK (activation IN ('Activated', 'NotActivated', 'Restoring')),
+        deleted_at INTEGER,
+        scheduled_purge_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX managed_hsms_group ON managed_hsms (subscription_id, resource_group);
+
+      CREATE TABLE storage_accounts (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        subscription_id TEXT NOT NULL COLLATE NOCASE,
+        resource_group TEXT NOT NULL COLLATE NOCASE,
+        location TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE diagnostic_settings (
+        resource_id TEXT NOT NULL COLLATE NOCASE,
+        name TEXT NOT NULL COLLATE NOCASE,
+        storage_account_id TEXT NOT NULL,
+        logs TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (resource_id, name)
+      );
+
+      CREATE TABLE management_role_assignments (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        scope TEXT NOT NULL,
+        role_definition_id TEXT NOT NULL,
+        principal_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE arm_operations (
+        id TEXT PRIMARY KEY,
+        subscription_id TEXT NOT NULL COLLATE NOCASE,
+        resource_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('InProgress', 'Succeeded', 'Failed')),
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        error TEXT
+      );
+    `,
+  },
 ]);

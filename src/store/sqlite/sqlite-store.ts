@@ -7,6 +7,7 @@ import { sqliteCredentialRepository } from "./credential-repository.js";
 import { sqliteDirectoryRepository } from "./directory-repository.js";
 import { sqliteIssuerKeyRepository } from "./issuer-key-repository.js";
 import { sqliteKeyRepository } from "./key-repository.js";
+import { sqliteManagementRepository } from "./management-repository.js";
 import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
@@ -68,5 +69,6 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     issuerKeys: sqliteIssuerKeyRepository(runner),
     rbac: sqliteRbacRepository(runner),
     keys: sqliteKeyRepository(runner),
+    management: sqliteManagementRepository(runner),
   };
 }

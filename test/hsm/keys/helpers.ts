@@ -89,13 +89,13 @@ export async function keyFixture(options: { fileStore?: boolean; threads?: numbe
     },
     async addHsm(name, overrides = {}) {
       const added: HsmRuntime = { ...core.hsm, id: randomUUID(), name, hsmUriHost: `${name}.managedhsm.keyhold.test`, ...overrides };
-      core.hsms.put(added);
+      core.hsms.putConfigured(added);
       for (const role of [MANAGED_HSM_CRYPTO_USER, MANAGED_HSM_CRYPTO_OFFICER]) await grant(core, added.id, user.id, role);
       return added;
     },
     setHsm(overrides) {
       hsm = { ...hsm, ...overrides };
-      core.hsms.put(hsm);
+      core.hsms.putConfigured(hsm);
     },
     async close() {
       await pool.close();

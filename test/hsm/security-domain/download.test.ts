@@ -56,7 +56,7 @@ function certificateJwkWithKey(spkiDer: Buffer): Record<string, unknown> {
 
 beforeEach(async () => {
   core = await securityCore();
-  core.hsms.put({ ...core.hsm, activation: "NotActivated" });
+  core.hsms.putConfigured({ ...core.hsm, activation: "NotActivated" });
   const seal = openNodeSeal({ dataDir: core.dataDir, passphrase: undefined });
   readSecret = domainSecretReader(core.store, seal, new HsmDomains(core.store, seal));
   const operations = securityDomainOperations({ readDomainSecret: readSecret, hsms: core.hsms });

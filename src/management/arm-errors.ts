@@ -1,0 +1,27 @@
+/**
+ * The error codes ARM clients branch on (`{"error": {"code", "message"}}`), mapped from keyhold's closed set. The
+ * HTTP status stays the one of ERROR_CLASSES; only the body's code is ARM's. ObjectIsDeletedButRecoverable cannot
+ * come from a management operation but maps to Conflict like any name clash.
+ */
+import type { KeyholdError, KeyholdErrorCode } from "../errors.js";
+
+const ARM_CODES: Readonly<Record<KeyholdErrorCode, string>> = Object.freeze({
+  BadParameter: "InvalidRequestContent",
+  Unauthorized: "AuthenticationFailed",
+  ForbiddenByRbac: "AuthorizationFailed",
+  ForbiddenByFirewall: "ForbiddenByFirewall",
+  KeyNotFound: "ResourceNotFound",
+  HsmNotFound: "ResourceNotFound",
+  NotFound: "ResourceNotFound",
+  ObjectIsDeletedButRecoverable: "Conflict",
+  Conflict: "Conflict",
+  OperationNotAllowed: "OperationNotAllowed",
+  Throttled: "TooManyRequests",
+  Unavailable: "ServiceUnavailable",
+  CryptoFailure: "BadRequest",
+  InternalError: "InternalServerError",
+});
+
+export function armErrorCode(error: KeyholdError): string {
+  return ARM_CODES[error.code];
+}

@@ -1,0 +1,151 @@
+/**
+ * A small HTTPS client for the management routes, as the CLI uses them: bearer token, the server's CA (node:https
+ * with `ca`), ARM error bodies turned into one readable line, and polling of long-running operations through the
+ * Location header of a 202.
+ */
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { isIP } from "node:net";
+import { checkServerIdentity } from "node:tls";
+import { formatListenAddress, parseListenAddress } from "../../config/listen-address.js";
+import { badParameter, KeyholdError } from "../../errors.js";
+
+export const DEFAULT_MANAGEMENT_ENDPOINT = "127.0.0.1:8443";
+export const API_VERSION = "2023-07-01";
+const REQUEST_TIMEOUT_MS = 60_000;
+const MAX_POLLS = 120;
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+export interface ArmClientOptions {
+  /** host:port of the HTTPS listener. */
+  readonly endpoint: string;
+  readonly token: string | undefined;
+  readonly caPath: string;
+}
+
+export interface ArmResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+/** An ARM error answer: `CODE (status): message`. */
+export class ArmRequestError extends Error {
+  override readonly name = "ArmRequestError";
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(`${code} (${status}): ${message}`);
+  }
+}
+
+export class ArmClient {
+  readonly #host: string;
+  readonly #port: number;
+  readonly #token: string | undefined;
+  readonly #ca: Buffer;
+
+  constructor(options: ArmClientOptions) {
+    const address = parseListenAddress("--endpoint", options.endpoint);
+    if (address.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
+    this.#host = address.host;
+    this.#port = address.port;
+    this.#token = options.token;
+    try {
+      this.#ca = readFileSync(options.caPath);
+    } catch {
+      throw badParameter("--ca", `cannot read ${options.caPath}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
+    }
+  }
+
+  get origin(): string {
+    return `https://${formatListenAddress({ host: this.#host, port: this.#port })}`;
+  }
+
+  /** Sends the request; any status from 400 up is thrown as ArmRequestError. */
+  async send(method: string, path: string, body?: unknown): Promise<ArmResponse> {
+    const response = await this.#raw(method, withApiVersion(path), body);
+    if (response.status >= 400) {
+      const error = (response.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const hint = response.status === 401 && this.#token === undefined ? " (no token given: pass --token or set KEYHOLD_TOKEN)" : "";
+      throw new ArmRequestError(response.status, String(error?.code ?? "HttpError"), `${String(error?.message ?? "the server refused the request")}${hint}`);
+    }
+    return response;
+  }
+
+  /** Sends the request and, on 202, polls its operation until it is no longer InProgress; a Failed outcome throws. */
+  async sendAndWait(method: string, path: string, body?: unknown, sleep = defaultSleep): Promise<ArmResponse> {
+    const first = await this.send(method, path, body);
+    const location = header(first.headers, "azure-asyncoperation") ?? header(first.headers, "location");
+    if (first.status !== 202 || location === undefined) return first;
+    const pollPath = new URL(location).pathname;
+    for (let poll = 0; poll < MAX_POLLS; poll++) {
+      const status = (await this.send("GET", pollPath)).body as { status?: string; error?: { code?: string; message?: string } };
+      if (status.status === "Succeeded") return first;
+      if (status.status === "Failed") {
+        throw new ArmRequestError(200, status.error?.code ?? "OperationFailed", status.error?.message ?? "the operation failed");
+      }
+      await sleep(1000);
+    }
+    throw new KeyholdError("Unavailable", `The operation at ${pollPath} did not finish in ${MAX_POLLS} polls.`);
+  }
+
+  #raw(method: string, path: string, body: unknown): Promise<ArmResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const host = this.#host;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host,
+          port: this.#port,
+          method,
+          path,
+          ca: this.#ca,
+          // RFC 6066 section 3: no IP addresses in SNI; the certificate is still checked against the address dialled.
+          servername: isIP(host) === 0 ? host : "",
+          checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            accept: "application/json",
+            ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }),
+            ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": String(payload.length) }),
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error("the response is larger than 16 MiB"));
+            else chunks.push(chunk);
+          });
+          response.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown;
+            try {
+              parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
+            } catch {
+              parsed = { error: { code: "InvalidResponse", message: "the server's answer is not JSON" } };
+            }
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed });
+          });
+          response.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`no answer from ${this.origin} within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on("error", (error: NodeJS.ErrnoException) =>
+        reject(new KeyholdError("Unavailable", `cannot reach ${this.origin}: ${error.code ?? error.message} (is the server running?)`)),
+      );
+      req.end(payload);
+    });
+  }
+}
+
+function withApiVersion(path: string): string {
+  return path.includes("api-version=") ? path : `${path}${path.includes("?") ? "&" : "?"}api-version=${API_VERSION}`;
+}
+
+function header(headers: ArmResponse["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,243 @@
+/**
+ * The managed HSM lifecycle (SPEC sections 7 and 8): create (NotActivated, with its own domain secret and its
+ * initial administrators as Managed HSM Administrators at "/" of its LOCAL RBAC), update, soft delete (the data plane
+ * refuses at once: the registry reads the store on every call), recover, and purge (under purge protection only
+ * after the retention). A name stays taken while its HSM is soft-deleted.
+ */
+import { randomUUID } from "node:crypto";
+import { MANAGED_HSM_ADMINISTRATOR } from "../../authz/index.js";
+import { badParameter, KeyholdError } from "../../errors.js";
+import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
+import type { Caller } from "../../identity/index.js";
+import type { ManagedHsmPatch, ManagedHsmRecord, Store } from "../../store/index.js";
+import { authorizationResourceId, managedHsmId, sameId } from "../arm-ids.js";
+import { accepted, ok, type ArmReply } from "../arm-reply.js";
+import type { LongRunningOperations } from "../long-running.js";
+import type { StoreHsmRegistry } from "../store-hsm-registry.js";
+import type { HsmCreateInput, HsmPatchInput } from "./hsm-input.js";
+import { deletedManagedHsmResource, managedHsmResource, retentionEnd } from "./hsm-resource.js";
+
+export interface HsmTarget {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
+export interface ManagedHsmServiceDeps {
+  readonly store: Store;
+  readonly seal: NodeSeal;
+  readonly registry: StoreHsmRegistry;
+  readonly operations: LongRunningOperations;
+  readonly now: () => number;
+}
+
+function notFound(target: HsmTarget): KeyholdError {
+  return new KeyholdError("NotFound", `The Resource '${managedHsmId(target.subscriptionId, target.resourceGroup, target.name)}' was not found.`);
+}
+
+function isAt(record: ManagedHsmRecord, target: HsmTarget): boolean {
+  return sameId(record.subscriptionId, target.subscriptionId) && sameId(record.resourceGroup, target.resourceGroup);
+}
+
+export class ManagedHsmService {
+  readonly #deps: ManagedHsmServiceDeps;
+
+  constructor(deps: ManagedHsmServiceDeps) {
+    this.#deps = deps;
+  }
+
+  render(record: ManagedHsmRecord): Record<string, unknown> {
+    return managedHsmResource(record, this.#deps.registry.hsmUriHost(record.name));
+  }
+
+  async createOrUpdate(target: HsmTarget, input: HsmCreateInput, caller: Caller): Promise<ArmReply> {
+    const { store } = this.#deps;
+    if ((await store.management.getSubscription(target.subscriptionId)) === undefined) {
+      throw new KeyholdError("NotFound", `Subscription '${target.subscriptionId}' could not be found.`);
+    }
+    if ((await store.management.getResourceGroup(target.subscriptionId, target.resourceGroup)) === undefined) {
+      throw new KeyholdError("NotFound", `Resource group '${target.resourceGroup}' could not be found.`);
+    }
+    if (this.#deps.registry.isConfigured(target.name)) {
+      throw new KeyholdError("Conflict", `The name '${target.name}' is used by an HSM declared in this server's configuration.`);
+    }
+    const existing = await store.management.findManagedHsmByName(target.name);
+    if (input.createMode === "recover") return this.#recover(target, existing);
+    if (existing !== undefined && existing.deletedAt !== undefined) {
+      throw new KeyholdError("Conflict", `The name '${target.name}' is held by a soft-deleted managed HSM: recover it (createMode "recover") or purge it first.`);
+    }
+    if (existing !== undefined && !isAt(existing, target)) {
+      throw new KeyholdError("Conflict", `The name '${target.name}' is already in use by another managed HSM.`);
+    }
+    if (input.tenantId !== caller.tid.toLowerCase()) {
+      throw badParameter("properties.tenantId", "must be the tenant of the caller's directory");
+    }
+    if (existing !== undefined) return this.#replace(existing, input);
+    return this.#create(target, input);
+  }
+
+  async #create(target: HsmTarget, input: HsmCreateInput): Promise<ArmReply> {
+    const { store, now } = this.#deps;
+    const created = now();
+    const record: ManagedHsmRecord = {
+      hsmId: randomUUID(),
+      subscriptionId: target.subscriptionId,
+      resourceGroup: target.resourceGroup,
+      name: target.name,
+      tenantId: input.tenantId ?? "",
+      location: input.location,
+      sku: input.sku,
+      tags: input.tags,
+      settings: {
+        initialAdminObjectIds: input.initialAdminObjectIds,
+        publicNetworkAccess: input.publicNetworkAccess,
+        networkAcls: input.networkAcls,
+      },
+      softDeleteRetentionInDays: input.softDeleteRetentionInDays,
+      enablePurgeProtection: input.enablePurgeProtection,
+      provisioningState: "Provisioning",
+      activation: "NotActivated",
+      deletedAt: undefined,
+      scheduledPurgeAt: undefined,
+      createdAt: created,
+      updatedAt: created,
+    };
+    // The resource and its administrators' local assignments appear together or not at all.
+    await store.transaction(async (tx) => {
+      await tx.management.insertManagedHsm(record);
+      for (const principalId of new Set(input.initialAdminObjectIds)) {
+        const name = randomUUID();
+        await tx.rbac.insertRoleAssignment(record.hsmId, {
+          id: authorizationResourceId("/", "roleAssignments", name),
+          name,
+          scope: "/",
+          roleDefinitionId: MANAGED_HSM_ADMINISTRATOR.id,
+          principalId,
+        });
+      }
+    });
+    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: record.location, resourceId }, async () => {
+      try {
+        await ensureHsmDomain(store, this.#deps.seal, record.hsmId, now);
+      } catch (error) {
+        await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Failed", updatedAt: now() });
+        throw error;
+      }
+      await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Succeeded", updatedAt: now() });
+    });
+    return accepted(this.render(await this.#current(record.hsmId, target)), operation.pollPath);
+  }
+
+  /** A PUT on an existing HSM: the mutable properties change, the immutable ones must stay as they are. */
+  async #replace(existing: ManagedHsmRecord, input: HsmCreateInput): Promise<ArmReply> {
+    if (input.location !== existing.location.toLowerCase()) throw badParameter("location", "cannot be changed after creation");
+    if (input.sku.name !== existing.sku.name) throw badParameter("sku.name", "cannot be changed after creation");
+    return this.#applyPatch(existing, {
+      tags: input.tags,
+      enablePurgeProtection: input.enablePurgeProtection,
+      softDeleteRetentionInDays: input.softDeleteRetentionInDays,
+      publicNetworkAccess: input.publicNetworkAccess,
+      networkAcls: input.networkAcls,
+    });
+  }
+
+  async #recover(target: HsmTarget, existing: ManagedHsmRecord | undefined): Promise<ArmReply> {
+    if (existing === undefined || existing.deletedAt === undefined || !isAt(existing, target)) {
+      throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${target.name}' exists in resource group '${target.resourceGroup}'.`);
+    }
+    const { store, now } = this.#deps;
+    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
+      await store.management.updateManagedHsm(existing.hsmId, { deletedAt: undefined, scheduledPurgeAt: undefined, updatedAt: now() });
+    });
+    return accepted(this.render(await this.#current(existing.hsmId, target)), operation.pollPath);
+  }
+
+  async get(target: HsmTarget): Promise<ManagedHsmRecord> {
+    const record = await this.#deps.store.management.findManagedHsmByName(target.name);
+    if (record === undefined || record.deletedAt !== undefined || !isAt(record, target)) throw notFound(target);
+    return record;
+  }
+
+  async update(target: HsmTarget, patch: HsmPatchInput): Promise<ArmReply> {
+    return this.#applyPatch(await this.get(target), patch);
+  }
+
+  async #applyPatch(existing: ManagedHsmRecord, patch: HsmPatchInput): Promise<ArmReply> {
+    if (patch.enablePurgeProtection === false && existing.enablePurgeProtection) {
+      throw badParameter("properties.enablePurgeProtection", "cannot be turned off once enabled");
+    }
+    if (patch.softDeleteRetentionInDays !== undefined && patch.softDeleteRetentionInDays !== existing.softDeleteRetentionInDays) {
+      throw badParameter("properties.softDeleteRetentionInDays", "cannot be changed after creation");
+    }
+    const change: ManagedHsmPatch = {
+      ...(patch.tags === undefined ? {} : { tags: patch.tags }),
+      ...(patch.enablePurgeProtection === true ? { enablePurgeProtection: true } : {}),
+      settings: {
+        ...existing.settings,
+        ...(patch.publicNetworkAccess === undefined ? {} : { publicNetworkAccess: patch.publicNetworkAccess }),
+        ...(patch.networkAcls === undefined ? {} : { networkAcls: patch.networkAcls }),
+      },
+      updatedAt: this.#deps.now(),
+    };
+    await this.#deps.store.management.updateManagedHsm(existing.hsmId, change);
+    return ok(this.render(await this.#current(existing.hsmId, existing)));
+  }
+
+  async delete(target: HsmTarget): Promise<ArmReply> {
+    const existing = await this.get(target);
+    const { store, now } = this.#deps;
+    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
+      const deletedAt = now();
+      await store.management.updateManagedHsm(existing.hsmId, { deletedAt, scheduledPurgeAt: retentionEnd(existing, deletedAt), updatedAt: deletedAt });
+    });
+    return accepted(undefined, operation.pollPath);
+  }
+
+  async list(filter: { readonly subscriptionId: string; readonly resourceGroup?: string }): Promise<Record<string, unknown>> {
+    const records = await this.#deps.store.management.listManagedHsms({ deleted: false, ...filter });
+    return { value: records.map((record) => this.render(record)) };
+  }
+
+  async listDeleted(subscriptionId: string): Promise<Record<string, unknown>> {
+    const records = await this.#deps.store.management.listManagedHsms({ deleted: true, subscriptionId });
+    return { value: records.map(deletedManagedHsmResource) };
+  }
+
+  async getDeleted(subscriptionId: string, location: string, name: string): Promise<ManagedHsmRecord> {
+    const record = await this.#deps.store.management.findManagedHsmByName(name);
+    if (record === undefined || record.deletedAt === undefined || !sameId(record.subscriptionId, subscriptionId) || !sameId(record.location, location)) {
+      throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${name}' exists in location '${location}' of subscription ${subscriptionId}.`);
+    }
+    return record;
+  }
+
+  async purge(subscriptionId: string, location: string, name: string): Promise<ArmReply> {
+    const record = await this.getDeleted(subscriptionId, location, name);
+    const { store, now } = this.#deps;
+    const purgeableAt = record.scheduledPurgeAt ?? retentionEnd(record, record.deletedAt ?? now());
+    if (record.enablePurgeProtection && now() < purgeableAt) {
+      throw new KeyholdError("Conflict", `Purge protection is on for '${name}': it cannot be purged before ${new Date(purgeableAt).toISOString()}.`);
+    }
+    const resourceId = managedHsmId(record.subscriptionId, record.resourceGroup, record.name);
+    const operation = await this.#deps.operations.run({ subscriptionId, location, resourceId }, async () => {
+      await store.transaction(async (tx) => {
+        await tx.management.purgeManagedHsm(record.hsmId);
+        // Assignments at the HSM's scope would otherwise grant on a new HSM that takes the name.
+        for (const assignment of await tx.management.listRoleAssignments()) {
+          const scope = assignment.scope.toLowerCase();
+          if (scope === resourceId.toLowerCase() || scope.startsWith(`${resourceId.toLowerCase()}/`)) await tx.management.deleteRoleAssignment(assignment.name);
+        }
+      });
+    });
+    return accepted(undefined, operation.pollPath);
+  }
+
+  async #current(hsmId: string, target: HsmTarget): Promise<ManagedHsmRecord> {
+    const record = await this.#deps.store.management.getManagedHsm(hsmId);
+    if (record === undefined) throw notFound(target);
+    return record;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Long-running ARM operations: a record that reads InProgress while the work runs and then Succeeded or Failed, served
+ * at `.../locations/{location}/operationResults/{id}` for clients that poll the 202's Location. The work runs before
+ * the 202 is sent (it takes milliseconds here), so a poll already sees its outcome; the record still exists so ARM
+ * clients and their polling loops work unchanged, and a failure after acceptance is reported where ARM reports it.
+ */
+import { randomUUID } from "node:crypto";
+import { KeyholdError } from "../errors.js";
+import type { ArmOperationRecord, Store } from "../store/index.js";
+import { operationResultId } from "./arm-ids.js";
+
+export interface LongRunningTarget {
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly resourceId: string;
+}
+
+export interface StartedOperation {
+  readonly record: ArmOperationRecord;
+  /** Where the client polls (path of the operationResults resource). */
+  readonly pollPath: string;
+}
+
+export class LongRunningOperations {
+  readonly #store: Store;
+  readonly #now: () => number;
+
+  constructor(store: Store, now: () => number) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /** Records the operation, runs `work`, records its outcome. The work's failure is kept in the record, not thrown. */
+  async run(target: LongRunningTarget, work: () => Promise<void>): Promise<StartedOperation> {
+    const started: ArmOperationRecord = {
+      id: randomUUID(),
+      subscriptionId: target.subscriptionId,
+      resourceId: target.resourceId,
+      status: "InProgress",
+      startedAt: this.#now(),
+      endedAt: undefined,
+      error: undefined,
+    };
+    await this.#store.management.putOperation(started);
+    let finished: ArmOperationRecord;
+    try {
+      await work();
+      finished = { ...started, status: "Succeeded", endedAt: this.#now() };
+    } catch (error) {
+      // Only keyhold's own messages are stored; anything else could carry internal detail.
+      const described = error instanceof KeyholdError ? { code: error.code, message: error.message } : { code: "InternalError", message: "The operation failed." };
+      finished = { ...started, status: "Failed", endedAt: this.#now(), error: described };
+    }
+    await this.#store.management.putOperation(finished);
+    return { record: finished, pollPath: operationResultId(target.subscriptionId, target.location, started.id) };
+  }
+
+  async status(subscriptionId: string, location: string, id: string): Promise<Record<string, unknown>> {
+    const record = await this.#store.management.getOperation(id);
+    if (record === undefined || record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+      throw new KeyholdError("NotFound", `Operation ${id} was not found in subscription ${subscriptionId}.`);
+    }
+    return {
+      id: operationResultId(subscriptionId, location, record.id),
+      name: record.id,
+      status: record.status,
+      startTime: new Date(record.startedAt).toISOString(),
+      ...(record.endedAt === undefined ? {} : { endTime: new Date(record.endedAt).toISOString() }),
+      ...(record.error === undefined ? {} : { error: { ...record.error } }),
+    };
+  }
+}

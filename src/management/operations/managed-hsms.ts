@@ -1,0 +1,164 @@
+/** `Microsoft.KeyVault/managedHSMs` and `deletedManagedHSMs` (reference section 2.4), over ManagedHsmService. */
+import type { AuditProperties } from "../../audit/index.js";
+import { defineOperation, type Operation } from "../../hsm/operation.js";
+import {
+  deletedManagedHsmId,
+  hsmNameParam,
+  locationParam,
+  managedHsmId,
+  operationResultId,
+  resourceGroupNameParam,
+  resourceGroupScope,
+  subscriptionIdParam,
+  subscriptionScope,
+} from "../arm-ids.js";
+import { ok, type ArmReply } from "../arm-reply.js";
+import { routeInput, type JsonObject } from "../body.js";
+import { decodeHsmCreate, decodeHsmPatch } from "../hsm/hsm-input.js";
+import { deletedManagedHsmResource } from "../hsm/hsm-resource.js";
+import type { HsmTarget, ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import type { LongRunningOperations } from "../long-running.js";
+import { badParameter } from "../../errors.js";
+
+const HSMS = "Microsoft.KeyVault/managedHSMs";
+
+function target(input: JsonObject): HsmTarget {
+  return {
+    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+    resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
+    name: hsmNameParam(input["name"]),
+  };
+}
+
+const idOf = (t: HsmTarget): string => managedHsmId(t.subscriptionId, t.resourceGroup, t.name);
+const describeTarget = (t: HsmTarget): AuditProperties => ({ hsmName: t.name });
+
+function deletedTarget(raw: unknown): { subscriptionId: string; location: string; name: string } {
+  const input = routeInput(raw);
+  return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), name: hsmNameParam(input["name"]) };
+}
+
+export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRunningOperations): Operation[] {
+  const createOrUpdate = defineOperation({
+    name: "ManagedHsmCreateOrUpdate",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = routeInput(raw);
+      return { target: target(input), body: decodeHsmCreate(input) };
+    },
+    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => idOf(i.target) },
+    describe: (i) => describeTarget(i.target),
+    execute: (input, context): Promise<ArmReply> => hsms.createOrUpdate(input.target, input.body, context.caller),
+  });
+
+  const get = defineOperation({
+    name: "ManagedHsmGet",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => target(routeInput(raw)),
+    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: idOf },
+    describe: describeTarget,
+    execute: async (input): Promise<ArmReply> => ok(hsms.render(await hsms.get(input))),
+  });
+
+  const update = defineOperation({
+    name: "ManagedHsmUpdate",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = routeInput(raw);
+      return { target: target(input), patch: decodeHsmPatch(input) };
+    },
+    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => idOf(i.target) },
+    describe: (i) => describeTarget(i.target),
+    execute: (input): Promise<ArmReply> => hsms.update(input.target, input.patch),
+  });
+
+  const remove = defineOperation({
+    name: "ManagedHsmDelete",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => target(routeInput(raw)),
+    authorization: { kind: "managementRbac", action: `${HSMS}/delete`, scope: idOf },
+    describe: describeTarget,
+    execute: (input): Promise<ArmReply> => hsms.delete(input),
+  });
+
+  const listByResourceGroup = defineOperation({
+    name: "ManagedHsmListByResourceGroup",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = routeInput(raw);
+      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
+    },
+    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup) },
+    execute: async (input): Promise<ArmReply> => ok(await hsms.list(input)),
+  });
+
+  const listBySubscription = defineOperation({
+    name: "ManagedHsmListBySubscription",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => subscriptionScope(i.subscriptionId) },
+    execute: async (input): Promise<ArmReply> => ok(await hsms.list(input)),
+  });
+
+  const listDeleted = defineOperation({
+    name: "DeletedManagedHsmList",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    authorization: { kind: "managementRbac", action: "Microsoft.KeyVault/deletedManagedHsms/read", scope: (i) => subscriptionScope(i.subscriptionId) },
+    execute: async (input): Promise<ArmReply> => ok(await hsms.listDeleted(input.subscriptionId)),
+  });
+
+  const getDeleted = defineOperation({
+    name: "DeletedManagedHsmGet",
+    plane: "management",
+    targetsHsm: false,
+    decode: deletedTarget,
+    authorization: {
+      kind: "managementRbac",
+      action: "Microsoft.KeyVault/locations/deletedManagedHsms/read",
+      scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
+    },
+    execute: async (input): Promise<ArmReply> => ok(deletedManagedHsmResource(await hsms.getDeleted(input.subscriptionId, input.location, input.name))),
+  });
+
+  const purge = defineOperation({
+    name: "DeletedManagedHsmPurge",
+    plane: "management",
+    targetsHsm: false,
+    decode: deletedTarget,
+    authorization: {
+      kind: "managementRbac",
+      action: "Microsoft.KeyVault/locations/deletedManagedHsms/purge/action",
+      scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
+    },
+    describe: (i) => ({ hsmName: i.name }),
+    execute: (input): Promise<ArmReply> => hsms.purge(input.subscriptionId, input.location, input.name),
+  });
+
+  const operationResult = defineOperation({
+    name: "ManagedHsmOperationResultGet",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = routeInput(raw);
+      const operationId = input["operationId"];
+      if (typeof operationId !== "string" || !/^[0-9a-f-]{36}$/i.test(operationId)) throw badParameter("operationId", "must be an operation id this server returned");
+      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), operationId };
+    },
+    authorization: {
+      kind: "managementRbac",
+      action: "Microsoft.KeyVault/locations/operationResults/read",
+      scope: (i) => operationResultId(i.subscriptionId, i.location, i.operationId),
+    },
+    execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId)),
+  });
+
+  return [createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult] as Operation[];
+}

@@ -1,0 +1,64 @@
+/**
+ * The management plane's HTTPS routes in Azure Resource Manager shapes. `api-version` and other query options are
+ * accepted and ignored. Every route answers with ARM error codes (arm-errors.ts) and lets its operation choose the
+ * status and the long-running-operation headers (arm-reply.ts). ARM spells the resource group segment both
+ * `resourceGroups` and `resourcegroups`; both are routed.
+ */
+import type { OperationRoute } from "../transport/http/operation-routes.js";
+import { armErrorCode } from "./arm-errors.js";
+import { armResponse } from "./arm-reply.js";
+
+type Method = OperationRoute["method"];
+
+const SUBSCRIPTION = "/subscriptions/:subscriptionId";
+const GROUP = `${SUBSCRIPTION}/{resourceGroups}/:resourceGroupName`;
+const HSM_COLLECTION = `${GROUP}/providers/Microsoft.KeyVault/managedHSMs`;
+const LOCATION = `${SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/:location`;
+const AUTHORIZATION = "/providers/Microsoft.Authorization";
+
+/** Every scope a role assignment or definition can sit at, as route prefixes ("" is the tenant root). */
+const SCOPE_PREFIXES = [
+  "",
+  "/providers/Microsoft.Management/managementGroups/:managementGroupId",
+  SUBSCRIPTION,
+  GROUP,
+  `${GROUP}/providers/:providerNamespace/:resourceType/:resourceName`,
+];
+
+function routes(method: Method, url: string, operation: string): OperationRoute[] {
+  const spellings = url.includes("{resourceGroups}")
+    ? [url.replace("{resourceGroups}", "resourceGroups"), url.replace("{resourceGroups}", "resourcegroups")]
+    : [url];
+  return spellings.map((spelling) => ({ method, url: spelling, operation, respond: armResponse, errorCode: armErrorCode }));
+}
+
+export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
+  ...routes("PUT", "/providers/Microsoft.Management/managementGroups/:managementGroupId", "ManagementGroupPut"),
+  ...routes("GET", "/providers/Microsoft.Management/managementGroups/:managementGroupId", "ManagementGroupGet"),
+  ...routes("DELETE", "/providers/Microsoft.Management/managementGroups/:managementGroupId", "ManagementGroupDelete"),
+  ...routes("PUT", SUBSCRIPTION, "SubscriptionPut"),
+  ...routes("GET", SUBSCRIPTION, "SubscriptionGet"),
+  ...routes("GET", "/subscriptions", "SubscriptionList"),
+  ...routes("PUT", GROUP, "ResourceGroupPut"),
+  ...routes("GET", GROUP, "ResourceGroupGet"),
+  ...routes("DELETE", GROUP, "ResourceGroupDelete"),
+  ...routes("GET", `${SUBSCRIPTION}/{resourceGroups}`, "ResourceGroupList"),
+  ...routes("PUT", `${HSM_COLLECTION}/:name`, "ManagedHsmCreateOrUpdate"),
+  ...routes("GET", `${HSM_COLLECTION}/:name`, "ManagedHsmGet"),
+  ...routes("PATCH", `${HSM_COLLECTION}/:name`, "ManagedHsmUpdate"),
+  ...routes("DELETE", `${HSM_COLLECTION}/:name`, "ManagedHsmDelete"),
+  ...routes("GET", HSM_COLLECTION, "ManagedHsmListByResourceGroup"),
+  ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, "ManagedHsmListBySubscription"),
+  ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedManagedHSMs`, "DeletedManagedHsmList"),
+  ...routes("GET", `${LOCATION}/deletedManagedHSMs/:name`, "DeletedManagedHsmGet"),
+  ...routes("POST", `${LOCATION}/deletedManagedHSMs/:name/purge`, "DeletedManagedHsmPurge"),
+  ...routes("GET", `${LOCATION}/operationResults/:operationId`, "ManagedHsmOperationResultGet"),
+  ...SCOPE_PREFIXES.flatMap((scope) => [
+    ...routes("PUT", `${scope}${AUTHORIZATION}/roleAssignments/:name`, "ManagementRoleAssignmentCreate"),
+    ...routes("GET", `${scope}${AUTHORIZATION}/roleAssignments/:name`, "ManagementRoleAssignmentGet"),
+    ...routes("DELETE", `${scope}${AUTHORIZATION}/roleAssignments/:name`, "ManagementRoleAssignmentDelete"),
+    ...routes("GET", `${scope}${AUTHORIZATION}/roleAssignments`, "ManagementRoleAssignmentList"),
+    ...routes("GET", `${scope}${AUTHORIZATION}/roleDefinitions/:name`, "ManagementRoleDefinitionGet"),
+    ...routes("GET", `${scope}${AUTHORIZATION}/roleDefinitions`, "ManagementRoleDefinitionList"),
+  ]),
+]);

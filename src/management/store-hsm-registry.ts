@@ -1,0 +1,99 @@
+/**
+ * The HSMs this node serves: those the management plane created (read from the store on every call, so a delete,
+ * a network-rule change or an activation on any node takes effect on the next call) plus those declared in
+ * configuration, which keep StaticHsmRegistry's semantics (in memory, activated at start).
+ */
+import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import type { ManagedHsmRecord, Store } from "../store/index.js";
+import { managedHsmId } from "./arm-ids.js";
+
+/** The host in key ids and the ARM `hsmUri`, as Managed HSM names it (`<name>.managedhsm.azure.net`). */
+export const defaultHsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;
+
+export interface StoreHsmRegistryOptions {
+  readonly store: Store;
+  /** HSMs from configuration; their names cannot be taken by the management plane. */
+  readonly configured?: readonly HsmRuntime[];
+  readonly hsmUriHost?: (name: string) => string;
+}
+
+/** Whether the data plane serves the HSM: created to the end and not soft-deleted. */
+export function isServed(record: ManagedHsmRecord): boolean {
+  return record.deletedAt === undefined && record.provisioningState === "Succeeded";
+}
+
+export class StoreHsmRegistry implements HsmRegistry {
+  readonly #store: Store;
+  readonly #configured: StaticHsmRegistry;
+  readonly #configuredNames: Set<string>;
+  readonly #hsmUriHost: (name: string) => string;
+  /** One runtime object per record version, so per-object caches (compiled ip rules) survive between calls. */
+  readonly #runtimes = new Map<string, { readonly version: string; readonly runtime: HsmRuntime }>();
+
+  constructor(options: StoreHsmRegistryOptions) {
+    this.#store = options.store;
+    this.#configured = new StaticHsmRegistry(options.configured ?? []);
+    this.#configuredNames = new Set((options.configured ?? []).map((hsm) => hsm.name.toLowerCase()));
+    this.#hsmUriHost = options.hsmUriHost ?? defaultHsmUriHost;
+  }
+
+  /** Adds or replaces a configured HSM (tests and configuration reloads); the next call sees it. */
+  putConfigured(hsm: HsmRuntime): void {
+    this.#configured.put(hsm);
+    this.#configuredNames.add(hsm.name.toLowerCase());
+  }
+
+  isConfigured(name: string): boolean {
+    return this.#configuredNames.has(name.toLowerCase());
+  }
+
+  hsmUriHost(name: string): string {
+    return this.#hsmUriHost(name);
+  }
+
+  async resolve(name: string | undefined): Promise<HsmRuntime> {
+    if (name === undefined || name === "") {
+      const all = await this.list();
+      if (all.length === 1) return all[0]!;
+      throw hsmNotFound(undefined);
+    }
+    if (this.isConfigured(name)) return this.#configured.resolve(name);
+    const record = await this.#store.management.findManagedHsmByName(name);
+    if (record === undefined || !isServed(record)) throw hsmNotFound(name);
+    return this.#runtime(record);
+  }
+
+  async list(): Promise<readonly HsmRuntime[]> {
+    const stored = await this.#store.management.listManagedHsms({ deleted: false });
+    return [...(await this.#configured.list()), ...stored.filter(isServed).map((record) => this.#runtime(record))];
+  }
+
+  async markActivated(hsmId: string): Promise<void> {
+    const configured = (await this.#configured.list()).some((hsm) => hsm.id === hsmId);
+    if (configured) return this.#configured.markActivated(hsmId);
+    const updated = await this.#store.management.updateManagedHsm(hsmId, { activation: "Activated", updatedAt: Date.now() });
+    if (!updated) throw hsmNotFound(hsmId);
+  }
+
+  #runtime(record: ManagedHsmRecord): HsmRuntime {
+    // Everything the runtime is made of: two updates within one millisecond must not share a version.
+    const version = JSON.stringify([record.updatedAt, record.activation, record.settings, record.enablePurgeProtection]);
+    const cached = this.#runtimes.get(record.hsmId);
+    if (cached !== undefined && cached.version === version) return cached.runtime;
+    const runtime: HsmRuntime = Object.freeze({
+      id: record.hsmId,
+      name: record.name,
+      resourceId: managedHsmId(record.subscriptionId, record.resourceGroup, record.name),
+      tenantId: record.tenantId,
+      activation: record.activation,
+      networkAcls: Object.freeze({ defaultAction: record.settings.networkAcls.defaultAction, ipRules: record.settings.networkAcls.ipRules }),
+      publicNetworkAccess: record.settings.publicNetworkAccess,
+      initialAdminObjectIds: record.settings.initialAdminObjectIds,
+      softDeleteRetentionInDays: record.softDeleteRetentionInDays,
+      enablePurgeProtection: record.enablePurgeProtection,
+      hsmUriHost: this.#hsmUriHost(record.name),
+    });
+    this.#runtimes.set(record.hsmId, { version, runtime });
+    return runtime;
+  }
+}

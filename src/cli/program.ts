@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerAuditCommands } from "./audit.js";
 import { registerBenchCommand } from "./bench.js";
+import { registerDiagnosticSettingsCommands } from "./diagnostic-settings.js";
 import { registerDirectoryCommands } from "./directory.js";
 import { registerHsmCommands } from "./hsm.js";
 import { registerKeyCommands } from "./key.js";
@@ -13,6 +14,7 @@ import { registerMgmtCommands } from "./mgmt.js";
 import { registerRngCommands } from "./rng.js";
 import { registerRoleCommands } from "./role.js";
 import { registerSecurityDomainCommands } from "./security-domain.js";
+import { registerStorageCommands } from "./storage.js";
 import { registerServeCommand } from "./serve.js";
 import { registerTokenCommand } from "./token.js";
 
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerSecurityDomainCommands(program);
   registerHsmCommands(program);
   registerMgmtCommands(program);
+  registerStorageCommands(program);
+  registerDiagnosticSettingsCommands(program);
   registerAuditCommands(program);
   registerBenchCommand(program);
   registerLoadCommand(program);

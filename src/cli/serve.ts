@@ -6,7 +6,8 @@
  */
 import type { Command } from "commander";
 import { loadConfig, type KeyholdConfig } from "../config/index.js";
-import { devBanner, ensureDevAdmin, grantDevRoles, withDevDefaults } from "../server/dev.js";
+import { devBanner } from "../server/dev.js";
+import { bootstrapDevMode, type DevSetup } from "../server/dev-bootstrap.js";
 import { startNode } from "../server/node.js";
 
 interface ServeOptions {
@@ -33,7 +34,7 @@ export function registerServeCommand(program: Command): void {
     .command("serve")
     .description("run the keyhold server (gRPC data plane, HTTPS identity and management, metrics)")
     .option("--config <file>", "configuration file (YAML or JSON)")
-    .option("--dev", "development mode: local CA, tenant 'dev', user 'admin' and a ready HSM 'dev'")
+    .option("--dev", "development mode: local CA, tenant 'dev', user 'admin', subscription and resource group 'dev', and an activated managed HSM 'dev'")
     .option("--grpc-listen <host:port>", "gRPC data plane listener (port 0 picks a free port)")
     .option("--https-listen <host:port>", "HTTPS listener for identity and management")
     .option("--metrics-listen <host:port>", "Prometheus metrics listener (plain HTTP)")
@@ -50,17 +51,22 @@ export function registerServeCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      if (options.dev === true) config = withDevDefaults(config);
-      const node = await startNode(config, {
-        beforeHsms: options.dev === true
-          ? async ({ store, directory, tenant }) => {
-              const admin = await ensureDevAdmin(config.dataDir, directory, tenant);
-              await grantDevRoles(store, tenant, admin);
-            }
-          : undefined,
-      });
+      const node = await startNode(config);
+      let dev: DevSetup | undefined;
+      if (options.dev === true) {
+        // Set up before the listening line, so that whoever waits for it finds the dev HSM ready.
+        try {
+          dev = await bootstrapDevMode(node);
+        } catch (error) {
+          node.logger.error({ err: error }, "development mode set-up failed");
+          process.stderr.write(`keyhold serve --dev: ${error instanceof Error ? error.message : String(error)}\n`);
+          await node.stop();
+          process.exitCode = 1;
+          return;
+        }
+      }
       process.stdout.write(`listening grpc=${node.addresses.grpc} https=${node.addresses.https} metrics=${node.addresses.metrics}\n`);
-      if (options.dev === true) process.stdout.write(devBanner(node) + "\n");
+      if (dev !== undefined) process.stdout.write(devBanner(node, dev) + "\n");
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;

@@ -3,7 +3,10 @@
  *
  *   const hsms = new StoreHsmRegistry({ store, configured: hsmList });
  *   const management = new ManagementRbac(store);
- *   operationTable(..., managementOperations({ store, rbac: management, seal, hsms }));
+ *   const blobs = new BlobStore(dataDir);
+ *   const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name) });
+ *   operationTable(..., managementOperations({ store, rbac: management, seal, hsms, blobs, forwarder }));
+ *   await restoreDiagnosticSettings(store, forwarder);
  *   new Pipeline({ hsms, management, ... });
  *   buildHttpsApp({ routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES], ... });
  */
@@ -12,5 +15,8 @@ export { armResponse, type ArmReply } from "./arm-reply.js";
 export { managedHsmId, resourceGroupScope, subscriptionScope, managementGroupScope, ROOT_SCOPE } from "./arm-ids.js";
 export { managementOperations, type ManagementDeps } from "./operations/index.js";
 export { MANAGEMENT_ROUTES } from "./routes.js";
+export { restoreDiagnosticSettings, type RestoredDiagnosticSettings } from "./diagnostic-settings/restore.js";
+export { BlobStore } from "./storage/index.js";
+export { DiagnosticForwarder } from "./diagnostics/index.js";
 export { StoreHsmRegistry, defaultHsmUriHost, type StoreHsmRegistryOptions } from "./store-hsm-registry.js";
 export * from "./rbac/index.js";

@@ -7,6 +7,8 @@
 import type { OperationRoute } from "../transport/http/operation-routes.js";
 import { armErrorCode } from "./arm-errors.js";
 import { armResponse } from "./arm-reply.js";
+import { originResponse } from "./origin-reply.js";
+import { blobContentResponse } from "./storage-account/blob-content-reply.js";
 
 type Method = OperationRoute["method"];
 
@@ -15,6 +17,9 @@ const GROUP = `${SUBSCRIPTION}/{resourceGroups}/:resourceGroupName`;
 const HSM_COLLECTION = `${GROUP}/providers/Microsoft.KeyVault/managedHSMs`;
 const LOCATION = `${SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/:location`;
 const AUTHORIZATION = "/providers/Microsoft.Authorization";
+const STORAGE_COLLECTION = `${GROUP}/providers/Microsoft.Storage/storageAccounts`;
+const CONTAINER = `${STORAGE_COLLECTION}/:accountName/blobServices/default/containers/:container`;
+const DIAGNOSTIC_SETTINGS = `${HSM_COLLECTION}/:name/providers/Microsoft.Insights/diagnosticSettings`;
 
 /** Every scope a role assignment or definition can sit at, as route prefixes ("" is the tenant root). */
 const SCOPE_PREFIXES = [
@@ -25,11 +30,11 @@ const SCOPE_PREFIXES = [
   `${GROUP}/providers/:providerNamespace/:resourceType/:resourceName`,
 ];
 
-function routes(method: Method, url: string, operation: string): OperationRoute[] {
+function routes(method: Method, url: string, operation: string, respond: OperationRoute["respond"] = armResponse): OperationRoute[] {
   const spellings = url.includes("{resourceGroups}")
     ? [url.replace("{resourceGroups}", "resourceGroups"), url.replace("{resourceGroups}", "resourcegroups")]
     : [url];
-  return spellings.map((spelling) => ({ method, url: spelling, operation, respond: armResponse, errorCode: armErrorCode }));
+  return spellings.map((spelling) => ({ method, url: spelling, operation, respond, errorCode: armErrorCode }));
 }
 
 export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
@@ -53,6 +58,19 @@ export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
   ...routes("GET", `${LOCATION}/deletedManagedHSMs/:name`, "DeletedManagedHsmGet"),
   ...routes("POST", `${LOCATION}/deletedManagedHSMs/:name/purge`, "DeletedManagedHsmPurge"),
   ...routes("GET", `${LOCATION}/operationResults/:operationId`, "ManagedHsmOperationResultGet"),
+  ...routes("PUT", `${STORAGE_COLLECTION}/:accountName`, "StorageAccountCreate", originResponse),
+  ...routes("GET", `${STORAGE_COLLECTION}/:accountName`, "StorageAccountGet", originResponse),
+  ...routes("DELETE", `${STORAGE_COLLECTION}/:accountName`, "StorageAccountDelete"),
+  ...routes("GET", STORAGE_COLLECTION, "StorageAccountListByResourceGroup", originResponse),
+  ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.Storage/storageAccounts`, "StorageAccountListBySubscription", originResponse),
+  ...routes("GET", `${STORAGE_COLLECTION}/:accountName/blobServices/default/containers`, "StorageContainerList", originResponse),
+  ...routes("GET", `${CONTAINER}/blobs`, "StorageBlobList", originResponse),
+  // The blob name is the rest of the path, slashes included.
+  ...routes("GET", `${CONTAINER}/blobs/*`, "StorageBlobGet", blobContentResponse),
+  ...routes("PUT", `${DIAGNOSTIC_SETTINGS}/:settingName`, "DiagnosticSettingCreateOrUpdate"),
+  ...routes("GET", `${DIAGNOSTIC_SETTINGS}/:settingName`, "DiagnosticSettingGet"),
+  ...routes("DELETE", `${DIAGNOSTIC_SETTINGS}/:settingName`, "DiagnosticSettingDelete"),
+  ...routes("GET", DIAGNOSTIC_SETTINGS, "DiagnosticSettingList"),
   ...SCOPE_PREFIXES.flatMap((scope) => [
     ...routes("PUT", `${scope}${AUTHORIZATION}/roleAssignments/:name`, "ManagementRoleAssignmentCreate"),
     ...routes("GET", `${scope}${AUTHORIZATION}/roleAssignments/:name`, "ManagementRoleAssignmentGet"),

@@ -1,38 +1,20 @@
 /**
  * Development mode (SPEC section 11): everything a newcomer needs from the
- * repo alone. On first start it creates the tenant `dev`, the user `admin`
- * (directory administrator) and the HSM `dev` with `admin` as its initial
- * administrator, plus Crypto User and Crypto Officer at "/" so the printed
- * examples work. Later starts reuse all of it.
+ * repo alone. dev-bootstrap.ts sets it up once the node is up; this file holds
+ * the user `admin` and the banner that tells what was set up and how to use it.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { MANAGED_HSM_CRYPTO_OFFICER, MANAGED_HSM_CRYPTO_USER } from "../authz/index.js";
-import type { HsmConfig, KeyholdConfig } from "../config/index.js";
+import { basename, join } from "node:path";
 import type { Directory } from "../identity/index.js";
 import type { PrincipalRecord, TenantRecord } from "../store/records.js";
-import type { Store } from "../store/index.js";
-import { configuredHsmId, ensureAssignments } from "./hsm-bootstrap.js";
+import type { DevSetup } from "./dev-bootstrap.js";
+import { DEV_HSM } from "./dev-hsm.js";
 import type { RunningNode } from "./node.js";
 
 export const DEV_TENANT = "dev";
 export const DEV_ADMIN = "admin";
-export const DEV_HSM = "dev";
-
-/** The HSM `dev` unless the configuration declares HSMs of its own. */
-export function withDevDefaults(config: KeyholdConfig): KeyholdConfig {
-  if (config.hsms.length > 0) return config;
-  const hsm: HsmConfig = {
-    name: DEV_HSM,
-    initialAdminObjectIds: [DEV_ADMIN],
-    softDeleteRetentionInDays: 7,
-    enablePurgeProtection: false,
-    networkAcls: { defaultAction: "Allow", ipRules: [] },
-    publicNetworkAccess: "Enabled",
-  };
-  return { ...config, hsms: [hsm] };
-}
+export { DEV_HSM };
 
 /** Creates `admin` once; its password goes to a 0600 file in the data dir, never to the terminal or the log. */
 export async function ensureDevAdmin(dataDir: string, directory: Directory, tenant: TenantRecord): Promise<PrincipalRecord> {
@@ -54,32 +36,38 @@ function writeNewPassword(file: string): string {
   return password;
 }
 
-export async function grantDevRoles(store: Store, tenant: TenantRecord, admin: PrincipalRecord): Promise<void> {
-  const hsmId = configuredHsmId(tenant.id, DEV_HSM);
-  await ensureAssignments(store, hsmId, [admin.id], MANAGED_HSM_CRYPTO_USER.id);
-  await ensureAssignments(store, hsmId, [admin.id], MANAGED_HSM_CRYPTO_OFFICER.id);
-}
-
-export function devBanner(node: RunningNode): string {
+export function devBanner(node: RunningNode, setup: DevSetup): string {
   const ca = node.tls?.caPath ?? "(plaintext: --insecure-loopback)";
   const dataDir = node.config.dataDir;
+  const sd = setup.securityDomain;
+  const rule = "!".repeat(100);
   return [
     "",
     "keyhold is running in DEVELOPMENT mode: a local CA, a tenant 'dev', a user 'admin' and an HSM 'dev'.",
     "The data dir holds development secrets (seal key, CA key, admin password); never use it for real keys.",
+    "",
+    rule,
+    "!! DEVELOPMENT ONLY: the security domain of HSM 'dev' AND ALL THE PRIVATE KEYS THAT RECOVER IT are in",
+    `!!   ${sd.directory}`,
+    `!! (${sd.privateKeyFiles.map((f) => basename(f)).join(", ")}; any ${sd.required} of them open ${basename(sd.blobFile)}).`,
+    "!! Anyone who can read the data dir can recover every key of this HSM. A real HSM's wrapping keys are",
+    "!! made offline (keyhold security-domain make-keys) and kept apart, by different people.",
+    rule,
     "",
     `  gRPC data plane   ${node.addresses.grpc}`,
     `  HTTPS             https://${node.addresses.https}  (token endpoint: /${node.tenant.id}/oauth2/v2.0/token)`,
     `  metrics           http://${node.addresses.metrics}/metrics`,
     `  CA certificate    ${ca}`,
     `  data dir          ${dataDir}`,
+    `  subscription      ${setup.scope.subscriptionId} (dev), resource group ${setup.scope.resourceGroup}`,
+    `  HSM               ${setup.hsm.name} (${setup.hsm.activation}; admin is Owner at "/", Administrator, Crypto User and Crypto Officer)`,
     "",
     "Get a token for admin (valid 1 hour), then try:",
     "",
     `  export KEYHOLD_TOKEN=$(npx keyhold token --principal admin)`,
-    `  npx keyhold key create --hsm-name dev --name demo --kty EC --curve P-256`,
-    `  npx keyhold key sign --hsm-name dev --name demo --alg ES256 --data-file package.json`,
-    `  npx keyhold role assignment list --hsm-name dev`,
+    `  npx keyhold key create --hsm-name ${DEV_HSM} --name demo --kty EC --curve P-256`,
+    `  npx keyhold key sign --hsm-name ${DEV_HSM} --name demo --alg ES256 --data-file package.json`,
+    `  npx keyhold role assignment list --hsm-name ${DEV_HSM}`,
     "",
   ].join("\n");
 }

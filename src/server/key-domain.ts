@@ -66,7 +66,8 @@ const OPERATION_OF: Record<MaintenanceOutcome["action"], string> = { Rotate: "Ke
 
 /** Maintenance is a call too: one audit record each, by the node itself. */
 async function recordMaintenance(options: KeyDomainOptions, outcome: MaintenanceOutcome): Promise<void> {
-  const hsm = options.hsmList.find((h) => h.id === outcome.hsmId);
+  // Configured and management-created HSMs alike.
+  const hsm = (await options.hsms.list()).find((h) => h.id === outcome.hsmId);
   if (hsm === undefined) return;
   await options.audit.record(hsm.name, {
     time: new Date(),

@@ -12,7 +12,8 @@ import { formatListenAddress, type KeyholdConfig } from "../config/index.js";
 import { AuditSink } from "../hsm/audit-sink.js";
 import { Pipeline } from "../hsm/dispatch.js";
 import type { HsmRuntime } from "../hsm/hsm-registry.js";
-import { MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../management/index.js";
+import type { HsmDomains, NodeSeal } from "../hsm/keys/index.js";
+import { BlobStore, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, restoreDiagnosticSettings, StoreHsmRegistry } from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
 import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
 import type { TenantRecord } from "../store/records.js";
@@ -38,6 +39,9 @@ export interface RunningNode {
   readonly tenant: TenantRecord;
   readonly issuer: TokenIssuer;
   readonly hsms: StoreHsmRegistry;
+  /** The node seal and the HSM domains it opens (dev mode seals its development security domain with them). */
+  readonly seal: NodeSeal;
+  readonly domains: HsmDomains;
   readonly tls: ServerTls | undefined;
   readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
   readonly logger: Logger;
@@ -108,6 +112,11 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       journal: { checkpointEveryRecords: config.audit.checkpointEveryRecords, checkpointIntervalMs: config.audit.checkpointIntervalMs },
     });
     stack.push(() => audit.close());
+    const blobs = new BlobStore(config.dataDir);
+    const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name), logger });
+    stack.push(() => forwarder.close());
+    const restored = await restoreDiagnosticSettings(store, forwarder);
+    for (const failure of restored.failed) logger.error({ resourceId: failure.resourceId, setting: failure.name, error: failure.error }, "diagnostic setting not restored");
 
     const providers = await resolveProviders(config.providers, config.dataDir);
     setDefaultProvider("rsa", providers.rsa);
@@ -125,7 +134,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => keys.stop());
 
     const rbac = new LocalRbac(store);
-    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management });
+    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management, blobs, forwarder });
     const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, management, logger });
     const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
     const tls = serverTls(config);
@@ -161,6 +170,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       tenant,
       issuer,
       hsms,
+      seal: keys.seal,
+      domains: keys.domains,
       tls,
       logger,
       addresses: {

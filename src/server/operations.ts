@@ -10,7 +10,7 @@ import { directoryOperations } from "../hsm/operations/directory.js";
 import { keyOperations } from "../hsm/operations/keys.js";
 import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
-import { managementOperations, type ManagementRbac, type StoreHsmRegistry } from "../management/index.js";
+import { managementOperations, type BlobStore, type DiagnosticForwarder, type ManagementRbac, type StoreHsmRegistry } from "../management/index.js";
 import type { Store } from "../store/index.js";
 
 export interface OperationDeps {
@@ -23,6 +23,8 @@ export interface OperationDeps {
   readonly domains: HsmDomains;
   readonly hsms: StoreHsmRegistry;
   readonly management: ManagementRbac;
+  readonly blobs: BlobStore;
+  readonly forwarder: DiagnosticForwarder;
 }
 
 export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
@@ -32,6 +34,6 @@ export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operat
     keyOperations(deps.keys),
     cryptoOperations(deps.keys),
     securityDomainOperations({ readDomainSecret: domainSecretReader(deps.store, deps.seal, deps.domains), hsms: deps.hsms }),
-    managementOperations({ store: deps.store, rbac: deps.management, seal: deps.seal, hsms: deps.hsms }),
+    managementOperations({ store: deps.store, rbac: deps.management, seal: deps.seal, hsms: deps.hsms, blobs: deps.blobs, forwarder: deps.forwarder }),
   );
 }

@@ -8,7 +8,7 @@ import { MANAGED_HSM_ADMINISTRATOR } from "../../src/authz/index.js";
 import { AuditSink } from "../../src/hsm/audit-sink.js";
 import { Pipeline, type RequestMeta } from "../../src/hsm/dispatch.js";
 import type { HsmRuntime } from "../../src/hsm/hsm-registry.js";
-import { MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../../src/management/index.js";
+import { BlobStore, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../../src/management/index.js";
 import { GRAPH_ROUTES } from "../../src/transport/http/operation-routes.js";
 import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/hsm/operation.js";
@@ -86,7 +86,9 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const domains = new HsmDomains(identity.store, seal);
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
-  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management });
+  const blobs = new BlobStore(dataDir);
+  const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name) });
+  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management, blobs, forwarder });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,
@@ -137,6 +139,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
       return (await Promise.all((await journalFiles()).map((f) => readFile(f, "utf8")))).join("\n");
     },
     async close() {
+      await forwarder.close();
       await https.app.close();
       await audit.close();
       await pool.close();

@@ -105,6 +105,21 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   ManagementRoleAssignmentList: () => ({}),
   ManagementRoleDefinitionGet: () => ({ name: "acdd72a7-3385-48ef-bd42-f606fba81ae7" }),
   ManagementRoleDefinitionList: () => ({}),
+  StorageAccountCreate: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", body: { location: "westus", sku: { name: "Standard_LRS" }, kind: "StorageV2" } }),
+  StorageAccountGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
+  StorageAccountDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
+  StorageAccountListByResourceGroup: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
+  StorageAccountListBySubscription: () => ({ subscriptionId: SOME_GUID }),
+  StorageContainerList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
+  StorageBlobList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", container: "logs" }),
+  StorageBlobGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", container: "logs", "*": "a/b.json" }),
+  DiagnosticSettingCreateOrUpdate: () => ({
+    subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1",
+    body: { properties: { storageAccountId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1`, logs: [{ category: "AuditEvent", enabled: true }] } },
+  }),
+  DiagnosticSettingGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1" }),
+  DiagnosticSettingDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1" }),
+  DiagnosticSettingList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
 };
 
 /** A principal allowed everything: every data action at "/" (a custom role with "*"), Owner at the management root, and directory administration. */
@@ -116,6 +131,14 @@ async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
     name: randomUUID(),
     scope: "/",
     roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    principalId: omni.id,
+    createdAt: Date.now(),
+  });
+  // Owner grants no data actions; blob reads need Storage Blob Data Contributor.
+  await core.store.management.insertRoleAssignment({
+    name: randomUUID(),
+    scope: "/",
+    roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     principalId: omni.id,
     createdAt: Date.now(),
   });

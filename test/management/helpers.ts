@@ -14,7 +14,15 @@ import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/hsm/operation.js";
 import { operationTable } from "../../src/hsm/operation-table.js";
 import type { Plane } from "../../src/identity/index.js";
-import { managementOperations, MANAGEMENT_ROUTES, ManagementRbac, OWNER, StoreHsmRegistry } from "../../src/management/index.js";
+import {
+  BlobStore,
+  DiagnosticForwarder,
+  managementOperations,
+  MANAGEMENT_ROUTES,
+  ManagementRbac,
+  OWNER,
+  StoreHsmRegistry,
+} from "../../src/management/index.js";
 import { accessControlOperations } from "../../src/hsm/operations/access-control.js";
 import { cryptoOperations } from "../../src/hsm/operations/crypto.js";
 import { keyOperations } from "../../src/hsm/operations/keys.js";
@@ -42,6 +50,10 @@ export interface ManagementCore extends IdentityFixture {
   dataDir: string;
   hsms: StoreHsmRegistry;
   management: ManagementRbac;
+  audit: AuditSink;
+  blobs: BlobStore;
+  /** Writes only when a test calls flush(). */
+  forwarder: DiagnosticForwarder;
   pipeline: Pipeline;
   table: ReadonlyMap<string, Operation>;
   https: HttpsApp;
@@ -73,11 +85,13 @@ export async function managementCore(): Promise<ManagementCore> {
   const domains = new HsmDomains(store, seal);
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(store, domains) });
   const keys = createKeyDomain({ store, domains, pool });
+  const blobs = new BlobStore(dataDir);
+  const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name), flushIntervalMs: 60_000, retryIntervalMs: 60_000 });
   const table = operationTable(
     accessControlOperations({ store, rbac }),
     keyOperations(keys),
     cryptoOperations(keys),
-    managementOperations({ store, rbac: management, seal, hsms, now: () => clock.now }),
+    managementOperations({ store, rbac: management, seal, hsms, blobs, forwarder, now: () => clock.now }),
   );
   const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit, management });
   const https = await buildHttpsApp({
@@ -126,6 +140,9 @@ export async function managementCore(): Promise<ManagementCore> {
     dataDir,
     hsms,
     management,
+    audit,
+    blobs,
+    forwarder,
     pipeline,
     table,
     https,
@@ -155,6 +172,7 @@ export async function managementCore(): Promise<ManagementCore> {
     },
     async close() {
       await https.app.close();
+      await forwarder.close();
       await audit.close();
       await pool.close();
       await store.close();

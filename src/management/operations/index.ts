@@ -1,14 +1,21 @@
-/** Every management-plane operation (SPEC section 7) but storage accounts and diagnostic settings, which have their own folders. */
+/** Every management-plane operation (SPEC section 7). */
 import type { NodeSeal } from "../../hsm/keys/index.js";
 import type { Operation } from "../../hsm/operation.js";
 import type { Store } from "../../store/index.js";
 import { ManagedHsmService } from "../hsm/managed-hsm-service.js";
 import { LongRunningOperations } from "../long-running.js";
+import { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
+import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { ManagementRbac } from "../rbac/index.js";
+import { StorageAccountService } from "../storage-account/storage-account-service.js";
+import type { BlobStore } from "../storage/index.js";
 import type { StoreHsmRegistry } from "../store-hsm-registry.js";
+import { blobOperations } from "./blobs.js";
+import { diagnosticSettingOperations } from "./diagnostic-settings.js";
 import { managedHsmOperations } from "./managed-hsms.js";
 import { roleAssignmentOperations } from "./role-assignments.js";
 import { scopeTreeOperations } from "./scope-tree.js";
+import { storageAccountOperations } from "./storage-accounts.js";
 
 export interface ManagementDeps {
   readonly store: Store;
@@ -16,6 +23,10 @@ export interface ManagementDeps {
   /** Seals each new HSM's domain secret (the node seal). */
   readonly seal: NodeSeal;
   readonly hsms: StoreHsmRegistry;
+  /** Storage accounts' directories (`<dataDir>/storage`). */
+  readonly blobs: BlobStore;
+  /** Copies audit events into storage accounts; diagnostic settings are applied to it as they are saved. */
+  readonly forwarder: DiagnosticForwarder;
   /** Milliseconds since the epoch; tests move it to pass a retention period. */
   readonly now?: () => number;
 }
@@ -24,9 +35,14 @@ export function managementOperations(deps: ManagementDeps): Operation[] {
   const now = deps.now ?? Date.now;
   const operations = new LongRunningOperations(deps.store, now);
   const service = new ManagedHsmService({ store: deps.store, seal: deps.seal, registry: deps.hsms, operations, now });
+  const accounts = new StorageAccountService({ store: deps.store, blobs: deps.blobs, forwarder: deps.forwarder, now });
+  const settings = new DiagnosticSettingService({ store: deps.store, forwarder: deps.forwarder, now });
   return [
     ...scopeTreeOperations({ store: deps.store, rbac: deps.rbac, now }),
     ...managedHsmOperations(service, operations),
     ...roleAssignmentOperations({ store: deps.store, rbac: deps.rbac, now }),
+    ...storageAccountOperations(accounts),
+    ...blobOperations(accounts, deps.blobs),
+    ...diagnosticSettingOperations(service, settings),
   ];
 }

@@ -1,0 +1,90 @@
+/**
+ * `{managed HSM id}/providers/Microsoft.Insights/diagnosticSettings/{name}` (SPEC section 7): create or replace, get,
+ * delete and list, authorized at the HSM's scope. Only active HSMs have settings; a soft-deleted one answers 404.
+ */
+import { KeyholdError } from "../../errors.js";
+import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { hsmNameParam, managedHsmId, resourceGroupNameParam, subscriptionIdParam } from "../arm-ids.js";
+import { ok, type ArmReply } from "../arm-reply.js";
+import { routeInput, type JsonObject } from "../body.js";
+import { diagnosticSettingId, diagnosticSettingNameParam, DIAGNOSTIC_SETTING_TYPE } from "../diagnostic-settings/diagnostic-setting-ids.js";
+import { decodeDiagnosticSetting } from "../diagnostic-settings/diagnostic-setting-input.js";
+import { diagnosticSettingResource } from "../diagnostic-settings/diagnostic-setting-resource.js";
+import type { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
+import type { HsmTarget, ManagedHsmService } from "../hsm/managed-hsm-service.js";
+
+interface SettingTarget {
+  readonly hsm: HsmTarget;
+  readonly name: string;
+}
+
+function hsmTarget(input: JsonObject): HsmTarget {
+  return {
+    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+    resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
+    name: hsmNameParam(input["name"]),
+  };
+}
+
+function settingTarget(input: JsonObject): SettingTarget {
+  return { hsm: hsmTarget(input), name: diagnosticSettingNameParam(input["settingName"]) };
+}
+
+const hsmId = (t: HsmTarget): string => managedHsmId(t.subscriptionId, t.resourceGroup, t.name);
+const settingId = (t: SettingTarget): string => diagnosticSettingId(hsmId(t.hsm), t.name);
+
+function notFound(t: SettingTarget): KeyholdError {
+  return new KeyholdError("NotFound", `The diagnostic setting '${settingId(t)}' was not found.`);
+}
+
+export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: DiagnosticSettingService): Operation[] {
+  const put = defineOperation({
+    name: "DiagnosticSettingCreateOrUpdate",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = routeInput(raw);
+      return { target: settingTarget(input), body: decodeDiagnosticSetting(input) };
+    },
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/write`, scope: (i) => hsmId(i.target.hsm) },
+    describe: (i) => ({ hsmName: i.target.hsm.name, scope: settingId(i.target) }),
+    execute: async (input): Promise<ArmReply> => ok(diagnosticSettingResource(await settings.put(await hsms.get(input.target.hsm), input.target.name, input.body))),
+  });
+
+  const get = defineOperation({
+    name: "DiagnosticSettingGet",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => settingTarget(routeInput(raw)),
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: (i) => hsmId(i.hsm) },
+    describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
+    async execute(input): Promise<ArmReply> {
+      const record = await settings.get(await hsms.get(input.hsm), input.name);
+      if (record === undefined) throw notFound(input);
+      return ok(diagnosticSettingResource(record));
+    },
+  });
+
+  const remove = defineOperation({
+    name: "DiagnosticSettingDelete",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => settingTarget(routeInput(raw)),
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/delete`, scope: (i) => hsmId(i.hsm) },
+    describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
+    // ARM answers 200 when it deleted the setting and 204 when there was none.
+    execute: async (input): Promise<ArmReply> => ((await settings.delete(await hsms.get(input.hsm), input.name)) ? ok(undefined) : { status: 204, body: undefined }),
+  });
+
+  const list = defineOperation({
+    name: "DiagnosticSettingList",
+    plane: "management",
+    targetsHsm: false,
+    decode: (raw: unknown) => hsmTarget(routeInput(raw)),
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: hsmId },
+    describe: (i) => ({ hsmName: i.name }),
+    execute: async (input): Promise<ArmReply> => ok({ value: (await settings.list(await hsms.get(input))).map(diagnosticSettingResource) }),
+  });
+
+  return [put, get, remove, list] as Operation[];
+}

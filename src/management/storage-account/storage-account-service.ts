@@ -1,0 +1,112 @@
+/**
+ * Storage accounts (SPEC section 7): a record in the store and a directory of the BlobStore. Creating writes the
+ * record first (the store decides who gets a name) and then the directory; deleting removes the diagnostic settings
+ * that write into the account, then the directory, then the record, so a failure part-way leaves a record a retry
+ * can delete and never a directory without an owner.
+ */
+import { KeyholdError } from "../../errors.js";
+import type { StorageAccountRecord, Store } from "../../store/index.js";
+import { sameId } from "../arm-ids.js";
+import type { DiagnosticForwarder } from "../diagnostics/index.js";
+import type { BlobStore } from "../storage/index.js";
+import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
+import { parseStorageAccountId, storageAccountId, type StorageAccountTarget } from "./storage-account-ids.js";
+import type { StorageAccountInput } from "./storage-account-input.js";
+
+export interface StorageAccountServiceDeps {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly forwarder: DiagnosticForwarder;
+  readonly now: () => number;
+}
+
+function notFound(target: StorageAccountTarget): KeyholdError {
+  return new KeyholdError("NotFound", `The Resource '${storageAccountId(target)}' was not found.`);
+}
+
+function isAt(record: StorageAccountRecord, target: StorageAccountTarget): boolean {
+  return sameId(record.subscriptionId, target.subscriptionId) && sameId(record.resourceGroup, target.resourceGroup);
+}
+
+function sameSettings(record: StorageAccountRecord, input: StorageAccountInput): boolean {
+  const tags = (t: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
+  return record.location === input.location && record.sku === input.sku && record.kind === input.kind && tags(record.tags) === tags(input.tags);
+}
+
+export class StorageAccountService {
+  readonly #deps: StorageAccountServiceDeps;
+
+  constructor(deps: StorageAccountServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /** Creates the account; `created` is false when an identical PUT already did. */
+  async create(target: StorageAccountTarget, input: StorageAccountInput): Promise<{ record: StorageAccountRecord; created: boolean }> {
+    const { store, blobs } = this.#deps;
+    if ((await store.management.getResourceGroup(target.subscriptionId, target.resourceGroup)) === undefined) {
+      throw new KeyholdError("NotFound", `Resource group '${target.resourceGroup}' could not be found.`);
+    }
+    const existing = await store.management.getStorageAccount(target.name);
+    if (existing !== undefined) return { record: this.#repeatedCreate(existing, target, input), created: false };
+    const record: StorageAccountRecord = { ...target, ...input, createdAt: this.#deps.now() };
+    await store.management.insertStorageAccount(record);
+    try {
+      // A directory without a record is what an interrupted delete leaves; its blobs belonged to the old account.
+      if (!(await blobs.createAccount(target.name)).created) {
+        await blobs.deleteAccount(target.name);
+        await blobs.createAccount(target.name);
+      }
+    } catch (error) {
+      await store.management.deleteStorageAccount(target.name);
+      throw error;
+    }
+    return { record, created: true };
+  }
+
+  async get(target: StorageAccountTarget): Promise<StorageAccountRecord> {
+    const record = await this.#deps.store.management.getStorageAccount(target.name);
+    if (record === undefined || !isAt(record, target)) throw notFound(target);
+    return record;
+  }
+
+  /** Whether there was an account to delete. */
+  async delete(target: StorageAccountTarget): Promise<boolean> {
+    const { store, blobs, forwarder } = this.#deps;
+    const record = await store.management.getStorageAccount(target.name);
+    if (record === undefined || !isAt(record, target)) return false;
+    for (const setting of await store.management.listDiagnosticSettings()) {
+      if (!writesInto(setting.storageAccountId, record)) continue;
+      const hsmName = hsmNameOfResourceId(setting.resourceId);
+      if (hsmName !== undefined) await forwarder.removeSetting(hsmName, setting.name);
+      await store.management.deleteDiagnosticSetting(setting.resourceId, setting.name);
+    }
+    await blobs.deleteAccount(record.name).catch((error: unknown) => {
+      if (!(error instanceof KeyholdError && error.code === "NotFound")) throw error;
+    });
+    await store.management.deleteStorageAccount(record.name);
+    return true;
+  }
+
+  list(filter: { readonly subscriptionId: string; readonly resourceGroup?: string }): Promise<StorageAccountRecord[]> {
+    return this.#deps.store.management.listStorageAccounts(filter);
+  }
+
+  #repeatedCreate(existing: StorageAccountRecord, target: StorageAccountTarget, input: StorageAccountInput): StorageAccountRecord {
+    if (!isAt(existing, target)) {
+      throw new KeyholdError("Conflict", `The storage account name '${target.name}' is already taken.`, { field: "name" });
+    }
+    if (!sameSettings(existing, input)) {
+      throw new KeyholdError("Conflict", `The storage account '${target.name}' exists with another location, sku, kind or tags; keyhold does not change them after creation.`);
+    }
+    return existing;
+  }
+}
+
+function writesInto(destinationId: string, account: StorageAccountRecord): boolean {
+  try {
+    const destination = parseStorageAccountId(destinationId, "storageAccountId");
+    return sameId(destination.name, account.name);
+  } catch {
+    return false;
+  }
+}

@@ -1,9 +1,7 @@
-/** GUID helpers shared by the RBAC files. GUIDs compare case-insensitively, as Entra ID and ARM treat them. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Role definition ids and their GUIDs. */
+import { isGuid } from "../guid.js";
 
-export function isGuid(value: unknown): value is string {
-  return typeof value === "string" && GUID.test(value);
-}
+export { isGuid };
 
 export const ROLE_DEFINITION_ID_PREFIX = "Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/";
 

@@ -52,12 +52,19 @@ export class LongRunningOperations {
       finished = { ...started, status: "Failed", endedAt: this.#now(), error: described };
     }
     await this.#store.management.putOperation(finished);
-    return { record: finished, pollPath: operationResultId(target.subscriptionId, target.location, started.id) };
+    // The poll URL names the resource the operation acted on, so polling is authorized where the caller was
+    // authorized to start it (a role at the resource group covers its HSMs' operations).
+    const pollPath = `${operationResultId(target.subscriptionId, target.location, started.id)}?resourceId=${encodeURIComponent(target.resourceId)}`;
+    return { record: finished, pollPath };
   }
 
-  async status(subscriptionId: string, location: string, id: string): Promise<Record<string, unknown>> {
+  async status(subscriptionId: string, location: string, id: string, resourceId: string): Promise<Record<string, unknown>> {
     const record = await this.#store.management.getOperation(id);
-    if (record === undefined || record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase()) {
+    if (
+      record === undefined ||
+      record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() ||
+      record.resourceId.toLowerCase() !== resourceId.toLowerCase()
+    ) {
       throw new KeyholdError("NotFound", `Operation ${id} was not found in subscription ${subscriptionId}.`);
     }
     return {

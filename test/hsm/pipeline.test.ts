@@ -95,7 +95,7 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   DeletedManagedHsmList: () => ({ subscriptionId: SOME_GUID }),
   DeletedManagedHsmGet: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
   DeletedManagedHsmPurge: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
-  ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID }),
+  ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID, resourceId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-x` }),
   ManagementRoleAssignmentCreate: (core) => ({
     name: randomUUID(),
     body: { properties: { roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", principalId: core.admin.id } },

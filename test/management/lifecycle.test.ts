@@ -17,7 +17,8 @@ const deletedPath = (name: string): string =>
 /** The path part of an absolute Location URL. */
 function pathOf(location: unknown): string {
   expect(typeof location).toBe("string");
-  return new URL(String(location)).pathname;
+  const url = new URL(String(location));
+  return `${url.pathname}${url.search}`;
 }
 
 describe("managed HSM lifecycle", () => {
@@ -149,5 +150,22 @@ describe("managed HSM lifecycle", () => {
     });
     expect(moved.status).toBe(400);
     expect(moved.body.error.message).toContain("location");
+  });
+
+  it("lets a Managed HSM Contributor of the resource group poll the operations it started, and no one outside", async () => {
+    const team = await core.user("team");
+    const outsider = await core.user("outsider");
+    await core.grant(team, "18500a29-7fe2-46b2-a342-b16a415e101d", `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`);
+    const created = await core.call("PUT", hsmPath("teamhsm"), team, {
+      location: LOCATION,
+      sku: { family: "B", name: "Standard_B1" },
+      properties: { tenantId: core.tenant.id, initialAdminObjectIds: [team.id] },
+    });
+    expect(created.status).toBe(202);
+    const poll = await core.call("GET", pathOf(created.headers["location"]), team);
+    expect([poll.status, poll.body.status]).toEqual([200, "Succeeded"]);
+    expect((await core.call("GET", pathOf(created.headers["location"]), outsider)).status).toBe(403);
+    const elsewhere = pathOf(created.headers["location"]).replace(/resourceId=.*$/, `resourceId=${encodeURIComponent(hsmPath("other"))}`);
+    expect((await core.call("GET", elsewhere, core.root)).status).toBe(404);
   });
 });

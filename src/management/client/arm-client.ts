@@ -76,7 +76,8 @@ export class ArmClient {
     const first = await this.send(method, path, body);
     const location = header(first.headers, "azure-asyncoperation") ?? header(first.headers, "location");
     if (first.status !== 202 || location === undefined) return first;
-    const pollPath = new URL(location).pathname;
+    const poll = new URL(location);
+    const pollPath = `${poll.pathname}${poll.search}`;
     for (let poll = 0; poll < MAX_POLLS; poll++) {
       const status = (await this.send("GET", pollPath)).body as { status?: string; error?: { code?: string; message?: string } };
       if (status.status === "Succeeded") return first;

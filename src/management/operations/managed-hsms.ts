@@ -150,14 +150,15 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       const input = routeInput(raw);
       const operationId = input["operationId"];
       if (typeof operationId !== "string" || !/^[0-9a-f-]{36}$/i.test(operationId)) throw badParameter("operationId", "must be an operation id this server returned");
-      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), operationId };
+      const resourceId = input["resourceId"];
+      if (typeof resourceId !== "string" || !resourceId.toLowerCase().startsWith(`/subscriptions/${String(input["subscriptionId"]).toLowerCase()}/`)) {
+        throw badParameter("resourceId", "must be the resource id this server put in the operation's Location");
+      }
+      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), operationId, resourceId };
     },
-    authorization: {
-      kind: "managementRbac",
-      action: "Microsoft.KeyVault/locations/operationResults/read",
-      scope: (i) => operationResultId(i.subscriptionId, i.location, i.operationId),
-    },
-    execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId)),
+    // Whoever may read the resource may read the outcome of an operation on it; the record must name that resource.
+    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => i.resourceId },
+    execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId, input.resourceId)),
   });
 
   return [createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult] as Operation[];

@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { registerAuditCommands } from "./audit.js";
+import { registerBackupCommands } from "./backup.js";
 import { registerBenchCommand } from "./bench.js";
 import { registerDiagnosticSettingsCommands } from "./diagnostic-settings.js";
 import { registerDirectoryCommands } from "./directory.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRngCommands(program);
   registerRoleCommands(program);
   registerSecurityDomainCommands(program);
+  registerBackupCommands(program);
   registerHsmCommands(program);
   registerMgmtCommands(program);
   registerStorageCommands(program);

@@ -5,7 +5,10 @@
  * blob that activates it, `status` asks whether the HSM is activated, and
  * `verify-shares` (offline) opens a quorum of shares with the private keys and
  * prints the domain fingerprint they reconstruct, proving the key files and the
- * blob still recover the HSM before they are needed.
+ * blob still recover the HSM before they are needed. Recovery into a new HSM:
+ * `transfer-key` fetches the new HSM's transfer key, `restore-blob` (offline)
+ * re-encrypts a quorum of shares to it, `upload` sends the result and waits
+ * until the HSM reports Success or Failed.
  */
 import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,7 +21,9 @@ import {
   DownloadRequestSchema,
   GetStatusRequestSchema,
   GetStatusResponseSchema,
+  GetTransferKeyRequestSchema,
   SecurityDomainCertificateSchema,
+  UploadRequestSchema,
   SecurityDomainService,
   type DownloadRequest,
   type SecurityDomainCertificate,
@@ -26,6 +31,7 @@ import {
 import { parseSecurityDomain } from "../hsm/security-domain/blob.js";
 import { MAX_CERTIFICATES, MIN_CERTIFICATES } from "../hsm/security-domain/certificates.js";
 import { recoverDomainSecret } from "../hsm/security-domain/open-shares.js";
+import { makeRestoreBlob, type RestoreBlob } from "../hsm/security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../hsm/security-domain/shamir.js";
 import { makeWrappingKeyPair } from "../hsm/security-domain/wrapping-keys.js";
 import { printResult, readInputFile, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
@@ -103,6 +109,33 @@ export async function verifyShares(blobText: string, keys: ReadonlyArray<{ path:
   recovered.secret.fill(0);
   return { hsmId: blob.hsmId, domainFingerprint: recovered.domainFingerprint, required: blob.required, shares: blob.shares.length, sharesUsed: recovered.sharesUsed };
 }
+
+/**
+ * The restore blob of `restore-blob`: the private keys' files name them in errors (a key that opens no share says
+ * which file it came from), the transfer key is the JSON that `transfer-key` wrote.
+ */
+export async function buildRestoreBlob(blobText: string, keys: ReadonlyArray<{ path: string; pem: string }>, transferKeyText: string): Promise<RestoreBlob> {
+  const securityDomain = parseSecurityDomain(blobText, "--sd-file");
+  const privateKeys = keys.map(({ path, pem }) => privateKeyJwk("--sd-wrapping-keys", path, pem));
+  let transferKey: unknown;
+  try {
+    transferKey = JSON.parse(transferKeyText);
+  } catch {
+    throw badParameter("--sd-exchange-key", "is not JSON; give the file 'keyhold security-domain transfer-key' wrote");
+  }
+  const keyNames = keys.map(({ path }) => `--sd-wrapping-keys ${path}`);
+  try {
+    return await makeRestoreBlob({ securityDomain, privateKeys, transferKey: transferKey as JsonWebKey, keyNames });
+  } catch (error) {
+    if (error instanceof KeyholdError && error.field?.startsWith("transfer_key")) throw badParameter("--sd-exchange-key", error.message);
+    if (error instanceof KeyholdError && error.field === "private_keys") throw badParameter("--sd-wrapping-keys", error.message);
+    throw error;
+  }
+}
+
+/** How often `upload` asks for the outcome while it waits. */
+const UPLOAD_POLL_MS = 250;
+const UPLOAD_WAIT_MS = 120_000;
 
 function readText(flag: string, path: string): string {
   return Buffer.from(readInputFile(flag, path)).toString("utf8");
@@ -206,10 +239,68 @@ function registerVerifyShares(group: Command): void {
     );
 }
 
+function registerTransferKey(program: Command, group: Command): void {
+  withClientOptions(group.command("transfer-key").description("get the transfer key of a new, not activated HSM, to make a restore blob for it"))
+    .requiredOption("--output-file <file>", "where to write the transfer key (JWK JSON; must not exist)")
+    .action((flags: ClientFlags & { outputFile: string }) =>
+      runClient(program, flags, async (session) => {
+        const response = await session.unary(SecurityDomainService.method.getTransferKey, create(GetTransferKeyRequestSchema, {}));
+        if (response.transferKey === "") throw new KeyholdError("InternalError", "The server returned an empty transfer key.");
+        writeNewFile("--output-file", flags.outputFile, `${response.transferKey}\n`, 0o644);
+        const kid = (JSON.parse(response.transferKey) as { kid?: string }).kid ?? "";
+        print(session.options.output, { outputFile: flags.outputFile, kid }, `Transfer key ${kid} written to ${flags.outputFile}.`);
+      }),
+    );
+}
+
+function registerRestoreBlob(group: Command): void {
+  group
+    .command("restore-blob")
+    .description("re-encrypt a quorum of shares of a security domain to a new HSM's transfer key (offline)")
+    .requiredOption("--sd-file <file>", "the downloaded security domain")
+    .requiredOption("--sd-wrapping-keys <files...>", "PEM private keys, at least the quorum")
+    .requiredOption("--sd-exchange-key <file>", "the transfer key written by 'transfer-key'")
+    .requiredOption("--output-file <file>", "where to write the restore blob (must not exist)")
+    .addOption(outputOption())
+    .action((flags: { sdFile: string; sdWrappingKeys: string[]; sdExchangeKey: string; outputFile: string; output: string }) =>
+      runOffline(async () => {
+        const keys = flags.sdWrappingKeys.map((path) => ({ path, pem: readText("--sd-wrapping-keys", path) }));
+        const blob = await buildRestoreBlob(readText("--sd-file", flags.sdFile), keys, readText("--sd-exchange-key", flags.sdExchangeKey));
+        writeNewFile("--output-file", flags.outputFile, JSON.stringify(blob), 0o600);
+        const summary = { outputFile: flags.outputFile, sourceHsmId: blob.sourceHsmId, domainFingerprint: blob.domainFingerprint, shares: blob.shares.map((s) => s.x), transferKey: blob.transferKeyThumbprint };
+        print(flags.output, summary, `Restore blob written to ${summary.outputFile}: shares ${summary.shares.join(", ")} of HSM ${summary.sourceHsmId}, for transfer key ${summary.transferKey}.`);
+      }),
+    );
+}
+
+function registerUpload(program: Command, group: Command): void {
+  withClientOptions(group.command("upload").description("give a new HSM the security domain of a restore blob, which activates it"))
+    .requiredOption("--sd-file <file>", "the restore blob written by 'restore-blob'")
+    .option("--no-wait", "return once the upload is accepted, without waiting for its end")
+    .action((flags: ClientFlags & { sdFile: string; wait: boolean }) =>
+      runClient(program, flags, async (session) => {
+        const request = create(UploadRequestSchema, { securityDomain: readText("--sd-file", flags.sdFile) });
+        let response: { status: string; statusDetails: string } = await session.unary(SecurityDomainService.method.upload, request);
+        const deadline = Date.now() + UPLOAD_WAIT_MS;
+        while (flags.wait && response.status === "InProgress") {
+          if (Date.now() > deadline) throw new KeyholdError("Unavailable", "The upload is still in progress; ask again with 'keyhold security-domain status'.");
+          await new Promise((resolve) => setTimeout(resolve, UPLOAD_POLL_MS));
+          response = await session.unary(SecurityDomainService.method.getStatus, create(GetStatusRequestSchema, {}));
+        }
+        if (response.status === "Failed") throw new KeyholdError("OperationNotAllowed", `The upload failed: ${response.statusDetails}`);
+        const result = { status: response.status, statusDetails: response.statusDetails };
+        print(session.options.output, result, `${result.status}: ${result.statusDetails}`);
+      }),
+    );
+}
+
 export function registerSecurityDomainCommands(program: Command): void {
   const group = program.command("security-domain").description("the HSM's security domain: activation and recovery keys");
   registerMakeKeys(group);
   registerDownload(program, group);
   registerStatus(program, group);
   registerVerifyShares(group);
+  registerTransferKey(program, group);
+  registerRestoreBlob(group);
+  registerUpload(program, group);
 }

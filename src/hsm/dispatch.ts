@@ -61,7 +61,7 @@ interface Trace {
 
 const OPERATION_VERSION = "1.0";
 /** Operations an HSM serves while it is not activated (SPEC section 8). */
-const WHILE_NOT_ACTIVATED: ReadonlySet<string> = new Set(["SecurityDomainDownload", "SecurityDomainStatus"]);
+const WHILE_NOT_ACTIVATED: ReadonlySet<string> = new Set(["SecurityDomainDownload", "SecurityDomainStatus", "SecurityDomainTransferKey", "SecurityDomainUpload"]);
 const WHILE_RESTORING: ReadonlySet<string> = new Set(["RestoreStatus", "SecurityDomainStatus"]);
 
 function bearerToken(header: string | undefined): string {

@@ -68,6 +68,15 @@ export class StoreHsmRegistry implements HsmRegistry {
     return [...(await this.#configured.list()), ...stored.filter(isServed).map((record) => this.#runtime(record))];
   }
 
+  /** Marks an HSM as being restored (every other data-plane call is refused) or serves it again. */
+  async setRestoring(hsmId: string, on: boolean): Promise<void> {
+    const activation = on ? "Restoring" : "Activated";
+    const configured = (await this.#configured.list()).find((hsm) => hsm.id === hsmId);
+    if (configured !== undefined) return this.#configured.put({ ...configured, activation });
+    const updated = await this.#store.management.updateManagedHsm(hsmId, { activation, updatedAt: Date.now() });
+    if (!updated) throw hsmNotFound(hsmId);
+  }
+
   async markActivated(hsmId: string): Promise<void> {
     const configured = (await this.#configured.list()).some((hsm) => hsm.id === hsmId);
     if (configured) return this.#configured.markActivated(hsmId);

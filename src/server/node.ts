@@ -31,6 +31,7 @@ import { freePort } from "./free-port.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
 import { buildOperations } from "./operations.js";
+import { BackupJobs } from "../hsm/backup/index.js";
 
 export interface RunningNode {
   readonly config: KeyholdConfig;
@@ -134,7 +135,19 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => keys.stop());
 
     const rbac = new LocalRbac(store);
-    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management, blobs, forwarder });
+    const backupJobs = new BackupJobs({
+      store,
+      storage: blobs,
+      domains: keys.domains,
+      restoring: hsms,
+      evictions: keys.keys.openedKeys,
+      onError: (error, job) => logger.error({ err: error, jobId: job.id }, "backup or restore job failed"),
+    });
+    // Jobs a stopped process left InProgress are Failed now, and HSMs they left Restoring are served again.
+    await backupJobs.recoverInterrupted();
+    stack.push(() => backupJobs.idle());
+    const onError = (error: unknown): void => logger.error({ err: error }, "security domain upload failed");
+    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management, blobs, forwarder, backupJobs, onError });
     const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, management, logger });
     const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
     const tls = serverTls(config);

@@ -1,6 +1,8 @@
 /** The node's one table of operations: what every RPC and route resolves to. */
 import type { HsmDomains, KeyDomain, NodeSeal } from "../hsm/keys/index.js";
-import { domainSecretReader } from "../hsm/security-domain/index.js";
+import { BackupJobs } from "../hsm/backup/index.js";
+import { backupOperations } from "../hsm/operations/backup.js";
+import { domainSecretReader, SecurityDomainUploads, TransferKeys } from "../hsm/security-domain/index.js";
 import type { LocalRbac } from "../hsm/local-rbac.js";
 import type { Operation } from "../hsm/operation.js";
 import { operationTable } from "../hsm/operation-table.js";
@@ -25,6 +27,8 @@ export interface OperationDeps {
   readonly management: ManagementRbac;
   readonly blobs: BlobStore;
   readonly forwarder: DiagnosticForwarder;
+  readonly backupJobs: BackupJobs;
+  readonly onError?: (error: unknown) => void;
 }
 
 export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
@@ -33,7 +37,26 @@ export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operat
     directoryOperations({ directory: deps.directory, credentials: deps.credentials }),
     keyOperations(deps.keys),
     cryptoOperations(deps.keys),
-    securityDomainOperations({ readDomainSecret: domainSecretReader(deps.store, deps.seal, deps.domains), hsms: deps.hsms }),
+    securityDomainOperations({
+      readDomainSecret: domainSecretReader(deps.store, deps.seal, deps.domains),
+      hsms: deps.hsms,
+      recovery: securityDomainRecovery(deps),
+    }),
+    backupOperations(deps.backupJobs),
     managementOperations({ store: deps.store, rbac: deps.management, seal: deps.seal, hsms: deps.hsms, blobs: deps.blobs, forwarder: deps.forwarder }),
   );
+}
+
+function securityDomainRecovery(deps: OperationDeps): { transferKeys: TransferKeys; uploads: SecurityDomainUploads } {
+  const repository = deps.store.securityDomainRecovery;
+  const transferKeys = new TransferKeys(repository, deps.seal);
+  const uploads = new SecurityDomainUploads({
+    repository,
+    transferKeys,
+    seal: deps.seal,
+    hsms: deps.hsms,
+    domains: deps.domains,
+    ...(deps.onError === undefined ? {} : { onError: deps.onError }),
+  });
+  return { transferKeys, uploads };
 }

@@ -1,4 +1,5 @@
 export type {
+  BackupJobRepository,
   CredentialRepository,
   DirectoryRepository,
   IssuerKeyRepository,
@@ -39,3 +40,5 @@ export type {
   StorageAccountRecord,
   SubscriptionRecord,
 } from "./management-records.js";
+export type { BackupJobKind, BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
+export type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "./security-domain-records.js";

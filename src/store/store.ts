@@ -25,6 +25,8 @@ import type {
   StorageAccountRecord,
   SubscriptionRecord,
 } from "./management-records.js";
+import type { BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
+import type { SecurityDomainRecoveryRepository } from "./security-domain-records.js";
 
 export interface DirectoryRepository {
   insertTenant(tenant: TenantRecord): Promise<void>;
@@ -169,6 +171,20 @@ export interface ManagementRepository {
   getOperation(id: string): Promise<ArmOperationRecord | undefined>;
 }
 
+/** Full backup, restore and selective key restore jobs of each HSM (SPEC section 8). */
+export interface BackupJobRepository {
+  /** Throws Conflict when the HSM already has a job in progress. */
+  insert(job: BackupJobRecord): Promise<void>;
+  get(hsmId: string, id: string): Promise<BackupJobRecord | undefined>;
+  /** Ends a job in progress; returns false when it was not in progress. */
+  finish(
+    id: string,
+    outcome: { readonly status: Exclude<BackupJobStatus, "InProgress">; readonly endedAt: number; readonly error?: { readonly code: string; readonly message: string } },
+  ): Promise<boolean>;
+  /** Marks every job in progress Failed with `error` (at start: the process that ran them is gone); returns them. */
+  failInProgress(endedAt: number, error: { readonly code: string; readonly message: string }): Promise<BackupJobRecord[]>;
+}
+
 export interface StoreRepositories {
   readonly directory: DirectoryRepository;
   readonly credentials: CredentialRepository;
@@ -176,6 +192,8 @@ export interface StoreRepositories {
   readonly rbac: RbacRepository;
   readonly keys: KeyRepository;
   readonly management: ManagementRepository;
+  readonly backupJobs: BackupJobRepository;
+  readonly securityDomainRecovery: SecurityDomainRecoveryRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -14,6 +14,7 @@ import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/hsm/operation.js";
 import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal } from "../../src/hsm/keys/index.js";
 import { buildOperations } from "../../src/server/operations.js";
+import { BackupJobs } from "../../src/hsm/backup/index.js";
 import { CryptoPool } from "../../src/workers/pool.js";
 import type { Plane } from "../../src/identity/index.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
@@ -88,7 +89,8 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const keys = createKeyDomain({ store: identity.store, domains, pool });
   const blobs = new BlobStore(dataDir);
   const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name) });
-  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management, blobs, forwarder });
+  const backupJobs = new BackupJobs({ store: identity.store, storage: blobs, domains, restoring: hsms, evictions: keys.openedKeys });
+  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management, blobs, forwarder, backupJobs });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,
@@ -139,6 +141,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
       return (await Promise.all((await journalFiles()).map((f) => readFile(f, "utf8")))).join("\n");
     },
     async close() {
+      await backupJobs.idle();
       await forwarder.close();
       await https.app.close();
       await audit.close();

@@ -79,4 +79,9 @@ export class HsmDomains {
     }
     return keys;
   }
+
+  /** Drops the cached keys of one HSM, whose domain secret was just replaced (security domain upload). */
+  forget(hsmId: string): void {
+    this.#keys.delete(hsmId);
+  }
 }

@@ -1,8 +1,10 @@
 /**
  * SecurityDomainService (SPEC section 8, reference section 3.3): Download
  * splits the HSM's domain secret among 3 to 10 wrapping certificates and
- * activates the HSM; GetStatus tells whether that has happened. These are the
- * two operations a NotActivated HSM serves (dispatch.ts).
+ * activates the HSM; GetTransferKey and Upload give a new HSM the domain of
+ * another (recovery); GetStatus tells whether the HSM is activated and how the
+ * last upload went. These are the operations a NotActivated HSM serves
+ * (dispatch.ts).
  *
  * Download of an activated HSM is allowed, as in Azure: it splits the same
  * secret again with fresh polynomials, to the certificates of that call. Shares
@@ -18,15 +20,25 @@ import { defineOperation, type Operation } from "../operation.js";
 import { wrappingCertificates } from "../security-domain/certificates.js";
 import type { DomainSecretReader } from "../security-domain/domain-secret.js";
 import { sealSecurityDomain } from "../security-domain/seal-shares.js";
+import { parseRestoreBlob } from "../security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../security-domain/shamir.js";
+import { transferPublicKey, type TransferKeys } from "../security-domain/transfer-key.js";
+import type { SecurityDomainUploads } from "../security-domain/upload.js";
 import { hsmOf } from "./keys.js";
+
+export interface SecurityDomainRecoveryDeps {
+  readonly transferKeys: TransferKeys;
+  readonly uploads: SecurityDomainUploads;
+}
 
 export interface SecurityDomainDeps {
   readonly readDomainSecret: DomainSecretReader;
   readonly hsms: Pick<HsmRegistry, "markActivated">;
+  /** Without it the node serves no recovery (GetTransferKey, Upload); its store must keep recovery state. */
+  readonly recovery?: SecurityDomainRecoveryDeps;
 }
 
-export type SecurityDomainStatus = "Success" | "NotActivated";
+export type SecurityDomainStatus = "Success" | "NotActivated" | "InProgress" | "Failed";
 
 /** Azure's default quorum when the request names none (reference section 3.3). */
 const DEFAULT_QUORUM = 2;
@@ -41,7 +53,53 @@ function quorum(input: Record<string, unknown>, count: number): number {
   return value;
 }
 
-export function securityDomainOperations({ readDomainSecret, hsms }: SecurityDomainDeps): Operation[] {
+function requireNotActivated(hsm: { name: string; activation: string }): void {
+  if (hsm.activation !== "NotActivated") {
+    throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is already activated; a transfer key is only given by a new HSM awaiting a security domain upload.`);
+  }
+}
+
+function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDeps): Operation[] {
+  const transferKey = defineOperation({
+    name: "SecurityDomainTransferKey",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      fields(raw);
+      return {};
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/transferkey/read"), scope: () => "/" },
+    async execute(_input, context): Promise<{ transferKey: string }> {
+      const hsm = hsmOf(context);
+      requireNotActivated(hsm);
+      const privateKey = await transferKeys.ensure(hsm.id);
+      // Azure returns the exchange key as a JSON string of a JWK (reference section 3.3).
+      return { transferKey: JSON.stringify(transferPublicKey(privateKey)) };
+    },
+  });
+
+  const upload = defineOperation({
+    name: "SecurityDomainUpload",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const text = input["securityDomain"] ?? input["security_domain"];
+      if (typeof text !== "string" || text === "") throw badParameter("security_domain", "must be the restore blob (JSON) made by 'keyhold security-domain restore-blob'");
+      // Parsed once the caller is known to be allowed to upload: a stranger's blob is not worth reading.
+      return { text };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/upload/action"), scope: () => "/" },
+    async execute(input, context): Promise<{ status: SecurityDomainStatus; statusDetails: string }> {
+      const outcome = await uploads.start(hsmOf(context), parseRestoreBlob(input.text));
+      return { status: outcome.status, statusDetails: outcome.details };
+    },
+  });
+
+  return [transferKey, upload] as Operation[];
+}
+
+export function securityDomainOperations({ readDomainSecret, hsms, recovery }: SecurityDomainDeps): Operation[] {
   const download = defineOperation({
     name: "SecurityDomainDownload",
     plane: "data",
@@ -79,6 +137,11 @@ export function securityDomainOperations({ readDomainSecret, hsms }: SecurityDom
     authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/upload/read"), scope: () => "/" },
     async execute(_input, context): Promise<{ status: SecurityDomainStatus; statusDetails: string }> {
       const hsm = hsmOf(context);
+      const upload = await recovery?.uploads.outcome(hsm.id);
+      if (upload !== undefined && (upload.status === "InProgress" || (upload.status === "Failed" && hsm.activation === "NotActivated"))) {
+        return { status: upload.status, statusDetails: upload.details };
+      }
+      if (upload?.status === "Success" && hsm.activation !== "NotActivated") return { status: "Success", statusDetails: upload.details };
       if (hsm.activation === "NotActivated") {
         return { status: "NotActivated", statusDetails: `HSM '${hsm.name}' is provisioned but not activated: download its security domain to activate it.` };
       }
@@ -89,5 +152,5 @@ export function securityDomainOperations({ readDomainSecret, hsms }: SecurityDom
     },
   });
 
-  return [download, status] as Operation[];
+  return [download, status, ...(recovery === undefined ? [] : recoveryOperations(recovery))] as Operation[];
 }

@@ -21,6 +21,11 @@ function sealAad(hsmId: string): Uint8Array {
   return new TextEncoder().encode(`keyhold/v1/domain-secret\n${hsmId}`);
 }
 
+/** The domain secret sealed exactly as ensureHsmDomain seals it, for an HSM that takes a recovered domain. */
+export function sealDomainSecret(seal: NodeSeal, hsmId: string, secret: Uint8Array): Uint8Array {
+  return seal.seal(secret, sealAad(hsmId));
+}
+
 export function domainSecretReader(store: Store, seal: NodeSeal, domains: HsmDomains): DomainSecretReader {
   return async (hsmId) => {
     const keys = await domains.get(hsmId);

@@ -154,7 +154,7 @@ const operationFromRow = (row: OperationRow): ArmOperationRecord => ({
 });
 
 /** Where the data plane keeps each HSM's state, all keyed by hsm_id; purging an HSM empties them. */
-const DATA_PLANE_TABLES = ["key_versions", "keys", "hsm_domain_secrets", "role_assignments", "role_definitions"] as const;
+const DATA_PLANE_TABLES = ["key_versions", "keys", "hsm_domain_secrets", "role_assignments", "role_definitions", "backup_jobs", "sd_transfer_keys", "sd_upload_outcomes"] as const;
 
 export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepository {
   return {

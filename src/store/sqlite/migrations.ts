@@ -232,4 +232,42 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 4,
+    name: "full backup and restore jobs",
+    sql: `
+      -- At most one job in progress per HSM (SPEC section 8), enforced here so that two nodes cannot both start one.
+      CREATE TABLE backup_jobs (
+        id TEXT PRIMARY KEY,
+        hsm_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('backup', 'restore', 'selectiveKeyRestore')),
+        status TEXT NOT NULL CHECK (status IN ('InProgress', 'Succeeded', 'Failed')),
+        storage_account TEXT NOT NULL,
+        container TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        key_name TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        error TEXT
+      );
+      CREATE UNIQUE INDEX backup_jobs_one_in_progress ON backup_jobs (hsm_id) WHERE status = 'InProgress';
+    `,
+  },
+  {
+    version: 5,
+    name: "security domain recovery: transfer keys and upload outcomes",
+    sql: `
+      CREATE TABLE sd_transfer_keys (
+        hsm_id TEXT PRIMARY KEY,
+        sealed_key BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE sd_upload_outcomes (
+        hsm_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('InProgress', 'Success', 'Failed')),
+        details TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ]);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { cacheStatements } from "./statement-cache.js";
 import type { Store, StoreRepositories } from "../store.js";
+import { sqliteBackupJobRepository } from "./backup-job-repository.js";
 import { sqliteCredentialRepository } from "./credential-repository.js";
 import { sqliteDirectoryRepository } from "./directory-repository.js";
 import { sqliteIssuerKeyRepository } from "./issuer-key-repository.js";
@@ -13,6 +14,7 @@ import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
 import { gatedRunner, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
 import { sqliteRbacRepository } from "./rbac-repository.js";
+import { sqliteSecurityDomainRecoveryRepository } from "./security-domain-recovery-repository.js";
 
 export const STORE_FILE_NAME = "keyhold.db";
 
@@ -70,5 +72,7 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     rbac: sqliteRbacRepository(runner),
     keys: sqliteKeyRepository(runner),
     management: sqliteManagementRepository(runner),
+    backupJobs: sqliteBackupJobRepository(runner),
+    securityDomainRecovery: sqliteSecurityDomainRecoveryRepository(runner),
   };
 }

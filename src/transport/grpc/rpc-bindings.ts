@@ -9,6 +9,7 @@ import { AccessControlService } from "../../gen/keyhold/v1/access_control_servic
 import { CryptoService } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../gen/keyhold/v1/key_service_pb.js";
 import { SecurityDomainService } from "../../gen/keyhold/v1/security_domain_service_pb.js";
+import { BackupService } from "../../gen/keyhold/v1/backup_service_pb.js";
 import { bundleToWire, deletedBundleToWire, jwkFromWire, plain } from "./messages.js";
 
 export interface RpcBinding {
@@ -64,6 +65,14 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
 
   bind(SecurityDomainService, "download", "SecurityDomainDownload", asIs),
   bind(SecurityDomainService, "getStatus", "SecurityDomainStatus", asIs),
+  bind(SecurityDomainService, "getTransferKey", "SecurityDomainTransferKey", asIs),
+  bind(SecurityDomainService, "upload", "SecurityDomainUpload", asIs),
+
+  bind(BackupService, "startBackup", "BackupStart", wrapped("job")),
+  bind(BackupService, "getBackupStatus", "BackupStatus", wrapped("job")),
+  bind(BackupService, "startRestore", "RestoreStart", wrapped("job")),
+  bind(BackupService, "startSelectiveKeyRestore", "SelectiveKeyRestoreStart", wrapped("job")),
+  bind(BackupService, "getRestoreStatus", "RestoreStatus", wrapped("job")),
 
   bind(AccessControlService, "listRoleDefinitions", "RoleDefinitionList", paged("roleDefinitions")),
   bind(AccessControlService, "getRoleDefinition", "RoleDefinitionGet", wrapped("roleDefinition")),

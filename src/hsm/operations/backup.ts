@@ -1,0 +1,93 @@
+/**
+ * BackupService (SPEC section 8, reference section 3): full backup into a
+ * storage-account container, full restore from a backup folder, selective
+ * restore of one key, and the status of each job. Authorized exactly as the
+ * reference's permission matrix (section 2.2): backup/* for Administrator and
+ * Backup, restore/* for Administrator and Restore, all at scope "/".
+ */
+import { badParameter } from "../../errors.js";
+import { folderNameParam, jobView, storageRequest, type BackupJobs, type BackupJobView } from "../backup/index.js";
+import { dataAction } from "../data-action.js";
+import { fields, requiredString } from "../decode.js";
+import { keyName } from "../keys/key-input.js";
+import { defineOperation, type Operation } from "../operation.js";
+import { hsmOf } from "./keys.js";
+
+const JOB_ID = /^[0-9a-f]{32}$/;
+
+function jobId(raw: unknown): { jobId: string } {
+  const value = requiredString(fields(raw), "jobId", 64);
+  if (!JOB_ID.test(value)) throw badParameter("jobId", "must be a job id as StartBackup or StartRestore returned it (32 hex characters)");
+  return { jobId: value };
+}
+
+const hsmScope = (): string => "/";
+
+export function backupOperations(jobs: BackupJobs): Operation[] {
+  const startBackup = defineOperation({
+    name: "BackupStart",
+    plane: "data",
+    targetsHsm: true,
+    decode: (raw: unknown) => storageRequest(fields(raw)),
+    authorization: { kind: "localRbac", dataAction: dataAction("backup/start/action"), scope: hsmScope },
+    async execute(input, context): Promise<BackupJobView> {
+      return jobView(await jobs.startBackup(hsmOf(context), input));
+    },
+  });
+
+  const backupStatus = defineOperation({
+    name: "BackupStatus",
+    plane: "data",
+    targetsHsm: true,
+    decode: jobId,
+    authorization: { kind: "localRbac", dataAction: dataAction("backup/status/action"), scope: hsmScope },
+    describe: (i) => ({ jobId: i.jobId }),
+    async execute(input, context): Promise<BackupJobView> {
+      return jobView(await jobs.get(hsmOf(context), input.jobId, "backup"));
+    },
+  });
+
+  const startRestore = defineOperation({
+    name: "RestoreStart",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...storageRequest(input), folder: folderNameParam(input["folder"]) };
+    },
+    authorization: { kind: "localRbac", dataAction: dataAction("restore/start/action"), scope: hsmScope },
+    async execute(input, context): Promise<BackupJobView> {
+      return jobView(await jobs.startRestore(hsmOf(context), input, input.folder));
+    },
+  });
+
+  const startSelectiveKeyRestore = defineOperation({
+    name: "SelectiveKeyRestoreStart",
+    plane: "data",
+    targetsHsm: true,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { ...storageRequest(input), folder: folderNameParam(input["folder"]), keyName: keyName(input, "keyName") };
+    },
+    // Managed HSM authorizes selective restore with the same action as a full one (reference section 2.2).
+    authorization: { kind: "localRbac", dataAction: dataAction("restore/start/action"), scope: hsmScope },
+    describe: (i) => ({ keyName: i.keyName }),
+    async execute(input, context): Promise<BackupJobView> {
+      return jobView(await jobs.startSelectiveKeyRestore(hsmOf(context), input, input.folder, input.keyName));
+    },
+  });
+
+  const restoreStatus = defineOperation({
+    name: "RestoreStatus",
+    plane: "data",
+    targetsHsm: true,
+    decode: jobId,
+    authorization: { kind: "localRbac", dataAction: dataAction("restore/status/action"), scope: hsmScope },
+    describe: (i) => ({ jobId: i.jobId }),
+    async execute(input, context): Promise<BackupJobView> {
+      return jobView(await jobs.get(hsmOf(context), input.jobId, "restore"));
+    },
+  });
+
+  return [startBackup, backupStatus, startRestore, startSelectiveKeyRestore, restoreStatus] as Operation[];
+}

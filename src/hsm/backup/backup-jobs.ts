@@ -69,7 +69,7 @@ export class BackupJobs {
   async startBackup(hsm: JobHsm, request: StorageRequest): Promise<BackupJobRecord> {
     const startedAt = this.#now();
     const folder = backupFolderName(hsm.name, new Date(startedAt));
-    const { location, folderBlobs } = await resolveLocation(this.#deps.store, this.#deps.storage, request, folder);
+    const { location, folderBlobs } = await resolveLocation(this.#deps.store, this.#deps.storage, request, folder, { createContainer: true });
     if (folderBlobs.length > 0) throw new KeyholdError("Conflict", `Folder ${folder} already exists in container ${location.container}; start the backup again in a second.`);
     return this.#start(hsm, "backup", location, folder, undefined, startedAt, () => this.#backup(hsm, location, folder, startedAt));
   }

@@ -30,6 +30,7 @@ export async function resolveLocation(
   storage: BackupStorage,
   request: StorageRequest,
   folder: string,
+  options: { readonly createContainer?: boolean } = {},
 ): Promise<{ location: BackupLocation; folderBlobs: readonly string[] }> {
   const byId = request.storageAccount.startsWith("/") ? parseStorageAccountId(request.storageAccount, "storageAccount") : undefined;
   const name = byId?.name ?? request.storageAccount;
@@ -38,6 +39,7 @@ export async function resolveLocation(
     throw new KeyholdError("NotFound", `The storage account '${request.storageAccount}' was not found.`, { field: "storageAccount" });
   }
   const location = { storageAccount: record.name, container: request.container };
+  if (options.createContainer === true) await storage.createContainer(record.name, request.container);
   // Fails with NotFound naming the account or the container when either is missing.
   return { location, folderBlobs: await listFolder(storage, location, folder) };
 }

@@ -4,6 +4,8 @@
  * it uses, so that it does not depend on the management plane.
  */
 export interface BackupStorage {
+  /** Creates the container if it does not exist (a backup may go to a new container, as `az keyvault backup` does). */
+  createContainer(account: string, container: string): Promise<unknown>;
   appendBlob(account: string, container: string, name: string, data: Uint8Array, options?: { readonly sync?: boolean }): Promise<void>;
   readBlob(account: string, container: string, name: string): Promise<Uint8Array>;
   listBlobs(

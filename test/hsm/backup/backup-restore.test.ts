@@ -244,7 +244,8 @@ describe("full backup and restore", () => {
     await expectFailure(f.call("BackupStart", { storageAccount: "Not An Account", container: CONTAINER }, { as: f.core.admin }), "BadParameter", "storageAccount");
     await expectFailure(f.call("BackupStart", { storageAccount: ACCOUNT, container: "x" }, { as: f.core.admin }), "BadParameter", "container");
     await expectFailure(f.call("BackupStart", { storageAccount: "nosuchacct", container: CONTAINER }, { as: f.core.admin }), "NotFound", "storageAccount");
-    await expectFailure(f.call("BackupStart", { storageAccount: ACCOUNT, container: "missing" }, { as: f.core.admin }), "NotFound", "container");
+    // A backup creates its container; a restore needs one that exists.
+    await expectFailure(f.call("RestoreStart", { storageAccount: ACCOUNT, container: "missing", folder: "mhsm-a-20250101000000" }, { as: f.core.admin }), "NotFound", "container");
     await expectFailure(f.call("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: "../etc" }, { as: f.core.admin }), "BadParameter", "folder");
     await expectFailure(f.call("RestoreStatus", { jobId: "nope" }, { as: f.core.admin }), "BadParameter", "jobId");
     await expectFailure(f.call("SelectiveKeyRestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: "mhsm-a-20250101000000" }, { as: f.core.admin }), "BadParameter", "keyName");

@@ -126,6 +126,7 @@ export async function backupFixture(): Promise<BackupFixture> {
   let clock = Date.now();
   let storageGate: Promise<void> | undefined;
   const storage: BackupStorage = {
+    createContainer: (...args) => blobs.createContainer(...args),
     appendBlob: async (...args) => {
       while (storageGate !== undefined) await storageGate;
       return blobs.appendBlob(...args);

@@ -1,0 +1,142 @@
+/**
+ * What the disaster-recovery drill and the backup fault tests share: `keyhold serve --dev` as a child process on
+ * port-0 listeners, the built CLI run as an operator runs it, and gRPC clients for the bulk work the CLI is too slow
+ * for (thousands of keys, polling a job every few milliseconds).
+ *
+ * Needs `npm run build` first: it runs dist/src/cli/index.js, as `npx keyhold` does.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { credentials, Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
+import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const CLI = join(REPO, "dist/src/cli/index.js");
+export const DEV_SUBSCRIPTION = "de7e1000-0000-4000-8000-000000000001";
+export const DEV_RESOURCE_GROUP = "dev";
+
+export interface DevServer {
+  readonly proc: ChildProcess;
+  readonly grpc: string;
+  readonly https: string;
+  readonly dataDir: string;
+}
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Starts `keyhold serve --dev` on `dataDir` and resolves once it prints its listeners. */
+export function serveDev(dataDir: string): Promise<DevServer> {
+  const args = [CLI, "--data-dir", dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...operatorEnvironment(), KEYHOLD_LOG_LEVEL: "warn" } });
+  return new Promise((resolveStarted, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 60_000);
+    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    proc.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, dataDir });
+      }
+    });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}${err}`));
+    });
+  });
+}
+
+/** SIGKILL, then waits until the process is gone so its data dir can be reopened. */
+export async function killHard(server: DevServer): Promise<void> {
+  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
+  const exited = new Promise((r) => server.proc.once("exit", r));
+  server.proc.kill("SIGKILL");
+  await exited;
+}
+
+/** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from this server. */
+function operatorEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith("KEYHOLD_") && entry[1] !== undefined));
+}
+
+/** The environment an operator exports to reach `server` (README, "Walkthrough"). */
+export function endpointEnvironment(server: DevServer): Record<string, string> {
+  return {
+    KEYHOLD_DATA_DIR: server.dataDir,
+    KEYHOLD_ENDPOINT: server.grpc,
+    KEYHOLD_MANAGEMENT_ENDPOINT: server.https,
+    KEYHOLD_ISSUER_URL: `https://${server.https}`,
+    KEYHOLD_SUBSCRIPTION: DEV_SUBSCRIPTION,
+    KEYHOLD_RESOURCE_GROUP: DEV_RESOURCE_GROUP,
+  };
+}
+
+/** `keyhold ARGS` in `cwd` with the operator's environment plus `env`. */
+export function keyhold(args: readonly string[], env: Record<string, string>, cwd: string = REPO): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...operatorEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+    });
+  });
+}
+
+/** A data-plane or management-plane token for `principal`, minted from the data dir as `keyhold token` does. */
+export async function mintToken(server: DevServer, principal: string, plane: "data" | "management" = "data"): Promise<string> {
+  const run = await keyhold(["token", "--principal", principal, ...(plane === "management" ? ["--plane", "management"] : [])], endpointEnvironment(server));
+  if (run.code !== 0) throw new Error(`keyhold token failed: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+export interface GrpcSession {
+  readonly metadata: Metadata;
+  call<I extends DescMessage, O extends DescMessage>(service: DescService, method: DescMethodUnary<I, O>, request: MessageInitShape<I>): Promise<MessageShape<O>>;
+  close(): void;
+}
+
+/** gRPC clients of `server` as the CLI builds them: the data dir's CA, a bearer token, the HSM named in metadata. */
+export async function grpcSession(server: DevServer, token: string, hsmName: string): Promise<GrpcSession> {
+  const ca = credentials.createSsl(await readFile(join(server.dataDir, "tls", "ca.pem")));
+  const options = { "grpc.ssl_target_name_override": "localhost" };
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  metadata.set("x-hsm-name", hsmName);
+  const clients = new Map<string, Client>();
+  const clientFor = (service: DescService): Client => {
+    let client = clients.get(service.typeName);
+    if (client === undefined) {
+      client = new (clientConstructor(service))(server.grpc, ca, options);
+      clients.set(service.typeName, client);
+    }
+    return client;
+  };
+  return {
+    metadata,
+    call: (service, method, request) =>
+      new Promise((done, fail) => {
+        const client = clientFor(service) as unknown as Record<string, (...args: unknown[]) => void>;
+        client[method.localName]!.call(client, create(method.input, request), metadata, { deadline: Date.now() + 30_000 }, (error: ServiceError | null, response: MessageShape<typeof method.output>) =>
+          error ? fail(error) : done(response),
+        );
+      }),
+    close: () => {
+      for (const client of clients.values()) client.close();
+    },
+  };
+}
+
+/** Runs `work` over `items` with at most `concurrency` calls in flight. */
+export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}

@@ -6,25 +6,20 @@
  * Needs `npm run build` first (`npm test` runs it as its pretest step): it runs dist/src/cli/index.js, as
  * `npm start` and `npx keyhold` do.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { CLI, startDevServer, type DevServer } from "../helpers/dev-server.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const CLI = join(REPO, "dist/src/cli/index.js");
 const API_VERSION = "2023-07-01";
 const OWNER_ROLE = "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 
-interface Started {
-  readonly proc: ChildProcess;
-  readonly grpc: string;
-  readonly https: string;
-  readonly banner: string;
-}
+type Started = DevServer;
 
 let child: ChildProcess | undefined;
 afterEach(() => {
@@ -33,27 +28,10 @@ afterEach(() => {
 });
 
 /** Starts the server and resolves once the listening line and the whole banner (its last command) are out. */
-function serve(dataDir: string): Promise<Started> {
-  const proc = spawn(process.execPath, [CLI, "--data-dir", dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KEYHOLD_LOG_LEVEL: "warn" },
-  });
-  child = proc;
-  return new Promise((resolveStarted, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 60_000);
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
-      if (match && out.includes("role assignment list")) {
-        clearTimeout(timer);
-        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, banner: out });
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}${err}`)));
-  });
+async function serve(dataDir: string): Promise<Started> {
+  const started = await startDevServer({ dataDir, until: (out) => out.includes("role assignment list") });
+  child = started.proc;
+  return started;
 }
 
 async function stopServer(started: Started): Promise<void> {

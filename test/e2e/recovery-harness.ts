@@ -5,22 +5,19 @@
  *
  * Needs `npm run build` first: it runs dist/src/cli/index.js, as `npx keyhold` does.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { credentials, Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
 import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
+import { CLI, cleanEnvironment, killHard, startDevServer, type DevServer as StartedDevServer } from "../helpers/dev-server.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-export const CLI = join(REPO, "dist/src/cli/index.js");
 export const DEV_SUBSCRIPTION = "de7e1000-0000-4000-8000-000000000001";
 export const DEV_RESOURCE_GROUP = "dev";
 
-export interface DevServer {
-  readonly proc: ChildProcess;
-  readonly grpc: string;
-  readonly https: string;
+export interface DevServer extends StartedDevServer {
   readonly dataDir: string;
 }
 
@@ -31,41 +28,11 @@ export interface Run {
 }
 
 /** Starts `keyhold serve --dev` on `dataDir` and resolves once it prints its listeners. */
-export function serveDev(dataDir: string): Promise<DevServer> {
-  const args = [CLI, "--data-dir", dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...operatorEnvironment(), KEYHOLD_LOG_LEVEL: "warn" } });
-  return new Promise((resolveStarted, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 60_000);
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, dataDir });
-      }
-    });
-    proc.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out}${err}`));
-    });
-  });
+export async function serveDev(dataDir: string): Promise<DevServer> {
+  return { ...(await startDevServer({ dataDir })), dataDir };
 }
 
-/** SIGKILL, then waits until the process is gone so its data dir can be reopened. */
-export async function killHard(server: DevServer): Promise<void> {
-  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
-  const exited = new Promise((r) => server.proc.once("exit", r));
-  server.proc.kill("SIGKILL");
-  await exited;
-}
-
-/** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from this server. */
-function operatorEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith("KEYHOLD_") && entry[1] !== undefined));
-}
+export { killHard };
 
 /** The environment an operator exports to reach `server` (README, "Walkthrough"). */
 export function endpointEnvironment(server: DevServer): Record<string, string> {
@@ -82,7 +49,7 @@ export function endpointEnvironment(server: DevServer): Record<string, string> {
 /** `keyhold ARGS` in `cwd` with the operator's environment plus `env`. */
 export function keyhold(args: readonly string[], env: Record<string, string>, cwd: string = REPO): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...operatorEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...cleanEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
     });
   });

@@ -6,15 +6,14 @@
  *
  * Needs `npm run build` first (`npm test` runs it as its pretest step), and bash, jq and curl, which the README uses.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { CLI, cleanEnvironment, startDevServer } from "../helpers/dev-server.js";
 
-const REPO = resolve(import.meta.dirname, "../..");
-const CLI = join(REPO, "dist/src/cli/index.js");
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MANAGED_HSM_CONTRIBUTOR = "18500a29-7fe2-46b2-a342-b16a415e101d";
 const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
@@ -140,33 +139,10 @@ afterEach(async () => {
 });
 
 /** `keyhold serve --dev` in `cwd` (so its data dir is the default ./.keyhold there), resolved once it accepts calls. */
-function serve(cwd: string): Promise<{ grpc: string; https: string }> {
-  const proc = spawn(process.execPath, [CLI, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], {
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn" },
-  });
-  child = proc;
-  return new Promise((resolveStarted, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 60_000);
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStarted({ grpc: match[1]!, https: match[2]! });
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}${err}`)));
-  });
-}
-
-/** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from this server. */
-function cleanEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith("KEYHOLD_") && entry[1] !== undefined));
+async function serve(cwd: string): Promise<{ grpc: string; https: string }> {
+  const started = await startDevServer({ cwd });
+  child = started.proc;
+  return started;
 }
 
 /** A bash session across child processes: each step sources the exports of the one before and saves its own. */

@@ -3,50 +3,31 @@
  * SIGKILL at random moments; after each restart every key whose creation was
  * acknowledged is there and signs.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { credentials, Metadata, type Client } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
+import { CLI, startDevServer, type DevServer } from "../helpers/dev-server.js";
 
-const CLI = resolve(import.meta.dirname, "../../dist/src/cli/index.js");
 let child: ChildProcess | undefined;
 afterEach(() => {
   child?.kill("SIGKILL");
   child = undefined;
 });
 
-interface Started {
-  proc: ChildProcess;
-  grpc: string;
-  https: string;
-}
+type Started = DevServer;
 
-function serve(dataDir: string): Promise<Started> {
-  const proc = spawn(process.execPath, [CLI, "--data-dir", dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, KEYHOLD_LOG_LEVEL: "warn" },
-  });
-  child = proc;
-  return new Promise((resolveStarted, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening grpc=(\S+) https=(\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStarted({ proc, grpc: match[1]!, https: match[2]! });
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+async function serve(dataDir: string): Promise<Started> {
+  const started = await startDevServer({ dataDir });
+  child = started.proc;
+  return started;
 }
 
 function call(client: Client, method: string, schema: DescMessage, request: object, metadata: Metadata): Promise<Record<string, unknown>> {

@@ -14,18 +14,13 @@
  * revealing nothing of it; recovery checks the reconstructed secret against it.
  * Binary members are base64url (RFC 4648 section 5).
  */
-import { fromBase64Url } from "../../crypto/bytes.js";
 import { badParameter } from "../../errors.js";
 import { FINGERPRINT_BYTES } from "../keys/domain.js";
 import { fields } from "../decode.js";
+import { base64UrlField, GCM_IV_BYTES, GCM_TAG_BYTES, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 import { MAX_SHARES, MIN_QUORUM } from "./shamir.js";
 
 export const SECURITY_DOMAIN_VERSION = 1;
-const GCM_IV_BYTES = 12;
-const GCM_TAG_BYTES = 16;
-const THUMBPRINT_BYTES = 32;
-/** The domain secret is 32 bytes; a share is as long as the secret. */
-const MAX_SHARE_BYTES = 64;
 /** RSA-OAEP ciphertexts are the modulus length: 256, 384 or 512 bytes. */
 const RSA_CIPHERTEXT_BYTES: readonly number[] = [256, 384, 512];
 
@@ -55,51 +50,32 @@ export function shareAad(header: BlobHeader, share: Pick<EncryptedShare, "x" | "
   return new TextEncoder().encode(JSON.stringify(parts));
 }
 
-function integer(input: Record<string, unknown>, name: string, field: string, min: number, max: number): number {
-  const value = input[name];
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw badParameter(`${field}.${name}`, `must be an integer from ${min} to ${max}`);
-  return value;
-}
-
-function binary(input: Record<string, unknown>, name: string, field: string, allowed: (length: number) => boolean): string {
-  const value = input[name];
-  const bytes = fromBase64Url(value, `${field}.${name}`);
-  if (!allowed(bytes.length)) throw badParameter(`${field}.${name}`, `has the wrong length (${bytes.length} bytes)`);
-  return value as string;
-}
-
 function encryptedShare(raw: unknown, field: string, count: number): EncryptedShare {
   const share = fields(raw, field);
   return {
-    x: integer(share, "x", field, 1, count),
-    certificateThumbprint: binary(share, "certificateThumbprint", field, (n) => n === THUMBPRINT_BYTES),
-    keyThumbprint: binary(share, "keyThumbprint", field, (n) => n === THUMBPRINT_BYTES),
-    encryptedKey: binary(share, "encryptedKey", field, (n) => RSA_CIPHERTEXT_BYTES.includes(n)),
-    iv: binary(share, "iv", field, (n) => n === GCM_IV_BYTES),
-    ciphertext: binary(share, "ciphertext", field, (n) => n >= 1 && n <= MAX_SHARE_BYTES),
-    tag: binary(share, "tag", field, (n) => n === GCM_TAG_BYTES),
+    x: integerField(share, "x", field, 1, count),
+    certificateThumbprint: base64UrlField(share, "certificateThumbprint", field, (n) => n === THUMBPRINT_BYTES),
+    keyThumbprint: base64UrlField(share, "keyThumbprint", field, (n) => n === THUMBPRINT_BYTES),
+    encryptedKey: base64UrlField(share, "encryptedKey", field, (n) => RSA_CIPHERTEXT_BYTES.includes(n)),
+    iv: base64UrlField(share, "iv", field, (n) => n === GCM_IV_BYTES),
+    ciphertext: base64UrlField(share, "ciphertext", field, (n) => n >= 1 && n <= MAX_SHARE_BYTES),
+    tag: base64UrlField(share, "tag", field, (n) => n === GCM_TAG_BYTES),
   };
 }
 
 /** Reads and checks the shape of a blob (not its cryptography); `field` names it in errors. */
 export function parseSecurityDomain(text: string, field = "security_domain"): SecurityDomainBlob {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badParameter(field, "is not JSON");
-  }
-  const blob = fields(json, field);
+  const blob = jsonObject(text, field);
   const version = blob["version"];
   if (version !== SECURITY_DOMAIN_VERSION) throw badParameter(`${field}.version`, `must be ${SECURITY_DOMAIN_VERSION}; this is not a keyhold security domain of a version this build reads`);
   const hsmId = blob["hsmId"];
   if (typeof hsmId !== "string" || !/^[0-9A-Za-z-]{1,64}$/.test(hsmId)) throw badParameter(`${field}.hsmId`, "must be an HSM id");
-  const domainFingerprint = binary(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES);
+  const domainFingerprint = base64UrlField(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES);
   const rawShares = blob["shares"];
   if (!Array.isArray(rawShares) || rawShares.length < MIN_QUORUM || rawShares.length > MAX_SHARES) {
     throw badParameter(`${field}.shares`, `must hold ${MIN_QUORUM} to ${MAX_SHARES} shares`);
   }
-  const required = integer(blob, "required", field, MIN_QUORUM, rawShares.length);
+  const required = integerField(blob, "required", field, MIN_QUORUM, rawShares.length);
   const shares = rawShares.map((share: unknown, index) => encryptedShare(share, `${field}.shares[${index}]`, rawShares.length));
   if (new Set(shares.map((s) => s.x)).size !== shares.length) throw badParameter(`${field}.shares`, "repeat an x");
   return { version, hsmId, domainFingerprint, required, shares };

@@ -30,14 +30,11 @@ import type { SecurityDomainBlob } from "./blob.js";
 import { openShare, shareFor } from "./open-shares.js";
 import { MAX_SHARES, MIN_QUORUM, type Share } from "./shamir.js";
 import { rsaKeyThumbprint } from "./thumbprints.js";
+import { base64UrlField, GCM_IV_BYTES, GCM_TAG_BYTES, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 
 export const RESTORE_BLOB_FORMAT = "keyhold-security-domain-restore";
 export const RESTORE_BLOB_VERSION = 1;
 const SHARE_KEY_BYTES = 32;
-const GCM_IV_BYTES = 12;
-const GCM_TAG_BYTES = 16;
-const THUMBPRINT_BYTES = 32;
-const MAX_SHARE_BYTES = 64;
 /** The transfer key is RSA-3072: its OAEP ciphertexts are 384 bytes. */
 const TRANSFER_CIPHERTEXT_BYTES = 384;
 
@@ -128,49 +125,29 @@ export async function makeRestoreBlob(input: MakeRestoreBlobInput): Promise<Rest
   return { ...header, shares };
 }
 
-function canonical(input: Record<string, unknown>, name: string, field: string, allowed: (length: number) => boolean): string {
-  const value = input[name];
-  const bytes = fromBase64Url(value, `${field}.${name}`);
-  if (toBase64Url(bytes) !== value) throw badParameter(`${field}.${name}`, "is not canonical base64url");
-  if (!allowed(bytes.length)) throw badParameter(`${field}.${name}`, `has the wrong length (${bytes.length} bytes)`);
-  return value as string;
-}
-
-function integer(input: Record<string, unknown>, name: string, field: string, min: number, max: number): number {
-  const value = input[name];
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw badParameter(`${field}.${name}`, `must be an integer from ${min} to ${max}`);
-  return value;
-}
-
 function restoreShare(raw: unknown, field: string): RestoreShare {
   const share = fields(raw, field);
   return {
-    x: integer(share, "x", field, 1, MAX_SHARES),
-    encryptedKey: canonical(share, "encryptedKey", field, (n) => n === TRANSFER_CIPHERTEXT_BYTES),
-    iv: canonical(share, "iv", field, (n) => n === GCM_IV_BYTES),
-    ciphertext: canonical(share, "ciphertext", field, (n) => n >= 1 && n <= MAX_SHARE_BYTES),
-    tag: canonical(share, "tag", field, (n) => n === GCM_TAG_BYTES),
+    x: integerField(share, "x", field, 1, MAX_SHARES),
+    encryptedKey: base64UrlField(share, "encryptedKey", field, (n) => n === TRANSFER_CIPHERTEXT_BYTES, { canonical: true }),
+    iv: base64UrlField(share, "iv", field, (n) => n === GCM_IV_BYTES, { canonical: true }),
+    ciphertext: base64UrlField(share, "ciphertext", field, (n) => n >= 1 && n <= MAX_SHARE_BYTES, { canonical: true }),
+    tag: base64UrlField(share, "tag", field, (n) => n === GCM_TAG_BYTES, { canonical: true }),
   };
 }
 
 /** Reads and checks the shape of a restore blob (not its cryptography); at least `required` different shares. */
 export function parseRestoreBlob(text: string, field = "security_domain"): RestoreBlob {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw badParameter(field, "is not JSON");
-  }
-  const blob = fields(json, field);
+  const blob = jsonObject(text, field);
   if (blob["format"] !== RESTORE_BLOB_FORMAT) {
     throw badParameter(`${field}.format`, `must be "${RESTORE_BLOB_FORMAT}": upload the output of 'keyhold security-domain restore-blob', not the downloaded security domain`);
   }
   if (blob["version"] !== RESTORE_BLOB_VERSION) throw badParameter(`${field}.version`, `must be ${RESTORE_BLOB_VERSION}`);
   const sourceHsmId = blob["sourceHsmId"];
   if (typeof sourceHsmId !== "string" || !/^[0-9A-Za-z-]{1,64}$/.test(sourceHsmId)) throw badParameter(`${field}.sourceHsmId`, "must be an HSM id");
-  const domainFingerprint = canonical(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES);
-  const transferKeyThumbprint = canonical(blob, "transferKeyThumbprint", field, (n) => n === THUMBPRINT_BYTES);
-  const required = integer(blob, "required", field, MIN_QUORUM, MAX_SHARES);
+  const domainFingerprint = base64UrlField(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES, { canonical: true });
+  const transferKeyThumbprint = base64UrlField(blob, "transferKeyThumbprint", field, (n) => n === THUMBPRINT_BYTES, { canonical: true });
+  const required = integerField(blob, "required", field, MIN_QUORUM, MAX_SHARES);
   const rawShares = blob["shares"];
   if (!Array.isArray(rawShares) || rawShares.length > MAX_SHARES) throw badParameter(`${field}.shares`, `must be a list of at most ${MAX_SHARES} shares`);
   const shares = rawShares.map((share: unknown, index) => restoreShare(share, `${field}.shares[${index}]`));

@@ -10,7 +10,7 @@ import { badParameter, KeyholdError } from "../../errors.js";
 import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
 import type { Caller } from "../../identity/index.js";
 import type { ManagedHsmPatch, ManagedHsmRecord, Store } from "../../store/index.js";
-import { authorizationResourceId, managedHsmId, sameId } from "../arm-ids.js";
+import { authorizationResourceId, inResourceGroup, managedHsmId, sameId } from "../arm-ids.js";
 import { accepted, ok, type ArmReply } from "../arm-reply.js";
 import type { LongRunningOperations } from "../long-running.js";
 import type { StoreHsmRegistry } from "../store-hsm-registry.js";
@@ -33,10 +33,6 @@ export interface ManagedHsmServiceDeps {
 
 function notFound(target: HsmTarget): KeyholdError {
   return new KeyholdError("NotFound", `The Resource '${managedHsmId(target.subscriptionId, target.resourceGroup, target.name)}' was not found.`);
-}
-
-function isAt(record: ManagedHsmRecord, target: HsmTarget): boolean {
-  return sameId(record.subscriptionId, target.subscriptionId) && sameId(record.resourceGroup, target.resourceGroup);
 }
 
 export class ManagedHsmService {
@@ -66,7 +62,7 @@ export class ManagedHsmService {
     if (existing !== undefined && existing.deletedAt !== undefined) {
       throw new KeyholdError("Conflict", `The name '${target.name}' is held by a soft-deleted managed HSM: recover it (createMode "recover") or purge it first.`);
     }
-    if (existing !== undefined && !isAt(existing, target)) {
+    if (existing !== undefined && !inResourceGroup(existing, target)) {
       throw new KeyholdError("Conflict", `The name '${target.name}' is already in use by another managed HSM.`);
     }
     if (input.tenantId !== caller.tid.toLowerCase()) {
@@ -143,7 +139,7 @@ export class ManagedHsmService {
   }
 
   async #recover(target: HsmTarget, existing: ManagedHsmRecord | undefined): Promise<ArmReply> {
-    if (existing === undefined || existing.deletedAt === undefined || !isAt(existing, target)) {
+    if (existing === undefined || existing.deletedAt === undefined || !inResourceGroup(existing, target)) {
       throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${target.name}' exists in resource group '${target.resourceGroup}'.`);
     }
     const { store, now } = this.#deps;
@@ -156,7 +152,7 @@ export class ManagedHsmService {
 
   async get(target: HsmTarget): Promise<ManagedHsmRecord> {
     const record = await this.#deps.store.management.findManagedHsmByName(target.name);
-    if (record === undefined || record.deletedAt !== undefined || !isAt(record, target)) throw notFound(target);
+    if (record === undefined || record.deletedAt !== undefined || !inResourceGroup(record, target)) throw notFound(target);
     return record;
   }
 

@@ -6,7 +6,7 @@
  */
 import { KeyholdError } from "../../errors.js";
 import type { StorageAccountRecord, Store } from "../../store/index.js";
-import { sameId } from "../arm-ids.js";
+import { inResourceGroup, sameId } from "../arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { BlobStore } from "../storage/index.js";
 import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
@@ -22,10 +22,6 @@ export interface StorageAccountServiceDeps {
 
 function notFound(target: StorageAccountTarget): KeyholdError {
   return new KeyholdError("NotFound", `The Resource '${storageAccountId(target)}' was not found.`);
-}
-
-function isAt(record: StorageAccountRecord, target: StorageAccountTarget): boolean {
-  return sameId(record.subscriptionId, target.subscriptionId) && sameId(record.resourceGroup, target.resourceGroup);
 }
 
 function sameSettings(record: StorageAccountRecord, input: StorageAccountInput): boolean {
@@ -65,7 +61,7 @@ export class StorageAccountService {
 
   async get(target: StorageAccountTarget): Promise<StorageAccountRecord> {
     const record = await this.#deps.store.management.getStorageAccount(target.name);
-    if (record === undefined || !isAt(record, target)) throw notFound(target);
+    if (record === undefined || !inResourceGroup(record, target)) throw notFound(target);
     return record;
   }
 
@@ -73,7 +69,7 @@ export class StorageAccountService {
   async delete(target: StorageAccountTarget): Promise<boolean> {
     const { store, blobs, forwarder } = this.#deps;
     const record = await store.management.getStorageAccount(target.name);
-    if (record === undefined || !isAt(record, target)) return false;
+    if (record === undefined || !inResourceGroup(record, target)) return false;
     for (const setting of await store.management.listDiagnosticSettings()) {
       if (!writesInto(setting.storageAccountId, record)) continue;
       const hsmName = hsmNameOfResourceId(setting.resourceId);
@@ -92,7 +88,7 @@ export class StorageAccountService {
   }
 
   #repeatedCreate(existing: StorageAccountRecord, target: StorageAccountTarget, input: StorageAccountInput): StorageAccountRecord {
-    if (!isAt(existing, target)) {
+    if (!inResourceGroup(existing, target)) {
       throw new KeyholdError("Conflict", `The storage account name '${target.name}' is already taken.`, { field: "name" });
     }
     if (!sameSettings(existing, input)) {

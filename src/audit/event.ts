@@ -120,6 +120,8 @@ const EVENT_NAMES: ReadonlySet<string> = new Set([
   "properties",
 ]);
 const PROPERTY_NAME_SET: ReadonlySet<string> = new Set(AUDIT_PROPERTY_NAMES);
+const SORTED_PROPERTY_NAMES: readonly (keyof AuditProperties)[] = Object.freeze([...AUDIT_PROPERTY_NAMES].sort());
+const SORTED_IDENTITY_NAMES: readonly (keyof AuditIdentity)[] = Object.freeze([...IDENTITY_NAMES].sort());
 const IDENTITY_NAME_SET: ReadonlySet<string> = new Set(IDENTITY_NAMES);
 
 // A JWS/JWT compact serialization (RFC 7515 section 7.1) starts with a base64url
@@ -145,21 +147,23 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
   if (typeof durationMs !== "number" || !Number.isFinite(durationMs) || durationMs < 0) {
     throw badParameter("event.durationMs", "must be a finite number of milliseconds, zero or more");
   }
+  // Members in canonical (sorted) order, so hashing the event is one JSON.stringify (canonical.ts);
+  // the order is also fixed, which keeps the stored lines stable.
   return {
-    time: normalizeTime(input.time),
-    resourceId: requiredString(input.resourceId, "resourceId"),
-    operationName: requiredString(input.operationName, "operationName"),
-    operationVersion: requiredString(input.operationVersion, "operationVersion"),
+    callerIpAddress: optionalString(input.callerIpAddress, "callerIpAddress") ?? "",
     category: "AuditEvent",
-    resultType: input.resultType,
-    resultSignature: requiredString(input.resultSignature, "resultSignature"),
-    resultDescription: optionalString(input.resultDescription, "resultDescription") ?? "",
+    correlationId: optionalString(input.correlationId, "correlationId") ?? "",
     // Microsecond resolution is plenty and keeps the canonical encoding short.
     durationMs: Math.round(durationMs * 1000) / 1000,
-    callerIpAddress: optionalString(input.callerIpAddress, "callerIpAddress") ?? "",
-    correlationId: optionalString(input.correlationId, "correlationId") ?? "",
-    identity: closedStringRecord(input.identity, IDENTITY_NAMES, IDENTITY_NAME_SET, "identity"),
-    properties: closedStringRecord(input.properties, AUDIT_PROPERTY_NAMES, PROPERTY_NAME_SET, "properties"),
+    identity: closedStringRecord(input.identity, SORTED_IDENTITY_NAMES, IDENTITY_NAME_SET, "identity"),
+    operationName: requiredString(input.operationName, "operationName"),
+    operationVersion: requiredString(input.operationVersion, "operationVersion"),
+    properties: closedStringRecord(input.properties, SORTED_PROPERTY_NAMES, PROPERTY_NAME_SET, "properties"),
+    resourceId: requiredString(input.resourceId, "resourceId"),
+    resultDescription: optionalString(input.resultDescription, "resultDescription") ?? "",
+    resultSignature: requiredString(input.resultSignature, "resultSignature"),
+    resultType: input.resultType,
+    time: normalizeTime(input.time),
   };
 }
 
@@ -206,7 +210,6 @@ function closedStringRecord<K extends string>(
     if (!allowed.has(key)) throw badParameter(`event.${name}.${key}`, `is not a known ${name} field`);
   }
   const result: { [P in K]?: string } = {};
-  // A fixed field order keeps the stored line stable and readable.
   for (const key of order) {
     const text = optionalString(value[key], `${name}.${key}`);
     if (text !== undefined) result[key] = text;

@@ -52,7 +52,8 @@ export function isCheckpoint(record: JournalRecord): record is CheckpointRecord 
 
 /** The bytes that are hashed (and, for a checkpoint, signed). */
 export function hashedBytes(seq: number, prevHash: string, body: { event: AuditEvent } | { checkpoint: CheckpointBody }): Buffer {
-  return Buffer.from(canonicalJson({ seq, prevHash, ...body } as unknown as CanonicalValue), "utf8");
+  // Members in sorted order ("checkpoint" and "event" sort before "prevHash"), for canonicalJson's fast path.
+  return Buffer.from(canonicalJson({ ...body, prevHash, seq } as unknown as CanonicalValue), "utf8");
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -2,7 +2,7 @@ import { KeyholdError, badParameter } from "../errors.js";
 import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { Caller } from "./caller.js";
-import { GenerationCache } from "./generation-cache.js";
+import { GenerationCache } from "../store/generation-cache.js";
 import { isGuid, newObjectId } from "./ids.js";
 import { DEFAULT_SCRYPT, hashPassword, verifyAgainstNothing, verifyPassword, type ScryptParameters } from "./password-hash.js";
 import { requireDisplayName, requireGuid, requirePassword, requireUserPrincipalName } from "./validation.js";

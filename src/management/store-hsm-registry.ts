@@ -1,9 +1,10 @@
 /**
- * The HSMs this node serves: those the management plane created (read from the store on every call, so a delete,
- * a network-rule change or an activation on any node takes effect on the next call) plus those declared in
+ * The HSMs this node serves: those the management plane created (read from the store when its generation moved, so a
+ * delete, a network-rule change or an activation on any node takes effect on the next call) plus those declared in
  * configuration, which keep StaticHsmRegistry's semantics (in memory, activated at start).
  */
 import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import { GenerationCache } from "../store/generation-cache.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
 import { managedHsmId } from "./arm-ids.js";
 
@@ -29,12 +30,15 @@ export class StoreHsmRegistry implements HsmRegistry {
   readonly #hsmUriHost: (name: string) => string;
   /** One runtime object per record version, so per-object caches (compiled ip rules) survive between calls. */
   readonly #runtimes = new Map<string, { readonly version: string; readonly runtime: HsmRuntime }>();
+  /** HSM records by name, as of the store's generation (any change to managed_hsms moves it). */
+  readonly #byName: GenerationCache<ManagedHsmRecord | undefined>;
 
   constructor(options: StoreHsmRegistryOptions) {
     this.#store = options.store;
     this.#configured = new StaticHsmRegistry(options.configured ?? []);
     this.#configuredNames = new Set((options.configured ?? []).map((hsm) => hsm.name.toLowerCase()));
     this.#hsmUriHost = options.hsmUriHost ?? defaultHsmUriHost;
+    this.#byName = new GenerationCache(() => this.#store.generation());
   }
 
   /** Adds or replaces a configured HSM (tests and configuration reloads); the next call sees it. */
@@ -58,7 +62,7 @@ export class StoreHsmRegistry implements HsmRegistry {
       throw hsmNotFound(undefined);
     }
     if (this.isConfigured(name)) return this.#configured.resolve(name);
-    const record = await this.#store.management.findManagedHsmByName(name);
+    const record = await this.#byName.getOrLoad(name, () => this.#store.management.findManagedHsmByName(name));
     if (record === undefined || !isServed(record)) throw hsmNotFound(name);
     return this.#runtime(record);
   }

@@ -1,8 +1,9 @@
 /**
  * A small cache whose entries live only as long as the store's generation
- * (which every change to principals, memberships, role definitions and
- * assignments moves, in any process). Reading the generation is one indexed
- * SQLite read; the lookups it saves are several.
+ * (which every change to principals, memberships, role definitions,
+ * assignments, keys and HSMs moves, in any process). Reading the generation
+ * is one indexed SQLite read, shared by concurrent calls; the lookups it saves
+ * are several.
  */
 const MAX_ENTRIES = 10_000;
 

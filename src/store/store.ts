@@ -205,8 +205,11 @@ export interface Store extends StoreRepositories {
   transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T>;
   /**
    * A counter that grows with every committed change to directory objects,
-   * memberships, role definitions or assignments, by any process sharing the
-   * store; caches compare it to know they are stale.
+   * memberships, role definitions, assignments, keys, key versions or managed
+   * HSMs, by any process sharing the store; caches compare it to know they are
+   * stale. Callers that ask in the same run of the microtask queue may share
+   * one read of the counter (made after each of them started, so each still
+   * sees every change committed before it started).
    */
   generation(): Promise<number>;
   close(): Promise<void>;

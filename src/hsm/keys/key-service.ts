@@ -9,6 +9,7 @@ import type { KeyOperation, KeyType } from "../../crypto/index.js";
 import { keyTypeOf } from "../../crypto/index.js";
 import { KeyholdError } from "../../errors.js";
 import type { KeyRecord, KeyVersionPatch, KeyVersionRecord, Store, StoreRepositories } from "../../store/index.js";
+import { GenerationCache } from "../../store/generation-cache.js";
 import type { HsmRuntime } from "../hsm-registry.js";
 import { openPrivateJwk, sealPrivateJwk } from "./at-rest.js";
 import { openBackup, sealBackup, type KeyBackup } from "./backup.js";
@@ -79,12 +80,15 @@ export class KeyService {
   readonly #domains: HsmDomains;
   readonly #evictions: KeyEvictions | undefined;
   readonly #now: () => number;
+  /** The version each crypto call names, as of the store's generation (any change to keys or versions moves it). */
+  readonly #usable: GenerationCache<KeyVersionRecord>;
 
   constructor(deps: KeyServiceDeps) {
     this.#store = deps.store;
     this.#domains = deps.domains;
     this.#evictions = deps.evictions;
     this.#now = deps.now ?? Date.now;
+    this.#usable = new GenerationCache(() => this.#store.generation());
   }
 
   /** Unix seconds. */
@@ -352,8 +356,10 @@ export class KeyService {
    * otherwise OperationNotAllowed says which rule refused it.
    */
   async usableVersion(hsm: KeyHsm, name: string, version: string | undefined, operation: KeyOperation): Promise<UsableVersion> {
-    const key = await this.#activeKey(this.#store, hsm, name);
-    const record = await this.#version(this.#store, hsm, key, version);
+    // Only found versions are cached: a miss throws, so a key created later is found on the next call.
+    const record = await this.#usable.getOrLoad(`${hsm.id}\u0000${name}\u0000${version ?? ""}`, async () =>
+      this.#version(this.#store, hsm, await this.#activeKey(this.#store, hsm, name), version),
+    );
     const label = `Key '${record.name}' version ${record.version}`;
     const now = this.nowSeconds();
     if (!record.enabled) throw new KeyholdError("OperationNotAllowed", `${label} is disabled; enable it with UpdateKey to use it.`);

@@ -270,4 +270,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 6,
+    name: "keys, key versions and managed hsms bump change_generation",
+    // So the data plane can cache the HSM and key version a call names and still see, on the next call, a change
+    // made by any process. Triggers, so that no writer (present or future) can forget the bump.
+    sql: ["keys", "key_versions", "managed_hsms"]
+      .flatMap((table) =>
+        ["INSERT", "UPDATE", "DELETE"].map(
+          (event) => `
+      CREATE TRIGGER ${table}_${event.toLowerCase()}_bumps_generation AFTER ${event} ON ${table}
+      BEGIN
+        UPDATE change_generation SET value = value + 1 WHERE id = 1;
+      END;`,
+        ),
+      )
+      .join("\n"),
+  },
 ]);

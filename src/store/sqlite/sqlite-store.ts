@@ -12,7 +12,7 @@ import { sqliteManagementRepository } from "./management-repository.js";
 import { applyMigrations } from "./migrate.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
-import { gatedRunner, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
+import { afterWrites, gatedRunner, GenerationReads, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
 import { sqliteRbacRepository } from "./rbac-repository.js";
 import { sqliteSecurityDomainRecoveryRepository } from "./security-domain-recovery-repository.js";
 
@@ -34,7 +34,11 @@ function openSqliteStore(db: Database.Database): Store {
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   applyMigrations(db, MIGRATIONS);
   const gate = new TransactionGate();
-  const outer = repositories(gatedRunner(db, gate));
+  const generation = new GenerationReads(async () => {
+    await gate.waitUntilClosed();
+    return readGeneration(db);
+  });
+  const outer = repositories(afterWrites(gatedRunner(db, gate), () => generation.forget()));
   const inner = repositories(transactionRunner(db));
   let closed = false;
   return {
@@ -49,12 +53,11 @@ function openSqliteStore(db: Database.Database): Store {
         } catch (error) {
           if (db.inTransaction) db.prepare("ROLLBACK").run();
           throw error;
+        } finally {
+          generation.forget();
         }
       }),
-    generation: async () => {
-      await gate.waitUntilClosed();
-      return readGeneration(db);
-    },
+    generation: () => generation.read(),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -34,12 +34,16 @@ describe("versions", () => {
     await expectFailure(f.call("KeyGet", { name: "never-made" }), "KeyNotFound");
   });
 
-  it("does not move the store generation, which only RBAC caches follow", async () => {
-    const before = await f.keyStore.generation();
-    await f.call("KeyCreate", { name: "quiet", kty: "oct" });
-    await f.call("KeyUpdate", { name: "quiet", tags: { values: { a: "b" } } });
-    await f.call("KeyDelete", { name: "quiet" });
-    expect(await f.keyStore.generation()).toBe(before);
+  it("moves the store generation with every change, so the cached version a crypto call uses is never stale", async () => {
+    const seen = [await f.keyStore.generation()];
+    await f.call("KeyCreate", { name: "moving", kty: "oct" });
+    seen.push(await f.keyStore.generation());
+    await f.call("KeyUpdate", { name: "moving", attributes: { enabled: false } });
+    seen.push(await f.keyStore.generation());
+    await expectFailure(f.call("KeyEncrypt", { name: "moving", algorithm: "A256GCM", plaintext: new Uint8Array(4) }), "OperationNotAllowed");
+    await f.call("KeyDelete", { name: "moving" });
+    seen.push(await f.keyStore.generation());
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
   });
 
   it("keeps at most 100 versions of a key", async () => {

@@ -1,0 +1,77 @@
+/**
+ * The data plane caches the HSM record and the key version each call names, keyed by the store's generation.
+ * These tests open two stores on one data dir (two processes, in effect) and check that a change made through
+ * one is seen by the other's caches on the next call.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
+import type { HsmDomains } from "../../src/hsm/keys/domain.js";
+import { openStore, type Store } from "../../src/store/index.js";
+
+const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDeleteRetentionInDays: 7, enablePurgeProtection: false };
+const VERSION = "0123456789abcdef0123456789abcdef";
+
+const opened: Store[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function twoStores(): Promise<[Store, Store]> {
+  const dataDir = mkdtempSync(join(tmpdir(), "keyhold-generation-"));
+  dirs.push(dataDir);
+  const a = await openStore({ dataDir });
+  const b = await openStore({ dataDir });
+  opened.push(a, b);
+  return [a, b];
+}
+
+async function insertEcKey(store: Store): Promise<void> {
+  await store.keys.insertKey({ hsmId: HSM.id, name: "k", state: "active", createdAt: 1, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined });
+  await store.keys.insertVersion({
+    hsmId: HSM.id, name: "k", version: VERSION, seq: 1, kty: "EC-HSM", keyOps: ["sign", "verify"], tags: {}, enabled: true,
+    nbf: undefined, exp: undefined, created: 1, updated: 1, publicJwk: "{}", sealedPrivateJwk: new Uint8Array(1),
+  });
+}
+
+describe("store generation", () => {
+  it("moves with every change to keys and key versions, whichever connection made it", async () => {
+    const [a, b] = await twoStores();
+    const before = await a.generation();
+    await insertEcKey(b);
+    const afterInsert = await a.generation();
+    expect(afterInsert).toBeGreaterThan(before);
+    await b.keys.updateVersion(HSM.id, "k", VERSION, { enabled: false, updated: 2 });
+    expect(await a.generation()).toBeGreaterThan(afterInsert);
+  });
+
+  it("a key version disabled or deleted through another connection is refused on the next call", async () => {
+    const [a, b] = await twoStores();
+    const service = new KeyService({ store: a, domains: {} as HsmDomains });
+    await insertEcKey(b);
+    expect((await service.usableVersion(HSM, "k", undefined, "sign")).record.version).toBe(VERSION);
+    expect((await service.usableVersion(HSM, "k", VERSION, "sign")).record.enabled).toBe(true);
+
+    await b.keys.updateVersion(HSM.id, "k", VERSION, { enabled: false, updated: 2 });
+    await expect(service.usableVersion(HSM, "k", undefined, "sign")).rejects.toMatchObject({ code: "OperationNotAllowed" });
+    await expect(service.usableVersion(HSM, "k", VERSION, "sign")).rejects.toMatchObject({ code: "OperationNotAllowed" });
+
+    await b.keys.updateVersion(HSM.id, "k", VERSION, { enabled: true, updated: 3 });
+    expect((await service.usableVersion(HSM, "k", undefined, "sign")).record.enabled).toBe(true);
+    await b.keys.markDeleted(HSM.id, "k", { deletedDate: 4, scheduledPurgeDate: 5, recoveryId: "r" });
+    await expect(service.usableVersion(HSM, "k", undefined, "sign")).rejects.toMatchObject({ code: "KeyNotFound" });
+  });
+
+  it("concurrent readers share one read of the generation, and this process's writes are seen at once", async () => {
+    const [a] = await twoStores();
+    const [first, second] = [a.generation(), a.generation()];
+    expect(first).toBe(second);
+    await first;
+    await insertEcKey(a);
+    expect(await a.generation()).toBeGreaterThan(await first);
+  });
+});

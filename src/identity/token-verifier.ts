@@ -56,15 +56,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): VerifyToken 
   return async (token, verifyOptions) => {
     if (typeof token !== "string" || token.length === 0) throw unauthorized("A bearer token is required.");
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("The bearer token is too long.");
-    const issuer = unverifiedIssuer(token);
+    const currentDate = new Date(now());
+    // A token that verified before names its issuer in its verified payload; only a new token is decoded unverified.
+    let payload = verified.get(verifyOptions.plane, token, Math.floor(currentDate.getTime() / 1000));
+    const issuer = payload === undefined ? unverifiedIssuer(token) : String(payload.iss);
     const localTenant = localTenantOf(settings, issuer);
     const external = localTenant === undefined ? trusted.get(issuer) : undefined;
     if (localTenant === undefined && external === undefined) throw unauthorized("The token's issuer is not trusted.");
 
     const audience = external === undefined ? settings.audiences[verifyOptions.plane] : external.config.audiences[verifyOptions.plane];
     if (audience === undefined) throw unauthorized(`Tokens of this issuer are not accepted by the ${verifyOptions.plane} plane.`);
-    const currentDate = new Date(now());
-    let payload = verified.get(verifyOptions.plane, token, Math.floor(currentDate.getTime() / 1000));
     if (payload === undefined) {
       payload = await verifySignedClaims(token, external?.keys ?? localKeys, {
         issuer,

@@ -4,7 +4,7 @@
  * result), plus the bidirectional CryptoService.Stream, health and
  * reflection. Authorization and audit happen only in the pipeline.
  */
-import { create, type DescMessage } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { ERROR_CLASSES, KeyholdError } from "../../errors.js";
 import type { Pipeline, RequestMeta } from "../../hsm/dispatch.js";
@@ -72,29 +72,52 @@ function undecodable(request: UndecodableRequest): KeyholdError {
 async function invoke(deps: GrpcServerDeps, binding: RpcBinding, operation: Operation, request: unknown, meta: RequestMeta): Promise<unknown> {
   if (request instanceof UndecodableRequest) throw undecodable(request);
   const result = await deps.pipeline.dispatch(operation, binding.toInput(request as Record<string, unknown>), meta);
-  const method = binding.service.methods.find((m) => m.localName === binding.method)!;
-  return create(method.output as DescMessage, binding.toResponse(result) as never);
+  return create(descMethod(binding).output as DescMessage, binding.toResponse(result) as never);
+}
+
+function descMethod(binding: RpcBinding): DescMethod {
+  return binding.service.methods.find((m) => m.localName === binding.method)!;
+}
+
+/**
+ * An abort signal for one call that fires only if the client cancels while the call is in flight:
+ * grpc-js also reports "cancelled" after every status it sends, and aborting then would only cost
+ * an exception object and an event per call.
+ */
+function callSignal(call: { on(event: "cancelled", listener: () => void): unknown }): { signal: AbortSignal; finish(): void } {
+  const controller = new AbortController();
+  let finished = false;
+  call.on("cancelled", () => {
+    if (!finished) controller.abort();
+  });
+  return {
+    signal: controller.signal,
+    finish: () => {
+      finished = true;
+    },
+  };
 }
 
 function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
   const operation = operationOf(deps, binding);
-  const path = methodPath(binding.service.methods.find((m) => m.localName === binding.method)!);
+  const path = methodPath(descMethod(binding));
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const started = performance.now();
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort());
+    const cancellation = callSignal(call);
     const requestId = first(call.metadata, "x-ms-client-request-id");
     if (requestId !== undefined) {
       const echo = new Metadata();
       echo.set("x-ms-client-request-id", requestId);
       call.sendMetadata(echo);
     }
-    invoke(deps, binding, operation, call.request, requestMeta(call, path, controller.signal)).then(
+    invoke(deps, binding, operation, call.request, requestMeta(call, path, cancellation.signal)).then(
       (response) => {
+        cancellation.finish();
         deps.metrics?.observe(path, "OK", (performance.now() - started) / 1000);
         callback(null, response);
       },
       (error: unknown) => {
+        cancellation.finish();
         const serviceError = toServiceError(error);
         deps.metrics?.observe(path, statusName(error), (performance.now() - started) / 1000);
         callback(serviceError as never);
@@ -113,14 +136,16 @@ function streamHandler(deps: GrpcServerDeps) {
   const byCase = new Map(RPC_BINDINGS.filter((b) => b.service === CryptoService).map((b) => [b.method, { binding: b, operation: operationOf(deps, b) }]));
   const path = `/${CryptoService.typeName}/Stream`;
   return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort());
+    const cancellation = callSignal(call);
     let inFlight = 0;
     let ended = false;
     const settle = (): void => {
       inFlight--;
       if (inFlight < window) call.resume();
-      if (ended && inFlight === 0) call.end();
+      if (ended && inFlight === 0) {
+        cancellation.finish();
+        call.end();
+      }
     };
     call.on("data", (request: StreamRequest | UndecodableRequest) => {
       const id = request instanceof UndecodableRequest ? "" : request.id;
@@ -131,16 +156,16 @@ function streamHandler(deps: GrpcServerDeps) {
       const started = performance.now();
       const work = target === undefined
         ? Promise.reject(request instanceof UndecodableRequest ? undecodable(request) : new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
-        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, controller.signal));
+        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, cancellation.signal));
       work.then(
         (value) => {
           deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
-          if (!controller.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result: { case: kind, value } as never }));
+          if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result: { case: kind, value } as never }));
         },
         (error: unknown) => {
           const keyholdError = error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
           deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
-          if (!controller.signal.aborted) {
+          if (!cancellation.signal.aborted) {
             call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));
           }
         },
@@ -148,7 +173,10 @@ function streamHandler(deps: GrpcServerDeps) {
     });
     call.on("end", () => {
       ended = true;
-      if (inFlight === 0) call.end();
+      if (inFlight === 0) {
+        cancellation.finish();
+        call.end();
+      }
     });
   };
 }

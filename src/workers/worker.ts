@@ -27,7 +27,14 @@ evictions.onmessage = (message) => {
 };
 evictions.unref();
 
-export default async function run(task: WorkerTask): Promise<WorkerReply> {
+/** Runs a batch of tasks in order (the pool sends what queued while this worker was busy); one reply per task. */
+export default async function run(tasks: readonly WorkerTask[]): Promise<WorkerReply[]> {
+  const replies: WorkerReply[] = [];
+  for (const task of tasks) replies.push(await runOne(task));
+  return replies;
+}
+
+async function runOne(task: WorkerTask): Promise<WorkerReply> {
   try {
     if (task.operation === "ping") return { status: "ok", value: new Uint8Array(0) };
     if (task.jwk !== undefined) cache.set(task.keyRef, task.jwk);

@@ -1,7 +1,9 @@
 /**
  * RSA private-operation kernels: wasm vs native (node:crypto raw, RSA_NO_PADDING) vs the
  * bigint reference vs node-forge, RSA 2048/3072/4096, ratios against native; then a
- * dudect-style timing check of the wasm exponentiation. Figures, not tests.
+ * dudect-style timing check of the wasm exponentiation. Figures, not tests. "wasm" is the
+ * kernel module this process selected (FMA when it passes its checks); "wasm-baseline" is the
+ * baseline module in the same run, for comparison.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/rsa-kernels.js`.
  */
 import { constants, createPrivateKey, privateDecrypt, randomBytes } from "node:crypto";
@@ -13,6 +15,9 @@ import {
   bigIntToBytes,
   bigintRsaEngine,
   bytesToBigInt,
+  kernelModule,
+  kernelSelection,
+  wasmEngineOn,
   wasmRsaEngine,
   type RsaPrivateParams,
 } from "../src/crypto/bignum/index.js";
@@ -57,11 +62,15 @@ function inputFor(bits: number): Uint8Array {
 }
 
 async function benchPrivateOps(): Promise<void> {
+  const selection = kernelSelection();
+  console.log(`wasm kernels: ${selection.module} module${selection.fallbackReason === undefined ? "" : ` (${selection.fallbackReason})`}`);
+  const baselineEngine = selection.module === "baseline" ? undefined : wasmEngineOn(() => kernelModule("baseline"));
   for (const bits of SIZES) {
     const { jwk, params } = fixture(bits);
     const input = inputFor(bits);
     const nodeKey = createPrivateKey({ key: jwk, format: "jwk" });
     const wasmKey = wasmRsaEngine.preparePrivate(params);
+    const baselineKey = baselineEngine?.preparePrivate(params);
     const refKey = bigintRsaEngine.preparePrivate(params);
     const forgePrivate = forgeKey(params);
     const forgeInput = Buffer.from(input).toString("binary");
@@ -72,6 +81,9 @@ async function benchPrivateOps(): Promise<void> {
       [
         { name: "native", fn: () => privateDecrypt({ key: nodeKey, padding: constants.RSA_NO_PADDING }, input) },
         { name: "wasm", fn: () => wasmRsaEngine.privateOp(wasmKey, input) },
+        ...(baselineEngine === undefined || baselineKey === undefined
+          ? []
+          : [{ name: "wasm-baseline", fn: () => baselineEngine.privateOp(baselineKey, input) }]),
         { name: "bigint", fn: () => bigintRsaEngine.privateOp(refKey, input) },
         { name: "node-forge", fn: () => forgeDecrypt(forgeInput, forgePrivate, false, false) },
       ],

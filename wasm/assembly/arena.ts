@@ -6,7 +6,11 @@
 
 export const KEY_CAPACITY: usize = 32768;
 export const IO_CAPACITY: usize = 1024;
-/** One temporary: a 2n-limb value of the largest half (2*74 u64) or 96 paired float limbs (16 bytes each) plus padding. */
+/**
+ * One temporary: a 2n-limb value of the largest half (2*74 u64), or up to 96 paired float limbs (16
+ * bytes each) plus padding: the baseline lanes' 22-bit limbs of a half, or the FMA lanes' 52-bit
+ * limbs of a full 4096-bit modulus (80 + 2, public exponent on the lanes).
+ */
 export const SLOT_BYTES: usize = 208 << 3;
 export const TABLE_ENTRIES: i32 = 32;
 const SLOT_COUNT: usize = 16;

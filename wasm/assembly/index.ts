@@ -3,6 +3,7 @@
 import { KEY_BASE, KEY_CAPACITY, IO_BASE, IO_CAPACITY } from "./arena";
 import { preparePublic, preparePrivate, publicBlockBytes, privateBlockBytes } from "./key-block";
 import { rsaPublic, rsaPrivate } from "./rsa";
+import { lanesProbe } from "./lanes";
 
 export function key_area(): usize { return KEY_BASE; }
 export function key_area_bytes(): usize { return KEY_CAPACITY; }
@@ -23,4 +24,9 @@ export function rsa_public(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 
 }
 export function rsa_private(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 {
   return rsaPrivate(key, keyLen, io, ioLen);
+}
+
+/** 1 when this module's lane arithmetic holds on this engine (lanes.ts); the loader checks it. */
+export function lanes_probe(a: f64, c: f64): i32 {
+  return lanesProbe(a, c);
 }

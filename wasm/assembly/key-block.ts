@@ -1,16 +1,20 @@
 // Prepared RSA key blocks (u64 words in the KEY area of the arena): limbs and per-key
 // Montgomery constants computed once, so each operation starts from them.
-//   public block : bits, nN, eBits, m0n | n[nN] e[nN] rrN[nN]
-//   private block: public block | nh, m0p, m0q, n22 | p q dp dq qi rrp rrq  (each nh limbs)
-//                  | pq[n22+2 pairs] rr22[n22+2 pairs]  (the Montgomery-friendly multiples mu_p*p and mu_q*q, and
-//                    2^(44*n22) modulo each, as zero-padded paired floats)
-// The paired kernels work modulo mu*p with mu = -p^-1 mod 2^22, which is -1 mod 2^22, so their
+//   public block : bits, nN, eBits, m0n | n[nN] e[nN] rrN[nN] (| lane section for n in both lanes, when
+//                  PUBLIC_ON_LANES: the FMA module runs public exponents on its lanes too)
+//   private block: public block | nh, m0p, m0q, nL | p q dp dq qi rrp rrq  (each nh limbs)
+//                  | lane section (lanes.ts): the paired kernels' modulus (p in lane 0, q in lane 1) and
+//                    R^2 modulo it, as zero-padded paired floats of nL limbs, after its Montgomery constant.
+// The baseline kernels work modulo mu*p with mu = -p^-1 mod 2^22, which is -1 mod 2^22, so their
 // quotient digits need no multiplication (pair.ts); results are reduced mod p at the end (rsa.ts).
-// R = 2^(22*n22) still exceeds 4*mu*p (< 2^(h+24) for h-bit p) for every supported size: 8, 24 and 40 spare bits.
+// R = 2^(22*nL) still exceeds 4*mu*p (< 2^(h+24) for h-bit p) for every supported size: 8, 24 and 40 spare bits.
+// The FMA kernels work modulo p itself with R = 2^(52*nL) > 4p.
+// A block is only valid for the module that prepared it (its size and lane section differ).
 // Raw key input (big-endian bytes, k = bits/8, h = k/2): u64 bits | n[k] e[k] (| p q dp dq qi [h each]).
-import { limbsFor, bytesToLimbs, bitLengthPublic, mulSmall } from "./limbs";
+import { limbsFor, bytesToLimbs, bitLengthPublic } from "./limbs";
 import { montgomeryInverse, montgomeryRR, powerOfTwoMod } from "./montgomery";
-import { PAIR_LIMB_BITS, PAIR_STRIDE, PAIR_PADDING, pairLimbsFor, toPairLane } from "./repack";
+import { toPairLane } from "./repack";
+import { LANE_LIMB_BITS, PUBLIC_ON_LANES, laneLimbsFor, laneSectionBytes, laneModulus, laneRR, laneModulusLimbs, laneInverse } from "./lanes";
 import { slot, Slot, zeroScratch } from "./arena";
 import { Status } from "./status";
 
@@ -22,12 +26,17 @@ export function supportedBits(bits: i32): bool {
 
 export function publicBlockBytes(bits: i32): i32 {
   if (!supportedBits(bits)) return 0;
-  return (HEADER_WORDS + 3 * limbsFor(bits)) << 3;
+  return ((HEADER_WORDS + 3 * limbsFor(bits)) << 3) + (PUBLIC_ON_LANES ? laneSectionBytes(bits) : 0);
+}
+
+/** The public block's lane section (present when PUBLIC_ON_LANES). */
+export function publicLaneSection(key: usize, nN: i32): usize {
+  return limbsAt(key, HEADER_WORDS + 3 * nN);
 }
 
 export function privateBlockBytes(bits: i32): i32 {
   if (!supportedBits(bits)) return 0;
-  return publicBlockBytes(bits) + ((HEADER_WORDS + 7 * limbsFor(bits / 2)) << 3) + 2 * (pairLimbsFor(bits / 2) + PAIR_PADDING) * <i32>PAIR_STRIDE;
+  return publicBlockBytes(bits) + ((HEADER_WORDS + 7 * limbsFor(bits / 2)) << 3) + laneSectionBytes(bits / 2);
 }
 
 // @ts-ignore: decorator
@@ -40,6 +49,19 @@ export function privateBlockBytes(bits: i32): i32 {
   return block + (<usize>wordIndex << 3);
 }
 
+/** A lane section (lanes.ts) for modulus mod0 in lane 0 and mod1 in lane 1, each `count` 28-bit limbs. */
+function writeLaneSection(section: usize, nL: i32, mod0: usize, mod1: usize, count: i32): void {
+  v128.store(section, f64x2.replace_lane(f64x2.splat(laneInverse(mod0)), 1, laneInverse(mod1)));
+  toPairLane(laneModulus(section), 0, nL, mod0, count, LANE_LIMB_BITS);
+  toPairLane(laneModulus(section), 1, nL, mod1, count, LANE_LIMB_BITS);
+  const rr = slot(Slot.BASE);
+  const exponent = 2 * nL * <i32>LANE_LIMB_BITS;
+  powerOfTwoMod(rr, mod0, count, exponent);
+  toPairLane(laneRR(section, nL), 0, nL, rr, count, LANE_LIMB_BITS);
+  if (mod1 != mod0) powerOfTwoMod(rr, mod1, count, exponent);
+  toPairLane(laneRR(section, nL), 1, nL, rr, count, LANE_LIMB_BITS);
+}
+
 function preparePublicInto(out: usize, raw: usize, bits: i32): i32 {
   const k = bits / 8;
   const nN = limbsFor(bits);
@@ -50,6 +72,7 @@ function preparePublicInto(out: usize, raw: usize, bits: i32): i32 {
   bytesToLimbs(e, nN, raw + 8 + <usize>k, k);
   if ((load<u64>(n) & 1) == 0) return Status.EVEN_MODULUS;
   montgomeryRR(rr, n, nN);
+  if (PUBLIC_ON_LANES) writeLaneSection(publicLaneSection(out, nN), laneLimbsFor(bits), n, n, nN);
   store<u64>(out, <u64>bits);
   store<u64>(out + 8, <u64>nN);
   store<u64>(out + 16, <u64>bitLengthPublic(e, nN));
@@ -89,23 +112,13 @@ export function preparePrivate(raw: usize, rawLen: i32, out: usize, outLen: i32)
     store<u64>(priv, <u64>nh);
     store<u64>(priv + 8, montgomeryInverse(p));
     store<u64>(priv + 16, montgomeryInverse(q));
-    const n22 = pairLimbsFor(bits / 2);
-    store<u64>(priv + 24, <u64>n22);
-    const pairs = limbsAt(priv, HEADER_WORDS + 7 * nh);
-    const rrPairs = pairs + <usize>(n22 + PAIR_PADDING) * PAIR_STRIDE;
-    const pairMask: u64 = (1 << PAIR_LIMB_BITS) - 1;
-    const friendlyP = slot(Slot.ONE);
-    const friendlyQ = slot(Slot.ACC);
-    mulSmall(friendlyP, p, nh, montgomeryInverse(p) & pairMask);
-    mulSmall(friendlyQ, q, nh, montgomeryInverse(q) & pairMask);
-    toPairLane(pairs, 0, n22, friendlyP, nh + 1);
-    toPairLane(pairs, 1, n22, friendlyQ, nh + 1);
-    const rr22 = slot(Slot.BASE);
-    const exponent = 2 * n22 * <i32>PAIR_LIMB_BITS;
-    powerOfTwoMod(rr22, friendlyP, nh + 1, exponent);
-    toPairLane(rrPairs, 0, n22, rr22, nh + 1);
-    powerOfTwoMod(rr22, friendlyQ, nh + 1, exponent);
-    toPairLane(rrPairs, 1, n22, rr22, nh + 1);
+    const nL = laneLimbsFor(bits / 2);
+    store<u64>(priv + 24, <u64>nL);
+    const modP = slot(Slot.ONE);
+    const modQ = slot(Slot.ACC);
+    laneModulusLimbs(modP, p, nh);
+    laneModulusLimbs(modQ, q, nh);
+    writeLaneSection(limbsAt(priv, HEADER_WORDS + 7 * nh), nL, modP, modQ, nh + 1);
   }
   zeroScratch();
   return status;

@@ -6,9 +6,8 @@
 import { LIMB_BITS, maskIfEqual, condSubtract, zeroLimbs, copyLimbs } from "./limbs";
 import { montMul } from "./montgomery";
 import { slot, Slot, tableEntry, TABLE_ENTRIES, maskArea } from "./arena";
-import { montMulPair } from "./pair";
-import { montSquarePair } from "./pair-square";
-import { PAIR_STRIDE } from "./repack";
+import { laneMul, laneSquare, laneModulus, laneRR, LANE_LIMB_BITS } from "./lanes";
+import { PAIR_STRIDE, toPairLane, fromPairLane } from "./repack";
 
 export const WINDOW_BITS: i32 = 5;
 
@@ -43,6 +42,34 @@ export function modExpPublic(
 }
 
 /**
+ * r = base^e mod m (n28 28-bit limbs, base < 2m) for a public exponent on the lanes, both lanes
+ * modulo m (section: m's lane section of nL limbs, lanes.ts); e's bits may steer branches.
+ */
+export function modExpPublicLanes(r: usize, base: usize, e: usize, eBits: i32, m: usize, n28: i32, section: usize, nL: i32): void {
+  const mL = laneModulus(section);
+  const bytes = <usize>(nL + 2) * PAIR_STRIDE; // the FMA kernels read two zero limbs past the top
+  const one = slot(Slot.ONE);
+  memory.fill(one, 0, bytes);
+  v128.store(one, f64x2.splat(1.0));
+  const baseMont = slot(Slot.CHECK_BASE);
+  memory.fill(baseMont, 0, bytes);
+  toPairLane(baseMont, 0, nL, base, n28, LANE_LIMB_BITS);
+  toPairLane(baseMont, 1, nL, base, n28, LANE_LIMB_BITS);
+  laneMul(baseMont, baseMont, laneRR(section, nL), mL, nL);
+  const acc = slot(Slot.CHECK);
+  memory.fill(acc, 0, bytes);
+  memory.copy(acc, baseMont, <usize>nL * PAIR_STRIDE);
+  for (let bit = eBits - 2; bit >= 0; bit--) {
+    laneSquare(acc, acc, mL, nL);
+    const limb = load<u64>(e + (<usize>(bit / <i32>LIMB_BITS) << 3));
+    if (((limb >> <u64>(bit % <i32>LIMB_BITS)) & 1) != 0) laneMul(acc, acc, baseMont, mL, nL);
+  }
+  laneMul(acc, acc, one, mL, nL); // < m + 1: at most one subtraction
+  fromPairLane(r, n28, acc, 0, nL, LANE_LIMB_BITS);
+  condSubtract(r, m, n28);
+}
+
+/**
  * Paired-lane table lookup: lane 0 takes entry indexP, lane 1 entry indexQ; every entry is read.
  * Four limbs at a time across all entries, accumulated in locals, so r is written once.
  */
@@ -74,8 +101,8 @@ function selectPair(r: usize, indexP: u32, indexQ: u32, n: i32): void {
 
 /**
  * Both CRT exponentiations at once (lane 0: base^expP mod p, lane 1: base^expQ mod q) on
- * paired 22-bit float limbs; the exponents are 28-bit limb vectors of the same public length.
- * m is Montgomery-friendly (-1 mod 2^22) per lane. r is < 2m per lane (the caller converts back and subtracts once).
+ * paired float limbs (lanes.ts); the exponents are 28-bit limb vectors of the same public length.
+ * r is < 2m per lane for the lanes' modulus m (the caller converts back and subtracts once).
  */
 export function modExpSecretPair(
   r: usize, base: usize, expP: usize, expQ: usize, expLimbs: i32, expBits: i32,
@@ -84,10 +111,10 @@ export function modExpSecretPair(
   const one = slot(Slot.ONE);
   memory.fill(one, 0, <usize>n * PAIR_STRIDE);
   v128.store(one, f64x2.splat(1.0));
-  montMulPair(tableEntry(0), rr, one, m, n);
-  montMulPair(tableEntry(1), base, rr, m, n);
+  laneMul(tableEntry(0), rr, one, m, n);
+  laneMul(tableEntry(1), base, rr, m, n);
   for (let i = 2; i < TABLE_ENTRIES; i++) {
-    montMulPair(tableEntry(i), tableEntry(i - 1), tableEntry(1), m, n);
+    laneMul(tableEntry(i), tableEntry(i - 1), tableEntry(1), m, n);
   }
   const acc = slot(Slot.ACC);
   const window = slot(Slot.WINDOW);
@@ -96,9 +123,9 @@ export function modExpSecretPair(
   selectPair(acc, windowAt(expP, expLimbs, pos), windowAt(expQ, expLimbs, pos), n);
   while (pos > 0) {
     pos -= WINDOW_BITS;
-    for (let s = 0; s < WINDOW_BITS; s++) montSquarePair(acc, acc, m, n);
+    for (let s = 0; s < WINDOW_BITS; s++) laneSquare(acc, acc, m, n);
     selectPair(window, windowAt(expP, expLimbs, pos), windowAt(expQ, expLimbs, pos), n);
-    montMulPair(acc, acc, window, m, n);
+    laneMul(acc, acc, window, m, n);
   }
-  montMulPair(r, acc, one, m, n);
+  laneMul(r, acc, one, m, n);
 }

@@ -5,11 +5,25 @@ import {
   condSubtract, modSubtract, copyLimbs, LIMB_BITS, LIMB_MASK,
 } from "./limbs";
 import { montMul, montReduceWide, mulWide } from "./montgomery";
-import { modExpSecretPair, modExpPublic } from "./modexp";
-import { PAIR_STRIDE, PAIR_PADDING, toPairLane, fromPairLane } from "./repack";
+import { modExpSecretPair, modExpPublic, modExpPublicLanes } from "./modexp";
+import { toPairLane, fromPairLane } from "./repack";
+import { LANE_LIMB_BITS, PUBLIC_ON_LANES, laneLimbsFor, laneModulus, laneRR } from "./lanes";
 import { slot, Slot, zeroScratch } from "./arena";
-import { HEADER_WORDS, supportedBits, publicBlockBytes, privateBlockBytes, word, limbsAt } from "./key-block";
+import { HEADER_WORDS, supportedBits, publicBlockBytes, privateBlockBytes, publicLaneSection, word, limbsAt } from "./key-block";
 import { Status } from "./status";
+
+/** r = base^e mod n (base < 2n) with a public block's constants: on the lanes when PUBLIC_ON_LANES. */
+function publicPower(r: usize, base: usize, key: usize, bits: i32): void {
+  const nN = <i32>word(key, 1);
+  const n = limbsAt(key, HEADER_WORDS);
+  const e = n + (<usize>nN << 3);
+  const eBits = <i32>word(key, 2);
+  if (PUBLIC_ON_LANES) {
+    modExpPublicLanes(r, base, e, eBits, n, nN, publicLaneSection(key, nN), laneLimbsFor(bits));
+  } else {
+    modExpPublic(r, base, e, eBits, n, word(key, 3), e + (<usize>nN << 3), nN);
+  }
+}
 
 export function rsaPublic(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 {
   const bits = <i32>word(key, 0);
@@ -17,8 +31,6 @@ export function rsaPublic(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 {
   if (ioLen != bits / 8) return Status.BAD_LENGTH;
   const nN = <i32>word(key, 1);
   const n = limbsAt(key, HEADER_WORDS);
-  const e = n + (<usize>nN << 3);
-  const rr = e + (<usize>nN << 3);
   const input = slot(Slot.INPUT);
   bytesToLimbs(input, nN, io, ioLen);
   if (!lessThanPublic(input, n, nN)) {
@@ -26,7 +38,7 @@ export function rsaPublic(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 {
     return Status.INPUT_NOT_LESS_THAN_MODULUS;
   }
   const result = slot(Slot.RESULT);
-  modExpPublic(result, input, e, <i32>word(key, 2), n, word(key, 3), rr, nN);
+  publicPower(result, input, key, bits);
   limbsToBytes(io, ioLen, result, nN);
   zeroScratch();
   return Status.OK;
@@ -54,17 +66,17 @@ function garner(s: usize, m1: usize, m2: usize, p: usize, q: usize, qi: usize, r
 }
 
 /** Writes c mod m (< 2m, normal form) into one lane of the paired base; c is a 2nh-limb value. */
-function reduceIntoLane(pairBase: usize, lane: i32, n22: i32, c: usize, m: usize, rr: usize, m0: u64, nh: i32): void {
+function reduceIntoLane(pairBase: usize, lane: i32, nL: i32, c: usize, m: usize, rr: usize, m0: u64, nh: i32): void {
   const base = slot(Slot.BASE);
   montReduceWide(base, c, m, m0, nh); // c/R mod m
   montMul(base, base, rr, m, m0, nh); // c mod m
-  toPairLane(pairBase, lane, n22, base, nh);
+  toPairLane(pairBase, lane, nL, base, nh, LANE_LIMB_BITS);
 }
 
-/** r = x mod m (< m) for one lane x < 2*mu*m of the paired result (mu*m is the paired kernels' modulus). */
-function reduceFromLane(r: usize, pairResult: usize, lane: i32, n22: i32, m: usize, rr: usize, m0: u64, nh: i32): void {
+/** r = x mod m (< m) for one lane x < 2*mu*m of the paired result (mu*m is the lanes' modulus; mu = 1 with FMA). */
+function reduceFromLane(r: usize, pairResult: usize, lane: i32, nL: i32, m: usize, rr: usize, m0: u64, nh: i32): void {
   const wide = slot(Slot.WIDE);
-  fromPairLane(wide, 2 * nh, pairResult, lane, n22);
+  fromPairLane(wide, 2 * nh, pairResult, lane, nL, LANE_LIMB_BITS);
   montReduceWide(r, wide, m, m0, nh); // x/R mod m, < 2m
   montMul(r, r, rr, m, m0, nh); // x mod m, < 2m
   condSubtract(r, m, nh);
@@ -81,8 +93,6 @@ export function rsaPrivate(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 
   if (ioLen != bits / 8) return Status.BAD_LENGTH;
   const nN = <i32>word(key, 1);
   const n = limbsAt(key, HEADER_WORDS);
-  const e = n + (<usize>nN << 3);
-  const rrN = e + (<usize>nN << 3);
   const priv = key + <usize>publicBlockBytes(bits);
   const nh = <i32>word(priv, 0);
   const m0p = word(priv, 1);
@@ -101,24 +111,23 @@ export function rsaPrivate(key: usize, keyLen: i32, io: usize, ioLen: i32): i32 
     zeroScratch();
     return Status.INPUT_NOT_LESS_THAN_MODULUS;
   }
-  const n22 = <i32>word(priv, 3);
-  const pairs = limbsAt(priv, HEADER_WORDS + 7 * nh);
-  const rrPairs = pairs + <usize>(n22 + PAIR_PADDING) * PAIR_STRIDE;
+  const nL = <i32>word(priv, 3);
+  const section = limbsAt(priv, HEADER_WORDS + 7 * nh);
   const pairBase = slot(Slot.PAIR_BASE);
-  reduceIntoLane(pairBase, 0, n22, input, p, rrp, m0p, nh);
-  reduceIntoLane(pairBase, 1, n22, input, q, rrq, m0q, nh);
+  reduceIntoLane(pairBase, 0, nL, input, p, rrp, m0p, nh);
+  reduceIntoLane(pairBase, 1, nL, input, q, rrq, m0q, nh);
   const pairResult = slot(Slot.PAIR_RESULT);
-  modExpSecretPair(pairResult, pairBase, dp, dq, nh, bits / 2, pairs, rrPairs, n22);
+  modExpSecretPair(pairResult, pairBase, dp, dq, nh, bits / 2, laneModulus(section), laneRR(section, nL), nL);
   const m1 = slot(Slot.M1);
   const m2 = slot(Slot.M2);
-  reduceFromLane(m1, pairResult, 0, n22, p, rrp, m0p, nh);
-  reduceFromLane(m2, pairResult, 1, n22, q, rrq, m0q, nh);
+  reduceFromLane(m1, pairResult, 0, nL, p, rrp, m0p, nh);
+  reduceFromLane(m2, pairResult, 1, nL, q, rrq, m0q, nh);
 
   const s = slot(Slot.WIDE);
   garner(s, m1, m2, p, q, qi, rrp, m0p, nh);
 
   const check = slot(Slot.RESULT);
-  modExpPublic(check, s, e, <i32>word(key, 2), n, word(key, 3), rrN, nN);
+  publicPower(check, s, key, bits);
   let status = Status.OK;
   // The result may be a plaintext: both tests are constant-time and combined without a short circuit.
   if (<i32>equalLimbs(check, input, nN) & <i32>lessThan(s, n, nN)) {

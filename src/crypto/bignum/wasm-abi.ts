@@ -1,16 +1,21 @@
 // The kernels' flat ABI (wasm/assembly/index.ts): offsets into one exported memory,
-// byte lengths and i32 status codes. Instantiated synchronously from the embedded bytes;
-// the crypto core never reads files.
-import { WASM_KERNELS_BASE64 } from "../../gen/wasm-kernels.js";
+// byte lengths and i32 status codes. Two modules implement it (wasm/build.mjs): "fma", whose
+// paired CRT kernels split 52-bit limb products exactly with fused multiply-add (relaxed SIMD),
+// and "baseline" (22-bit limbs, plain SIMD). kernel-select.ts picks one per thread.
+// Instantiated synchronously from the embedded bytes; the crypto core never reads files.
+import { setFlagsFromString } from "node:v8";
+import { WASM_KERNELS_BASE64, WASM_KERNELS_FMA_BASE64 } from "../../gen/wasm-kernels.js";
 
 // The project's TypeScript lib (ES2023 without DOM) has no WebAssembly declarations,
 // so the few members used here are typed locally.
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ readonly instance: { readonly exports: unknown } }>;
+  validate(bytes: Uint8Array): boolean;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+export type KernelModuleName = "fma" | "baseline";
 
 export interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -24,6 +29,8 @@ export interface KernelExports {
   rsa_prepare_private(raw: number, rawLen: number, out: number, outLen: number): number;
   rsa_public(key: number, keyLen: number, io: number, ioLen: number): number;
   rsa_private(key: number, keyLen: number, io: number, ioLen: number): number;
+  /** 1 when the module's lane arithmetic holds here; see LANES_PROBE. */
+  lanes_probe(a: number, c: number): number;
 }
 
 /** Mirrors wasm/assembly/status.ts. */
@@ -36,7 +43,8 @@ export const KernelStatus = Object.freeze({
   BAD_LENGTH: 5,
 });
 
-let kernels: KernelExports | undefined;
+/** Probe operands (wasm/assembly/lanes.ts): (2^52+1)^2 - (2^104+2^53) is 1 with a fused multiply-add, 0 without. */
+export const LANES_PROBE = Object.freeze({ a: 2 ** 52 + 1, c: -(2 ** 104 + 2 ** 53) });
 
 const imports = {
   env: {
@@ -46,19 +54,23 @@ const imports = {
   },
 };
 
-function kernelBytes(): Uint8Array {
-  return Buffer.from(WASM_KERNELS_BASE64, "base64");
+function moduleBytes(name: KernelModuleName): Uint8Array {
+  return Buffer.from(name === "fma" ? WASM_KERNELS_FMA_BASE64 : WASM_KERNELS_BASE64, "base64");
 }
 
-/** Compiles the kernels off the caller's critical path; optional, loadKernels() compiles synchronously if needed. */
-export async function initWasmKernels(): Promise<void> {
-  if (kernels !== undefined) return;
-  const { instance } = await wasm.instantiate(kernelBytes(), imports);
-  kernels ??= instance.exports as unknown as KernelExports;
+/**
+ * Node 20's V8 (11.3) compiles relaxed SIMD only behind --experimental-wasm-relaxed-simd; from
+ * Node 22 (V8 12.4) it ships enabled. The flag is read when a module is compiled, so it is set
+ * at run time, here, and only when the engine would otherwise refuse the FMA module; V8 flags
+ * are process-wide, so piscina workers share it (setting it again in a worker is harmless).
+ */
+function allowRelaxedSimd(bytes: Uint8Array): void {
+  if (!wasm.validate(bytes)) setFlagsFromString("--experimental-wasm-relaxed-simd");
 }
 
-/** The one kernel instance of this thread. */
-export function loadKernels(): KernelExports {
-  kernels ??= new wasm.Instance(new wasm.Module(kernelBytes()), imports).exports as unknown as KernelExports;
-  return kernels;
+/** A fresh instance of one kernel module (its own memory). Throws if this engine cannot compile it. */
+export function instantiateKernels(name: KernelModuleName): KernelExports {
+  const bytes = moduleBytes(name);
+  if (name === "fma") allowRelaxedSimd(bytes);
+  return new wasm.Instance(new wasm.Module(bytes), imports).exports as unknown as KernelExports;
 }

@@ -1,15 +1,17 @@
-// wasm kernels vs the bigint reference vs node:crypto raw RSA (RSA_NO_PADDING) on random
-// inputs below n and on the edge values 0, 1 and n-1, for every supported key size.
+// wasm kernels (both modules: FMA and baseline, see kernel-select.ts) vs the bigint reference vs
+// node:crypto raw RSA (RSA_NO_PADDING) on random inputs below n and on the edge values 0, 1 and
+// n-1, for every supported key size.
 import { constants, privateDecrypt, publicEncrypt } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bigIntToBytes, bigintRsaEngine, wasmRsaEngine } from "../../../src/crypto/bignum/index.js";
-import { loadKernels } from "../../../src/crypto/bignum/wasm-abi.js";
-import { RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
+import { bigIntToBytes, bigintRsaEngine, kernelModule, wasmEngineOn } from "../../../src/crypto/bignum/index.js";
+import { KERNEL_MODULES, RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
 
 const RUNS: Record<number, number> = { 2048: 50, 3072: 30, 4096: 20 };
+const CASES = KERNEL_MODULES.flatMap((module) => RSA_SIZES.map((bits) => [module, bits] as const));
 
-describe.each(RSA_SIZES)("RSA-%i raw operations", (bits) => {
+describe.each(CASES)("%s kernels: RSA-%i raw operations", (module, bits) => {
+  const wasmRsaEngine = wasmEngineOn(() => kernelModule(module));
   const fixture = loadRsaFixture(bits);
   const k = bits / 8;
   const wasmPrivate = wasmRsaEngine.preparePrivate(fixture.params);
@@ -62,7 +64,7 @@ describe.each(RSA_SIZES)("RSA-%i raw operations", (bits) => {
   });
 
   it("leaves no key or input bytes in the kernel arena after an operation", () => {
-    const kernels = loadKernels();
+    const kernels = kernelModule(module);
     const input = bigIntToBytes(fixture.n - 12345n, k);
     wasmRsaEngine.privateOp(wasmPrivate, input);
     const arena = new Uint8Array(kernels.memory.buffer).subarray(kernels.key_area());

@@ -2,9 +2,16 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RsaPrivateParams } from "../../../src/crypto/bignum/index.js";
-import { bytesToBigInt } from "../../../src/crypto/bignum/index.js";
+import { bytesToBigInt, kernelSelection, selectKernels } from "../../../src/crypto/bignum/index.js";
+import { instantiateKernels } from "../../../src/crypto/bignum/wasm-abi.js";
 
 export const RSA_SIZES = [2048, 3072, 4096] as const;
+
+/** Whether this engine and CPU can run the FMA kernel module (it compiles and its checks pass). */
+export const FMA_USABLE = kernelSelection().module === "fma" || selectKernels({ fma: () => instantiateKernels("fma"), baseline: () => instantiateKernels("baseline") }).module === "fma";
+
+/** The kernel modules the differential tests cover here: both, or baseline alone where FMA is unusable. */
+export const KERNEL_MODULES = FMA_USABLE ? (["fma", "baseline"] as const) : (["baseline"] as const);
 
 export interface RsaFixture {
   readonly bits: number;

@@ -1,0 +1,102 @@
+// Which kernel module a thread uses. The FMA module is the faster one (bench/rsa-kernels.ts) but
+// its exact limb-product splits need f64x2.relaxed_madd to be fused, which the relaxed-SIMD spec
+// leaves to the engine. So it is used only when it compiles here, its probe sees a fused
+// multiply-add, and it reproduces a known RSA answer (the self-test RS256 signature, made by
+// OpenSSL) and inverts it again; otherwise the baseline module, which needs plain SIMD only.
+import { createHash } from "node:crypto";
+import { equalBytes, fromBase64Url } from "../bytes.js";
+import { SELF_TEST_MESSAGE, SELF_TEST_RS256, SELF_TEST_RSA_KEY } from "../self-test-vectors.js";
+import { prepareBlock, rawKey, runOperation } from "./kernel-calls.js";
+import { instantiateKernels, LANES_PROBE, type KernelExports, type KernelModuleName } from "./wasm-abi.js";
+
+export interface KernelSelection {
+  readonly module: KernelModuleName;
+  readonly kernels: KernelExports;
+  /** Why the FMA module is not in use (absent when it is). */
+  readonly fallbackReason?: string;
+}
+
+/** How to get each module; tests inject failing ones to exercise the fallback. */
+export interface KernelCandidates {
+  fma(): KernelExports;
+  baseline(): KernelExports;
+}
+
+const DEFAULT_CANDIDATES: KernelCandidates = {
+  fma: () => instantiateKernels("fma"),
+  baseline: () => instantiateKernels("baseline"),
+};
+
+/** SHA-256 DigestInfo prefix (RFC 8017 section 9.2, note 1). */
+const SHA256_DIGEST_INFO = "3031300d060960864801650304020105000420";
+
+/** EMSA-PKCS1-v1_5 encoding of SHA-256(SELF_TEST_MESSAGE) for the 2048-bit self-test key. */
+function selfTestEncodedMessage(k: number): Uint8Array {
+  const digest = createHash("sha256").update(SELF_TEST_MESSAGE).digest();
+  const t = Buffer.concat([Buffer.from(SHA256_DIGEST_INFO, "hex"), digest]);
+  const em = new Uint8Array(k).fill(0xff);
+  em[0] = 0;
+  em[1] = 1;
+  em[k - t.length - 1] = 0;
+  em.set(t, k - t.length);
+  return em;
+}
+
+/** Undefined when the kernels sign the self-test message exactly as OpenSSL did and verify it back. */
+function knownAnswerFailure(kernels: KernelExports): string | undefined {
+  const field = (name: "n" | "e" | "p" | "q" | "dp" | "dq" | "qi") => fromBase64Url(SELF_TEST_RSA_KEY[name], `selfTest.${name}`);
+  const bits = 2048;
+  const k = bits / 8;
+  const h = k / 2;
+  const privateRaw = rawKey(bits, [field("n"), field("e"), field("p"), field("q"), field("dp"), field("dq"), field("qi")], [k, k, h, h, h, h, h]);
+  const privateBlock = prepareBlock(kernels, privateRaw, kernels.rsa_private_block_bytes(bits), kernels.rsa_prepare_private);
+  const publicBlock = prepareBlock(kernels, rawKey(bits, [field("n"), field("e")], [k, k]), kernels.rsa_public_block_bytes(bits), kernels.rsa_prepare_public);
+  const message = selfTestEncodedMessage(k);
+  const expected = fromBase64Url(SELF_TEST_RS256, "selfTest.rs256");
+  if (!equalBytes(runOperation(kernels, privateBlock, message, kernels.rsa_private), expected)) return "known-answer RSA signature differs";
+  if (!equalBytes(runOperation(kernels, publicBlock, expected, kernels.rsa_public), message)) return "known-answer RSA verification differs";
+  privateBlock.fill(0);
+  return undefined;
+}
+
+/** The FMA module when it passes its checks, else the baseline module and the reason. */
+export function selectKernels(candidates: KernelCandidates = DEFAULT_CANDIDATES): KernelSelection {
+  let reason: string;
+  try {
+    const kernels = candidates.fma();
+    const probe = kernels.lanes_probe(LANES_PROBE.a, LANES_PROBE.c) === 1 ? undefined : "multiply-add is not fused on this engine";
+    const failure = probe ?? knownAnswerFailure(kernels);
+    if (failure === undefined) return { module: "fma", kernels };
+    reason = failure;
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error);
+  }
+  return { module: "baseline", kernels: candidates.baseline(), fallbackReason: `FMA kernels not used: ${reason}` };
+}
+
+let selection: KernelSelection | undefined;
+
+/** This thread's choice, made on first use. */
+export function kernelSelection(): KernelSelection {
+  selection ??= selectKernels();
+  return selection;
+}
+
+/** The one kernel instance this thread's default engine uses. */
+export function loadKernels(): KernelExports {
+  return kernelSelection().kernels;
+}
+
+const instances = new Map<KernelModuleName, KernelExports>();
+
+/** One instance of a named module per thread, for comparing the modules (tests, bench). */
+export function kernelModule(name: KernelModuleName): KernelExports {
+  const chosen = kernelSelection();
+  if (chosen.module === name) return chosen.kernels;
+  let kernels = instances.get(name);
+  if (kernels === undefined) {
+    kernels = instantiateKernels(name);
+    instances.set(name, kernels);
+  }
+  return kernels;
+}

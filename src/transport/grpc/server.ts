@@ -185,6 +185,9 @@ export function buildGrpcServer(deps: GrpcServerDeps): Server {
   const server = new Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    // channelz keeps per-call counters and traces for a debugging service keyhold does not serve; Prometheus
+    // metrics cover the same ground.
+    "grpc.enable_channelz": 0,
   });
   const services = [...new Set(RPC_BINDINGS.map((b) => b.service))];
   for (const service of services) {

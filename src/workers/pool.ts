@@ -8,11 +8,11 @@
  *
  * Tasks wait here, not in piscina, and go to the workers in batches: each
  * worker has at most one batch in flight, made of what queued while it was
- * busy or arrived in the same turn of the event loop. Waking a thread costs
- * tens of microseconds on this kind of virtual machine (a postMessage to a
- * sleeping worker measured as much as an ES256 sign), so under load one
- * message carries many tasks; an idle pool sends a lone task at the end of
- * the turn it arrived in.
+ * busy or arrived together. Waking a thread costs tens of microseconds on
+ * this kind of virtual machine (a postMessage to a sleeping worker measured
+ * as much as an ES256 sign), so under load one message carries many tasks;
+ * an idle pool sends a lone task as soon as the microtasks queued with it
+ * have run.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -173,18 +173,18 @@ export class CryptoPool {
         entry.detach = () => signal.removeEventListener("abort", onAbort);
       }
       this.#queue.push(entry);
-      this.#dispatchAfterThisTurn();
+      this.#dispatchSoon();
     });
   }
 
   /**
-   * Dispatches once the event loop has handled this turn's other events: the calls that arrived together
-   * then share one message per worker instead of waking a worker each.
+   * Dispatches once the microtasks queued so far have run: the calls that one network event (or one finished
+   * batch) set going enqueue in that run and share one message per worker instead of waking a worker each.
    */
-  #dispatchAfterThisTurn(): void {
+  #dispatchSoon(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.#dispatchScheduled = false;
       this.#dispatch();
     });

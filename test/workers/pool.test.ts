@@ -114,6 +114,17 @@ describe("CryptoPool", () => {
     expect(keys.loads).toEqual(["hsm/p256/v1", "hsm/p256/v1"]);
   });
 
+  it("sends the tasks that arrive together as one batch per worker, and a lone task by itself", async () => {
+    const workerFile = fileURLToPath(new URL("./fixtures/batch-size-worker.mjs", import.meta.url));
+    const task = { operation: "sign", keyRef: "hsm/p256/v1", algorithm: "ES256", data: digest } as const;
+    pool = await CryptoPool.start({ threads: 2, loadKey: keyLoader().loadKey, workerFile });
+    const sizes = async (count: number) => (await Promise.all(Array.from({ length: count }, () => pool!.run(task)))).map((value) => value[0]);
+    expect(await sizes(1)).toEqual([1]);
+    expect(await sizes(10)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
+    // At most 32 per message, so a burst still reaches every worker.
+    expect(Math.max(...(await sizes(100)))).toBe(32);
+  });
+
   it("refuses to start when a worker fails its self-test", async () => {
     const workerFile = fileURLToPath(new URL("./fixtures/faulty-self-test-worker.mjs", import.meta.url));
     const error = await CryptoPool.start({ threads: 1, loadKey: keyLoader().loadKey, workerFile }).catch((e: unknown) => e);

@@ -60,6 +60,10 @@ export function openConnection(options: ConnectionOptions): CryptoConnection {
   const client = new Client(options.endpoint, credentials, {
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    // A load generator must not retry on its own (a retried call would count once) nor spend its CPU on
+    // channelz bookkeeping: the client shares the machine with the server it measures.
+    "grpc.enable_retries": 0,
+    "grpc.enable_channelz": 0,
   }) as unknown as CryptoClient & Record<CryptoMethod, UnaryMethod>;
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const metadata = callMetadata(options);

@@ -5,6 +5,7 @@ import { runAuthzBench } from "./authz.js";
 import { runCryptoCoreBench } from "./crypto-core.js";
 import { runPoolBench } from "./pool.js";
 import { runRsaKernelBench } from "./rsa-kernels.js";
+import { runTransportBench } from "./transport.js";
 
 export const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Object.freeze({
   crypto: runCryptoCoreBench,
@@ -12,6 +13,7 @@ export const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Objec
   pool: runPoolBench,
   authz: runAuthzBench,
   audit: runAuditJournalBench,
+  transport: runTransportBench,
 });
 
 /** Runs the named groups (all when none is named); throws on an unknown name. */

@@ -6,8 +6,9 @@
 import { createHash } from "node:crypto";
 import { equalBytes, fromBase64Url } from "../bytes.js";
 import { SELF_TEST_MESSAGE, SELF_TEST_RS256, SELF_TEST_RSA_KEY } from "../self-test-vectors.js";
-import { prepareBlock, rawKey, runOperation } from "./kernel-calls.js";
+import { encode as encodeDigestInfo } from "../rsa/pkcs1-sign.js";
 import { instantiateKernels, LANES_PROBE, type KernelExports, type KernelModuleName } from "./wasm-abi.js";
+import { wasmEngineOn } from "./wasm-engine.js";
 
 export interface KernelSelection {
   readonly module: KernelModuleName;
@@ -27,35 +28,15 @@ const DEFAULT_CANDIDATES: KernelCandidates = {
   baseline: () => instantiateKernels("baseline"),
 };
 
-/** SHA-256 DigestInfo prefix (RFC 8017 section 9.2, note 1). */
-const SHA256_DIGEST_INFO = "3031300d060960864801650304020105000420";
-
-/** EMSA-PKCS1-v1_5 encoding of SHA-256(SELF_TEST_MESSAGE) for the 2048-bit self-test key. */
-function selfTestEncodedMessage(k: number): Uint8Array {
-  const digest = createHash("sha256").update(SELF_TEST_MESSAGE).digest();
-  const t = Buffer.concat([Buffer.from(SHA256_DIGEST_INFO, "hex"), digest]);
-  const em = new Uint8Array(k).fill(0xff);
-  em[0] = 0;
-  em[1] = 1;
-  em[k - t.length - 1] = 0;
-  em.set(t, k - t.length);
-  return em;
-}
-
 /** Undefined when the kernels sign the self-test message exactly as OpenSSL did and verify it back. */
 function knownAnswerFailure(kernels: KernelExports): string | undefined {
-  const field = (name: "n" | "e" | "p" | "q" | "dp" | "dq" | "qi") => fromBase64Url(SELF_TEST_RSA_KEY[name], `selfTest.${name}`);
-  const bits = 2048;
-  const k = bits / 8;
-  const h = k / 2;
-  const privateRaw = rawKey(bits, [field("n"), field("e"), field("p"), field("q"), field("dp"), field("dq"), field("qi")], [k, k, h, h, h, h, h]);
-  const privateBlock = prepareBlock(kernels, privateRaw, kernels.rsa_private_block_bytes(bits), kernels.rsa_prepare_private);
-  const publicBlock = prepareBlock(kernels, rawKey(bits, [field("n"), field("e")], [k, k]), kernels.rsa_public_block_bytes(bits), kernels.rsa_prepare_public);
-  const message = selfTestEncodedMessage(k);
+  const field = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi") => fromBase64Url(SELF_TEST_RSA_KEY[name], `selfTest.${name}`);
+  const engine = wasmEngineOn(() => kernels);
+  const params = { n: field("n"), e: field("e"), d: field("d"), p: field("p"), q: field("q"), dp: field("dp"), dq: field("dq"), qi: field("qi") };
+  const message = encodeDigestInfo("SHA-256", createHash("sha256").update(SELF_TEST_MESSAGE).digest(), params.n.length);
   const expected = fromBase64Url(SELF_TEST_RS256, "selfTest.rs256");
-  if (!equalBytes(runOperation(kernels, privateBlock, message, kernels.rsa_private), expected)) return "known-answer RSA signature differs";
-  if (!equalBytes(runOperation(kernels, publicBlock, expected, kernels.rsa_public), message)) return "known-answer RSA verification differs";
-  privateBlock.fill(0);
+  if (!equalBytes(engine.privateOp(engine.preparePrivate(params), message), expected)) return "known-answer RSA signature differs";
+  if (!equalBytes(engine.publicOp(engine.preparePublic(params), expected), message)) return "known-answer RSA verification differs";
   return undefined;
 }
 

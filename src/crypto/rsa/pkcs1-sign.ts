@@ -19,7 +19,7 @@ const DIGEST_INFO_PREFIX: Readonly<Record<HashName, Uint8Array>> = Object.freeze
 });
 
 /** EMSA-PKCS1-v1_5-ENCODE: 0x00 0x01 FF..FF 0x00 DigestInfo. */
-function encode(hashName: HashName, digest: Uint8Array, emLen: number): Uint8Array {
+export function encode(hashName: HashName, digest: Uint8Array, emLen: number): Uint8Array {
   const t = concatBytes(DIGEST_INFO_PREFIX[hashName], digest);
   const ps = new Uint8Array(emLen - t.length - 3).fill(0xff);
   return concatBytes(Uint8Array.of(0x00, 0x01), ps, Uint8Array.of(0x00), t);

@@ -66,21 +66,21 @@ interface Queued {
 
 const cancelled = (): KeyholdError => new KeyholdError("Unavailable", "The call was cancelled before a worker ran it.");
 
+/** The fields of a task that hold bytes: copied once into buffers of their exact size, then moved to the worker. */
+const BUFFER_FIELDS = ["data", "signature", "iv", "aad", "tag"] as const;
+
 /** A copy of the task whose buffers are exactly its contents, so they can be moved without touching the caller's. */
 function owned(task: PoolTask, jwk: JsonWebKey | undefined): WorkerTask {
-  return {
-    ...task,
-    data: task.data.slice(),
-    ...(task.signature === undefined ? {} : { signature: task.signature.slice() }),
-    ...(task.iv === undefined ? {} : { iv: task.iv.slice() }),
-    ...(task.aad === undefined ? {} : { aad: task.aad.slice() }),
-    ...(task.tag === undefined ? {} : { tag: task.tag.slice() }),
-    ...(jwk === undefined ? {} : { jwk }),
-  };
+  const copy: { -readonly [K in keyof WorkerTask]: WorkerTask[K] } = { ...task, ...(jwk === undefined ? {} : { jwk }) };
+  for (const field of BUFFER_FIELDS) {
+    const bytes = task[field];
+    if (bytes !== undefined) copy[field] = bytes.slice();
+  }
+  return copy;
 }
 
 function buffersOf(task: WorkerTask): ArrayBuffer[] {
-  return [task.data, task.signature, task.iv, task.aad, task.tag].flatMap((b) => (b === undefined ? [] : [b.buffer as ArrayBuffer]));
+  return BUFFER_FIELDS.flatMap((field) => (task[field] === undefined ? [] : [task[field].buffer as ArrayBuffer]));
 }
 
 export class CryptoPool {

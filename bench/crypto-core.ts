@@ -3,19 +3,15 @@
  * node-forge in the same run. `npm run bench` prints it; figures, not tests.
  */
 import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, sign as nodeSign, verify as nodeVerify } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { decrypt, encrypt, generateKey, sign, unwrapKey, verify, wrapKey, type JsonWebKey } from "../src/crypto/index.js";
 import { NOBLE_CURVES } from "../src/crypto/ec/curves.js";
 import { type CurveName } from "../src/crypto/algorithms.js";
+import { fixtureKey as fixture } from "../test/helpers/keys.js";
 import { nodePrivateKey } from "../test/helpers/node-keys.js";
 import { type BenchTask, runGroup } from "./harness.js";
 
-/** Benchmarks run built, from dist/bench/, and share the test suite's fixture keys. */
-const FIXTURES = resolve(import.meta.dirname, "..", "..", "test", "fixtures", "keys");
-const fixture = (name: string): JsonWebKey => JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), "utf8")) as JsonWebKey;
 
 // node-forge is CommonJS whose typings declare no default export.
 const forge = createRequire(import.meta.url)("node-forge") as typeof import("node-forge");

@@ -44,3 +44,26 @@ export function printRows(title: string, rows: BenchRow[], baseline?: string): v
     console.log(`  ${row.name.padEnd(width)}  ${row.opsPerSecond.toFixed(0).padStart(10)} ops/s${ratio}`);
   }
 }
+
+export interface InFlightFigure {
+  readonly perSecond: number;
+  /** Process CPU (every thread, user + system) per completed call. */
+  readonly cpuMicrosPerCall: number;
+}
+
+/** Completed calls per second, and CPU per call, with `inFlight` calls always outstanding for `durationMs`. */
+export async function inFlightRate(call: () => Promise<unknown>, inFlight: number, durationMs: number): Promise<InFlightFigure> {
+  const end = performance.now() + durationMs;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await call();
+      done++;
+    }
+  };
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const used = process.cpuUsage(cpu);
+  return { perSecond: done / ((performance.now() - started) / 1000), cpuMicrosPerCall: (used.user + used.system) / done };
+}

@@ -4,30 +4,18 @@
  * task (a ping that does no cryptography). Figures, not tests.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { JsonWebKey } from "../src/crypto/index.js";
 import { CryptoPool, type PoolTask } from "../src/workers/pool.js";
-import { printRows } from "./harness.js";
+import { RSA_FIXTURES } from "../test/helpers/keys.js";
+import { inFlightRate, printRows } from "./harness.js";
 
-const FIXTURES = resolve(import.meta.dirname, "..", "..", "test", "fixtures", "keys");
-const rsa2048 = JSON.parse(readFileSync(resolve(FIXTURES, "rsa-2048-1.json"), "utf8")) as JsonWebKey;
+const rsa2048 = RSA_FIXTURES[2048];
 const DURATION_MS = Number(process.env["BENCH_TIME_MS"] ?? 500) * 4;
 
 /** Completed tasks per second with `inFlight` tasks always outstanding for `durationMs`. */
 async function throughput(pool: CryptoPool, task: PoolTask, inFlight: number, durationMs: number): Promise<number> {
-  const end = performance.now() + durationMs;
-  let done = 0;
-  const lane = async (): Promise<void> => {
-    while (performance.now() < end) {
-      await pool.run(task);
-      done++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  return done / ((performance.now() - started) / 1000);
+  return (await inFlightRate(() => pool.run(task), inFlight, durationMs)).perSecond;
 }
 
 export async function runPoolBench(): Promise<void> {

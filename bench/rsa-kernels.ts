@@ -7,7 +7,6 @@
  * Run: `npx tsc -p tsconfig.json && node dist/bench/rsa-kernels.js`.
  */
 import { constants, createPrivateKey, privateDecrypt, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { KeyholdError } from "../src/errors.js";
@@ -21,6 +20,7 @@ import {
   wasmRsaEngine,
   type RsaPrivateParams,
 } from "../src/crypto/bignum/index.js";
+import { RSA_FIXTURES } from "../test/helpers/keys.js";
 import { runGroup } from "./harness.js";
 
 // node-forge is CommonJS whose typings declare no default export.
@@ -33,20 +33,11 @@ interface Fixture {
   params: RsaPrivateParams;
 }
 
-function fixture(bits: number): Fixture {
-  // Compiled to dist/bench/, so the fixtures are two levels up either way.
-  const candidates = [new URL(`../test/fixtures/keys/rsa-${bits}-1.json`, import.meta.url), new URL(`../../test/fixtures/keys/rsa-${bits}-1.json`, import.meta.url)];
-  for (const url of candidates) {
-    try {
-      const jwk = JSON.parse(readFileSync(url, "utf8")) as Record<string, string>;
-      const field = (name: string) => new Uint8Array(Buffer.from(jwk[name] ?? "", "base64url"));
-      const params = { n: field("n"), e: field("e"), d: field("d"), p: field("p"), q: field("q"), dp: field("dp"), dq: field("dq"), qi: field("qi") };
-      return { jwk, params };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  throw new Error(`fixture rsa-${bits}-1.json not found`);
+function fixture(bits: (typeof SIZES)[number]): Fixture {
+  const jwk = RSA_FIXTURES[bits] as unknown as Record<string, string>;
+  const field = (name: string) => new Uint8Array(Buffer.from(jwk[name] ?? "", "base64url"));
+  const params = { n: field("n"), e: field("e"), d: field("d"), p: field("p"), q: field("q"), dp: field("dp"), dq: field("dq"), qi: field("qi") };
+  return { jwk, params };
 }
 
 function forgeKey(params: RsaPrivateParams): import("node-forge").pki.rsa.PrivateKey {
@@ -111,7 +102,7 @@ function welchT(a: readonly number[], b: readonly number[]): number {
  * (interrupts) and print Welch's t. Both classes fail the fault check identically,
  * so only the exponentiation differs.
  */
-async function constantTimeCheck(bits: number, samples: number): Promise<void> {
+async function constantTimeCheck(bits: (typeof SIZES)[number], samples: number): Promise<void> {
   const { params } = fixture(bits);
   const halfBytes = bits / 16;
   const lowWeight = new Uint8Array(halfBytes);

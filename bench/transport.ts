@@ -5,13 +5,16 @@
  * a machine that also runs the load client, 1 / (this + the crypto + the
  * pipeline) bounds what `keyhold load` can see. Figures, not tests.
  */
-import { constants, createSign, generateKeyPairSync } from "node:crypto";
+import { constants, createSign } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { credentials, Metadata, Server, ServerCredentials, makeGenericClientConstructor, type ServiceDefinition } from "@grpc/grpc-js";
 import { ensureDevTls } from "../src/tls/index.js";
+import { RSA_FIXTURES } from "../test/helpers/keys.js";
+import { nodePrivateKey } from "../test/helpers/node-keys.js";
+import { inFlightRate } from "./harness.js";
 
 const DURATION_MS = Number(process.env["BENCH_TIME_MS"] ?? 500) * 4;
 const IN_FLIGHT = 64;
@@ -23,28 +26,6 @@ const raw = (bytes: Buffer): Buffer => bytes;
 const NOOP: ServiceDefinition = {
   call: { path: "/keyhold.bench.Noop/Call", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
 };
-
-interface Figure {
-  readonly perSecond: number;
-  readonly cpuMicrosPerCall: number;
-}
-
-/** Calls per second and process CPU per call with IN_FLIGHT calls always outstanding. */
-async function measure(call: () => Promise<void>, durationMs: number): Promise<Figure> {
-  const end = performance.now() + durationMs;
-  let done = 0;
-  const lane = async (): Promise<void> => {
-    while (performance.now() < end) {
-      await call();
-      done++;
-    }
-  };
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  const used = process.cpuUsage(cpu);
-  return { perSecond: done / ((performance.now() - started) / 1000), cpuMicrosPerCall: (used.user + used.system) / done };
-}
 
 export async function runTransportBench(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "keyhold-bench-tls-"));
@@ -67,15 +48,15 @@ export async function runTransportBench(): Promise<void> {
           error ? reject(error) : resolve(),
         );
       });
-    await measure(call, 300);
-    const unary = await measure(call, DURATION_MS);
+    await inFlightRate(call, IN_FLIGHT, 300);
+    const unary = await inFlightRate(call, IN_FLIGHT, DURATION_MS);
     client.close();
 
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const privateKey = nodePrivateKey(RSA_FIXTURES[2048]);
     const sign = async (): Promise<void> => {
       createSign("sha256").update(REQUEST).sign({ key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
     };
-    const bare = await measure(sign, DURATION_MS / 2);
+    const bare = await inFlightRate(sign, IN_FLIGHT, DURATION_MS / 2);
 
     console.log(`\ngrpc-js unary call over TLS, no-op handler, ${IN_FLIGHT} in flight, client and server in one process`);
     console.log(`  ${unary.perSecond.toFixed(0).padStart(8)} calls/s   ${unary.cpuMicrosPerCall.toFixed(0).padStart(5)} µs CPU per call (both sides)`);

@@ -1,9 +1,10 @@
 /** Loads the pre-generated fixture keys (test/fixtures/keys); see the README there. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { JsonWebKey } from "../../src/crypto/jwk.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../fixtures/keys");
+/** Beside this file in the sources; from dist/test/helpers/ (the benchmarks run built) the same folder in the sources. */
+const FIXTURES = [resolve(import.meta.dirname, "../fixtures/keys"), resolve(import.meta.dirname, "../../../test/fixtures/keys")].find((dir) => existsSync(dir)) ?? "";
 
 export function fixtureKey(name: string): JsonWebKey {
   return JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), "utf8")) as JsonWebKey;

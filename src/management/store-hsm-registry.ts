@@ -30,8 +30,8 @@ export class StoreHsmRegistry implements HsmRegistry {
   readonly #hsmUriHost: (name: string) => string;
   /** One runtime object per record version, so per-object caches (compiled ip rules) survive between calls. */
   readonly #runtimes = new Map<string, { readonly version: string; readonly runtime: HsmRuntime }>();
-  /** HSM records by name, as of the store's generation (any change to managed_hsms moves it). */
-  readonly #byName: GenerationCache<ManagedHsmRecord | undefined>;
+  /** Served HSMs by name, as of the store's generation (any change to managed_hsms moves it). */
+  readonly #byName: GenerationCache<HsmRuntime | undefined>;
 
   constructor(options: StoreHsmRegistryOptions) {
     this.#store = options.store;
@@ -62,9 +62,12 @@ export class StoreHsmRegistry implements HsmRegistry {
       throw hsmNotFound(undefined);
     }
     if (this.isConfigured(name)) return this.#configured.resolve(name);
-    const record = await this.#byName.getOrLoad(name, () => this.#store.management.findManagedHsmByName(name));
-    if (record === undefined || !isServed(record)) throw hsmNotFound(name);
-    return this.#runtime(record);
+    const runtime = await this.#byName.getOrLoad(name, async () => {
+      const record = await this.#store.management.findManagedHsmByName(name);
+      return record !== undefined && isServed(record) ? this.#runtime(record) : undefined;
+    });
+    if (runtime === undefined) throw hsmNotFound(name);
+    return runtime;
   }
 
   async list(): Promise<readonly HsmRuntime[]> {

@@ -3,13 +3,14 @@
  * call (SPEC section 3: `authorization: Bearer`, `x-hsm-name`). TLS with the
  * given CA by default; plaintext only towards a loopback address.
  */
-import { ChannelCredentials, Metadata, status, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
+import { ChannelCredentials, status, type ChannelOptions, type ClientDuplexStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import { callerMetadata, checkPlaintextTarget, tlsChannelOptions, tlsCredentials } from "../../src/cli/client-options.js";
 import { badParameter } from "../../src/errors.js";
 import { CryptoService, type StreamRequest, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { MAX_MESSAGE_BYTES, clientConstructor } from "../../src/transport/grpc/service-definition.js";
 import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
 import type { Outcome } from "./outcome.js";
-import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
+import { parseListenAddress } from "../../src/config/listen-address.js";
 
 export interface ConnectionOptions {
   /** HOST:PORT */
@@ -42,22 +43,27 @@ export interface CryptoConnection {
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
-/** Throws BadParameter naming the flag when these options cannot make a connection. */
-export function checkConnectionOptions(options: ConnectionOptions): void {
+/** The channel's credentials and TLS options; throws BadParameter naming the flag when these options cannot make a connection. */
+function channelSecurity(options: ConnectionOptions): { credentials: ChannelCredentials; channelOptions: ChannelOptions } {
   const { host } = parseListenAddress("--endpoint", options.endpoint);
   if (options.insecure === true) {
-    if (!isLoopbackHost(host)) throw badParameter("--insecure", `plaintext is allowed only to a loopback address, not ${host}`);
-  } else if (options.caPem === undefined) {
-    throw badParameter("--ca", "a CA certificate (PEM) is needed for TLS");
+    checkPlaintextTarget(host);
+    return { credentials: ChannelCredentials.createInsecure(), channelOptions: {} };
   }
+  if (options.caPem === undefined) throw badParameter("--ca", "a CA certificate (PEM) is needed for TLS");
+  return { credentials: tlsCredentials(Buffer.from(options.caPem), host), channelOptions: tlsChannelOptions(host) };
+}
+
+/** Throws BadParameter naming the flag when these options cannot make a connection (checked before any worker starts). */
+export function checkConnectionOptions(options: ConnectionOptions): void {
+  channelSecurity(options);
 }
 
 export function openConnection(options: ConnectionOptions): CryptoConnection {
-  checkConnectionOptions(options);
-  const credentials =
-    options.insecure === true ? ChannelCredentials.createInsecure() : ChannelCredentials.createSsl(Buffer.from(options.caPem ?? ""));
+  const { credentials, channelOptions } = channelSecurity(options);
   const Client = clientConstructor(CryptoService);
   const client = new Client(options.endpoint, credentials, {
+    ...channelOptions,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     // A load generator must not retry on its own (a retried call would count once) nor spend its CPU on
@@ -66,7 +72,7 @@ export function openConnection(options: ConnectionOptions): CryptoConnection {
     "grpc.enable_channelz": 0,
   }) as unknown as CryptoClient & Record<CryptoMethod, UnaryMethod>;
   const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  const metadata = callMetadata(options);
+  const metadata = callerMetadata(options);
 
   return {
     callTimeoutMs,
@@ -81,13 +87,6 @@ export function openConnection(options: ConnectionOptions): CryptoConnection {
     openStream: () => client.stream(metadata.clone(), { deadline: Date.now() + 24 * 3600 * 1000 }),
     close: () => client.close(),
   };
-}
-
-function callMetadata(options: ConnectionOptions): Metadata {
-  const metadata = new Metadata();
-  if (options.token !== undefined && options.token !== "") metadata.set("authorization", `Bearer ${options.token}`);
-  if (options.hsmName !== undefined && options.hsmName !== "") metadata.set("x-hsm-name", options.hsmName);
-  return metadata;
 }
 
 /** The gRPC status name (and the x-error-code trailer) of a failed call. */

@@ -44,15 +44,26 @@ export interface ClientOptions {
   readonly insecure: boolean;
 }
 
-/** Adds the shared client options to `command`, each with its environment variable. */
-export function withClientOptions(command: Command): Command {
+/** Adds the options that say how to reach the server (every gRPC client command, and `keyhold load`), each with its environment variable. */
+export function withConnectionOptions(command: Command): Command {
   return command
     .addOption(new Option("--endpoint <host:port>", "gRPC endpoint of the server").env("KEYHOLD_ENDPOINT").default(DEFAULT_ENDPOINT))
     .addOption(new Option("--hsm-name <name>", "the HSM to call (may be left out when the server hosts one HSM)").env("KEYHOLD_HSM"))
     .addOption(new Option("--token <jwt>", "bearer token for the data plane (see `keyhold token`)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
-    .addOption(new Option("--output <format>", "text or json (the response as protobuf JSON)").choices(["text", "json"]).default("text"))
     .addOption(new Option("--insecure", "plaintext gRPC; only to a loopback address (tests)"));
+}
+
+/** Adds the shared client options to `command`: the connection options and `--output`. */
+export function withClientOptions(command: Command): Command {
+  return withConnectionOptions(command).addOption(
+    new Option("--output <format>", "text or json (the response as protobuf JSON)").choices(["text", "json"]).default("text"),
+  );
+}
+
+/** Plaintext only towards a loopback address (SPEC section 2): BadParameter on --insecure otherwise. */
+export function checkPlaintextTarget(host: string): void {
+  if (!isLoopbackHost(host)) throw badParameter("--insecure", `is allowed only to a loopback address, and ${host} is not one`);
 }
 
 /** Checks the flags and fills the CA default from the global --data-dir. */
@@ -61,9 +72,7 @@ export function resolveClientOptions(flags: ClientFlags, dataDir: string): Clien
   if (endpoint.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
   if (flags.output !== "text" && flags.output !== "json") throw badParameter("--output", "must be text or json");
   const insecure = flags.insecure === true;
-  if (insecure && !isLoopbackHost(endpoint.host)) {
-    throw badParameter("--insecure", `is allowed only to a loopback address, and ${endpoint.host} is not one`);
-  }
+  if (insecure) checkPlaintextTarget(endpoint.host);
   return {
     target: formatListenAddress(endpoint),
     hsmName: flags.hsmName === "" ? undefined : flags.hsmName,
@@ -74,11 +83,17 @@ export function resolveClientOptions(flags: ClientFlags, dataDir: string): Clien
   };
 }
 
+/** Who calls and which HSM (SPEC section 3): the metadata every call carries. */
+export function callerMetadata(options: { readonly token?: string | undefined; readonly hsmName?: string | undefined }): Metadata {
+  const metadata = new Metadata();
+  if (options.token !== undefined && options.token !== "") metadata.set("authorization", `Bearer ${options.token}`);
+  if (options.hsmName !== undefined && options.hsmName !== "") metadata.set("x-hsm-name", options.hsmName);
+  return metadata;
+}
+
 /** SPEC section 3 request metadata; a fresh client request id per call, so the audit record can be found. */
 export function requestMetadata(options: ClientOptions, requestId: string = randomUUID()): Metadata {
-  const metadata = new Metadata();
-  if (options.token !== undefined) metadata.set("authorization", `Bearer ${options.token}`);
-  if (options.hsmName !== undefined) metadata.set("x-hsm-name", options.hsmName);
+  const metadata = callerMetadata(options);
   metadata.set("x-ms-client-request-id", requestId);
   return metadata;
 }
@@ -88,27 +103,37 @@ function targetHost(options: ClientOptions): string {
   return parseListenAddress("--endpoint", options.target).host;
 }
 
+/** The CA certificate (PEM) at `file`; BadParameter on --ca when it cannot be read. */
+export function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw badParameter("--ca", `cannot read ${file}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
+  }
+}
+
 export function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (options.caPath === undefined) return credentials.createInsecure();
-  let ca: Buffer;
-  try {
-    ca = readFileSync(options.caPath);
-  } catch {
-    throw badParameter("--ca", `cannot read ${options.caPath}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
-  }
-  const host = targetHost(options);
-  // The certificate is always checked against the address actually dialled, whatever name SNI carries (see channelOptions).
+  return tlsCredentials(readCaFile(options.caPath), targetHost(options));
+}
+
+/** TLS trusting `ca`; the certificate is always checked against `host`, the address actually dialled, whatever name SNI carries (see tlsChannelOptions). */
+export function tlsCredentials(ca: Buffer, host: string): ChannelCredentials {
   return credentials.createSsl(ca, null, null, { checkServerIdentity: (_servername, cert) => checkServerIdentity(host, cert) });
 }
 
 /**
  * grpc-js sends the target host as the TLS server name even when it is an IP
  * address, which RFC 6066 section 3 forbids and Node reports with a DEP0123
- * warning on every CLI run; for an IP target the server name becomes
- * "localhost", and channelCredentials still verifies the certificate against the IP.
+ * warning on every run; for an IP target the server name becomes "localhost",
+ * and tlsCredentials still verifies the certificate against the IP.
  */
+export function tlsChannelOptions(host: string): ChannelOptions {
+  return isIP(host) !== 0 ? { "grpc.ssl_target_name_override": "localhost" } : {};
+}
+
 export function channelOptions(options: ClientOptions): ChannelOptions {
-  return options.caPath !== undefined && isIP(targetHost(options)) !== 0 ? { "grpc.ssl_target_name_override": "localhost" } : {};
+  return options.caPath !== undefined ? tlsChannelOptions(targetHost(options)) : {};
 }
 
 export function isServiceError(error: unknown): error is ServiceError {

@@ -3,7 +3,6 @@
  * checks the options here; the run itself lives in bench/load/.
  */
 import { fork } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { executeLoad } from "../../bench/load/execute.js";
@@ -11,7 +10,8 @@ import { LoadError } from "../../bench/load/load-error.js";
 import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from "../../bench/load/options.js";
 import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
 import { runWorkerChild } from "../../bench/load/worker-child.js";
-import { KeyholdError, badParameter } from "../errors.js";
+import { KeyholdError } from "../errors.js";
+import { readCaFile, withConnectionOptions } from "./client-options.js";
 
 interface LoadCommandOptions extends RawLoadOptions {
   hsmName?: string;
@@ -28,8 +28,7 @@ interface LoadCommandOptions extends RawLoadOptions {
 const INTERNAL_WORKER_FLAG = "--internal-load-worker";
 
 export function registerLoadCommand(program: Command): void {
-  program
-    .command("load")
+  withConnectionOptions(program.command("load"))
     .description("generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation")
     .addOption(new Option("--op <op>", "operation").choices(LOAD_OPERATIONS))
     .option("--alg <alg>", "algorithm (PS256, ES256, RSA-OAEP-256, A256GCM, A256KW, ...)")
@@ -44,11 +43,6 @@ export function registerLoadCommand(program: Command): void {
     .option("--count <n>", "run this many operations")
     .option("--json <file>", "also write the result as JSON")
     .option("--html <file>", "also write a self-contained HTML report with a latency plot")
-    .option("--endpoint <host:port>", "gRPC endpoint of the server", process.env["KEYHOLD_ENDPOINT"] ?? "127.0.0.1:7443")
-    .option("--hsm-name <name>", "HSM to call (x-hsm-name)", process.env["KEYHOLD_HSM"])
-    .option("--token <token>", "bearer token (default: KEYHOLD_TOKEN)")
-    .option("--ca <file>", "CA certificate (PEM) of the server (default: KEYHOLD_CA or <data-dir>/tls/ca.pem)", process.env["KEYHOLD_CA"])
-    .option("--insecure", "plaintext gRPC, allowed only to a loopback address")
     .option("--metrics-endpoint <url>", "the server's Prometheus metrics, read before and after for server CPU", "http://127.0.0.1:9464/metrics")
     .addOption(new Option(INTERNAL_WORKER_FLAG).hideHelp())
     .action(async (options: LoadCommandOptions) => {
@@ -70,8 +64,8 @@ async function runLoadCommand(program: Command, options: LoadCommandOptions): Pr
   const connection = {
     endpoint: options.endpoint,
     insecure,
-    caPem: insecure ? undefined : readCa(options.ca ?? join(dataDir, "tls", "ca.pem")),
-    token: options.token ?? process.env["KEYHOLD_TOKEN"],
+    caPem: insecure ? undefined : readCaFile(options.ca ?? join(dataDir, "tls", "ca.pem")).toString("utf8"),
+    token: options.token,
     hsmName: options.hsmName,
   };
   const stop = interruptSignal();
@@ -86,14 +80,6 @@ async function runLoadCommand(program: Command, options: LoadCommandOptions): Pr
     stop,
     write: (text) => process.stdout.write(text),
   });
-}
-
-function readCa(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    throw badParameter("--ca", `cannot read ${file} (give --ca FILE, set KEYHOLD_CA, or use --insecure towards loopback)`);
-  }
 }
 
 /** A fork of this same CLI running only the worker loop. */

@@ -7,7 +7,7 @@
  */
 import { DATA_ACTION_PREFIX, type DataAction } from "./data-actions.js";
 import { ROLE_DEFINITION_ID_PREFIX } from "./ids.js";
-import type { RoleDefinition } from "./model.js";
+import type { Permission, RoleDefinition } from "./model.js";
 
 type DataActionSuffix = DataAction extends `${typeof DATA_ACTION_PREFIX}${infer Suffix}` ? Suffix : never;
 
@@ -20,27 +20,42 @@ const ROLE_MANAGE: readonly DataActionSuffix[] = [
   "/roleDefinitions/delete/action",
 ];
 
-function builtInRole(
-  guid: string,
-  roleName: string,
-  description: string,
-  dataActions: readonly DataActionSuffix[],
-): RoleDefinition {
+/** A frozen built-in role definition: one permission block, whatever it leaves out empty (local and management RBAC alike). */
+export function builtInRoleDefinition(role: {
+  readonly id: string;
+  readonly guid: string;
+  readonly roleName: string;
+  readonly description: string;
+  readonly permissions: Partial<Permission>;
+  readonly assignableScope: string;
+}): RoleDefinition {
+  const list = (values: readonly string[] | undefined): readonly string[] => Object.freeze([...(values ?? [])]);
   return Object.freeze({
-    id: ROLE_DEFINITION_ID_PREFIX + guid,
-    name: guid,
-    roleName,
-    description,
+    id: role.id,
+    name: role.guid,
+    roleName: role.roleName,
+    description: role.description,
     type: "AKVBuiltInRole",
     permissions: Object.freeze([
       Object.freeze({
-        actions: Object.freeze([]),
-        notActions: Object.freeze([]),
-        dataActions: Object.freeze(dataActions.map((suffix) => DATA_ACTION_PREFIX + suffix)),
-        notDataActions: Object.freeze([]),
+        actions: list(role.permissions.actions),
+        notActions: list(role.permissions.notActions),
+        dataActions: list(role.permissions.dataActions),
+        notDataActions: list(role.permissions.notDataActions),
       }),
     ]),
-    assignableScopes: Object.freeze(["/"]),
+    assignableScopes: Object.freeze([role.assignableScope]),
+  });
+}
+
+function builtInRole(guid: string, roleName: string, description: string, dataActions: readonly DataActionSuffix[]): RoleDefinition {
+  return builtInRoleDefinition({
+    id: ROLE_DEFINITION_ID_PREFIX + guid,
+    guid,
+    roleName,
+    description,
+    permissions: { dataActions: dataActions.map((suffix) => DATA_ACTION_PREFIX + suffix) },
+    assignableScope: "/",
   });
 }
 

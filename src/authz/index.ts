@@ -1,6 +1,7 @@
 export { DATA_ACTIONS, DATA_ACTION_PREFIX, isDataAction, type DataAction } from "./data-actions.js";
 export {
   BUILT_IN_ROLES,
+  builtInRoleDefinition,
   MANAGED_HSM_ADMINISTRATOR,
   MANAGED_HSM_BACKUP,
   MANAGED_HSM_CRYPTO_AUDITOR,

@@ -6,32 +6,12 @@
  * authz's RoleDefinitionType has no ARM "BuiltInRole"; the evaluator never reads `type`, and the ARM rendering
  * (role-definition-resource.ts) says "BuiltInRole".
  */
-import type { RoleDefinition } from "../../authz/index.js";
+import { builtInRoleDefinition, type Permission, type RoleDefinition } from "../../authz/index.js";
 import { authorizationResourceId, ROOT_SCOPE } from "../arm-ids.js";
 
-interface RolePermissions {
-  readonly actions: readonly string[];
-  readonly notActions?: readonly string[];
-  readonly dataActions?: readonly string[];
-}
-
-function builtInRole(guid: string, roleName: string, description: string, permissions: RolePermissions): RoleDefinition {
-  return Object.freeze({
-    id: authorizationResourceId(ROOT_SCOPE, "roleDefinitions", guid),
-    name: guid,
-    roleName,
-    description,
-    type: "AKVBuiltInRole",
-    permissions: Object.freeze([
-      Object.freeze({
-        actions: Object.freeze([...permissions.actions]),
-        notActions: Object.freeze([...(permissions.notActions ?? [])]),
-        dataActions: Object.freeze([...(permissions.dataActions ?? [])]),
-        notDataActions: Object.freeze([]),
-      }),
-    ]),
-    assignableScopes: Object.freeze([ROOT_SCOPE]),
-  });
+function builtInRole(guid: string, roleName: string, description: string, permissions: Partial<Permission>): RoleDefinition {
+  const id = authorizationResourceId(ROOT_SCOPE, "roleDefinitions", guid);
+  return builtInRoleDefinition({ id, guid, roleName, description, permissions, assignableScope: ROOT_SCOPE });
 }
 
 const CONTAINERS = "Microsoft.Storage/storageAccounts/blobServices/containers";

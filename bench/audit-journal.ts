@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AuditJournal } from "../src/audit/journal.js";
-import type { AuditEventInput } from "../src/audit/event.js";
+import { sampleEvent } from "../test/audit/helpers.js";
 
 const CONCURRENCY = [1, 16, 256] as const;
 const RECORDS_PER_RUN = 4096;
@@ -24,22 +24,6 @@ interface Row {
   readonly syncs: number;
 }
 
-function event(index: number): AuditEventInput {
-  return {
-    time: new Date(),
-    resourceId: "/subscriptions/bench/resourceGroups/bench/providers/Microsoft.KeyVault/managedHSMs/bench",
-    operationName: "KeySign",
-    operationVersion: "7.5",
-    resultType: "Success",
-    resultSignature: "OK",
-    durationMs: 0.4,
-    callerIpAddress: "127.0.0.1",
-    correlationId: `bench-${index}`,
-    identity: { oid: "11111111-1111-1111-1111-111111111111", tid: "22222222-2222-2222-2222-222222222222" },
-    properties: { rpc: "/keyhold.v1.CryptoService/Sign", keyName: "bench-key", algorithm: "ES256", scope: "/keys/bench-key", decision: "Allowed" },
-  };
-}
-
 async function measure(dir: string, concurrency: number): Promise<Row> {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const journal = await AuditJournal.open({ path: join(dir, `c${concurrency}.jsonl`), signingKey: privateKey, checkpointIntervalMs: 0 });
@@ -48,7 +32,7 @@ async function measure(dir: string, concurrency: number): Promise<Row> {
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let index = 0; index < perCaller; index += 1) await journal.append(event(next++));
+      for (let index = 0; index < perCaller; index += 1) await journal.append(sampleEvent(next++));
     }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

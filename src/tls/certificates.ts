@@ -4,8 +4,9 @@
  * prime search); forge signs with RSA only, hence RSA-2048 for both keys.
  */
 import { createRequire } from "node:module";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { isIP } from "node:net";
+import { certificateSerialNumber } from "./serial-number.js";
 
 // node-forge is CommonJS whose typings declare no default export.
 const forge = createRequire(import.meta.url)("node-forge") as typeof import("node-forge");
@@ -33,13 +34,6 @@ function rsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
   return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
 
-/** A positive serial of 16 random bytes (RFC 5280 section 4.1.2.2: positive, at most 20 octets). */
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
-  return bytes.toString("hex");
-}
-
 function validity(cert: import("node-forge").pki.Certificate, now: Date, days: number): void {
   cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
   cert.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
@@ -60,7 +54,7 @@ export function createCaCertificate(now: Date = new Date()): CertificateAndKey {
   const { publicKeyPem, privateKeyPem } = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
-  cert.serialNumber = serialNumber();
+  cert.serialNumber = certificateSerialNumber();
   validity(cert, now, CA_LIFETIME_DAYS);
   const name = [
     { name: "commonName", value: "keyhold development CA" },
@@ -82,7 +76,7 @@ export function createServerCertificate(ca: CertificateAndKey, hosts: readonly s
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
-  cert.serialNumber = serialNumber();
+  cert.serialNumber = certificateSerialNumber();
   validity(cert, now, SERVER_LIFETIME_DAYS);
   cert.setSubject([{ name: "commonName", value: hosts[0] ?? "localhost" }]);
   cert.setIssuer(caCert.subject.attributes);

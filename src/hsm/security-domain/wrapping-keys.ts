@@ -6,9 +6,10 @@
  * as src/tls/certificates.ts does. The certificate only carries the public key
  * to the HSM; nothing trusts its issuer.
  */
-import { generateKeyPair, randomBytes } from "node:crypto";
+import { generateKeyPair } from "node:crypto";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
+import { certificateSerialNumber } from "../../tls/serial-number.js";
 
 // node-forge is CommonJS whose typings declare no default export.
 const forge = createRequire(import.meta.url)("node-forge") as typeof import("node-forge");
@@ -27,10 +28,7 @@ export function selfSignedCertificate(privateKeyPem: string, commonName: string,
   const privateKey = forge.pki.privateKeyFromPem(privateKeyPem) as import("node-forge").pki.rsa.PrivateKey;
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.rsa.setPublicKey(privateKey.n, privateKey.e);
-  // A positive serial: RFC 5280 section 4.1.2.2 (the high bit cleared so DER keeps it positive).
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  certificate.serialNumber = serial.toString("hex");
+  certificate.serialNumber = certificateSerialNumber();
   certificate.validity.notBefore = now;
   certificate.validity.notAfter = new Date(now.getTime() + VALIDITY_DAYS * 86_400_000);
   const name = [{ name: "commonName", value: commonName }];

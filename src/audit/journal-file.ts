@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { syncDirectory } from "../files.js";
 
 export interface JournalFile {
   size(): Promise<number>;
@@ -36,15 +37,6 @@ export const openNodeJournalFile: JournalFileOpener = async (path) => {
   if (created) await syncDirectory(dirname(path));
   return new NodeJournalFile(handle);
 };
-
-async function syncDirectory(path: string): Promise<void> {
-  const directory = await open(path, constants.O_RDONLY);
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-}
 
 class NodeJournalFile implements JournalFile {
   constructor(private readonly handle: FileHandle) {}

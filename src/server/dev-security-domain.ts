@@ -6,9 +6,10 @@
  * recover, which is acceptable only because nothing in a dev data dir is worth protecting.
  */
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { KeyholdError } from "../errors.js";
+import { writeFileAtomically } from "../files.js";
 import {
   makeWrappingKeyPair,
   parseSecurityDomain,
@@ -46,21 +47,14 @@ const certificateFile = (dir: string, i: number): string => join(dir, `cert${i}.
 const privateKeyFile = (dir: string, i: number): string => join(dir, `key${i}.pem`);
 const indexes = Array.from({ length: KEY_PAIRS }, (_, i) => i + 1);
 
-/** Writes through a temporary file and a rename, so a crash never leaves half a key or half a blob. */
-function writeAtomically(path: string, text: string, mode: number): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, text, { mode });
-  renameSync(temporary, path);
-}
-
 /** The existing key pairs when all of them are there; otherwise new ones (no blob depends on an incomplete set). */
 async function ensureKeyPairs(dir: string): Promise<void> {
   const complete = indexes.every((i) => existsSync(certificateFile(dir, i)) && existsSync(privateKeyFile(dir, i)));
   if (complete) return;
   for (const i of indexes) {
     const pair: WrappingKeyPair = await makeWrappingKeyPair(`keyhold development security domain key ${i}`);
-    writeAtomically(privateKeyFile(dir, i), pair.privateKeyPem, 0o600);
-    writeAtomically(certificateFile(dir, i), pair.certificatePem, 0o644);
+    writeFileAtomically(privateKeyFile(dir, i), pair.privateKeyPem, 0o600);
+    writeFileAtomically(certificateFile(dir, i), pair.certificatePem, 0o644);
   }
 }
 
@@ -103,7 +97,7 @@ export async function ensureDevSecurityDomain(deps: DevSecurityDomainDeps): Prom
     } finally {
       secret.fill(0);
     }
-    writeAtomically(blobFile, JSON.stringify(blob), 0o600);
+    writeFileAtomically(blobFile, JSON.stringify(blob), 0o600);
   }
   if (deps.hsm.activation === "NotActivated") await deps.registry.markActivated(deps.hsm.hsmId);
   else if (deps.hsm.activation !== "Activated") {

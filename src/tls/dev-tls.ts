@@ -15,7 +15,7 @@ import {
   createServerCertificate,
   type CertificateAndKey,
 } from "./certificates.js";
-import { CERT_FILE_MODE, KEY_FILE_MODE, readIfPresent, writeFileAtomically } from "./files.js";
+import { readIfPresent, writeFileAtomically } from "../files.js";
 
 export interface DevTlsOptions {
   readonly dataDir: string;
@@ -93,8 +93,8 @@ function sameHosts(certPem: string, wanted: readonly string[]): boolean {
 
 function writePair(certPath: string, keyPath: string, pair: CertificateAndKey): void {
   // Key first: a crash between the two leaves a certificate that does not match its key, which the next start replaces.
-  writeFileAtomically(keyPath, pair.keyPem, KEY_FILE_MODE);
-  writeFileAtomically(certPath, pair.certPem, CERT_FILE_MODE);
+  writeFileAtomically(keyPath, pair.keyPem, 0o600);
+  writeFileAtomically(certPath, pair.certPem, 0o644);
 }
 
 /**

@@ -13,6 +13,7 @@ import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { badParameter, KeyholdError } from "../../errors.js";
+import { syncDirectory } from "../../files.js";
 import { blobNamesUnder, isMissing } from "./blob-walk.js";
 import { decodeListMarker, encodeListMarker, sortedBlobNames } from "./list-marker.js";
 import { blobNameSegments, checkAccountName, checkContainerName, MAX_BLOB_NAME_LENGTH } from "./names.js";
@@ -294,14 +295,6 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 function accountNotFound(account: string): KeyholdError {
   return new KeyholdError("NotFound", `The storage account '${account}' was not found.`, { field: "account" });

@@ -3,7 +3,7 @@
  * HTTP status stays the one of ERROR_CLASSES; only the body's code is ARM's. ObjectIsDeletedButRecoverable cannot
  * come from a management operation but maps to Conflict like any name clash.
  */
-import type { KeyholdError, KeyholdErrorCode } from "../errors.js";
+import { KeyholdError, type KeyholdErrorCode } from "../errors.js";
 
 const ARM_CODES: Readonly<Record<KeyholdErrorCode, string>> = Object.freeze({
   BadParameter: "InvalidRequestContent",
@@ -21,6 +21,11 @@ const ARM_CODES: Readonly<Record<KeyholdErrorCode, string>> = Object.freeze({
   CryptoFailure: "BadRequest",
   InternalError: "InternalServerError",
 });
+
+/** ARM's message for a tracked resource that does not exist (or is not in the resource group the path names). */
+export function resourceNotFound(resourceId: string): KeyholdError {
+  return new KeyholdError("NotFound", `The Resource '${resourceId}' was not found.`);
+}
 
 export function armErrorCode(error: KeyholdError): string {
   return ARM_CODES[error.code];

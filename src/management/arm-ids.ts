@@ -61,8 +61,9 @@ export function resourceGroupScope(subscriptionId: string, resourceGroup: string
   return `${subscriptionScope(subscriptionId)}/resourceGroups/${resourceGroup}`;
 }
 
-export function managedHsmId(subscriptionId: string, resourceGroup: string, name: string): string {
-  return `${resourceGroupScope(subscriptionId, resourceGroup)}/providers/${MANAGED_HSM_TYPE}/${name}`;
+/** The ARM id of an HSM, from its record or from the target a request names. */
+export function managedHsmId(hsm: { readonly subscriptionId: string; readonly resourceGroup: string; readonly name: string }): string {
+  return `${resourceGroupScope(hsm.subscriptionId, hsm.resourceGroup)}/providers/${MANAGED_HSM_TYPE}/${hsm.name}`;
 }
 
 export function keyVaultLocationScope(subscriptionId: string, location: string): string {

@@ -99,7 +99,7 @@ export class StoreHsmRegistry implements HsmRegistry {
     const runtime: HsmRuntime = Object.freeze({
       id: record.hsmId,
       name: record.name,
-      resourceId: managedHsmId(record.subscriptionId, record.resourceGroup, record.name),
+      resourceId: managedHsmId(record),
       tenantId: record.tenantId,
       activation: record.activation,
       networkAcls: Object.freeze({ defaultAction: record.settings.networkAcls.defaultAction, ipRules: record.settings.networkAcls.ipRules }),

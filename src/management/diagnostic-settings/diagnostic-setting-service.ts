@@ -29,7 +29,7 @@ export class DiagnosticSettingService {
     if (account === undefined || !sameId(account.subscriptionId, input.storageAccount.subscriptionId) || !sameId(account.resourceGroup, input.storageAccount.resourceGroup)) {
       throw badParameter("properties.storageAccountId", `names no storage account of this server: '${storageAccountId(input.storageAccount)}'`);
     }
-    const resourceId = managedHsmId(hsm.subscriptionId, hsm.resourceGroup, hsm.name);
+    const resourceId = managedHsmId(hsm);
     const previous = await store.management.getDiagnosticSetting(resourceId, name);
     // Names compare case-insensitively in the store; the forwarder keys by the stored spelling so both agree.
     const record: DiagnosticSettingRecord = {
@@ -57,11 +57,11 @@ export class DiagnosticSettingService {
   }
 
   get(hsm: ManagedHsmRecord, name: string): Promise<DiagnosticSettingRecord | undefined> {
-    return this.#deps.store.management.getDiagnosticSetting(managedHsmId(hsm.subscriptionId, hsm.resourceGroup, hsm.name), name);
+    return this.#deps.store.management.getDiagnosticSetting(managedHsmId(hsm), name);
   }
 
   list(hsm: ManagedHsmRecord): Promise<DiagnosticSettingRecord[]> {
-    return this.#deps.store.management.listDiagnosticSettings(managedHsmId(hsm.subscriptionId, hsm.resourceGroup, hsm.name));
+    return this.#deps.store.management.listDiagnosticSettings(managedHsmId(hsm));
   }
 
   /** Whether there was a setting to delete. Forwarding stops before the record goes, so no event outlives its setting. */

@@ -25,7 +25,7 @@ export async function restoreDiagnosticSettings(store: Store, forwarder: Diagnos
     const hsmName = hsmNameOfResourceId(setting.resourceId);
     const hsm = hsmName === undefined ? undefined : await store.management.findManagedHsmByName(hsmName);
     const account = await storageAccountOf(store, setting.storageAccountId);
-    if (hsm === undefined || hsm.deletedAt !== undefined || account === undefined || !sameId(managedHsmId(hsm.subscriptionId, hsm.resourceGroup, hsm.name), setting.resourceId)) {
+    if (hsm === undefined || hsm.deletedAt !== undefined || account === undefined || !sameId(managedHsmId(hsm), setting.resourceId)) {
       skipped += 1;
       continue;
     }

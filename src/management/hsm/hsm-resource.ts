@@ -20,7 +20,7 @@ export function retentionEnd(record: Pick<ManagedHsmRecord, "softDeleteRetention
 export function managedHsmResource(record: ManagedHsmRecord, hsmUriHost: string): Record<string, unknown> {
   const { networkAcls } = record.settings;
   return {
-    id: managedHsmId(record.subscriptionId, record.resourceGroup, record.name),
+    id: managedHsmId(record),
     name: record.name,
     type: MANAGED_HSM_TYPE,
     location: record.location,
@@ -59,7 +59,7 @@ export function deletedManagedHsmResource(record: ManagedHsmRecord): Record<stri
     name: record.name,
     type: "Microsoft.KeyVault/deletedManagedHSMs",
     properties: {
-      mhsmId: managedHsmId(record.subscriptionId, record.resourceGroup, record.name),
+      mhsmId: managedHsmId(record),
       location: record.location,
       deletionDate: iso(deletedAt),
       scheduledPurgeDate: iso(record.scheduledPurgeAt ?? retentionEnd(record, deletedAt)),

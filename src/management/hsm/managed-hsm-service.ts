@@ -11,6 +11,7 @@ import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
 import type { Caller } from "../../identity/index.js";
 import type { ManagedHsmPatch, ManagedHsmRecord, Store } from "../../store/index.js";
 import { authorizationResourceId, inResourceGroup, managedHsmId, sameId } from "../arm-ids.js";
+import { resourceNotFound } from "../arm-errors.js";
 import { accepted, ok, type ArmReply } from "../arm-reply.js";
 import type { LongRunningOperations } from "../long-running.js";
 import type { StoreHsmRegistry } from "../store-hsm-registry.js";
@@ -29,10 +30,6 @@ export interface ManagedHsmServiceDeps {
   readonly registry: StoreHsmRegistry;
   readonly operations: LongRunningOperations;
   readonly now: () => number;
-}
-
-function notFound(target: HsmTarget): KeyholdError {
-  return new KeyholdError("NotFound", `The Resource '${managedHsmId(target.subscriptionId, target.resourceGroup, target.name)}' was not found.`);
 }
 
 export class ManagedHsmService {
@@ -112,7 +109,7 @@ export class ManagedHsmService {
         });
       }
     });
-    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const resourceId = managedHsmId(target);
     const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: record.location, resourceId }, async () => {
       try {
         await ensureHsmDomain(store, this.#deps.seal, record.hsmId, now);
@@ -143,7 +140,7 @@ export class ManagedHsmService {
       throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${target.name}' exists in resource group '${target.resourceGroup}'.`);
     }
     const { store, now } = this.#deps;
-    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const resourceId = managedHsmId(target);
     const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
       await store.management.updateManagedHsm(existing.hsmId, { deletedAt: undefined, scheduledPurgeAt: undefined, updatedAt: now() });
     });
@@ -152,7 +149,7 @@ export class ManagedHsmService {
 
   async get(target: HsmTarget): Promise<ManagedHsmRecord> {
     const record = await this.#deps.store.management.findManagedHsmByName(target.name);
-    if (record === undefined || record.deletedAt !== undefined || !inResourceGroup(record, target)) throw notFound(target);
+    if (record === undefined || record.deletedAt !== undefined || !inResourceGroup(record, target)) throw resourceNotFound(managedHsmId(target));
     return record;
   }
 
@@ -184,7 +181,7 @@ export class ManagedHsmService {
   async delete(target: HsmTarget): Promise<ArmReply> {
     const existing = await this.get(target);
     const { store, now } = this.#deps;
-    const resourceId = managedHsmId(target.subscriptionId, target.resourceGroup, target.name);
+    const resourceId = managedHsmId(target);
     const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
       const deletedAt = now();
       await store.management.updateManagedHsm(existing.hsmId, { deletedAt, scheduledPurgeAt: retentionEnd(existing, deletedAt), updatedAt: deletedAt });
@@ -217,7 +214,7 @@ export class ManagedHsmService {
     if (record.enablePurgeProtection && now() < purgeableAt) {
       throw new KeyholdError("Conflict", `Purge protection is on for '${name}': it cannot be purged before ${new Date(purgeableAt).toISOString()}.`);
     }
-    const resourceId = managedHsmId(record.subscriptionId, record.resourceGroup, record.name);
+    const resourceId = managedHsmId(record);
     const operation = await this.#deps.operations.run({ subscriptionId, location, resourceId }, async () => {
       await store.transaction(async (tx) => {
         await tx.management.purgeManagedHsm(record.hsmId);
@@ -233,7 +230,7 @@ export class ManagedHsmService {
 
   async #current(hsmId: string, target: HsmTarget): Promise<ManagedHsmRecord> {
     const record = await this.#deps.store.management.getManagedHsm(hsmId);
-    if (record === undefined) throw notFound(target);
+    if (record === undefined) throw resourceNotFound(managedHsmId(target));
     return record;
   }
 }

@@ -30,8 +30,7 @@ function settingTarget(input: JsonObject): SettingTarget {
   return { hsm: hsmTarget(input), name: diagnosticSettingNameParam(input["settingName"]) };
 }
 
-const hsmId = (t: HsmTarget): string => managedHsmId(t.subscriptionId, t.resourceGroup, t.name);
-const settingId = (t: SettingTarget): string => diagnosticSettingId(hsmId(t.hsm), t.name);
+const settingId = (t: SettingTarget): string => diagnosticSettingId(managedHsmId(t.hsm), t.name);
 
 function notFound(t: SettingTarget): KeyholdError {
   return new KeyholdError("NotFound", `The diagnostic setting '${settingId(t)}' was not found.`);
@@ -46,7 +45,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
       const input = routeInput(raw);
       return { target: settingTarget(input), body: decodeDiagnosticSetting(input) };
     },
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/write`, scope: (i) => hsmId(i.target.hsm) },
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/write`, scope: (i) => managedHsmId(i.target.hsm) },
     describe: (i) => ({ hsmName: i.target.hsm.name, scope: settingId(i.target) }),
     execute: async (input): Promise<ArmReply> => ok(diagnosticSettingResource(await settings.put(await hsms.get(input.target.hsm), input.target.name, input.body))),
   });
@@ -56,7 +55,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     plane: "management",
     targetsHsm: false,
     decode: (raw: unknown) => settingTarget(routeInput(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: (i) => hsmId(i.hsm) },
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: (i) => managedHsmId(i.hsm) },
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     async execute(input): Promise<ArmReply> {
       const record = await settings.get(await hsms.get(input.hsm), input.name);
@@ -70,7 +69,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     plane: "management",
     targetsHsm: false,
     decode: (raw: unknown) => settingTarget(routeInput(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/delete`, scope: (i) => hsmId(i.hsm) },
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/delete`, scope: (i) => managedHsmId(i.hsm) },
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     // ARM answers 200 when it deleted the setting and 204 when there was none.
     execute: async (input): Promise<ArmReply> => ((await settings.delete(await hsms.get(input.hsm), input.name)) ? ok(undefined) : { status: 204, body: undefined }),
@@ -81,7 +80,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     plane: "management",
     targetsHsm: false,
     decode: (raw: unknown) => hsmTarget(routeInput(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: hsmId },
+    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: managedHsmId },
     describe: (i) => ({ hsmName: i.name }),
     execute: async (input): Promise<ArmReply> => ok({ value: (await settings.list(await hsms.get(input))).map(diagnosticSettingResource) }),
   });

@@ -30,7 +30,6 @@ function target(input: JsonObject): HsmTarget {
   };
 }
 
-const idOf = (t: HsmTarget): string => managedHsmId(t.subscriptionId, t.resourceGroup, t.name);
 const describeTarget = (t: HsmTarget): AuditProperties => ({ hsmName: t.name });
 
 function deletedTarget(raw: unknown): { subscriptionId: string; location: string; name: string } {
@@ -47,7 +46,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       const input = routeInput(raw);
       return { target: target(input), body: decodeHsmCreate(input) };
     },
-    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => idOf(i.target) },
+    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
     describe: (i) => describeTarget(i.target),
     execute: (input, context): Promise<ArmReply> => hsms.createOrUpdate(input.target, input.body, context.caller),
   });
@@ -57,7 +56,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode: (raw: unknown) => target(routeInput(raw)),
-    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: idOf },
+    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: managedHsmId },
     describe: describeTarget,
     execute: async (input): Promise<ArmReply> => ok(hsms.render(await hsms.get(input))),
   });
@@ -70,7 +69,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       const input = routeInput(raw);
       return { target: target(input), patch: decodeHsmPatch(input) };
     },
-    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => idOf(i.target) },
+    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
     describe: (i) => describeTarget(i.target),
     execute: (input): Promise<ArmReply> => hsms.update(input.target, input.patch),
   });
@@ -80,7 +79,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode: (raw: unknown) => target(routeInput(raw)),
-    authorization: { kind: "managementRbac", action: `${HSMS}/delete`, scope: idOf },
+    authorization: { kind: "managementRbac", action: `${HSMS}/delete`, scope: managedHsmId },
     describe: describeTarget,
     execute: (input): Promise<ArmReply> => hsms.delete(input),
   });

@@ -6,6 +6,7 @@
  */
 import { KeyholdError } from "../../errors.js";
 import type { StorageAccountRecord, Store } from "../../store/index.js";
+import { resourceNotFound } from "../arm-errors.js";
 import { inResourceGroup, sameId } from "../arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { BlobStore } from "../storage/index.js";
@@ -18,10 +19,6 @@ export interface StorageAccountServiceDeps {
   readonly blobs: BlobStore;
   readonly forwarder: DiagnosticForwarder;
   readonly now: () => number;
-}
-
-function notFound(target: StorageAccountTarget): KeyholdError {
-  return new KeyholdError("NotFound", `The Resource '${storageAccountId(target)}' was not found.`);
 }
 
 function sameSettings(record: StorageAccountRecord, input: StorageAccountInput): boolean {
@@ -61,7 +58,7 @@ export class StorageAccountService {
 
   async get(target: StorageAccountTarget): Promise<StorageAccountRecord> {
     const record = await this.#deps.store.management.getStorageAccount(target.name);
-    if (record === undefined || !inResourceGroup(record, target)) throw notFound(target);
+    if (record === undefined || !inResourceGroup(record, target)) throw resourceNotFound(storageAccountId(target));
     return record;
   }
 

@@ -134,7 +134,13 @@ export class Pipeline {
     if (!(await this.#deps.audit.writable(hsm?.name))) {
       throw new KeyholdError("Unavailable", "The audit journal cannot be written; the call was refused.");
     }
-    const context: OperationContext = { caller, hsm, correlationId, signal: meta.signal };
+    const context: OperationContext = {
+      caller,
+      hsm,
+      correlationId,
+      signal: meta.signal,
+      authorizeManagement: (action, scope) => this.#authorizeManagement(action, scope, caller, trace),
+    };
     return operation.execute(input, context);
   }
 
@@ -148,37 +154,26 @@ export class Pipeline {
       }
       return;
     }
-    if (authorization.kind === "managementRbac") {
-      const scope = authorization.scope(input);
-      if (this.#deps.management === undefined) throw new KeyholdError("InternalError", "management RBAC is not configured on this node");
-      const decision = await this.#deps.management.decide([caller.oid, ...caller.groupIds], authorization.action, scope);
-      trace.properties = {
-        ...trace.properties,
-        scope,
-        dataAction: authorization.action,
-        decision: decision.allowed ? "allowed" : "denied",
-        ...(decision.decidingAssignments[0] === undefined ? {} : { decidingAssignment: decision.decidingAssignments[0].id }),
-      };
-      if (!decision.allowed) {
-        throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${authorization.action} over scope ${scope}.`);
-      }
-      return;
-    }
+    if (authorization.kind === "managementRbac") return this.#authorizeManagement(authorization.action, authorization.scope(input), caller, trace);
     if (hsm === undefined) throw new KeyholdError("InternalError", `operation ${operation.name} is authorized by local RBAC but names no HSM`);
     const scope = authorization.scope(input);
     const decision = await this.#deps.rbac.decide(hsm.id, [caller.oid, ...caller.groupIds], authorization.dataAction, scope);
-    trace.properties = {
-      ...trace.properties,
-      scope,
-      dataAction: authorization.dataAction,
-      decision: decision.allowed ? "allowed" : "denied",
-      ...(decision.decidingAssignments[0] === undefined ? {} : { decidingAssignment: decision.decidingAssignments[0].id }),
-    };
+    recordDecision(trace, authorization.dataAction, scope, decision);
     if (!decision.allowed) {
       throw new KeyholdError(
         "ForbiddenByRbac",
         `Caller ${caller.oid} is not authorized to perform ${authorization.dataAction} on scope ${scope} of HSM '${hsm.name}'.`,
       );
+    }
+  }
+
+  /** Management RBAC over an ARM scope; the last check made is the one the audit record shows. */
+  async #authorizeManagement(action: string, scope: string, caller: Caller, trace: Trace): Promise<void> {
+    if (this.#deps.management === undefined) throw new KeyholdError("InternalError", "management RBAC is not configured on this node");
+    const decision = await this.#deps.management.decide([caller.oid, ...caller.groupIds], action, scope);
+    recordDecision(trace, action, scope, decision);
+    if (!decision.allowed) {
+      throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${scope}.`);
     }
   }
 
@@ -221,4 +216,14 @@ export class Pipeline {
     };
     return this.#deps.audit.record(trace.hsm?.name, event);
   }
+}
+
+function recordDecision(trace: Trace, action: string, scope: string, decision: { allowed: boolean; decidingAssignments: readonly { id: string }[] }): void {
+  trace.properties = {
+    ...trace.properties,
+    scope,
+    dataAction: action,
+    decision: decision.allowed ? "allowed" : "denied",
+    ...(decision.decidingAssignments[0] === undefined ? {} : { decidingAssignment: decision.decidingAssignments[0].id }),
+  };
 }

@@ -26,6 +26,11 @@ export interface OperationContext {
   readonly hsm: HsmRuntime | undefined;
   readonly correlationId: string;
   readonly signal: AbortSignal | undefined;
+  /**
+   * A further management-RBAC check that only the store can name (moving a group or subscription needs write access
+   * where it is now, not only where it goes). The pipeline decides it and records it in the call's audit record.
+   */
+  authorizeManagement(action: string, scope: string): Promise<void>;
 }
 
 export interface Operation<I = unknown, O = unknown> {

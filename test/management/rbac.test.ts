@@ -9,6 +9,9 @@ import {
   STORAGE_BLOB_DATA_READER,
   USER_ACCESS_ADMINISTRATOR,
 } from "../../src/management/index.js";
+import { auditJournalPath } from "../../src/audit/paths.js";
+import { queryJournal } from "../../src/audit/query.js";
+import { MANAGEMENT_JOURNAL } from "../../src/hsm/audit-sink.js";
 import { LOCATION, RESOURCE_GROUP, SUBSCRIPTION, hsmPath, managementCore, type ManagementCore } from "./helpers.js";
 
 let core: ManagementCore;
@@ -49,6 +52,24 @@ describe("management RBAC", () => {
     // Moving the subscription out from under the group takes the inherited grant away at once.
     expect((await core.call("PUT", SUB_SCOPE, core.root, { displayName: "Contoso" })).status).toBe(200);
     expect((await core.call("GET", hsmPath("inherited"), owner)).status).toBe(403);
+  });
+
+  it("moving a subscription needs write where it is as well as where it goes, and the refusal is audited at the scope that refused", async () => {
+    expect((await core.call("PUT", groupPath("dest"), core.root, {})).status).toBe(201);
+    const mover = await core.user("mover");
+    await core.grant(mover, OWNER.name, groupPath("dest"));
+    const refused = await core.call("PUT", SUB_SCOPE, mover, { displayName: "Contoso", managementGroupId: "dest" });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain(`over scope ${SUB_SCOPE}`);
+    expect((await core.call("GET", SUB_SCOPE, core.root)).body.managementGroupId).toBeNull();
+
+    const records = await queryJournal(auditJournalPath(core.dataDir, MANAGEMENT_JOURNAL, "node-1"));
+    const audited = records.map((r) => r.event).filter((e) => e.operationName === "SubscriptionPut" && e.identity.oid === mover.id);
+    expect(audited).toHaveLength(1);
+    expect(audited[0]!.properties).toMatchObject({ decision: "denied", scope: SUB_SCOPE, errorCode: "ForbiddenByRbac" });
+
+    await core.grant(mover, OWNER.name, SUB_SCOPE);
+    expect((await core.call("PUT", SUB_SCOPE, mover, { displayName: "Contoso", managementGroupId: "dest" })).status).toBe(200);
   });
 
   it("a management group cannot be moved under its own descendant", async () => {

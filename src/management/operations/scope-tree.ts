@@ -62,11 +62,6 @@ async function isWithin(store: Store, candidate: string, groupId: string): Promi
 }
 
 export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operation[] {
-  async function requireMoveRights(caller: Caller, action: string, currentScope: string, target: string): Promise<void> {
-    await rbac.require(caller, action, currentScope);
-    await rbac.require(caller, action, target);
-  }
-
   const putGroup = defineOperation({
     name: "ManagementGroupPut",
     plane: "management",
@@ -92,7 +87,8 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
       }
       const existing = await store.management.getManagementGroup(input.id);
       if (existing !== undefined) {
-        await rbac.require(context.caller, GROUP_WRITE, managementGroupScope(existing.id));
+        // Where the group goes was checked by the pipeline; moving it also needs write where it is.
+        await context.authorizeManagement(GROUP_WRITE, managementGroupScope(existing.id));
         if (input.parentId !== undefined && (await isWithin(store, input.parentId, existing.id))) {
           throw badParameter("properties.details.parent.id", "cannot be the group itself or one of its descendants");
         }
@@ -175,10 +171,8 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
         throw GROUP_NOT_FOUND(input.managementGroupId);
       }
       const existing = await store.management.getSubscription(input.id);
-      if (existing !== undefined) {
-        const target = input.managementGroupId === undefined ? ROOT_SCOPE : managementGroupScope(input.managementGroupId);
-        await requireMoveRights(context.caller, SUBSCRIPTION_WRITE, subscriptionScope(existing.id), target);
-      }
+      // Where the subscription goes was checked by the pipeline; moving it also needs write where it is.
+      if (existing !== undefined) await context.authorizeManagement(SUBSCRIPTION_WRITE, subscriptionScope(existing.id));
       const subscription = { id: input.id, displayName: input.displayName, managementGroupId: input.managementGroupId, createdAt: existing?.createdAt ?? now() };
       await store.management.putSubscription(subscription);
       const body = subscriptionResource(subscription, context.caller.tid);

@@ -69,14 +69,6 @@ export class ManagementRbac implements ManagementAuthorizer {
     return this.#caches[managementPlaneOf(action)].decide({ principalIds, action, target: scope }, generation, () => snapshot.state);
   }
 
-  /** For checks an operation makes beyond its declared one (moving a group or subscription needs both ends). */
-  async require(caller: Caller, action: string, scope: string): Promise<void> {
-    const decision = await this.decide([caller.oid, ...caller.groupIds], action, scope);
-    if (!decision.allowed) {
-      throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${scope}.`);
-    }
-  }
-
   /** Whether an assignment at `outer` covers `inner`, with the tree as stored now. */
   async contains(outer: string, inner: string): Promise<boolean> {
     const generation = await this.#store.generation();

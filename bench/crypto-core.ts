@@ -7,11 +7,10 @@ import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { decrypt, encrypt, generateKey, sign, unwrapKey, verify, wrapKey, type JsonWebKey } from "../src/crypto/index.js";
 import { NOBLE_CURVES } from "../src/crypto/ec/curves.js";
-import { type CurveName } from "../src/crypto/algorithms.js";
-import { fixtureKey as fixture } from "../test/helpers/keys.js";
+import { ALGORITHMS, NODE_HASH } from "../src/crypto/algorithms.js";
+import { EC_FIXTURES, RSA_FIXTURES } from "../test/helpers/keys.js";
 import { nodePrivateKey } from "../test/helpers/node-keys.js";
 import { type BenchTask, runGroup } from "./harness.js";
-
 
 // node-forge is CommonJS whose typings declare no default export.
 const forge = createRequire(import.meta.url)("node-forge") as typeof import("node-forge");
@@ -20,8 +19,8 @@ const message = new TextEncoder().encode("keyhold benchmark message");
 const sha256 = new Uint8Array(createHash("sha256").update(message).digest());
 
 async function rsaGroups(): Promise<void> {
-  for (const bits of [2048, 3072, 4096]) {
-    const jwk = fixture(`rsa-${bits}-1`);
+  for (const bits of [2048, 3072, 4096] as const) {
+    const jwk = RSA_FIXTURES[bits];
     const privateKey = nodePrivateKey(jwk);
     const publicKey = createPublicKey(privateKey);
     const pss = { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
@@ -64,16 +63,15 @@ async function rsaGroups(): Promise<void> {
   }
 }
 
-const EC_CASES: [CurveName, string, string, string][] = [
-  ["P-256", "p256", "ES256", "sha256"],
-  ["P-256K", "p256k", "ES256K", "sha256"],
-  ["P-384", "p384", "ES384", "sha384"],
-  ["P-521", "p521", "ES512", "sha512"],
-];
+/** Every ECDSA algorithm of the registry, with its curve's fixture key and node:crypto hash name. */
+const EC_CASES = Object.values(ALGORITHMS).flatMap((spec) =>
+  spec.scheme === "ECDSA" && spec.curve !== undefined && spec.hash !== undefined
+    ? [{ alg: spec.name, curve: spec.curve, jwk: EC_FIXTURES[spec.curve], hash: NODE_HASH[spec.hash] }]
+    : [],
+);
 
 async function ecGroups(): Promise<void> {
-  for (const [curve, file, alg, hash] of EC_CASES) {
-    const jwk = fixture(`ec-${file}`);
+  for (const { alg, curve, jwk, hash } of EC_CASES) {
     const privateKey = nodePrivateKey(jwk);
     const publicKey = createPublicKey(privateKey);
     const digest = new Uint8Array(createHash(hash).update(message).digest());

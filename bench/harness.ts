@@ -17,10 +17,10 @@ export interface BenchRow {
 }
 
 /** Milliseconds per task; BENCH_TIME_MS shortens or lengthens every run. */
-const TIME_MS = Number(process.env["BENCH_TIME_MS"] ?? 500);
+export const BENCH_TIME_MS = Number(process.env["BENCH_TIME_MS"] ?? 500);
 
 export async function runGroup(title: string, tasks: BenchTask[], baseline?: string): Promise<BenchRow[]> {
-  const bench = new Bench({ name: title, time: TIME_MS, warmupTime: Math.min(200, TIME_MS / 2) });
+  const bench = new Bench({ name: title, time: BENCH_TIME_MS, warmupTime: Math.min(200, BENCH_TIME_MS / 2) });
   for (const task of tasks) bench.add(task.name, task.fn);
   await bench.run();
   const rate = (name: string): number => {

@@ -8,10 +8,10 @@ import { pathToFileURL } from "node:url";
 import type { JsonWebKey } from "../src/crypto/index.js";
 import { CryptoPool, type PoolTask } from "../src/workers/pool.js";
 import { RSA_FIXTURES } from "../test/helpers/keys.js";
-import { inFlightRate, printRows } from "./harness.js";
+import { BENCH_TIME_MS, inFlightRate, printRows } from "./harness.js";
 
 const rsa2048 = RSA_FIXTURES[2048];
-const DURATION_MS = Number(process.env["BENCH_TIME_MS"] ?? 500) * 4;
+const DURATION_MS = BENCH_TIME_MS * 4;
 
 /** Completed tasks per second with `inFlight` tasks always outstanding for `durationMs`. */
 async function throughput(pool: CryptoPool, task: PoolTask, inFlight: number, durationMs: number): Promise<number> {

@@ -6,21 +6,22 @@
  * baseline module in the same run, for comparison.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/rsa-kernels.js`.
  */
-import { constants, createPrivateKey, privateDecrypt, randomBytes } from "node:crypto";
+import { constants, privateDecrypt, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { KeyholdError } from "../src/errors.js";
 import {
-  bigIntToBytes,
   bigintRsaEngine,
-  bytesToBigInt,
   kernelModule,
   kernelSelection,
   wasmEngineOn,
   wasmRsaEngine,
   type RsaPrivateParams,
 } from "../src/crypto/bignum/index.js";
+import { bigIntToBytes, bytesToBigInt } from "../src/crypto/bytes.js";
+import { parseRsaPrivateKey, type JsonWebKey } from "../src/crypto/jwk.js";
 import { RSA_FIXTURES } from "../test/helpers/keys.js";
+import { nodePrivateKey } from "../test/helpers/node-keys.js";
 import { runGroup } from "./harness.js";
 
 // node-forge is CommonJS whose typings declare no default export.
@@ -29,15 +30,13 @@ const forge = createRequire(import.meta.url)("node-forge") as typeof import("nod
 const SIZES = [2048, 3072, 4096] as const;
 
 interface Fixture {
-  jwk: Record<string, string>;
+  jwk: JsonWebKey;
   params: RsaPrivateParams;
 }
 
 function fixture(bits: (typeof SIZES)[number]): Fixture {
-  const jwk = RSA_FIXTURES[bits] as unknown as Record<string, string>;
-  const field = (name: string) => new Uint8Array(Buffer.from(jwk[name] ?? "", "base64url"));
-  const params = { n: field("n"), e: field("e"), d: field("d"), p: field("p"), q: field("q"), dp: field("dp"), dq: field("dq"), qi: field("qi") };
-  return { jwk, params };
+  const jwk = RSA_FIXTURES[bits];
+  return { jwk, params: parseRsaPrivateKey(jwk) };
 }
 
 function forgeKey(params: RsaPrivateParams): import("node-forge").pki.rsa.PrivateKey {
@@ -59,7 +58,7 @@ async function benchPrivateOps(): Promise<void> {
   for (const bits of SIZES) {
     const { jwk, params } = fixture(bits);
     const input = inputFor(bits);
-    const nodeKey = createPrivateKey({ key: jwk, format: "jwk" });
+    const nodeKey = nodePrivateKey(jwk);
     const wasmKey = wasmRsaEngine.preparePrivate(params);
     const baselineKey = baselineEngine?.preparePrivate(params);
     const refKey = bigintRsaEngine.preparePrivate(params);

@@ -14,9 +14,9 @@ import { credentials, Metadata, Server, ServerCredentials, makeGenericClientCons
 import { ensureDevTls } from "../src/tls/index.js";
 import { RSA_FIXTURES } from "../test/helpers/keys.js";
 import { nodePrivateKey } from "../test/helpers/node-keys.js";
-import { inFlightRate } from "./harness.js";
+import { BENCH_TIME_MS, inFlightRate } from "./harness.js";
 
-const DURATION_MS = Number(process.env["BENCH_TIME_MS"] ?? 500) * 4;
+const DURATION_MS = BENCH_TIME_MS * 4;
 const IN_FLIGHT = 64;
 /** About what a keyhold Sign request carries: a bearer token in the metadata and a 32-byte digest. */
 const TOKEN = `Bearer ${"x".repeat(700)}`;

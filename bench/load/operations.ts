@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { HASH_BYTES, algorithmFor, type KeyOperation } from "../../src/crypto/algorithms.js";
+import { equalBytes } from "../../src/crypto/bytes.js";
 import { badParameter } from "../../src/errors.js";
 import { LoadError } from "./load-error.js";
 import {
@@ -91,7 +92,7 @@ export async function prepareOperation(op: LoadOperation, alg: string, key: KeyR
       if (sealed.case !== "encrypt") throw unexpectedAnswer("encrypt", sealed);
       return {
         request: { case: "decrypt", value: create(DecryptRequestSchema, { ...target, ciphertext: sealed.value.ciphertext, iv: sealed.value.iv, tag: sealed.value.tag }) },
-        check: (response) => response.case === "decrypt" && sameBytes(response.value.plaintext, plaintext),
+        check: (response) => response.case === "decrypt" && equalBytes(response.value.plaintext, plaintext),
       };
     }
     case "wrap":
@@ -103,7 +104,7 @@ export async function prepareOperation(op: LoadOperation, alg: string, key: KeyR
       if (wrapped.case !== "wrapKey") throw unexpectedAnswer("wrapKey", wrapped);
       return {
         request: { case: "unwrapKey", value: create(UnwrapKeyRequestSchema, { ...target, wrappedKey: wrapped.value.wrappedKey }) },
-        check: (response) => response.case === "unwrapKey" && sameBytes(response.value.key, keyBytes),
+        check: (response) => response.case === "unwrapKey" && equalBytes(response.value.key, keyBytes),
       };
     }
   }
@@ -111,8 +112,4 @@ export async function prepareOperation(op: LoadOperation, alg: string, key: KeyR
 
 function unexpectedAnswer(kind: CryptoMethod, response: CryptoResponse): Error {
   return new LoadError(`preparing the run: the server answered ${kind} with ${response.case}`);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
 }

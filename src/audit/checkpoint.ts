@@ -4,8 +4,9 @@
  * bytes are the same canonical bytes whose SHA-256 is the line's hash, and they
  * include `prevHash`, so a valid checkpoint vouches for every line before it.
  */
-import { createHash, createPublicKey, sign, verify } from "node:crypto";
+import { createPublicKey, sign, verify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import { ecJwkThumbprint } from "../crypto/thumbprint.js";
 import { badParameter } from "../errors.js";
 import { hashedBytes, sha256Hex } from "./record.js";
 import type { CheckpointBody, CheckpointPublicKey, CheckpointRecord } from "./record.js";
@@ -20,17 +21,11 @@ export function checkpointPublicKeyOf(key: KeyObject, field: string): Checkpoint
   return { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
 }
 
-/** RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order. */
-export function jwkThumbprint(key: CheckpointPublicKey): string {
-  const members = JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y });
-  return createHash("sha256").update(members, "utf8").digest("base64url");
-}
-
 export function makeCheckpoint(seq: number, prevHash: string, signingKey: KeyObject, publicKey: CheckpointPublicKey, time: Date): CheckpointRecord {
   const checkpoint: CheckpointBody = {
     time: time.toISOString(),
     algorithm: "ES256",
-    keyThumbprint: jwkThumbprint(publicKey),
+    keyThumbprint: ecJwkThumbprint(publicKey),
     publicKey,
   };
   const bytes = hashedBytes(seq, prevHash, { checkpoint });
@@ -54,10 +49,10 @@ export function verifyCheckpoint(record: CheckpointRecord, trustedKey?: Checkpoi
     return { ok: false, untrustedKey: false, reason: "the checkpoint does not name an ES256 P-256 public key" };
   }
   const publicKey: CheckpointPublicKey = { kty: "EC", crv: "P-256", x: key.x, y: key.y };
-  if (jwkThumbprint(publicKey) !== body.keyThumbprint) {
+  if (ecJwkThumbprint(publicKey) !== body.keyThumbprint) {
     return { ok: false, untrustedKey: false, reason: "the checkpoint's key thumbprint does not match its public key" };
   }
-  if (trustedKey !== undefined && jwkThumbprint(trustedKey) !== body.keyThumbprint) {
+  if (trustedKey !== undefined && ecJwkThumbprint(trustedKey) !== body.keyThumbprint) {
     return { ok: false, untrustedKey: true, reason: `the checkpoint is signed by key ${body.keyThumbprint}, not by the trusted node key` };
   }
   let valid = false;

@@ -6,6 +6,7 @@
  * harmless (the next bump clears it), state older than its generation would be served until the next bump.
  */
 import { badParameter } from "../errors.js";
+import { Lru } from "../lru.js";
 import { decideValidated, validateQuery, type AccessQuery, type Decision, type DecideOptions } from "./evaluator.js";
 import type { AuthorizationState } from "./model.js";
 
@@ -24,7 +25,7 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
   if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1) {
     throw badParameter("maxEntries", "must be a positive integer");
   }
-  const entries = new Map<string, Decision>();
+  const entries = new Lru<Decision>(options.maxEntries);
   let filledAt: number | undefined;
 
   return {
@@ -40,17 +41,9 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
       const canonical = validateQuery(query, options.rule);
       const key = cacheKey(canonical);
       const cached = entries.get(key);
-      if (cached !== undefined) {
-        entries.delete(key);
-        entries.set(key, cached);
-        return cached;
-      }
+      if (cached !== undefined) return cached;
       const decision = decideValidated(canonical, loadState(), options);
       entries.set(key, decision);
-      if (entries.size > options.maxEntries) {
-        const oldest = entries.keys().next();
-        if (oldest.done !== true) entries.delete(oldest.value);
-      }
       return decision;
     },
   };

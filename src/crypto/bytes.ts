@@ -20,6 +20,14 @@ export function requireBytes(value: unknown, field: string): Uint8Array {
   return value;
 }
 
+/** Bytes of exactly `length` (an IV, a tag); absent or otherwise is BadParameter naming `field`. */
+export function exactLength(value: unknown, length: number, field: string): Uint8Array {
+  if (value === undefined) throw badParameter(field, "is required");
+  const bytes = requireBytes(value, field);
+  if (bytes.length !== length) throw badParameter(field, `must be exactly ${length} bytes`);
+  return bytes;
+}
+
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   return bytes.length === 0 ? 0n : BigInt("0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex"));
 }

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { equalBytes } from "../crypto/bytes.js";
 
 /**
  * Client secrets are 256 random bits made by keyhold, so a slow hash adds
@@ -19,7 +20,7 @@ export function verifyClientSecret(secret: string, encoded: string): boolean {
   if (parts.length !== 3 || parts[0] !== "hmac-sha256") return false;
   const expected = Buffer.from(parts[2] ?? "", "base64url");
   const actual = mac(Buffer.from(parts[1] ?? "", "base64url"), secret);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return equalBytes(expected, actual);
 }
 
 function mac(salt: Buffer, secret: string): Buffer {

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import { ecJwkThumbprint } from "../crypto/thumbprint.js";
 import { KeyholdError } from "../errors.js";
 import type { Store } from "../store/store.js";
 
@@ -25,7 +25,7 @@ export async function loadOrCreateSigningKey(store: Store): Promise<SigningKey> 
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const publicJwk: JWK = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y };
-  const kid = rfc7638Thumbprint(publicJwk);
+  const kid = ecJwkThumbprint(publicJwk);
   await store.transaction(async (tx) => {
     // Another process may have won the race between our read and this transaction.
     if ((await tx.issuerKeys.list()).length > 0) return;
@@ -56,10 +56,4 @@ async function newestKey(store: Store): Promise<SigningKey | undefined> {
   const privateKey = await importJWK(JSON.parse(record.privateJwk) as JWK, "ES256");
   if (privateKey instanceof Uint8Array) throw new KeyholdError("InternalError", "The stored token signing key is not an EC key.");
   return { kid: record.kid, privateKey, publicJwk: { ...(JSON.parse(record.publicJwk) as JWK), kid: record.kid } };
-}
-
-function rfc7638Thumbprint(jwk: JWK): string {
-  // RFC 7638 section 3.2: the required members in lexicographic order, no whitespace.
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
-  return createHash("sha256").update(canonical).digest("base64url");
 }

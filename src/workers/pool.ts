@@ -21,9 +21,9 @@ import { fileURLToPath } from "node:url";
 import { BroadcastChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { JsonWebKey, ProviderName } from "../crypto/index.js";
-import { KeyholdError } from "../errors.js";
+import { KeyholdError, badParameter } from "../errors.js";
 import type { WorkerSettings } from "./settings.js";
-import { errorFromReply, type WorkerReply, type WorkerTask } from "./task.js";
+import { errorFromReply, WORKER_FAILED, type WorkerReply, type WorkerTask } from "./task.js";
 
 /** At most this many tasks per message, so that a burst is still spread over every worker. */
 const MAX_BATCH = 32;
@@ -65,6 +65,7 @@ interface Queued {
 }
 
 const cancelled = (): KeyholdError => new KeyholdError("Unavailable", "The call was cancelled before a worker ran it.");
+const shuttingDown = (): KeyholdError => new KeyholdError("Unavailable", "The crypto workers are shutting down.");
 
 /** The fields of a task that hold bytes: copied once into buffers of their exact size, then moved to the worker. */
 const BUFFER_FIELDS = ["data", "signature", "iv", "aad", "tag"] as const;
@@ -108,7 +109,7 @@ export class CryptoPool {
   /** Starts the workers and waits until each has passed its self-test; rejects (and stops them) otherwise. */
   static async start(options: CryptoPoolOptions): Promise<CryptoPool> {
     const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1) throw new KeyholdError("BadParameter", "workers.threads: must be a positive integer", { field: "workers.threads" });
+    if (!Number.isInteger(threads) || threads < 1) throw badParameter("workers.threads", "must be a positive integer");
     const maxQueue = options.maxQueue ?? threads * 256;
     const settings: WorkerSettings = {
       providers: options.providers ?? { rsa: "native", ec: "native" },
@@ -157,7 +158,7 @@ export class CryptoPool {
   }
 
   #enqueue(task: WorkerTask, signal: AbortSignal | undefined): Promise<WorkerReply> {
-    if (this.#closed) return Promise.reject(new KeyholdError("Unavailable", "The crypto workers are shutting down."));
+    if (this.#closed) return Promise.reject(shuttingDown());
     if (signal?.aborted) return Promise.reject(cancelled());
     if (this.#queue.length >= this.#maxQueue) return Promise.reject(new KeyholdError("Throttled", "The server is at capacity: retry with backoff."));
     return new Promise<WorkerReply>((resolve, reject) => {
@@ -199,7 +200,7 @@ export class CryptoPool {
       const tasks = batch.map((entry) => entry.task);
       this.#batchesInFlight++;
       this.#piscina.run(tasks, { transferList: tasks.flatMap(buffersOf) }).then(
-        (replies: WorkerReply[]) => batch.forEach((entry, i) => entry.resolve(replies[i] ?? { status: "error", code: "InternalError", message: "The crypto worker failed." })),
+        (replies: WorkerReply[]) => batch.forEach((entry, i) => entry.resolve(replies[i] ?? WORKER_FAILED)),
         (error: unknown) => batch.forEach((entry) => entry.reject(error)),
       ).finally(() => {
         this.#batchesInFlight--;
@@ -227,7 +228,7 @@ export class CryptoPool {
     this.#closed = true;
     for (const entry of this.#queue.splice(0)) {
       entry.detach();
-      entry.reject(new KeyholdError("Unavailable", "The crypto workers are shutting down."));
+      entry.reject(shuttingDown());
     }
     this.#evictions.close();
     await this.#piscina.destroy();

@@ -8,13 +8,11 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Bench } from "tinybench";
 import { PROVIDERS_BY_FAMILY, sign, type JsonWebKey, type ProviderFamily, type ProviderName } from "../crypto/index.js";
-import { badParameter } from "../errors.js";
 
 export type ProviderChoice = ProviderName | "auto";
 export type ProviderConfig = Readonly<Record<ProviderFamily, ProviderChoice>>;
 export type ResolvedProviders = { readonly rsa: ProviderName; readonly ec: ProviderName };
 
-export const DEFAULT_PROVIDER_CONFIG: ProviderConfig = { rsa: "auto", ec: "auto" };
 const FALLBACK: ResolvedProviders = { rsa: "native", ec: "native" };
 
 export interface MeasuredProviders {
@@ -26,17 +24,6 @@ export interface MeasuredProviders {
 
 export function measuredProvidersFile(dataDir: string): string {
   return join(dataDir, "bench", "providers.json");
-}
-
-export function validateProviderConfig(input: Partial<Record<string, unknown>>, field = "providers"): ProviderConfig {
-  const out: Record<string, ProviderChoice> = { ...DEFAULT_PROVIDER_CONFIG };
-  for (const [family, choice] of Object.entries(input)) {
-    if (family !== "rsa" && family !== "ec") throw badParameter(`${field}.${family}`, "is not a provider family (rsa, ec)");
-    const allowed: readonly string[] = [...PROVIDERS_BY_FAMILY[family], "auto"];
-    if (typeof choice !== "string" || !allowed.includes(choice)) throw badParameter(`${field}.${family}`, `must be one of ${allowed.join(", ")}`);
-    out[family] = choice as ProviderChoice;
-  }
-  return out as ProviderConfig;
 }
 
 async function readMeasured(dataDir: string): Promise<MeasuredProviders | undefined> {

@@ -30,12 +30,15 @@ export type WorkerReply =
   | { readonly status: "needKey" }
   | { readonly status: "error"; readonly code: KeyholdErrorCode; readonly message: string; readonly field?: string };
 
+/** The reply for a failure that is not a KeyholdError: its details stay in the worker. */
+export const WORKER_FAILED: WorkerReply = Object.freeze({ status: "error", code: "InternalError", message: "The crypto worker failed." });
+
 /** Structured clone drops the class of an error; the code, message and field cross instead. */
 export function replyForError(error: unknown): WorkerReply {
   if (error instanceof KeyholdError) {
     return { status: "error", code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) };
   }
-  return { status: "error", code: "InternalError", message: "The crypto worker failed." };
+  return WORKER_FAILED;
 }
 
 export function errorFromReply(reply: Extract<WorkerReply, { status: "error" }>): KeyholdError {

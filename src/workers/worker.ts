@@ -6,8 +6,8 @@
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { workerData } from "piscina";
-import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey, verify } from "../crypto/index.js";
-import { KeyCache } from "./key-cache.js";
+import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey, verify, type JsonWebKey } from "../crypto/index.js";
+import { Lru } from "../lru.js";
 import { replyForError, type WorkerReply, type WorkerTask } from "./task.js";
 import type { WorkerSettings } from "./settings.js";
 
@@ -16,7 +16,9 @@ setDefaultProvider("rsa", settings.providers.rsa);
 setDefaultProvider("ec", settings.providers.ec);
 await selfTest();
 
-const cache = new KeyCache(settings.cacheBytes);
+// Key material by reference, least recently used first out of the byte budget. A key's size is the
+// JSON length of its JWK: approximate, which is what matters for a memory bound.
+const cache = new Lru<JsonWebKey>(settings.cacheBytes, (jwk) => JSON.stringify(jwk).length);
 
 // The pool announces key versions that were disabled, deleted or purged; their material leaves this worker.
 const evictions = new BroadcastChannel(settings.evictionChannel);

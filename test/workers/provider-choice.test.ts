@@ -2,32 +2,15 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KeyholdError } from "../../src/errors.js";
 import {
   measureProviders,
   measuredProvidersFile,
   resolveProviders,
   saveMeasuredProviders,
-  validateProviderConfig,
 } from "../../src/workers/provider-choice.js";
 import { EC_FIXTURES, RSA_FIXTURES } from "../helpers/keys.js";
 
 describe("provider choice", () => {
-  it("validates the configuration naming the field", () => {
-    expect(validateProviderConfig({ rsa: "wasm" })).toEqual({ rsa: "wasm", ec: "auto" });
-    for (const [input, field] of [[{ rsa: "noble" }, "providers.rsa"], [{ ec: "wasm" }, "providers.ec"], [{ dsa: "native" }, "providers.dsa"]] as const) {
-      const error = (() => {
-        try {
-          validateProviderConfig(input);
-        } catch (e) {
-          return e;
-        }
-      })();
-      expect(error).toBeInstanceOf(KeyholdError);
-      expect((error as KeyholdError).field).toBe(field);
-    }
-  });
-
   it("resolves auto to native when nothing was measured, and to the measured fastest after keyhold bench", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "keyhold-providers-"));
     expect(await resolveProviders({ rsa: "auto", ec: "auto" }, dataDir)).toEqual({ rsa: "native", ec: "native" });

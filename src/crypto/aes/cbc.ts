@@ -9,19 +9,13 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { badParameter, cryptoFailure } from "../../errors.js";
-import { requireBytes } from "../bytes.js";
+import { exactLength, requireBytes } from "../bytes.js";
 import type { OctKey } from "../jwk.js";
 
 export const AES_BLOCK_BYTES = 16;
 
 function cipherName(key: OctKey): string {
   return `aes-${key.k.length * 8}-cbc`;
-}
-
-function blockIv(value: unknown): Uint8Array {
-  const iv = requireBytes(value, "iv");
-  if (iv.length !== AES_BLOCK_BYTES) throw badParameter("iv", `must be exactly ${AES_BLOCK_BYTES} bytes`);
-  return iv;
 }
 
 function requireWholeBlocks(value: unknown, field: string): Uint8Array {
@@ -39,7 +33,7 @@ export function aesCbcEncrypt(
 ): { ciphertext: Uint8Array; iv: Uint8Array } {
   if (opts.padding) requireBytes(plaintext, "plaintext");
   else requireWholeBlocks(plaintext, "plaintext");
-  const iv = opts.iv === undefined ? new Uint8Array(randomBytes(AES_BLOCK_BYTES)) : blockIv(opts.iv);
+  const iv = opts.iv === undefined ? new Uint8Array(randomBytes(AES_BLOCK_BYTES)) : exactLength(opts.iv, AES_BLOCK_BYTES, "iv");
   const cipher = createCipheriv(cipherName(key), key.k, iv);
   cipher.setAutoPadding(opts.padding);
   const ciphertext = new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final()]));
@@ -48,7 +42,7 @@ export function aesCbcEncrypt(
 
 export function aesCbcDecrypt(key: OctKey, ciphertext: Uint8Array, opts: { iv?: Uint8Array; padding: boolean }): Uint8Array {
   requireWholeBlocks(ciphertext, "ciphertext");
-  const iv = blockIv(opts.iv);
+  const iv = exactLength(opts.iv, AES_BLOCK_BYTES, "iv");
   const decipher = createDecipheriv(cipherName(key), key.k, iv);
   decipher.setAutoPadding(false);
   const padded = new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));

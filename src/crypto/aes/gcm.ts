@@ -4,8 +4,8 @@
  * reusing one with the same key breaks confidentiality and authenticity.
  */
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from "node:crypto";
-import { badParameter, cryptoFailure } from "../../errors.js";
-import { requireBytes } from "../bytes.js";
+import { cryptoFailure } from "../../errors.js";
+import { exactLength, requireBytes } from "../bytes.js";
 import type { OctKey } from "../jwk.js";
 
 export const GCM_IV_BYTES = 12;
@@ -21,12 +21,6 @@ export interface AesGcmSealed {
 
 function cipherName(key: OctKey): CipherGCMTypes {
   return `aes-${key.k.length * 8}-gcm` as CipherGCMTypes;
-}
-
-function exactLength(value: unknown, length: number, field: string): Uint8Array {
-  const bytes = requireBytes(value, field);
-  if (bytes.length !== length) throw badParameter(field, `must be exactly ${length} bytes`);
-  return bytes;
 }
 
 export function aesGcmEncrypt(

@@ -1,21 +1,4 @@
-// Big-endian unsigned byte strings <-> bigint (the JWK integer encoding, RFC 7518 section 6.3).
-
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value;
-}
-
-/** Exactly `length` big-endian bytes; the caller guarantees value < 2^(8*length). */
-export function bigIntToBytes(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let rest = value;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
-  return out;
-}
+// Big-endian unsigned byte strings as the kernels take them (the JWK integer encoding, RFC 7518 section 6.3).
 
 /** Number of significant bits, ignoring leading zero bytes. */
 export function bitLength(bytes: Uint8Array): number {

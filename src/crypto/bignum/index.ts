@@ -5,6 +5,5 @@ export type {
   RsaPublicKeyHandle,
   RsaPublicParams,
 } from "./types.js";
-export { wasmRsaEngine, initWasmKernels, wasmEngineOn, kernelSelection, kernelModule, selectKernels } from "./wasm.js";
+export { wasmRsaEngine, wasmEngineOn, kernelSelection, kernelModule, selectKernels } from "./wasm.js";
 export { bigintRsaEngine } from "./reference.js";
-export { bytesToBigInt, bigIntToBytes } from "./bytes.js";

@@ -3,6 +3,7 @@
 // copies of key and input it wrote. A block is only valid for the instance (module) that made it.
 import { KeyholdError, badParameter } from "../../errors.js";
 import { toFixedLength } from "./bytes.js";
+import { consistencyCheckFailed, inputNotLessThanModulus } from "./key-shape.js";
 import { KernelStatus, type KernelExports } from "./wasm-abi.js";
 
 /** Where a prepare call writes its output, after the raw key in the KEY area. */
@@ -13,9 +14,9 @@ export type KernelCall = (key: number, keyLen: number, io: number, ioLen: number
 export function statusError(status: number): KeyholdError {
   switch (status) {
     case KernelStatus.INPUT_NOT_LESS_THAN_MODULUS:
-      return badParameter("input", "must be less than the modulus");
+      return inputNotLessThanModulus();
     case KernelStatus.CONSISTENCY_CHECK_FAILED:
-      return new KeyholdError("InternalError", "RSA private operation failed its consistency check");
+      return consistencyCheckFailed();
     case KernelStatus.EVEN_MODULUS:
       return badParameter("key", "modulus and primes must be odd");
     default:

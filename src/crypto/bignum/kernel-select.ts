@@ -5,6 +5,7 @@
 // OpenSSL) and inverts it again; otherwise the baseline module, which needs plain SIMD only.
 import { createHash } from "node:crypto";
 import { equalBytes, fromBase64Url } from "../bytes.js";
+import { parseRsaPrivateKey } from "../jwk.js";
 import { SELF_TEST_MESSAGE, SELF_TEST_RS256, SELF_TEST_RSA_KEY } from "../self-test-vectors.js";
 import { encode as encodeDigestInfo } from "../rsa/pkcs1-sign.js";
 import { instantiateKernels, LANES_PROBE, type KernelExports, type KernelModuleName } from "./wasm-abi.js";
@@ -30,13 +31,12 @@ const DEFAULT_CANDIDATES: KernelCandidates = {
 
 /** Undefined when the kernels sign the self-test message exactly as OpenSSL did and verify it back. */
 function knownAnswerFailure(kernels: KernelExports): string | undefined {
-  const field = (name: "n" | "e" | "d" | "p" | "q" | "dp" | "dq" | "qi") => fromBase64Url(SELF_TEST_RSA_KEY[name], `selfTest.${name}`);
   const engine = wasmEngineOn(() => kernels);
-  const params = { n: field("n"), e: field("e"), d: field("d"), p: field("p"), q: field("q"), dp: field("dp"), dq: field("dq"), qi: field("qi") };
-  const message = encodeDigestInfo("SHA-256", createHash("sha256").update(SELF_TEST_MESSAGE).digest(), params.n.length);
+  const key = parseRsaPrivateKey(SELF_TEST_RSA_KEY, "selfTest");
+  const message = encodeDigestInfo("SHA-256", createHash("sha256").update(SELF_TEST_MESSAGE).digest(), key.byteLength);
   const expected = fromBase64Url(SELF_TEST_RS256, "selfTest.rs256");
-  if (!equalBytes(engine.privateOp(engine.preparePrivate(params), message), expected)) return "known-answer RSA signature differs";
-  if (!equalBytes(engine.publicOp(engine.preparePublic(params), expected), message)) return "known-answer RSA verification differs";
+  if (!equalBytes(engine.privateOp(engine.preparePrivate(key), message), expected)) return "known-answer RSA signature differs";
+  if (!equalBytes(engine.publicOp(engine.preparePublic(key), expected), message)) return "known-answer RSA verification differs";
   return undefined;
 }
 

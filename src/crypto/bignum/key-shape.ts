@@ -1,25 +1,22 @@
 // The key shapes both engines accept, checked before any arithmetic so a bad key is
-// refused with the field's name (never a TypeError or a kernel status).
-import { badParameter } from "../../errors.js";
+// refused with the field's name (never a TypeError or a kernel status), and the errors
+// both engines raise for what only the arithmetic finds out.
+import { KeyholdError, badParameter } from "../../errors.js";
+import { RSA_MODULUS_BITS } from "../algorithms.js";
+import { requireBytes } from "../bytes.js";
 import { bitLength } from "./bytes.js";
 import type { RsaPrivateParams, RsaPublicParams } from "./types.js";
-
-export type RsaModulusBits = 2048 | 3072 | 4096;
-
-function requireBytes(value: unknown, field: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw badParameter(field, "must be a byte array");
-  return value;
-}
 
 function isOdd(bytes: Uint8Array): boolean {
   return ((bytes[bytes.length - 1] ?? 0) & 1) === 1;
 }
 
-export function checkPublicShape(key: RsaPublicParams): RsaModulusBits {
+/** The modulus size in bits. */
+export function checkPublicShape(key: RsaPublicParams): number {
   const n = requireBytes(key?.n, "key.n");
   const e = requireBytes(key?.e, "key.e");
   const bits = bitLength(n);
-  if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+  if (!RSA_MODULUS_BITS.includes(bits)) {
     throw badParameter("key.n", "must be a 2048-, 3072- or 4096-bit modulus");
   }
   if (!isOdd(n)) throw badParameter("key.n", "must be odd");
@@ -28,7 +25,8 @@ export function checkPublicShape(key: RsaPublicParams): RsaModulusBits {
   return bits;
 }
 
-export function checkPrivateShape(key: RsaPrivateParams): RsaModulusBits {
+/** The modulus size in bits. */
+export function checkPrivateShape(key: RsaPrivateParams): number {
   const bits = checkPublicShape(key);
   const half = bits / 2;
   for (const field of ["p", "q"] as const) {
@@ -44,8 +42,17 @@ export function checkPrivateShape(key: RsaPrivateParams): RsaModulusBits {
 }
 
 export function checkInput(input: Uint8Array, modulusBits: number): void {
-  if (!(input instanceof Uint8Array)) throw badParameter("input", "must be a byte array");
+  requireBytes(input, "input");
   if (input.length !== modulusBits / 8) {
     throw badParameter("input", `must be exactly ${modulusBits / 8} bytes (the modulus length)`);
   }
+}
+
+export function inputNotLessThanModulus(): KeyholdError {
+  return badParameter("input", "must be less than the modulus");
+}
+
+/** The CRT result did not invert under e: a fault (or a corrupted key), never returned to the caller. */
+export function consistencyCheckFailed(): KeyholdError {
+  return new KeyholdError("InternalError", "RSA private operation failed its consistency check");
 }

@@ -1,9 +1,9 @@
 // The pure-bigint RSA engine: the executable specification the wasm kernels are tested
 // against. BigInt arithmetic is not constant-time, so this engine is for differential
 // tests, benchmarks and as a last-resort fallback, never the default for secret keys.
-import { KeyholdError, badParameter } from "../../errors.js";
-import { bigIntToBytes, bytesToBigInt } from "./bytes.js";
-import { checkInput, checkPrivateShape, checkPublicShape } from "./key-shape.js";
+import { badParameter } from "../../errors.js";
+import { bigIntToBytes, bytesToBigInt } from "../bytes.js";
+import { checkInput, checkPrivateShape, checkPublicShape, consistencyCheckFailed, inputNotLessThanModulus } from "./key-shape.js";
 import type { RsaEngine, RsaPrivateKeyHandle, RsaPrivateParams, RsaPublicKeyHandle, RsaPublicParams } from "./types.js";
 
 class BigintPublicKey implements RsaPublicKeyHandle {
@@ -44,7 +44,7 @@ export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint 
 function toInteger(input: Uint8Array, key: BigintPublicKey): bigint {
   checkInput(input, key.modulusBits);
   const value = bytesToBigInt(input);
-  if (value >= key.n) throw badParameter("input", "must be less than the modulus");
+  if (value >= key.n) throw inputNotLessThanModulus();
   return value;
 }
 
@@ -88,7 +88,7 @@ export const bigintRsaEngine: RsaEngine = Object.freeze({
     const h = (key.qi * (((m1 - m2) % key.p) + key.p)) % key.p;
     const s = m2 + h * key.q;
     if (s >= key.publicKey.n || modPow(s, key.publicKey.e, key.publicKey.n) !== c) {
-      throw new KeyholdError("InternalError", "RSA private operation failed its consistency check");
+      throw consistencyCheckFailed();
     }
     return bigIntToBytes(s, key.modulusBits / 8);
   },

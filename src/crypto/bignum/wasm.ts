@@ -9,8 +9,3 @@ export { wasmEngineOn } from "./wasm-engine.js";
 
 /** The engine on this thread's selected kernels (kernel-select.ts). */
 export const wasmRsaEngine: RsaEngine = wasmEngineOn(loadKernels);
-
-/** Selects (and compiles) the kernels ahead of the first operation; optional. */
-export async function initWasmKernels(): Promise<void> {
-  loadKernels();
-}

@@ -14,10 +14,15 @@ export const NOBLE_CURVES: Readonly<Record<CurveName, NobleCurve>> = Object.free
   "P-521": p521 as unknown as NobleCurve,
 });
 
-/** Curve order n and field prime p of `curve`. */
-export function curveParameters(curve: CurveSpec): { n: bigint; p: bigint } {
-  const params = NOBLE_CURVES[curve.name].Point.CURVE();
-  return { n: params.n, p: params.p };
+/** Curve order n, field prime p and coefficient a of y² = x³ + ax + b. */
+export interface CurveParameters {
+  readonly n: bigint;
+  readonly p: bigint;
+  readonly a: bigint;
+}
+
+export function curveParameters(curve: CurveSpec): CurveParameters {
+  return NOBLE_CURVES[curve.name].Point.CURVE();
 }
 
 /**

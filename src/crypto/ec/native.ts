@@ -20,25 +20,9 @@ import type { CurveSpec } from "../algorithms.js";
 import { bigIntToBytes, bitLength, bytesToBigInt, concatBytes } from "../bytes.js";
 import type { EcPrivateKey, EcPublicKey } from "../jwk.js";
 import type { EcProvider } from "../providers/types.js";
-import { addPoints, mod, modInverse, negate, type AffinePoint, type CurveField } from "./affine.js";
-import { NOBLE_CURVES } from "./curves.js";
+import { addPoints, mod, modInverse, negate, type AffinePoint } from "./affine.js";
+import { curveParameters, type CurveParameters } from "./curves.js";
 import { digestToInteger, privateScalar, signatureScalars } from "./scalar.js";
-
-interface CurveConstants extends CurveField {
-  readonly n: bigint;
-}
-
-const constantsCache = new Map<string, CurveConstants>();
-
-function constantsOf(curve: CurveSpec): CurveConstants {
-  let constants = constantsCache.get(curve.name);
-  if (constants === undefined) {
-    const { n, p, a } = NOBLE_CURVES[curve.name].Point.CURVE();
-    constants = { n, p, a };
-    constantsCache.set(curve.name, constants);
-  }
-  return constants;
-}
 
 /** Uniform in [1, n-1] by rejection sampling (FIPS 186-5 A.3.2, "testing candidates"). */
 function randomScalar(curve: CurveSpec, n: bigint): bigint {
@@ -79,7 +63,7 @@ function multipliedX(curve: CurveSpec, u: bigint, publicKey: Uint8Array): bigint
  * candidate would need y = 0 or 2Q = ∞, neither possible in a group of odd
  * prime order. u = n−1 has (u+1)·Q = ∞, so it is answered directly (−Q).
  */
-function multiplyPublic(key: EcPublicKey, u: bigint, constants: CurveConstants): AffinePoint {
+function multiplyPublic(key: EcPublicKey, u: bigint, constants: CurveParameters): AffinePoint {
   const { curve } = key;
   const Q = { x: bytesToBigInt(key.x), y: bytesToBigInt(key.y) };
   if (u === constants.n - 1n) return negate(Q, constants);
@@ -97,7 +81,7 @@ export const nativeEcProvider: EcProvider = {
 
   sign(key: EcPrivateKey, digest: Uint8Array): Uint8Array {
     const { curve } = key;
-    const { n } = constantsOf(curve);
+    const { n } = curveParameters(curve);
     const d = privateScalar(key, n);
     const z = mod(digestToInteger(digest, n), n);
     for (;;) {
@@ -116,7 +100,7 @@ export const nativeEcProvider: EcProvider = {
 
   verify(key: EcPublicKey, digest: Uint8Array, signature: Uint8Array): boolean {
     const { curve } = key;
-    const constants = constantsOf(curve);
+    const constants = curveParameters(curve);
     const { n } = constants;
     const z = mod(digestToInteger(digest, n), n);
     const scalars = signatureScalars(curve, n, signature);

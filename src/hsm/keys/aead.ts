@@ -4,31 +4,36 @@
  * 128-bit tag, laid out as `iv ‖ ciphertext ‖ tag`. Random IVs are safe here:
  * each key encrypts far fewer than 2^32 messages (SP 800-38D section 8.3).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { GCM_IV_BYTES, GCM_TAG_BYTES, aesGcmDecrypt, aesGcmEncrypt } from "../../crypto/aes/gcm.js";
+import { concatBytes } from "../../crypto/bytes.js";
+import type { OctKey } from "../../crypto/jwk.js";
+import { KeyholdError } from "../../errors.js";
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 export const AEAD_KEY_BYTES = 32;
 
+/** The GCM scheme takes AES-128 and AES-192 keys too; this format is AES-256 only. */
+function isAeadKey(key: Uint8Array): boolean {
+  return key.length === AEAD_KEY_BYTES;
+}
+
+function octKey(key: Uint8Array): OctKey {
+  return { kty: "oct", k: key };
+}
+
 export function aeadSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()]));
+  if (!isAeadKey(key)) throw new KeyholdError("InternalError", `An AEAD key must be ${AEAD_KEY_BYTES} bytes.`);
+  const { iv, ciphertext, tag } = aesGcmEncrypt(octKey(key), plaintext, { aad });
+  return concatBytes(iv, ciphertext, tag);
 }
 
 /** The plaintext, or undefined when the blob was altered, truncated, or sealed under another key or AAD. */
 export function aeadOpen(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined {
-  if (sealed.length < IV_BYTES + TAG_BYTES) return undefined;
-  const iv = sealed.subarray(0, IV_BYTES);
-  const body = sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES);
-  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  if (!isAeadKey(key) || sealed.length < GCM_IV_BYTES + GCM_TAG_BYTES) return undefined;
+  const iv = sealed.subarray(0, GCM_IV_BYTES);
+  const ciphertext = sealed.subarray(GCM_IV_BYTES, sealed.length - GCM_TAG_BYTES);
+  const tag = sealed.subarray(sealed.length - GCM_TAG_BYTES);
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(aad);
-    decipher.setAuthTag(tag);
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    return aesGcmDecrypt(octKey(key), ciphertext, { iv, aad, tag });
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
  * worker pool, so one call drops a version from every place that holds it.
  */
 import type { JsonWebKey } from "../../crypto/index.js";
+import { Lru } from "../../lru.js";
 import type { KeyLoader } from "./key-loader.js";
 
 /** What the worker pool offers for eviction (CryptoPool satisfies it). */
@@ -15,42 +16,6 @@ export interface KeyEvictions {
 }
 
 export const DEFAULT_OPENED_KEYS = 1024;
-
-/** Map order is insertion order: the first entry is the least recently used. */
-class Lru<V> {
-  readonly #entries = new Map<string, V>();
-  readonly #max: number;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(key: string): V | undefined {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-
-  deletePrefix(prefix: string): void {
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
-}
 
 export class OpenedKeys implements KeyEvictions {
   readonly #load: KeyLoader;

@@ -4,7 +4,8 @@
 import { constants, privateDecrypt, publicEncrypt } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bigIntToBytes, bigintRsaEngine, kernelModule, wasmEngineOn } from "../../../src/crypto/bignum/index.js";
+import { bigintRsaEngine, kernelModule, wasmEngineOn } from "../../../src/crypto/bignum/index.js";
+import { bigIntToBytes } from "../../../src/crypto/bytes.js";
 import { KERNEL_MODULES, RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
 
 const RUNS: Record<number, number> = { 2048: 50, 3072: 30, 4096: 20 };

@@ -3,7 +3,8 @@
 // baseline module takes over whenever the FMA module cannot be used.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bigIntToBytes, kernelModule, kernelSelection, selectKernels, wasmEngineOn } from "../../../src/crypto/bignum/index.js";
+import { kernelModule, kernelSelection, selectKernels, wasmEngineOn } from "../../../src/crypto/bignum/index.js";
+import { bigIntToBytes } from "../../../src/crypto/bytes.js";
 import { KernelStatus, instantiateKernels, type KernelExports } from "../../../src/crypto/bignum/wasm-abi.js";
 import { FMA_USABLE, RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
 

@@ -2,8 +2,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KeyholdError } from "../../../src/errors.js";
-import { bigIntToBytes, bigintRsaEngine, wasmRsaEngine } from "../../../src/crypto/bignum/index.js";
+import { bigintRsaEngine, wasmRsaEngine } from "../../../src/crypto/bignum/index.js";
 import type { RsaEngine, RsaPrivateParams } from "../../../src/crypto/bignum/index.js";
+import { bigIntToBytes } from "../../../src/crypto/bytes.js";
 import { RSA_SIZES, loadRsaFixture } from "./rsa-fixtures.js";
 
 function caught(run: () => unknown): KeyholdError {

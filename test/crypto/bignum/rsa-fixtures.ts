@@ -2,7 +2,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RsaPrivateParams } from "../../../src/crypto/bignum/index.js";
-import { bytesToBigInt, kernelSelection, selectKernels } from "../../../src/crypto/bignum/index.js";
+import { kernelSelection, selectKernels } from "../../../src/crypto/bignum/index.js";
+import { bytesToBigInt } from "../../../src/crypto/bytes.js";
 import { instantiateKernels } from "../../../src/crypto/bignum/wasm-abi.js";
 
 export const RSA_SIZES = [2048, 3072, 4096] as const;

@@ -67,6 +67,11 @@ export class KeyholdError extends Error {
   }
 }
 
+/** Any thrown value as a KeyholdError; whatever is not one becomes InternalError, its detail kept from the caller. */
+export function asKeyholdError(error: unknown): KeyholdError {
+  return error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
+}
+
 /** A caller bug in a named field: INVALID_ARGUMENT / 400 with the field in the message. */
 export function badParameter(field: string, problem: string): KeyholdError {
   return new KeyholdError("BadParameter", `${field}: ${problem}`, { field });

@@ -4,6 +4,7 @@
  */
 import { badParameter } from "../../src/errors.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
+import { requireFlag, wholeNumberFlag } from "../../src/cli/client-options.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
 import type { LoadPlan } from "./run.js";
 
@@ -29,10 +30,10 @@ const MAX_CONCURRENCY = 10_000;
 const MAX_WORKERS = 64;
 
 export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; workers: number } {
-  const op = parseLoadOperation(required(raw.op, "--op"));
-  const alg = required(raw.alg, "--alg");
+  const op = parseLoadOperation(requireFlag("--op", raw.op));
+  const alg = requireFlag("--alg", raw.alg);
   checkAlgorithm(op, alg);
-  const name = required(raw.key, "--key");
+  const name = requireFlag("--key", raw.key);
   parseListenAddress("--endpoint", raw.endpoint);
   if (raw.duration === undefined && raw.count === undefined) throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
   const plan: LoadPlan = {
@@ -40,13 +41,13 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
     alg,
     key: raw.keyVersion ? { name, version: raw.keyVersion } : { name },
     stream: raw.stream === true,
-    concurrency: wholeNumber(raw.concurrency, "--concurrency", 1, MAX_CONCURRENCY),
-    window: wholeNumber(raw.window, "--window", 1, 10_000),
+    concurrency: wholeNumberFlag("--concurrency", raw.concurrency, 1, MAX_CONCURRENCY),
+    window: wholeNumberFlag("--window", raw.window, 1, 10_000),
   };
   if (raw.rate !== undefined) plan.rate = positiveNumber(raw.rate, "--rate");
-  if (raw.count !== undefined) plan.count = wholeNumber(raw.count, "--count", 1, Number.MAX_SAFE_INTEGER);
+  if (raw.count !== undefined) plan.count = wholeNumberFlag("--count", raw.count, 1, Number.MAX_SAFE_INTEGER);
   if (raw.duration !== undefined) plan.durationMs = parseDurationMs(raw.duration, "--duration");
-  return { plan, workers: wholeNumber(raw.workers, "--workers", 1, MAX_WORKERS) };
+  return { plan, workers: wholeNumberFlag("--workers", raw.workers, 1, MAX_WORKERS) };
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -57,17 +58,6 @@ export function parseDurationMs(text: string, field: string): number {
   const millis = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? "s"] ?? 1000) : NaN;
   if (!(millis >= 1 && millis <= 24 * 3_600_000)) throw badParameter(field, "must be a duration such as 30s, 500ms or 2m (at most 24h)");
   return millis;
-}
-
-function required(value: string | undefined, field: string): string {
-  if (value === undefined || value.trim() === "") throw badParameter(field, "is required");
-  return value.trim();
-}
-
-function wholeNumber(text: string, field: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!(value >= min && value <= max)) throw badParameter(field, `must be a whole number from ${min} to ${max}`);
-  return value;
 }
 
 function positiveNumber(text: string, field: string): number {

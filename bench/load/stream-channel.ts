@@ -61,11 +61,6 @@ export class StreamChannel {
     clearInterval(this.sweeper);
   }
 
-  /** Stops at once: every request still in flight fails as CANCELLED. */
-  cancel(): void {
-    for (const session of this.sessions) session.call.cancel();
-  }
-
   private start(): Session {
     const call = this.open();
     const pending = new Map<string, Pending>();

@@ -7,14 +7,14 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { join } from "node:path";
 import { checkServerIdentity } from "node:tls";
 import { toJson, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import { Metadata, credentials, status, type CallOptions, type ChannelCredentials, type ChannelOptions, type Client, type ServiceError } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
-import { formatListenAddress, isLoopbackHost, parseListenAddress } from "../config/listen-address.js";
+import { formatListenAddress, isLoopbackHost, parseListenAddress, type ListenAddress } from "../config/listen-address.js";
 import { fromBase64Url } from "../crypto/bytes.js";
 import { KeyholdError, badParameter } from "../errors.js";
+import { devTlsPaths } from "../tls/index.js";
 import { clientConstructor } from "../transport/grpc/service-definition.js";
 
 export const DEFAULT_ENDPOINT = "127.0.0.1:7443";
@@ -66,10 +66,21 @@ export function checkPlaintextTarget(host: string): void {
   if (!isLoopbackHost(host)) throw badParameter("--insecure", `is allowed only to a loopback address, and ${host} is not one`);
 }
 
+/** `--endpoint` as a client dials it: a listen address, but port 0 names no server. */
+export function serverEndpoint(text: string): ListenAddress {
+  const endpoint = parseListenAddress("--endpoint", text);
+  if (endpoint.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
+  return endpoint;
+}
+
+/** `--ca`, or by default the CA a --dev server writes into the data dir. */
+export function caFileOrDefault(ca: string | undefined, dataDir: string): string {
+  return ca ?? devTlsPaths(dataDir).ca;
+}
+
 /** Checks the flags and fills the CA default from the global --data-dir. */
 export function resolveClientOptions(flags: ClientFlags, dataDir: string): ClientOptions {
-  const endpoint = parseListenAddress("--endpoint", flags.endpoint);
-  if (endpoint.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
+  const endpoint = serverEndpoint(flags.endpoint);
   if (flags.output !== "text" && flags.output !== "json") throw badParameter("--output", "must be text or json");
   const insecure = flags.insecure === true;
   if (insecure) checkPlaintextTarget(endpoint.host);
@@ -77,10 +88,47 @@ export function resolveClientOptions(flags: ClientFlags, dataDir: string): Clien
     target: formatListenAddress(endpoint),
     hsmName: flags.hsmName === "" ? undefined : flags.hsmName,
     token: flags.token === "" ? undefined : flags.token,
-    caPath: insecure ? undefined : flags.ca ?? join(dataDir, "tls", "ca.pem"),
+    caPath: insecure ? undefined : caFileOrDefault(flags.ca, dataDir),
     output: flags.output,
     insecure,
   };
+}
+
+/**
+ * A flag that must be given and not blank. Returned trimmed unless `trim` is false: the management plane's ids and the
+ * load generator's choices ignore surrounding spaces, while key names and role scopes go to the server as typed.
+ */
+export function requireFlag(flag: string, value: string | undefined, options: { readonly trim?: boolean } = {}): string {
+  if (value === undefined || value.trim() === "") throw badParameter(flag, "is required");
+  return options.trim === false ? value : value.trim();
+}
+
+/** A whole number from `min` to `max`, surrounding spaces ignored. */
+export function wholeNumberFlag(flag: string, text: string | undefined, min: number, max: number): number {
+  const value = text !== undefined && /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) throw badParameter(flag, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+export interface TagRules {
+  /** Refuse more tags than this. */
+  readonly maxTags?: number;
+  /** Refuse a tag name given twice instead of keeping its last value. */
+  readonly unique?: boolean;
+}
+
+/** `k=v` pairs (repeatable flag) to a map; names are non-empty, and the value may hold "=". */
+export function parseTags(flag: string, entries: readonly string[], rules: TagRules = {}): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf("=");
+    if (at <= 0) throw badParameter(flag, `"${entry}" must be key=value`);
+    const key = entry.slice(0, at);
+    if (rules.unique === true && Object.hasOwn(tags, key)) throw badParameter(flag, `tag "${key}" is given twice`);
+    tags[key] = entry.slice(at + 1);
+  }
+  if (rules.maxTags !== undefined && Object.keys(tags).length > rules.maxTags) throw badParameter(flag, `at most ${rules.maxTags} tags`);
+  return tags;
 }
 
 /** Who calls and which HSM (SPEC section 3): the metadata every call carries. */

@@ -5,7 +5,8 @@
  */
 import type { Command } from "commander";
 import { badParameter } from "../errors.js";
-import { requireFlag, runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
+import { requireFlag } from "./client-options.js";
+import { runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
 
 interface SettingFlags extends ManagementFlags {
   readonly resource: string;

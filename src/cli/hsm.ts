@@ -7,8 +7,10 @@ import { decodeJwt } from "jose";
 import type { Command } from "commander";
 import { isGuid } from "../authz/index.js";
 import { badParameter } from "../errors.js";
+import { deletedManagedHsmId, MANAGED_HSM_TYPE, managedHsmId, resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";
-import { requireFlag, runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
+import { parseTags, requireFlag } from "./client-options.js";
+import { runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
 
 interface HsmFlags extends ManagementFlags {
   readonly name: string;
@@ -23,20 +25,11 @@ interface HsmSettingsFlags {
 }
 
 function hsmPath(flags: HsmFlags): string {
-  const subscription = requireFlag("--subscription", flags.subscription);
-  const group = requireFlag("--resource-group", flags.resourceGroup);
-  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.KeyVault/managedHSMs/${requireFlag("--name", flags.name)}`;
-}
-
-/** `k=v` pairs (`--tags env=prod team=sec`). */
-export function parseTags(pairs: readonly string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw badParameter("--tags", `'${pair}' is not name=value`);
-    tags[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return tags;
+  return managedHsmId({
+    subscriptionId: requireFlag("--subscription", flags.subscription),
+    resourceGroup: requireFlag("--resource-group", flags.resourceGroup),
+    name: requireFlag("--name", flags.name),
+  });
 }
 
 /** The properties the settings flags give (only those given, so an update leaves the rest alone). */
@@ -95,7 +88,7 @@ export function registerHsmCommands(program: Command): void {
         await client.sendAndWait("PUT", path, {
           location: options.location,
           sku: { name: options.sku },
-          ...(options.tags === undefined ? {} : { tags: parseTags(options.tags) }),
+          ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
           properties: {
             tenantId: tenantOf(options.token, options.tenantId),
             initialAdminObjectIds: options.administrators,
@@ -115,9 +108,8 @@ export function registerHsmCommands(program: Command): void {
     .action((options: ManagementFlags) =>
       runManagement(program, options, async (client) => {
         const subscription = requireFlag("--subscription", options.subscription);
-        const path = options.resourceGroup === undefined
-          ? `/subscriptions/${subscription}/providers/Microsoft.KeyVault/managedHSMs`
-          : `/subscriptions/${subscription}/resourceGroups/${options.resourceGroup}/providers/Microsoft.KeyVault/managedHSMs`;
+        const scope = options.resourceGroup === undefined ? subscriptionScope(subscription) : resourceGroupScope(subscription, options.resourceGroup);
+        const path = `${scope}/providers/${MANAGED_HSM_TYPE}`;
         return ((await client.send("GET", path)).body as { value?: unknown[] }).value ?? [];
       }),
     );
@@ -127,7 +119,7 @@ export function registerHsmCommands(program: Command): void {
     .action((options: HsmFlags & HsmSettingsFlags) =>
       runManagement(program, options, async (client) => {
         const properties = settingsProperties(options);
-        const body = { ...(options.tags === undefined ? {} : { tags: parseTags(options.tags) }), ...(Object.keys(properties).length === 0 ? {} : { properties }) };
+        const body = { ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }), ...(Object.keys(properties).length === 0 ? {} : { properties }) };
         if (Object.keys(body).length === 0) throw badParameter("--tags", "give at least one setting to change");
         return (await client.send("PATCH", hsmPath(options), body)).body;
       }),
@@ -145,7 +137,7 @@ export function registerHsmCommands(program: Command): void {
   withManagementOptions(hsm.command("list-deleted").description("list soft-deleted managed HSMs of the subscription"))
     .action((options: ManagementFlags) =>
       runManagement(program, options, async (client) => {
-        const path = `/subscriptions/${requireFlag("--subscription", options.subscription)}/providers/Microsoft.KeyVault/deletedManagedHSMs`;
+        const path = `${subscriptionScope(requireFlag("--subscription", options.subscription))}/providers/Microsoft.KeyVault/deletedManagedHSMs`;
         return ((await client.send("GET", path)).body as { value?: unknown[] }).value ?? [];
       }),
     );
@@ -167,7 +159,7 @@ export function registerHsmCommands(program: Command): void {
     .action((options: HsmFlags & { location: string }) =>
       runManagement(program, options, async (client) => {
         const subscription = requireFlag("--subscription", options.subscription);
-        await client.sendAndWait("POST", `/subscriptions/${subscription}/providers/Microsoft.KeyVault/locations/${options.location}/deletedManagedHSMs/${options.name}/purge`);
+        await client.sendAndWait("POST", `${deletedManagedHsmId(subscription, options.location, options.name)}/purge`);
         return { purged: options.name };
       }),
     );

@@ -6,7 +6,7 @@
 import { createHash, createPrivateKey } from "node:crypto";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import type { Command } from "commander";
-import { CURVES, NODE_HASH, algorithmFor, type KeyOperation } from "../crypto/algorithms.js";
+import { CURVES, NODE_HASH, algorithmFor, type KeyOperation, type KeyType } from "../crypto/algorithms.js";
 import { fromBase64Url, toBase64Url } from "../crypto/bytes.js";
 import { badParameter } from "../errors.js";
 import {
@@ -79,25 +79,29 @@ import {
   type KeyBundle,
   type KeyRotationPolicy,
 } from "../gen/keyhold/v1/keys_pb.js";
+import { keyType, MAX_TAGS } from "../hsm/keys/key-input.js";
+import { JWK_BYTE_MEMBERS } from "../transport/grpc/messages.js";
 import {
   allPages,
   bytesFromValueOrFile,
   optionalBase64Url,
+  parseTags,
   printResult,
   readInputFile,
   readJsonFile,
+  requireFlag,
   runClient,
   withClientOptions,
   writeOutputFile,
   type ClientFlags,
+  type TagRules,
 } from "./client-options.js";
 
 // ---------------------------------------------------------------- flag parsing
 
-const KEY_TYPES = ["RSA", "RSA-HSM", "EC", "EC-HSM", "oct", "oct-HSM"] as const;
 const KEY_OPERATIONS: readonly KeyOperation[] = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"];
-/** Key Vault allows at most 15 tags per key (SPEC section 4). */
-const MAX_TAGS = 15;
+/** Key Vault's rules for a key's tags (SPEC section 4), checked before anything is sent. */
+export const KEY_TAG_RULES: TagRules = { maxTags: MAX_TAGS, unique: true };
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** An ISO 8601 date or date-time with a zone (`2027-01-31`, `2027-01-31T12:00:00Z`) as unix seconds. */
@@ -109,20 +113,6 @@ export function parseTime(flag: string, text: string): bigint {
 
 export function formatTime(seconds: bigint | undefined): string {
   return seconds === undefined ? "-" : new Date(Number(seconds) * 1000).toISOString();
-}
-
-/** `k=v` pairs (repeatable flag) to a map; keys are unique and non-empty. */
-export function parseTags(flag: string, entries: readonly string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const entry of entries) {
-    const at = entry.indexOf("=");
-    if (at <= 0) throw badParameter(flag, `"${entry}" must be key=value`);
-    const key = entry.slice(0, at);
-    if (Object.hasOwn(tags, key)) throw badParameter(flag, `tag "${key}" is given twice`);
-    tags[key] = entry.slice(at + 1);
-  }
-  if (Object.keys(tags).length > MAX_TAGS) throw badParameter(flag, `at most ${MAX_TAGS} tags`);
-  return tags;
 }
 
 /** Operations given as separate words or comma-separated. */
@@ -139,9 +129,18 @@ function parsePositiveInteger(flag: string, text: string): number {
   return Number(text);
 }
 
-function requireName(name: string | undefined, flag = "--name"): string {
-  if (name === undefined || name.trim() === "") throw badParameter(flag, "is required");
-  return name;
+/** A key name goes to the server as typed, which names what is wrong with it. */
+function requireName(name: string | undefined): string {
+  return requireFlag("--name", name, { trim: false });
+}
+
+/** The family of a --kty value, as the server's table has it; the message keeps the order this CLI always listed. */
+function keyFamily(kty: string): KeyType {
+  try {
+    return keyType(kty, "--kty").family;
+  } catch {
+    throw badParameter("--kty", "must be one of RSA, RSA-HSM, EC, EC-HSM, oct, oct-HSM");
+  }
 }
 
 export interface AttributeFlags {
@@ -171,8 +170,7 @@ export interface CreateKeyFlags extends AttributeFlags {
 export function buildCreateKeyRequest(flags: CreateKeyFlags): CreateKeyRequest {
   const name = requireName(flags.name);
   const kty = flags.kty ?? "";
-  if (!(KEY_TYPES as readonly string[]).includes(kty)) throw badParameter("--kty", `must be one of ${KEY_TYPES.join(", ")}`);
-  const family = kty.replace(/-HSM$/, "");
+  const family = keyFamily(kty);
   if (flags.size !== undefined && family === "EC") throw badParameter("--size", "applies to RSA and oct keys; EC keys take --curve");
   if (flags.curve !== undefined && family !== "EC") throw badParameter("--curve", "applies to EC keys only");
   if (flags.curve !== undefined && !Object.hasOwn(CURVES, flags.curve)) {
@@ -185,11 +183,10 @@ export function buildCreateKeyRequest(flags: CreateKeyFlags): CreateKeyRequest {
     crv: flags.curve ?? "",
     keyOps: parseKeyOps("--ops", flags.ops ?? []),
     attributes: newVersionAttributes(flags),
-    tags: parseTags("--tags", flags.tags ?? []),
+    tags: parseTags("--tags", flags.tags ?? [], KEY_TAG_RULES),
   });
 }
 
-const JWK_BYTE_FIELDS = ["n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"] as const;
 /** node:crypto names secp256k1 by its SEC name; JWA (RFC 8812 section 3.1) and Key Vault call it P-256K. */
 const JWK_CURVE_ALIASES: Readonly<Record<string, string>> = { secp256k1: "P-256K" };
 
@@ -199,7 +196,7 @@ export function jwkMessage(flag: string, jwk: unknown): ImportKeyRequest["key"] 
   const members = jwk as Record<string, unknown>;
   if (typeof members["kty"] !== "string") throw badParameter(`${flag} kty`, "is required");
   const bytes: Record<string, Uint8Array> = {};
-  for (const field of JWK_BYTE_FIELDS) {
+  for (const field of JWK_BYTE_MEMBERS) {
     if (members[field] !== undefined) bytes[field] = fromBase64Url(members[field], `${flag} ${field}`);
   }
   const keyOps = members["key_ops"];
@@ -238,7 +235,7 @@ export function buildImportKeyRequest(flags: ImportKeyFlags, readFile: (flag: st
   } else {
     key = jwkMessage("--pem", jwkFromPem(Buffer.from(readFile("--pem", flags.pem ?? "")).toString("utf8")));
   }
-  return create(ImportKeyRequestSchema, { name, key, attributes: newVersionAttributes(flags), tags: parseTags("--tags", flags.tags ?? []) });
+  return create(ImportKeyRequestSchema, { name, key, attributes: newVersionAttributes(flags), tags: parseTags("--tags", flags.tags ?? [], KEY_TAG_RULES) });
 }
 
 export interface UpdateKeyFlags {
@@ -280,7 +277,7 @@ export function buildUpdateKeyRequest(flags: UpdateKeyFlags, current?: KeyAttrib
       ...(exp === undefined ? {} : { exp }),
     });
   }
-  if (flags.tags !== undefined) request.tags = create(TagsSchema, { values: parseTags("--tags", flags.tags) });
+  if (flags.tags !== undefined) request.tags = create(TagsSchema, { values: parseTags("--tags", flags.tags, KEY_TAG_RULES) });
   if (flags.ops !== undefined) request.keyOps = create(KeyOperationsSchema, { values: parseKeyOps("--ops", flags.ops) });
   return request;
 }

@@ -3,7 +3,6 @@
  * checks the options here; the run itself lives in bench/load/.
  */
 import { fork } from "node:child_process";
-import { join } from "node:path";
 import { Option, type Command } from "commander";
 import { executeLoad } from "../../bench/load/execute.js";
 import { LoadError } from "../../bench/load/load-error.js";
@@ -11,7 +10,7 @@ import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from 
 import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
 import { runWorkerChild } from "../../bench/load/worker-child.js";
 import { KeyholdError } from "../errors.js";
-import { readCaFile, withConnectionOptions } from "./client-options.js";
+import { caFileOrDefault, readCaFile, withConnectionOptions } from "./client-options.js";
 
 interface LoadCommandOptions extends RawLoadOptions {
   hsmName?: string;
@@ -64,7 +63,7 @@ async function runLoadCommand(program: Command, options: LoadCommandOptions): Pr
   const connection = {
     endpoint: options.endpoint,
     insecure,
-    caPem: insecure ? undefined : readCaFile(options.ca ?? join(dataDir, "tls", "ca.pem")).toString("utf8"),
+    caPem: insecure ? undefined : readCaFile(caFileOrDefault(options.ca, dataDir)).toString("utf8"),
     token: options.token,
     hsmName: options.hsmName,
   };

@@ -4,12 +4,13 @@
  * (`keyhold hsm ...` uses them too).
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import { Command, Option } from "commander";
 import { isGuid, roleDefinitionGuidOf } from "../authz/index.js";
 import { badParameter, KeyholdError } from "../errors.js";
 import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../management/client/arm-client.js";
+import { authorizationResourceId, ROOT_SCOPE } from "../management/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
+import { caFileOrDefault, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
 
 export interface ManagementFlags {
   readonly endpoint: string;
@@ -29,19 +30,14 @@ export function withManagementOptions(command: Command): Command {
     .addOption(new Option("--resource-group <name>", "resource group").env("KEYHOLD_RESOURCE_GROUP"));
 }
 
-export function requireFlag(flag: string, value: string | undefined): string {
-  if (value === undefined || value.trim() === "") throw badParameter(flag, "is required");
-  return value.trim();
-}
-
 /** Runs a management command: one client, JSON on stdout, and any failure as one line on stderr with exit code 1. */
 export async function runManagement(program: Command, flags: ManagementFlags, work: (client: ArmClient) => Promise<unknown>): Promise<void> {
   try {
     const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
     const client = new ArmClient({
-      endpoint: flags.endpoint,
+      endpoint: serverEndpoint(flags.endpoint),
       token: flags.token === "" ? undefined : flags.token,
-      caPath: flags.ca ?? join(dataDir, "tls", "ca.pem"),
+      ca: readCaFile(caFileOrDefault(flags.ca, dataDir)),
     });
     const result = await work(client);
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -63,9 +59,20 @@ export function resolveManagementRole(role: string): string {
   return definition.id;
 }
 
-function assignmentsPath(scope: string): string {
+/** `--scope` without trailing slashes; `/` (or only slashes) is the root scope. */
+function assignmentScope(scope: string): string {
   if (!scope.startsWith("/")) throw badParameter("--scope", "must be an ARM scope starting with /, e.g. /subscriptions/<id>");
-  return `${scope === "/" ? "" : scope.replace(/\/+$/, "")}/providers/Microsoft.Authorization/roleAssignments`;
+  return scope.replace(/\/+$/, "") || ROOT_SCOPE;
+}
+
+/** The assignment with this GUID at the scope. */
+function assignmentPath(scope: string, name: string): string {
+  return authorizationResourceId(assignmentScope(scope), "roleAssignments", name);
+}
+
+/** Every assignment at the scope: the assignments' common parent. */
+function assignmentsPath(scope: string): string {
+  return assignmentPath(scope, "").slice(0, -1);
 }
 
 export function registerMgmtCommands(program: Command): void {
@@ -83,7 +90,7 @@ export function registerMgmtCommands(program: Command): void {
         if (!isGuid(options.assignee)) throw badParameter("--assignee", "must be an object id (GUID)");
         const name = options.name ?? randomUUID();
         const body = { properties: { roleDefinitionId: resolveManagementRole(options.role), principalId: options.assignee } };
-        return (await client.send("PUT", `${assignmentsPath(options.scope)}/${name}`, body)).body;
+        return (await client.send("PUT", assignmentPath(options.scope, name), body)).body;
       }),
     );
 
@@ -101,6 +108,6 @@ export function registerMgmtCommands(program: Command): void {
     .requiredOption("--name <guid>", "the assignment's GUID")
     .requiredOption("--scope <scope>", "the assignment's scope")
     .action((options: ManagementFlags & { name: string; scope: string }) =>
-      runManagement(program, options, async (client) => (await client.send("DELETE", `${assignmentsPath(options.scope)}/${requireFlag("--name", options.name)}`)).body),
+      runManagement(program, options, async (client) => (await client.send("DELETE", assignmentPath(options.scope, requireFlag("--name", options.name)))).body),
     );
 }

@@ -33,7 +33,7 @@ import {
   type RoleDefinition,
   type SetRoleDefinitionRequest,
 } from "../gen/keyhold/v1/access_control_service_pb.js";
-import { allPages, printResult, readJsonFile, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
+import { allPages, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
 
 /** Role definitions live at `/` (SPEC section 6). */
 const DEFINITION_SCOPE = "/";
@@ -52,19 +52,14 @@ export function resolveRoleDefinitionId(role: string): string {
   return builtIn.name;
 }
 
-function requireText(flag: string, value: string | undefined): string {
-  if (value === undefined || value.trim() === "") throw badParameter(flag, "is required");
-  return value;
-}
-
 export function buildCreateRoleAssignmentRequest(flags: { role?: string; assignee?: string; scope?: string; name?: string }): CreateRoleAssignmentRequest {
   const name = flags.name ?? "";
   if (name !== "" && !isGuid(name)) throw badParameter("--name", "must be a GUID (or left out to make one)");
   return create(CreateRoleAssignmentRequestSchema, {
-    scope: requireText("--scope", flags.scope),
+    scope: requireFlag("--scope", flags.scope, { trim: false }),
     name,
-    roleDefinitionId: resolveRoleDefinitionId(requireText("--role", flags.role)),
-    principalId: requireText("--assignee", flags.assignee),
+    roleDefinitionId: resolveRoleDefinitionId(requireFlag("--role", flags.role, { trim: false })),
+    principalId: requireFlag("--assignee", flags.assignee, { trim: false }),
   });
 }
 
@@ -97,9 +92,9 @@ export function buildSetRoleDefinitionRequest(json: unknown): SetRoleDefinitionR
 
 export function buildCheckAccessRequest(flags: { principal?: string; action?: string; scope?: string }): CheckAccessRequest {
   return create(CheckAccessRequestSchema, {
-    principalId: requireText("--principal", flags.principal),
-    action: requireText("--action", flags.action),
-    scope: requireText("--scope", flags.scope),
+    principalId: requireFlag("--principal", flags.principal, { trim: false }),
+    action: requireFlag("--action", flags.action, { trim: false }),
+    scope: requireFlag("--scope", flags.scope, { trim: false }),
   });
 }
 

@@ -34,15 +34,9 @@ import { recoverDomainSecret } from "../hsm/security-domain/open-shares.js";
 import { makeRestoreBlob, type RestoreBlob } from "../hsm/security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../hsm/security-domain/shamir.js";
 import { makeWrappingKeyPair } from "../hsm/security-domain/wrapping-keys.js";
-import { printResult, readInputFile, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
+import { printResult, readInputFile, runClient, wholeNumberFlag, withClientOptions, type ClientFlags } from "./client-options.js";
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
-function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number {
-  const value = text !== undefined && /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= min && value <= max)) throw badParameter(flag, `must be a whole number from ${min} to ${max}`);
-  return value;
-}
 
 /** A PEM certificate as the JWK with x5c that Download takes (protobuf field names). */
 export function certificateJwk(flag: string, path: string, pem: string): SecurityDomainCertificate {
@@ -76,7 +70,7 @@ export function buildDownloadRequest(certificates: ReadonlyArray<{ path: string;
   }
   return create(DownloadRequestSchema, {
     certificates: certificates.map(({ path, pem }) => certificateJwk("--sd-wrapping-keys", path, pem)),
-    required: wholeNumber("--sd-quorum", quorum, MIN_QUORUM, certificates.length),
+    required: wholeNumberFlag("--sd-quorum", quorum, MIN_QUORUM, certificates.length),
   });
 }
 
@@ -176,7 +170,7 @@ function registerMakeKeys(group: Command): void {
     .addOption(outputOption())
     .action((flags: { count: string; outDir: string; output: string }) =>
       runOffline(async () => {
-        const count = wholeNumber("--count", flags.count, MIN_CERTIFICATES, MAX_CERTIFICATES);
+        const count = wholeNumberFlag("--count", flags.count, MIN_CERTIFICATES, MAX_CERTIFICATES);
         mkdirSync(flags.outDir, { recursive: true, mode: 0o700 });
         const files: { certificate: string; privateKey: string }[] = [];
         for (let i = 1; i <= count; i++) {

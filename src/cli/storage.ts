@@ -3,14 +3,13 @@
  * HTTPS management routes and their blobs (SPEC section 7), shaped like `az storage account ...` and
  * `az storage blob ...`. Everything prints JSON but `blob download`, which writes the blob's bytes.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { badParameter } from "../errors.js";
+import { resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";
-import { downloadBlob } from "../management/client/blob-download.js";
-import { parseTags } from "./hsm.js";
-import { requireFlag, runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
+import { blobServicePath, STORAGE_ACCOUNT_TYPE, storageAccountId, type StorageAccountTarget } from "../management/storage-account/storage-account-ids.js";
+import { parseTags, requireFlag, writeOutputFile } from "./client-options.js";
+import { runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
 
 interface AccountFlags extends ManagementFlags {
   readonly name: string;
@@ -25,16 +24,25 @@ interface BlobFlags extends ManagementFlags {
 const MAX_PAGES = 1000;
 
 function groupPath(flags: ManagementFlags): string {
-  return `/subscriptions/${requireFlag("--subscription", flags.subscription)}/resourceGroups/${requireFlag("--resource-group", flags.resourceGroup)}`;
+  return resourceGroupScope(requireFlag("--subscription", flags.subscription), requireFlag("--resource-group", flags.resourceGroup));
+}
+
+/** The account the flags name; `flag` is the one that gives its name. */
+function accountTarget(flags: ManagementFlags, flag: string, name: string): StorageAccountTarget {
+  return {
+    subscriptionId: requireFlag("--subscription", flags.subscription),
+    resourceGroup: requireFlag("--resource-group", flags.resourceGroup),
+    name: encodeURIComponent(requireFlag(flag, name)),
+  };
 }
 
 function accountPath(flags: ManagementFlags, name: string): string {
-  return `${groupPath(flags)}/providers/Microsoft.Storage/storageAccounts/${encodeURIComponent(requireFlag("--name", name))}`;
+  return storageAccountId(accountTarget(flags, "--name", name));
 }
 
 function containerPath(flags: BlobFlags): string {
-  const account = accountPath(flags, requireFlag("--account-name", flags.accountName));
-  return `${account}/blobServices/default/containers/${encodeURIComponent(requireFlag("--container", flags.container))}`;
+  const blobService = blobServicePath(accountTarget(flags, "--account-name", flags.accountName));
+  return `${blobService}/containers/${encodeURIComponent(requireFlag("--container", flags.container))}`;
 }
 
 /** Each '/'-separated segment encoded on its own, so the blob's folders stay path segments. */
@@ -73,7 +81,7 @@ export function registerStorageCommands(program: Command): void {
           location: options.location,
           sku: { name: options.sku },
           kind: options.kind,
-          ...(options.tags === undefined ? {} : { tags: parseTags(options.tags) }),
+          ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
         };
         return (await client.send("PUT", accountPath(options, options.name), body)).body;
       }),
@@ -95,9 +103,8 @@ export function registerStorageCommands(program: Command): void {
   withManagementOptions(storage.command("list").description("list storage accounts of the resource group, or of the subscription without --resource-group"))
     .action((options: ManagementFlags) =>
       runManagement(program, options, (client) => {
-        const path = options.resourceGroup === undefined
-          ? `/subscriptions/${requireFlag("--subscription", options.subscription)}/providers/Microsoft.Storage/storageAccounts`
-          : `${groupPath(options)}/providers/Microsoft.Storage/storageAccounts`;
+        const scope = options.resourceGroup === undefined ? subscriptionScope(requireFlag("--subscription", options.subscription)) : groupPath(options);
+        const path = `${scope}/providers/${STORAGE_ACCOUNT_TYPE}`;
         return listAll(client, path);
       }),
     );
@@ -121,16 +128,14 @@ export function registerStorageCommands(program: Command): void {
     .requiredOption("--name <blob>", "the blob's name, folders included")
     .option("--file <path>", "where to write it")
     .action((options: BlobFlags & { name: string; file?: string }) =>
-      runManagement(program, options, async () => {
+      runManagement(program, options, async (client) => {
         if (options.file === "") throw badParameter("--file", "must be a path");
-        const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
-        const token = options.token === "" ? undefined : options.token;
-        const bytes = await downloadBlob({ endpoint: options.endpoint, token, caPath: options.ca ?? join(dataDir, "tls", "ca.pem") }, blobPath(options, options.name));
+        const bytes = await client.download(blobPath(options, options.name));
         if (options.file === undefined) {
           process.stdout.write(bytes);
           return undefined;
         }
-        writeFileSync(options.file, bytes, { mode: 0o600 });
+        writeOutputFile("--file", options.file, bytes);
         return { file: options.file, size: bytes.length };
       }),
     );

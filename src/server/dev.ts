@@ -12,9 +12,7 @@ import type { DevSetup } from "./dev-bootstrap.js";
 import { DEV_HSM } from "./dev-hsm.js";
 import type { RunningNode } from "./node.js";
 
-export const DEV_TENANT = "dev";
 export const DEV_ADMIN = "admin";
-export { DEV_HSM };
 
 /** Creates `admin` once; its password goes to a 0600 file in the data dir, never to the terminal or the log. */
 export async function ensureDevAdmin(dataDir: string, directory: Directory, tenant: TenantRecord): Promise<PrincipalRecord> {

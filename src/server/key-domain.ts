@@ -17,7 +17,6 @@ export interface KeyDomainHandle {
   readonly keys: KeyDomain;
   readonly seal: NodeSeal;
   readonly domains: HsmDomains;
-  loadPrivateJwk(keyRef: string): Promise<JsonWebKey>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +54,6 @@ export async function openKeyDomain(options: KeyDomainOptions): Promise<{ loader
         keys,
         seal,
         domains,
-        loadPrivateJwk: loader,
         stop: async () => scheduler.stop(),
       };
     },

@@ -13,7 +13,7 @@ import { AuditSink } from "../hsm/audit-sink.js";
 import { Pipeline } from "../hsm/dispatch.js";
 import type { HsmRuntime } from "../hsm/hsm-registry.js";
 import type { HsmDomains, NodeSeal } from "../hsm/keys/index.js";
-import { BlobStore, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, restoreDiagnosticSettings, StoreHsmRegistry } from "../management/index.js";
+import { BlobStore, defaultHsmUriHost, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, restoreDiagnosticSettings, StoreHsmRegistry } from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
 import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
 import type { TenantRecord } from "../store/records.js";
@@ -47,7 +47,7 @@ export interface RunningNode {
   readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
   readonly logger: Logger;
   /** Drains in-flight calls, flushes the journals and closes the store. */
-  stop(graceMs?: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface StartNodeOptions {
@@ -63,8 +63,7 @@ async function openTenant(directory: Directory, name: string): Promise<TenantRec
 function serverTls(config: KeyholdConfig): ServerTls | undefined {
   if (config.insecureLoopback) return undefined;
   if (config.tls !== undefined) return loadTls(config.tls);
-  const hosts = [config.grpc.listen.host, config.https.listen.host].filter((h) => h !== "0.0.0.0" && h !== "::");
-  return ensureDevTls({ dataDir: config.dataDir, hosts });
+  return ensureDevTls({ dataDir: config.dataDir, hosts: [config.grpc.listen.host, config.https.listen.host] });
 }
 
 /** With `https.listen` on port 0, picks the port now and puts it in the issuer URL that defaulted to it. */
@@ -95,15 +94,13 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     const issuer = await TokenIssuer.open(store, settings);
     const verifyToken = createTokenVerifier({ directory, settings, trustedIssuers: config.identity.trustedIssuers });
 
-    // Key ids name the HSM like Managed HSM does (https://<name>.managedhsm.azure.net/keys/...).
-    const hsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;
     const hsmList: HsmRuntime[] = [];
     for (const [index, hsmConfig] of config.hsms.entries()) {
-      const hsm = hsmRuntime(hsmConfig, tenant.id, hsmUriHost(hsmConfig.name));
+      const hsm = hsmRuntime(hsmConfig, tenant.id, defaultHsmUriHost(hsmConfig.name));
       await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
       hsmList.push(hsm);
     }
-    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost });
+    const hsms = new StoreHsmRegistry({ store, configured: hsmList });
     const management = new ManagementRbac(store);
 
     const audit = new AuditSink({
@@ -192,9 +189,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
         https: address(config.https.listen.host, httpsPort),
         metrics: address(metricsServer.address.host, metricsServer.address.port),
       },
-      stop: async () => {
-        await unwind();
-      },
+      stop: unwind,
     };
   } catch (error) {
     await unwind();

@@ -16,13 +16,14 @@ import {
   formatKeyList,
   formatRotationPolicy,
   jwkFromPem,
+  KEY_TAG_RULES,
   keyIdParts,
   parseKeyOps,
-  parseTags,
   parseTime,
   rotationPolicyFromJson,
   updateNeedsCurrentAttributes,
 } from "../../src/cli/key.js";
+import { parseTags } from "../../src/cli/client-options.js";
 import { buildRandomBytesRequest } from "../../src/cli/rng.js";
 import { toBase64Url } from "../../src/crypto/bytes.js";
 import { DeletedKeyBundleSchema, JsonWebKeySchema, KeyAttributesSchema, KeyBundleSchema } from "../../src/gen/keyhold/v1/keys_pb.js";
@@ -48,10 +49,10 @@ describe("flag parsing", () => {
   });
 
   it("parses tags and key operations, naming the flag when wrong", () => {
-    expect(parseTags("--tags", ["team=payments", "env=", "note=a=b"])).toEqual({ team: "payments", env: "", note: "a=b" });
-    expect(() => parseTags("--tags", ["=x"])).toThrow('--tags: "=x" must be key=value');
-    expect(() => parseTags("--tags", ["a=1", "a=2"])).toThrow('--tags: tag "a" is given twice');
-    expect(() => parseTags("--tags", Array.from({ length: 16 }, (_, i) => `t${i}=v`))).toThrow("--tags: at most 15 tags");
+    expect(parseTags("--tags", ["team=payments", "env=", "note=a=b"], KEY_TAG_RULES)).toEqual({ team: "payments", env: "", note: "a=b" });
+    expect(() => parseTags("--tags", ["=x"], KEY_TAG_RULES)).toThrow('--tags: "=x" must be key=value');
+    expect(() => parseTags("--tags", ["a=1", "a=2"], KEY_TAG_RULES)).toThrow('--tags: tag "a" is given twice');
+    expect(() => parseTags("--tags", Array.from({ length: 16 }, (_, i) => `t${i}=v`), KEY_TAG_RULES)).toThrow("--tags: at most 15 tags");
     expect(parseKeyOps("--ops", ["sign,verify", "sign", "wrapKey"])).toEqual(["sign", "verify", "wrapKey"]);
     expect(() => parseKeyOps("--ops", ["export"])).toThrow('--ops: "export" is not one of');
   });

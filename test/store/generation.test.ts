@@ -49,6 +49,19 @@ describe("store generation", () => {
     expect(await a.generation()).toBeGreaterThan(afterInsert);
   });
 
+  it("moves with a role assignment made or removed through another connection, and not with a removal that found nothing", async () => {
+    const [a, b] = await twoStores();
+    const before = await a.generation();
+    await b.rbac.insertRoleAssignment(HSM.id, { id: "/assignments/one", name: "one", scope: "/", roleDefinitionId: "/definitions/user", principalId: "p-1" });
+    const afterInsert = await a.generation();
+    expect(afterInsert).toBeGreaterThan(before);
+    expect(await b.rbac.deleteRoleAssignment(HSM.id, "one")).toBe(true);
+    const afterDelete = await a.generation();
+    expect(afterDelete).toBeGreaterThan(afterInsert);
+    expect(await b.rbac.deleteRoleAssignment(HSM.id, "one")).toBe(false);
+    expect(await a.generation()).toBe(afterDelete);
+  });
+
   it("a key version disabled or deleted through another connection is refused on the next call", async () => {
     const [a, b] = await twoStores();
     const service = new KeyService({ store: a, domains: {} as HsmDomains });

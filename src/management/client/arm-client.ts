@@ -1,32 +1,41 @@
 /**
  * A small HTTPS client for the management routes, as the CLI uses them: bearer token, the server's CA (node:https
- * with `ca`), ARM error bodies turned into one readable line, and polling of long-running operations through the
- * Location header of a 202.
+ * with `ca`), ARM error bodies turned into one readable line, polling of long-running operations through the
+ * Location header of a 202, and blob downloads (any bytes, kept as they came).
  */
-import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { isIP } from "node:net";
 import { checkServerIdentity } from "node:tls";
-import { formatListenAddress, parseListenAddress } from "../../config/listen-address.js";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { formatListenAddress, type ListenAddress } from "../../config/listen-address.js";
+import { KeyholdError } from "../../errors.js";
 
 export const DEFAULT_MANAGEMENT_ENDPOINT = "127.0.0.1:8443";
 export const API_VERSION = "2023-07-01";
 const REQUEST_TIMEOUT_MS = 60_000;
 const MAX_POLLS = 120;
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Audit blobs hold one hour of one HSM; anything larger is not what this tool is for. */
+const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
 export interface ArmClientOptions {
-  /** host:port of the HTTPS listener. */
-  readonly endpoint: string;
+  /** The HTTPS listener, with its port. */
+  readonly endpoint: ListenAddress;
   readonly token: string | undefined;
-  readonly caPath: string;
+  /** The CA certificate (PEM) to trust. */
+  readonly ca: Buffer;
 }
 
 export interface ArmResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: unknown;
+}
+
+/** An answer as it came: the body not parsed yet. */
+interface RawResponse {
+  readonly status: number;
+  readonly headers: ArmResponse["headers"];
+  readonly body: Buffer;
 }
 
 /** An ARM error answer: `CODE (status): message`. */
@@ -44,16 +53,10 @@ export class ArmClient {
   readonly #ca: Buffer;
 
   constructor(options: ArmClientOptions) {
-    const address = parseListenAddress("--endpoint", options.endpoint);
-    if (address.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
-    this.#host = address.host;
-    this.#port = address.port;
+    this.#host = options.endpoint.host;
+    this.#port = options.endpoint.port;
     this.#token = options.token;
-    try {
-      this.#ca = readFileSync(options.caPath);
-    } catch {
-      throw badParameter("--ca", `cannot read ${options.caPath}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
-    }
+    this.#ca = options.ca;
   }
 
   get origin(): string {
@@ -62,13 +65,17 @@ export class ArmClient {
 
   /** Sends the request; any status from 400 up is thrown as ArmRequestError. */
   async send(method: string, path: string, body?: unknown): Promise<ArmResponse> {
-    const response = await this.#raw(method, withApiVersion(path), body);
-    if (response.status >= 400) {
-      const error = (response.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      const hint = response.status === 401 && this.#token === undefined ? " (no token given: pass --token or set KEYHOLD_TOKEN)" : "";
-      throw new ArmRequestError(response.status, String(error?.code ?? "HttpError"), `${String(error?.message ?? "the server refused the request")}${hint}`);
-    }
-    return response;
+    const response = await this.#request(method, path, { body, accept: "application/json", maxBytes: MAX_RESPONSE_BYTES });
+    const parsed = parseJson(response.body);
+    if (response.status >= 400) throw this.#refusal(response.status, parsed);
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  /** A blob's bytes as they came (JSON-lines audit logs are not one JSON document); only an error answer is parsed. */
+  async download(path: string): Promise<Buffer> {
+    const response = await this.#request("GET", path, { body: undefined, accept: "*/*", maxBytes: MAX_BLOB_BYTES });
+    if (response.status >= 400) throw this.#refusal(response.status, parseJson(response.body));
+    return response.body;
   }
 
   /** Sends the request and, on 202, polls its operation until it is no longer InProgress; a Failed outcome throws. */
@@ -89,8 +96,14 @@ export class ArmClient {
     throw new KeyholdError("Unavailable", `The operation at ${pollPath} did not finish in ${MAX_POLLS} polls.`);
   }
 
-  #raw(method: string, path: string, body: unknown): Promise<ArmResponse> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  #refusal(status: number, body: unknown): ArmRequestError {
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    const hint = status === 401 && this.#token === undefined ? " (no token given: pass --token or set KEYHOLD_TOKEN)" : "";
+    return new ArmRequestError(status, String(error?.code ?? "HttpError"), `${String(error?.message ?? "the server refused the request")}${hint}`);
+  }
+
+  #request(method: string, path: string, options: { body: unknown; accept: string; maxBytes: number }): Promise<RawResponse> {
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
     const host = this.#host;
     return new Promise((resolve, reject) => {
       const req = request(
@@ -98,14 +111,14 @@ export class ArmClient {
           host,
           port: this.#port,
           method,
-          path,
+          path: withApiVersion(path),
           ca: this.#ca,
           // RFC 6066 section 3: no IP addresses in SNI; the certificate is still checked against the address dialled.
           servername: isIP(host) === 0 ? host : "",
           checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
           timeout: REQUEST_TIMEOUT_MS,
           headers: {
-            accept: "application/json",
+            accept: options.accept,
             ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }),
             ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": String(payload.length) }),
           },
@@ -115,19 +128,10 @@ export class ArmClient {
           let size = 0;
           response.on("data", (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error("the response is larger than 16 MiB"));
+            if (size > options.maxBytes) req.destroy(new Error(`the response is larger than ${options.maxBytes / 1024 / 1024} MiB`));
             else chunks.push(chunk);
           });
-          response.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            let parsed: unknown;
-            try {
-              parsed = text === "" ? undefined : (JSON.parse(text) as unknown);
-            } catch {
-              parsed = { error: { code: "InvalidResponse", message: "the server's answer is not JSON" } };
-            }
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed });
-          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
           response.on("error", reject);
         },
       );
@@ -137,6 +141,15 @@ export class ArmClient {
       );
       req.end(payload);
     });
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  try {
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return { error: { code: "InvalidResponse", message: "the server's answer is not JSON" } };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { BackupJobRecord, BackupJobStatus } from "../backup-job-records.js";
 import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
+import { orUndefined } from "./nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
 
 interface JobRow {
@@ -26,9 +27,9 @@ const jobFromRow = (row: JobRow): BackupJobRecord => ({
   storageAccount: row.storage_account,
   container: row.container,
   folder: row.folder,
-  keyName: row.key_name ?? undefined,
+  keyName: orUndefined(row.key_name),
   startedAt: row.started_at,
-  endedAt: row.ended_at ?? undefined,
+  endedAt: orUndefined(row.ended_at),
   error: row.error === null ? undefined : (JSON.parse(row.error) as BackupJobRecord["error"]),
 });
 

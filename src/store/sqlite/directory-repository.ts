@@ -1,7 +1,7 @@
 import type { DirectoryRepository } from "../store.js";
 import type { PrincipalKind, PrincipalPatch, PrincipalRecord, TenantRecord } from "../records.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { bumpGeneration, bumpIfChanged, type SqliteRunner } from "./runner.js";
+import type { SqliteRunner } from "./runner.js";
 
 interface TenantRow {
   id: string;
@@ -62,7 +62,6 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
         } catch (error) {
           rethrowUniqueViolation(error, "A tenant with this id or name already exists.");
         }
-        bumpGeneration(db);
       }),
     getTenant: (id) =>
       runner.read((db) => {
@@ -98,7 +97,6 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
         } catch (error) {
           rethrowUniqueViolation(error, "A principal with this userPrincipalName, appId or id already exists.");
         }
-        bumpGeneration(db);
       }),
     getPrincipal: (tenantId, id) =>
       runner.read((db) => {
@@ -148,13 +146,13 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
             tenantId,
             id,
           );
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
     deletePrincipal: (tenantId, id) =>
       runner.write((db) => {
         // Memberships, credentials and administrator entries go with it (ON DELETE CASCADE).
         const result = db.prepare("DELETE FROM principals WHERE tenant_id = ? AND id = ?").run(tenantId, id);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
 
     addMembership: (groupId, memberId) =>
@@ -162,12 +160,12 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
         const result = db
           .prepare("INSERT OR IGNORE INTO memberships (group_id, member_id) VALUES (?, ?)")
           .run(groupId, memberId);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
     removeMembership: (groupId, memberId) =>
       runner.write((db) => {
         const result = db.prepare("DELETE FROM memberships WHERE group_id = ? AND member_id = ?").run(groupId, memberId);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
     listMemberIds: (groupId) =>
       runner.read((db) =>
@@ -192,17 +190,17 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
 
     addDirectoryAdministrator: (tenantId, principalId) =>
       runner.write((db) => {
-        const result = db
-          .prepare("INSERT OR IGNORE INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?)")
-          .run(tenantId, principalId);
-        if (result.changes > 0) bumpGeneration(db);
+        db.prepare("INSERT OR IGNORE INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?)").run(
+          tenantId,
+          principalId,
+        );
       }),
     removeDirectoryAdministrator: (tenantId, principalId) =>
       runner.write((db) => {
         const result = db
           .prepare("DELETE FROM directory_administrators WHERE tenant_id = ? AND principal_id = ?")
           .run(tenantId, principalId);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
     listDirectoryAdministrators: (tenantId) =>
       runner.read((db) =>

@@ -1,6 +1,7 @@
 import type { KeyRecord, KeyVersionRecord } from "../key-records.js";
 import type { KeyRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
+import { orUndefined } from "./nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
 
 interface KeyRow {
@@ -31,8 +32,6 @@ interface VersionRow {
   sealed_private_jwk: Buffer;
 }
 
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
 const keyFromRow = (row: KeyRow): KeyRecord => ({
   hsmId: row.hsm_id,
   name: row.name,
@@ -62,7 +61,7 @@ const versionFromRow = (row: VersionRow): KeyVersionRecord => ({
   sealedPrivateJwk: new Uint8Array(row.sealed_private_jwk),
 });
 
-/** Key changes never bump the store generation: it drives the RBAC caches, which keys do not affect. */
+/** Key changes move the store generation through the tables' triggers (migration 6), for the data plane's caches. */
 export function sqliteKeyRepository(runner: SqliteRunner): KeyRepository {
   return {
     getKey: (hsmId, name) =>

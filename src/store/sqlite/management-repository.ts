@@ -11,9 +11,9 @@ import type {
 } from "../management-records.js";
 import type { ManagementRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { bumpGeneration, bumpIfChanged, type SqliteRunner } from "./runner.js";
+import { orUndefined } from "./nullable-column.js";
+import type { SqliteRunner } from "./runner.js";
 
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 // JSON columns hold documents this repository wrote itself.
 const parse = <T>(text: string): T => JSON.parse(text) as T;
 
@@ -164,7 +164,6 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
           "INSERT INTO management_groups (id, display_name, parent_id, created_at) VALUES (?, ?, ?, ?) " +
             "ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, parent_id = excluded.parent_id",
         ).run(g.id, g.displayName, g.parentId ?? null, g.createdAt);
-        bumpGeneration(db);
       }),
     getManagementGroup: (id) =>
       runner.read((db) => {
@@ -174,7 +173,7 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
     listManagementGroups: () =>
       runner.read((db) => (db.prepare("SELECT * FROM management_groups ORDER BY id").all() as GroupRow[]).map(groupFromRow)),
     deleteManagementGroup: (id) =>
-      runner.write((db) => bumpIfChanged(db, db.prepare("DELETE FROM management_groups WHERE id = ?").run(id).changes)),
+      runner.write((db) => db.prepare("DELETE FROM management_groups WHERE id = ?").run(id).changes > 0),
 
     putSubscription: (s) =>
       runner.write((db) => {
@@ -182,7 +181,6 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
           "INSERT INTO subscriptions (id, display_name, management_group_id, created_at) VALUES (?, ?, ?, ?) " +
             "ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, management_group_id = excluded.management_group_id",
         ).run(s.id, s.displayName, s.managementGroupId ?? null, s.createdAt);
-        bumpGeneration(db);
       }),
     getSubscription: (id) =>
       runner.read((db) => {
@@ -255,10 +253,7 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
     purgeManagedHsm: (hsmId) =>
       runner.write((db) => {
         for (const table of DATA_PLANE_TABLES) db.prepare(`DELETE FROM ${table} WHERE hsm_id = ?`).run(hsmId);
-        const removed = db.prepare("DELETE FROM managed_hsms WHERE hsm_id = ?").run(hsmId).changes > 0;
-        // Local role assignments went with it.
-        bumpGeneration(db);
-        return removed;
+        return db.prepare("DELETE FROM managed_hsms WHERE hsm_id = ?").run(hsmId).changes > 0;
       }),
 
     insertStorageAccount: (a) =>
@@ -319,7 +314,6 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
         } catch (error) {
           rethrowUniqueViolation(error, `A role assignment named ${a.name} already exists.`);
         }
-        bumpGeneration(db);
       }),
     getRoleAssignment: (name) =>
       runner.read((db) => {
@@ -331,7 +325,7 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
         (db.prepare("SELECT * FROM management_role_assignments ORDER BY name").all() as AssignmentRow[]).map(assignmentFromRow),
       ),
     deleteRoleAssignment: (name) =>
-      runner.write((db) => bumpIfChanged(db, db.prepare("DELETE FROM management_role_assignments WHERE name = ?").run(name).changes)),
+      runner.write((db) => db.prepare("DELETE FROM management_role_assignments WHERE name = ?").run(name).changes > 0),
 
     putOperation: (o) =>
       runner.write((db) => {

@@ -9,6 +9,21 @@ export interface Migration {
   readonly sql: string;
 }
 
+/** One trigger per table and write kind; they fire per changed row, so a write that changed nothing bumps nothing. */
+function generationTriggers(tables: readonly string[]): string {
+  return tables
+    .flatMap((table) =>
+      ["INSERT", "UPDATE", "DELETE"].map(
+        (event) => `
+      CREATE TRIGGER ${table}_${event.toLowerCase()}_bumps_generation AFTER ${event} ON ${table}
+      BEGIN
+        UPDATE change_generation SET value = value + 1 WHERE id = 1;
+      END;`,
+      ),
+    )
+    .join("\n");
+}
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
     version: 1,
@@ -100,7 +115,6 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     version: 2,
     name: "keys, key versions, hsm domain secrets",
     sql: `
-      -- Key changes do not bump change_generation: it only tracks what local RBAC caches depend on.
       CREATE TABLE hsm_domain_secrets (
         hsm_id TEXT PRIMARY KEY,
         sealed_secret BLOB NOT NULL,
@@ -275,16 +289,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     name: "keys, key versions and managed hsms bump change_generation",
     // So the data plane can cache the HSM and key version a call names and still see, on the next call, a change
     // made by any process. Triggers, so that no writer (present or future) can forget the bump.
-    sql: ["keys", "key_versions", "managed_hsms"]
-      .flatMap((table) =>
-        ["INSERT", "UPDATE", "DELETE"].map(
-          (event) => `
-      CREATE TRIGGER ${table}_${event.toLowerCase()}_bumps_generation AFTER ${event} ON ${table}
-      BEGIN
-        UPDATE change_generation SET value = value + 1 WHERE id = 1;
-      END;`,
-        ),
-      )
-      .join("\n"),
+    sql: generationTriggers(["keys", "key_versions", "managed_hsms"]),
+  },
+  {
+    version: 7,
+    name: "directory, local rbac and management rbac tables bump change_generation by trigger",
+    // Their repositories used to bump by hand after each write; the triggers of version 6 leave no writer to forget.
+    sql: generationTriggers([
+      "tenants",
+      "principals",
+      "memberships",
+      "directory_administrators",
+      "role_definitions",
+      "role_assignments",
+      "management_groups",
+      "subscriptions",
+      "management_role_assignments",
+    ]),
   },
 ]);

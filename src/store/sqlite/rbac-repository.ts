@@ -1,7 +1,7 @@
 import type { RbacRepository } from "../store.js";
 import type { RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { bumpGeneration, bumpIfChanged, type SqliteRunner } from "./runner.js";
+import type { SqliteRunner } from "./runner.js";
 
 interface AssignmentRow {
   id: string;
@@ -42,12 +42,11 @@ export function sqliteRbacRepository(runner: SqliteRunner): RbacRepository {
         db.prepare(
           "INSERT INTO role_definitions (hsm_id, name, body) VALUES (?, ?, ?) ON CONFLICT (hsm_id, name) DO UPDATE SET body = excluded.body",
         ).run(hsmId, definition.name, JSON.stringify(definition));
-        bumpGeneration(db);
       }),
     deleteRoleDefinition: (hsmId, name) =>
       runner.write((db) => {
         const result = db.prepare("DELETE FROM role_definitions WHERE hsm_id = ? AND name = ?").run(hsmId, name);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
     listRoleAssignments: (hsmId) =>
       runner.read((db) =>
@@ -71,12 +70,11 @@ export function sqliteRbacRepository(runner: SqliteRunner): RbacRepository {
         } catch (error) {
           rethrowUniqueViolation(error, "A role assignment with this name already exists.");
         }
-        bumpGeneration(db);
       }),
     deleteRoleAssignment: (hsmId, name) =>
       runner.write((db) => {
         const result = db.prepare("DELETE FROM role_assignments WHERE hsm_id = ? AND name = ?").run(hsmId, name);
-        return bumpIfChanged(db, result.changes);
+        return result.changes > 0;
       }),
   };
 }

@@ -8,7 +8,7 @@ import type { Database } from "better-sqlite3";
  */
 export interface SqliteRunner {
   read<T>(work: (db: Database) => T): Promise<T>;
-  /** Runs work in one (possibly nested) transaction and bumps nothing by itself. */
+  /** Runs work in one (possibly nested) transaction; the generation moves by the tables' triggers, not by the runner. */
   write<T>(work: (db: Database) => T): Promise<T>;
 }
 
@@ -55,17 +55,6 @@ export function transactionRunner(db: Database): SqliteRunner {
     // Nested better-sqlite3 transactions become savepoints of the open one.
     write: async (work) => db.transaction(() => work(db))(),
   };
-}
-
-export function bumpGeneration(db: Database): void {
-  db.prepare("UPDATE change_generation SET value = value + 1 WHERE id = 1").run();
-}
-
-/** Bumps when a statement changed rows; returns whether it did. */
-export function bumpIfChanged(db: Database, changes: number): boolean {
-  if (changes === 0) return false;
-  bumpGeneration(db);
-  return true;
 }
 
 export function readGeneration(db: Database): number {

@@ -18,7 +18,8 @@ export function plain(value: unknown): unknown {
   return out;
 }
 
-const JWK_BYTES = ["n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"] as const;
+/** The JWK members that are bytes on the wire (base64url in JSON). */
+export const JWK_BYTE_MEMBERS = ["n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "k"] as const;
 
 /** The wire JsonWebKey (bytes) as a JWK; empty fields are absent, as in JSON. */
 export function jwkFromWire(wire: unknown, field = "key"): JsonWebKey {
@@ -29,7 +30,7 @@ export function jwkFromWire(wire: unknown, field = "key"): JsonWebKey {
   if (typeof message["crv"] === "string" && message["crv"] !== "") jwk.crv = message["crv"];
   const keyOps = message["keyOps"];
   if (Array.isArray(keyOps) && keyOps.length > 0) jwk.key_ops = keyOps.map(String);
-  for (const name of JWK_BYTES) {
+  for (const name of JWK_BYTE_MEMBERS) {
     const bytes = message[name];
     if (bytes instanceof Uint8Array && bytes.length > 0) jwk[name] = Buffer.from(bytes).toString("base64url");
   }

@@ -92,13 +92,3 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
     };
   }),
 ]);
-
-/** The Stream RPC's oneof cases, each a unary CryptoService method. */
-export const STREAM_CASES: Readonly<Record<string, string>> = Object.freeze({
-  sign: "sign",
-  verify: "verify",
-  encrypt: "encrypt",
-  decrypt: "decrypt",
-  wrapKey: "wrapKey",
-  unwrapKey: "unwrapKey",
-});

@@ -6,7 +6,7 @@
  */
 import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { ERROR_CLASSES, KeyholdError } from "../../errors.js";
+import { asKeyholdError, ERROR_CLASSES, KeyholdError } from "../../errors.js";
 import type { Pipeline, RequestMeta } from "../../hsm/dispatch.js";
 import type { Operation } from "../../hsm/operation.js";
 import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
@@ -61,7 +61,7 @@ function operationOf(deps: GrpcServerDeps, binding: RpcBinding): Operation {
 
 /** The gRPC status name of an error, as metrics label it. */
 function statusName(error: unknown): string {
-  return ERROR_CLASSES[error instanceof KeyholdError ? error.code : "InternalError"].grpc;
+  return ERROR_CLASSES[asKeyholdError(error).code].grpc;
 }
 
 function undecodable(request: UndecodableRequest): KeyholdError {
@@ -163,7 +163,7 @@ function streamHandler(deps: GrpcServerDeps) {
           if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result: { case: kind, value } as never }));
         },
         (error: unknown) => {
-          const keyholdError = error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
+          const keyholdError = asKeyholdError(error);
           deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
           if (!cancellation.signal.aborted) {
             call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));

@@ -5,7 +5,7 @@
  * else (stack, internal detail) ever reaches the body.
  */
 import type { FastifyReply } from "fastify";
-import { ERROR_CLASSES, KeyholdError } from "../../errors.js";
+import { asKeyholdError, ERROR_CLASSES, KeyholdError } from "../../errors.js";
 
 export interface Challenge {
   /** The OAuth authority clients should get a token from: https://<host>/<tenant>. */
@@ -25,11 +25,11 @@ export function sendError(reply: FastifyReply, error: KeyholdError, challenge?: 
 
 /** Fastify's own refusals (unreadable JSON, wrong media type, body too large) as BadParameter. */
 export function fromFrameworkError(error: unknown): KeyholdError {
-  if (error instanceof KeyholdError) return error;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  // A KeyholdError has no statusCode: it passes through as it is.
+  const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
   if (statusCode === 413) return new KeyholdError("BadParameter", "body: is larger than the 4 MiB limit", { field: "body" });
   if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
     return new KeyholdError("BadParameter", "body: could not be read; send application/json", { field: "body" });
   }
-  return new KeyholdError("InternalError", "An internal error occurred.");
+  return asKeyholdError(error);
 }

@@ -167,11 +167,6 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
   };
 }
 
-/** Re-validates an event that claims to be built already (types can be bypassed at run time). */
-export function sanitizeAuditEvent(event: AuditEvent): AuditEvent {
-  return buildAuditEvent(event);
-}
-
 function normalizeTime(value: unknown): string {
   const date = value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
   if (date === undefined || Number.isNaN(date.getTime())) {

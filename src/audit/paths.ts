@@ -4,11 +4,15 @@ import { badParameter } from "../errors.js";
 
 // Managed HSM names: 3 to 24 letters, digits and hyphens. Checking them here
 // also keeps a name from walking out of the data dir ("../").
-const HSM_NAME = /^[A-Za-z0-9-]{3,24}$/;
-const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const HSM_NAME = /^[A-Za-z0-9-]{3,24}$/;
+export const HSM_NAME_RULE = "must be 3 to 24 letters, digits or hyphens";
+/** The journal of calls that address no HSM, so no HSM may take this name. */
+export const RESERVED_HSM_NAME = "keyhold-management";
+/** A node id names a journal file, so no path characters. */
+export const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function auditDirectory(dataDir: string, hsmName: string): string {
-  if (!HSM_NAME.test(hsmName)) throw badParameter("hsm-name", "must be 3 to 24 letters, digits or hyphens");
+  if (!HSM_NAME.test(hsmName)) throw badParameter("hsm-name", HSM_NAME_RULE);
   return join(dataDir, "audit", hsmName);
 }
 

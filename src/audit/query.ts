@@ -39,9 +39,9 @@ export function matchesQuery(record: AuditRecord, query: AuditQuery): boolean {
 export async function queryJournal(path: string, query: AuditQuery = {}): Promise<AuditRecord[]> {
   const limit = checkedLimit(query.limit);
   const found: AuditRecord[] = [];
-  for await (const record of readEventRecords(path)) {
+  for await (const { record } of completeLines(path)) {
     if (found.length >= limit) break;
-    if (matchesQuery(record, query)) found.push(record);
+    if (record !== undefined && matchesQuery(record, query)) found.push(record);
   }
   return found;
 }
@@ -63,11 +63,9 @@ export async function tailJournal(path: string, count: number): Promise<JournalT
   const keep = checkedLimit(count, "n");
   const records: AuditRecord[] = [];
   let endOffset = 0;
-  for await (const { text, terminated, endOffset: end } of readJournalLines(path)) {
-    if (!terminated) break;
+  for await (const { record, endOffset: end } of completeLines(path)) {
     endOffset = end;
-    const record = parseRecordLine(text);
-    if (record === undefined || isCheckpoint(record)) continue;
+    if (record === undefined) continue;
     records.push(record);
     if (records.length > keep) records.shift();
   }
@@ -94,11 +92,9 @@ export async function* followJournal(path: string, options: FollowOptions = {}):
     // The journal cuts a failed batch back off; continue from what is there.
     if (size < offset) offset = size;
     if (size > offset) {
-      for await (const { text, terminated, endOffset } of readJournalLines(path, offset)) {
-        if (!terminated) break;
+      for await (const { record, endOffset } of completeLines(path, offset)) {
         offset = endOffset;
-        const record = parseRecordLine(text);
-        if (record !== undefined && !isCheckpoint(record)) yield record;
+        if (record !== undefined) yield record;
       }
     }
     try {
@@ -109,11 +105,19 @@ export async function* followJournal(path: string, options: FollowOptions = {}):
   }
 }
 
-async function* readEventRecords(path: string): AsyncGenerator<AuditRecord> {
-  for await (const { text, terminated } of readJournalLines(path)) {
-    if (!terminated) break;
+interface CompleteLine {
+  /** The line's event record; undefined for a checkpoint or a line that is not a record. */
+  readonly record: AuditRecord | undefined;
+  /** Byte offset just after the line's newline. */
+  readonly endOffset: number;
+}
+
+/** Every line from `startOffset` that has its newline; a line still being written ends the read. */
+async function* completeLines(path: string, startOffset = 0): AsyncGenerator<CompleteLine> {
+  for await (const { text, terminated, endOffset } of readJournalLines(path, startOffset)) {
+    if (!terminated) return;
     const record = parseRecordLine(text);
-    if (record !== undefined && !isCheckpoint(record)) yield record;
+    yield { record: record === undefined || isCheckpoint(record) ? undefined : record, endOffset };
   }
 }
 

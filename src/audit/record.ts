@@ -7,6 +7,7 @@
  * line's hash, or GENESIS_HASH on line 1.
  */
 import { createHash } from "node:crypto";
+import { isRecord } from "../is-record.js";
 import { canonicalJson } from "./canonical.js";
 import type { CanonicalValue } from "./canonical.js";
 import type { AuditEvent } from "./event.js";
@@ -73,25 +74,20 @@ const HEX_256 = /^[0-9a-f]{64}$/;
 
 /** Parses one line; returns undefined when it is not a well-formed record. */
 export function parseRecordLine(text: string): JournalRecord | undefined {
-  let value: unknown;
+  let record: unknown;
   try {
-    value = JSON.parse(text);
+    record = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
+  if (!isRecord(record)) return undefined;
   const { seq, prevHash, hash } = record;
   if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return undefined;
   if (typeof prevHash !== "string" || !HEX_256.test(prevHash)) return undefined;
   if (typeof hash !== "string" || !HEX_256.test(hash)) return undefined;
-  const hasEvent = isObject(record["event"]);
-  const hasCheckpoint = isObject(record["checkpoint"]);
+  const hasEvent = isRecord(record["event"]);
+  const hasCheckpoint = isRecord(record["checkpoint"]);
   if (hasEvent === hasCheckpoint) return undefined;
   if (hasCheckpoint && typeof record["signature"] !== "string") return undefined;
   return record as unknown as JournalRecord;
-}
-
-function isObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

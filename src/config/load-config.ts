@@ -5,13 +5,15 @@
  */
 import { availableParallelism, hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { NODE_ID } from "../audit/paths.js";
 import { KeyholdError } from "../errors.js";
+import { isRecord } from "../is-record.js";
 import { environmentLayer } from "./environment.js";
 import { formatListenAddress, isLoopbackHost, type ListenAddress } from "./listen-address.js";
 import { readConfigFile } from "./read-file.js";
-import { CONFIG_SCHEMA, NODE_ID } from "./schema.js";
+import { CONFIG_SCHEMA } from "./schema.js";
 import type { IdentityConfig, KeyholdConfig } from "./types.js";
-import { childPath, isPlainObject, validateTree, type ConfigIssue } from "./validate.js";
+import { childPath, validateTree, type ConfigIssue } from "./validate.js";
 
 export interface LoadConfigOptions {
   /** YAML or JSON file (`--config`). */
@@ -41,9 +43,9 @@ function mergeLayer(base: Record<string, unknown>, layer: Readonly<Record<string
     if (value === undefined) continue;
     const keyPath = childPath(path, key);
     const existing = base[key];
-    if (isPlainObject(value) && isPlainObject(existing)) mergeLayer(existing, value, keyPath, label, origins);
+    if (isRecord(value) && isRecord(existing)) mergeLayer(existing, value, keyPath, label, origins);
     else {
-      base[key] = isPlainObject(value) ? structuredClone(value) : value;
+      base[key] = isRecord(value) ? structuredClone(value) : value;
       origins.set(keyPath, label);
     }
   }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { YAMLParseError, parse as parseYaml } from "yaml";
 import { badParameter } from "../errors.js";
-import { isPlainObject } from "./validate.js";
+import { isRecord } from "../is-record.js";
 
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
@@ -30,6 +30,6 @@ export function readConfigFile(file: string): Record<string, unknown> {
     }
   }
   if (tree === null || tree === undefined) return {};
-  if (!isPlainObject(tree)) throw badParameter("--config", `${file} must hold a mapping of options at the top level`);
+  if (!isRecord(tree)) throw badParameter("--config", `${file} must hold a mapping of options at the top level`);
   return tree;
 }

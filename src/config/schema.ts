@@ -1,32 +1,23 @@
 /** Every configuration option (SPEC section 2) with its type, range and static default. */
-import { isIP } from "node:net";
+import { HSM_NAME, HSM_NAME_RULE, NODE_ID, RESERVED_HSM_NAME } from "../audit/paths.js";
+import { PROVIDERS_BY_FAMILY, type ProviderFamily } from "../crypto/providers/index.js";
+import { parseIpRule } from "../hsm/network-rules.js";
 import { DEFAULT_AUDIENCES } from "../identity/planes.js";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from "../identity/issuer-settings.js";
 import type { ObjectNode, SchemaNode } from "./schema-node.js";
 
-/** Managed HSM names: 3 to 24 letters, digits and hyphens; the management plane's own name is reserved. */
-export const HSM_NAME = /^[A-Za-z0-9-]{3,24}$/;
-export const RESERVED_HSM_NAME = "keyhold-management";
-/** The audit journal's node id (src/audit/paths.ts); it names a file, so no path characters. */
-export const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 const MIB = 1024 * 1024;
 
+/** Managed HSM names, as the audit journals take them; the management plane's own name is reserved. */
 function hsmNameProblem(name: string): string | undefined {
-  if (!HSM_NAME.test(name)) return "must be 3 to 24 letters, digits or hyphens";
+  if (!HSM_NAME.test(name)) return HSM_NAME_RULE;
   if (name.toLowerCase() === RESERVED_HSM_NAME) return `"${RESERVED_HSM_NAME}" is reserved`;
   return undefined;
 }
 
-/** An address or CIDR range, IPv4 or IPv6 (Azure networkAcls.ipRules accept both forms). */
+/** An address or CIDR range, IPv4 or IPv6 (Azure networkAcls.ipRules accept both forms), read as the firewall reads it. */
 function cidrProblem(rule: string): string | undefined {
-  const [address = "", prefix, extra] = rule.split("/");
-  const family = isIP(address);
-  const problem = "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32";
-  if (family === 0 || extra !== undefined) return problem;
-  if (prefix === undefined) return undefined;
-  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
-  return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? undefined : problem;
+  return parseIpRule(rule) === undefined ? "must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32" : undefined;
 }
 
 function httpsUrlProblem(text: string): string | undefined {
@@ -50,6 +41,9 @@ function issuerBaseUrlProblem(text: string): string | undefined {
 function lengthProblem(max: number): (text: string) => string | undefined {
   return (text) => (text.trim().length === 0 || text.length > max ? `must have 1 to ${max} characters` : undefined);
 }
+
+/** A family's providers, plus `auto` for the one `keyhold bench` measured fastest. */
+const providerChoice = (family: ProviderFamily): SchemaNode => ({ kind: "enum", values: [...PROVIDERS_BY_FAMILY[family], "auto"], default: "auto" });
 
 const string = (extra: Partial<Extract<SchemaNode, { kind: "string" }>> = {}): SchemaNode => ({ kind: "string", ...extra });
 const integer = (min: number, max: number, defaultValue?: number): SchemaNode =>
@@ -120,8 +114,8 @@ export const CONFIG_SCHEMA: ObjectNode = {
     providers: {
       kind: "object",
       fields: {
-        rsa: { kind: "enum", values: ["native", "wasm", "auto"], default: "auto" },
-        ec: { kind: "enum", values: ["native", "noble", "auto"], default: "auto" },
+        rsa: providerChoice("rsa"),
+        ec: providerChoice("ec"),
       },
     },
     audit: {

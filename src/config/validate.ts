@@ -1,4 +1,5 @@
 /** Checks a raw configuration tree against the schema, fills static defaults, and collects every problem with its path. */
+import { isRecord } from "../is-record.js";
 import { LISTEN_ADDRESS_PROBLEM, tryParseListenAddress } from "./listen-address.js";
 import type { ObjectNode, SchemaNode } from "./schema-node.js";
 
@@ -10,10 +11,6 @@ export interface ConfigIssue {
 
 export function childPath(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** What `node` holds when the option is absent: its default, a defaulted object, an empty list, or undefined. */
@@ -64,7 +61,7 @@ export function validateNode(node: SchemaNode, value: unknown, path: string, iss
     case "listen":
       return (typeof value === "string" ? tryParseListenAddress(value) : undefined) ?? fail(LISTEN_ADDRESS_PROBLEM);
     case "object":
-      return isPlainObject(value) ? validateObject(node, value, path, issues) : fail("must be a mapping of options");
+      return isRecord(value) ? validateObject(node, value, path, issues) : fail("must be a mapping of options");
     case "array": {
       if (!Array.isArray(value)) return fail("must be a list");
       if (value.length < (node.minItems ?? 0) || value.length > node.maxItems) {

@@ -4,13 +4,11 @@
  * administration, calls naming an unknown HSM). Journals open lazily.
  */
 import type { KeyObject } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import { AuditJournal, type AuditEventInput, type AuditJournalOptions } from "../audit/index.js";
-import { auditJournalPath } from "../audit/paths.js";
+import { auditJournalPath, RESERVED_HSM_NAME } from "../audit/paths.js";
 
 /** The journal of calls that address no HSM; an HSM may not take this name. */
-export const MANAGEMENT_JOURNAL = "keyhold-management";
+export const MANAGEMENT_JOURNAL = RESERVED_HSM_NAME;
 
 export interface AuditSinkOptions {
   readonly dataDir: string;
@@ -31,9 +29,7 @@ export class AuditSink {
     let journal = this.#journals.get(hsmName);
     if (journal === undefined) {
       const path = auditJournalPath(this.#options.dataDir, hsmName, this.#options.nodeId);
-      journal = mkdir(dirname(path), { recursive: true }).then(() =>
-        AuditJournal.open({ ...this.#options.journal, path, signingKey: this.#options.signingKey }),
-      );
+      journal = AuditJournal.open({ ...this.#options.journal, path, signingKey: this.#options.signingKey });
       // A journal that failed to open is retried on the next call rather than cached as broken.
       journal.catch(() => this.#journals.delete(hsmName));
       this.#journals.set(hsmName, journal);

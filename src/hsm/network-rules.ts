@@ -9,18 +9,31 @@ import type { HsmRuntime, NetworkAcls } from "./hsm-registry.js";
 
 const lists = new WeakMap<NetworkAcls, BlockList>();
 
+interface IpSubnet {
+  readonly address: string;
+  readonly prefix: number;
+  readonly type: "ipv4" | "ipv6";
+}
+
+/** The subnet one rule names (an address alone is a /32 or /128), or undefined when it is not an IPv4 or IPv6 address or CIDR range. */
+export function parseIpRule(rule: string): IpSubnet | undefined {
+  const [address = "", prefixText, ...rest] = rule.trim().split("/");
+  const family = isIP(address);
+  const maxPrefix = family === 6 ? 128 : 32;
+  const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
+  if (family === 0 || rest.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+    return undefined;
+  }
+  return { address, prefix, type: family === 6 ? "ipv6" : "ipv4" };
+}
+
 /** Parses `ipRules` into a BlockList; a bad rule is BadParameter naming its index. */
 export function compileIpRules(rules: readonly string[], field = "networkAcls.ipRules"): BlockList {
   const list = new BlockList();
   rules.forEach((rule, index) => {
-    const [address = "", prefixText, ...rest] = rule.trim().split("/");
-    const family = isIP(address);
-    const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
-    const maxPrefix = family === 6 ? 128 : 32;
-    if (family === 0 || rest.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
-      throw badParameter(`${field}[${index}]`, `'${rule}' is not an IPv4 or IPv6 address or CIDR range`);
-    }
-    list.addSubnet(address, prefix, family === 6 ? "ipv6" : "ipv4");
+    const subnet = parseIpRule(rule);
+    if (subnet === undefined) throw badParameter(`${field}[${index}]`, `'${rule}' is not an IPv4 or IPv6 address or CIDR range`);
+    list.addSubnet(subnet.address, subnet.prefix, subnet.type);
   });
   return list;
 }
@@ -29,13 +42,10 @@ function isLoopback(ip: string): boolean {
   return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
 }
 
+/** An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d, which BlockList matches against IPv4 rules too. */
 function matches(list: BlockList, ip: string): boolean {
   const family = isIP(ip);
-  if (family === 0) return false;
-  if (list.check(ip, family === 6 ? "ipv6" : "ipv4")) return true;
-  // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return mapped !== null && list.check(mapped[1]!, "ipv4");
+  return family !== 0 && list.check(ip, family === 6 ? "ipv6" : "ipv4");
 }
 
 /** Throws ForbiddenByFirewall unless the HSM's rules admit `callerIp`. An unparsable address is refused. */

@@ -5,9 +5,10 @@
  * serves two purposes. Any HSM holding the same security domain derives the
  * same keys; any other cannot read or forge a folder.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
-import { AEAD_KEY_BYTES, aeadOpen, aeadSeal } from "../keys/aead.js";
-import type { DomainKeys } from "../keys/domain.js";
+import { createHmac } from "node:crypto";
+import { equalBytes } from "../../crypto/bytes.js";
+import { aeadOpen, aeadSeal } from "../keys/aead.js";
+import { deriveKey, type DomainKeys } from "../keys/domain.js";
 
 export interface FolderKeys {
   readonly fileKey: Uint8Array;
@@ -18,14 +19,10 @@ export interface FolderKeys {
 
 const encoder = new TextEncoder();
 
-function derive(backupKey: Uint8Array, info: string): Uint8Array {
-  return new Uint8Array(hkdfSync("sha256", backupKey, new Uint8Array(0), info, AEAD_KEY_BYTES));
-}
-
 export function folderKeysOf(domain: DomainKeys): FolderKeys {
   return Object.freeze({
-    fileKey: derive(domain.backupKey, "keyhold/v1/full-backup/files"),
-    manifestKey: derive(domain.backupKey, "keyhold/v1/full-backup/manifest"),
+    fileKey: deriveKey(domain.backupKey, "keyhold/v1/full-backup/files"),
+    manifestKey: deriveKey(domain.backupKey, "keyhold/v1/full-backup/manifest"),
     fingerprint: domain.fingerprint,
   });
 }
@@ -50,7 +47,5 @@ export function manifestMac(keys: FolderKeys, body: string): string {
 }
 
 export function sameMac(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  return left.length === right.length && timingSafeEqual(left, right);
+  return equalBytes(encoder.encode(a), encoder.encode(b));
 }

@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { badParameter } from "../../errors.js";
+import { isRecord } from "../../is-record.js";
 import { manifestMac, sameMac, type FolderKeys } from "./folder-keys.js";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -43,8 +44,6 @@ export function signManifest(keys: FolderKeys, input: ManifestInput): Uint8Array
   const body = JSON.stringify(manifest);
   return new TextEncoder().encode(JSON.stringify({ body, mac: manifestMac(keys, body) }));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parse(text: string): unknown {
   try {

@@ -6,7 +6,7 @@
  */
 import type { KeyRecord, KeyVersionRecord } from "../../store/index.js";
 import type { HsmRuntime } from "../hsm-registry.js";
-import { sealPrivateJwk } from "../keys/at-rest.js";
+import { sealVersions } from "../keys/backup.js";
 import { recoveryId } from "../keys/bundle.js";
 import type { DomainKeys } from "../keys/domain.js";
 import type { BackedUpKey } from "./contents.js";
@@ -32,11 +32,6 @@ export function keyRecords(domain: DomainKeys, hsm: RestoreTarget, backedUp: Bac
       recoveryId: deleted ? recoveryId(hsm, backedUp.name) : undefined,
       rotationPolicy: backedUp.rotationPolicy,
     },
-    versions: backedUp.versions.map(({ privateJwk, ...version }) => ({
-      ...version,
-      hsmId: hsm.id,
-      name: backedUp.name,
-      sealedPrivateJwk: sealPrivateJwk(domain, { hsmId: hsm.id, name: backedUp.name, version: version.version }, privateJwk),
-    })),
+    versions: sealVersions(domain, hsm.id, backedUp.name, backedUp.versions),
   };
 }

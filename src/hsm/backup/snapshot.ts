@@ -6,7 +6,7 @@
  * the data plane keeps serving.
  */
 import type { KeyRecord, KeyVersionRecord, Store } from "../../store/index.js";
-import { openPrivateJwk } from "../keys/at-rest.js";
+import { openVersions } from "../keys/backup.js";
 import type { DomainKeys } from "../keys/domain.js";
 import type { BackedUpKey, HsmContents } from "./contents.js";
 
@@ -34,9 +34,6 @@ function backedUpKey(domain: DomainKeys, { key, versions }: StoredKey): BackedUp
     ...(key.deletedDate === undefined ? {} : { deletedDate: key.deletedDate }),
     ...(key.scheduledPurgeDate === undefined ? {} : { scheduledPurgeDate: key.scheduledPurgeDate }),
     ...(key.rotationPolicy === undefined ? {} : { rotationPolicy: key.rotationPolicy }),
-    versions: versions.map(({ hsmId, name, sealedPrivateJwk, ...version }) => ({
-      ...version,
-      privateJwk: openPrivateJwk(domain, { hsmId, name, version: version.version }, sealedPrivateJwk),
-    })),
+    versions: openVersions(domain, versions),
   };
 }

@@ -9,10 +9,13 @@
  * fingerprint lets another domain refuse the blob with a clear message
  * instead of a failed decryption.
  */
+import { equalBytes } from "../../crypto/bytes.js";
 import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
+import { isRecord } from "../../is-record.js";
 import type { KeyVersionRecord } from "../../store/index.js";
 import { aeadOpen, aeadSeal } from "./aead.js";
+import { openPrivateJwk, sealPrivateJwk } from "./at-rest.js";
 import { FINGERPRINT_BYTES, type DomainKeys } from "./domain.js";
 
 /** A version as the store keeps it, with its private JWK opened (the whole blob is encrypted). */
@@ -23,6 +26,24 @@ export interface KeyBackup {
   readonly createdAt: number;
   readonly rotationPolicy?: string;
   readonly versions: readonly BackupVersion[];
+}
+
+/** Stored versions with their private JWKs opened, ready to go into a backup. */
+export function openVersions(domain: DomainKeys, versions: readonly KeyVersionRecord[]): BackupVersion[] {
+  return versions.map(({ hsmId, name, sealedPrivateJwk, ...version }) => ({
+    ...version,
+    privateJwk: openPrivateJwk(domain, { hsmId, name, version: version.version }, sealedPrivateJwk),
+  }));
+}
+
+/** Backed-up versions as store records of key `name` in HSM `hsmId`, each private JWK sealed again for its new place. */
+export function sealVersions(domain: DomainKeys, hsmId: string, name: string, versions: readonly BackupVersion[]): KeyVersionRecord[] {
+  return versions.map(({ privateJwk, ...version }) => ({
+    ...version,
+    hsmId,
+    name,
+    sealedPrivateJwk: sealPrivateJwk(domain, { hsmId, name, version: version.version }, privateJwk),
+  }));
 }
 
 const MAGIC = new TextEncoder().encode("KHKB");
@@ -43,19 +64,13 @@ export function sealBackup(domain: DomainKeys, backup: KeyBackup): Uint8Array {
   return blob;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The backup in `blob`, or BadParameter on `value` saying why it cannot be restored here. */
 export function openBackup(domain: DomainKeys, blob: Uint8Array, field = "value"): KeyBackup {
-  if (blob.length <= HEADER_BYTES || !sameBytes(blob.subarray(0, MAGIC.length), MAGIC) || blob[MAGIC.length] !== FORMAT) {
+  if (blob.length <= HEADER_BYTES || !equalBytes(blob.subarray(0, MAGIC.length), MAGIC) || blob[MAGIC.length] !== FORMAT) {
     throw badParameter(field, "is not a keyhold key backup");
   }
   const header = blob.subarray(0, HEADER_BYTES);
-  if (!sameBytes(header.subarray(MAGIC.length + 1), domain.fingerprint)) {
+  if (!equalBytes(header.subarray(MAGIC.length + 1), domain.fingerprint)) {
     throw badParameter(field, "the backup belongs to another security domain and cannot be restored into this HSM");
   }
   const plaintext = aeadOpen(domain.backupKey, blob.subarray(HEADER_BYTES), header);

@@ -24,7 +24,8 @@ const DOMAIN_SECRET_BYTES = 32;
 export const FINGERPRINT_BYTES = 16;
 const encoder = new TextEncoder();
 
-function derive(secret: Uint8Array, info: string): Uint8Array {
+/** An AEAD key derived from `secret` for the one purpose `info` names (HKDF-SHA-256, empty salt). */
+export function deriveKey(secret: Uint8Array, info: string): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", secret, new Uint8Array(0), info, AEAD_KEY_BYTES));
 }
 
@@ -33,12 +34,22 @@ function sealAad(hsmId: string): Uint8Array {
   return encoder.encode(`keyhold/v1/domain-secret\n${hsmId}`);
 }
 
+/** The domain secret as the store keeps it, sealed by the node seal to its HSM. */
+export function sealDomainSecret(seal: NodeSeal, hsmId: string, secret: Uint8Array): Uint8Array {
+  return seal.seal(secret, sealAad(hsmId));
+}
+
+/** The secret in `sealed`, or undefined when this node's seal did not seal it for this HSM. */
+export function openDomainSecret(seal: NodeSeal, hsmId: string, sealed: Uint8Array): Uint8Array | undefined {
+  return seal.open(sealed, sealAad(hsmId));
+}
+
 export function domainKeysFrom(hsmId: string, secret: Uint8Array): DomainKeys {
-  const fingerprint = createHash("sha256").update(derive(secret, "keyhold/v1/domain-fingerprint")).digest().subarray(0, FINGERPRINT_BYTES);
+  const fingerprint = createHash("sha256").update(deriveKey(secret, "keyhold/v1/domain-fingerprint")).digest().subarray(0, FINGERPRINT_BYTES);
   return Object.freeze({
     hsmId,
-    atRestKey: derive(secret, "keyhold/v1/keys-at-rest"),
-    backupKey: derive(secret, "keyhold/v1/key-backup"),
+    atRestKey: deriveKey(secret, "keyhold/v1/keys-at-rest"),
+    backupKey: deriveKey(secret, "keyhold/v1/key-backup"),
     fingerprint: new Uint8Array(fingerprint),
   });
 }
@@ -49,10 +60,10 @@ export async function ensureHsmDomain(store: Store, seal: NodeSeal, hsmId: strin
   if (sealed === undefined) {
     const secret = randomBytes(DOMAIN_SECRET_BYTES);
     // Two nodes may race here; the store keeps the first secret and both read it back.
-    await store.keys.insertSealedDomainSecret(hsmId, seal.seal(secret, sealAad(hsmId)), Math.floor(now() / 1000));
+    await store.keys.insertSealedDomainSecret(hsmId, sealDomainSecret(seal, hsmId, secret), Math.floor(now() / 1000));
     sealed = await store.keys.getSealedDomainSecret(hsmId);
   }
-  const secret = sealed === undefined ? undefined : seal.open(sealed, sealAad(hsmId));
+  const secret = sealed === undefined ? undefined : openDomainSecret(seal, hsmId, sealed);
   if (secret === undefined) {
     throw new KeyholdError("Unavailable", `The domain secret of HSM ${hsmId} cannot be unsealed: this node's seal key or passphrase is not the one it was sealed with.`);
   }

@@ -7,12 +7,12 @@
 import { randomBytes } from "node:crypto";
 import type { KeyOperation, KeyType } from "../../crypto/index.js";
 import { keyTypeOf } from "../../crypto/index.js";
-import { KeyholdError } from "../../errors.js";
+import { badParameter, KeyholdError } from "../../errors.js";
 import type { KeyRecord, KeyVersionPatch, KeyVersionRecord, Store, StoreRepositories } from "../../store/index.js";
 import { GenerationCache } from "../../store/generation-cache.js";
 import type { HsmRuntime } from "../hsm-registry.js";
 import { openPrivateJwk, sealPrivateJwk } from "./at-rest.js";
-import { openBackup, sealBackup, type KeyBackup } from "./backup.js";
+import { openBackup, openVersions, sealBackup, sealVersions, type KeyBackup } from "./backup.js";
 import { deletedKeyBundle, keyBundle, keyId, keyItem, recoveryId, type DeletedKeyBundle, type KeyBundle, type KeyItem } from "./bundle.js";
 import type { HsmDomains } from "./domain.js";
 import { KEY_OPS_BY_FAMILY, keyOps as readKeyOps, type AttributesInput } from "./key-input.js";
@@ -174,7 +174,7 @@ export class KeyService {
       const keyOps = change.keyOps === undefined ? undefined : readKeyOps(change.keyOps, family, "key_ops.values");
       const nbf = change.attributes?.nbf ?? current.nbf;
       const exp = change.attributes?.exp ?? current.exp;
-      if (nbf !== undefined && exp !== undefined && exp <= nbf) throw new KeyholdError("BadParameter", "attributes.exp: must be after nbf", { field: "attributes.exp" });
+      if (nbf !== undefined && exp !== undefined && exp <= nbf) throw badParameter("attributes.exp", "must be after nbf");
       const patch: KeyVersionPatch = {
         updated: now,
         ...(change.attributes?.enabled === undefined ? {} : { enabled: change.attributes.enabled }),
@@ -268,10 +268,7 @@ export class KeyService {
       name: key.name,
       createdAt: key.createdAt,
       ...(key.rotationPolicy === undefined ? {} : { rotationPolicy: key.rotationPolicy }),
-      versions: versions.map(({ hsmId: _hsmId, name: _name, sealedPrivateJwk, ...version }) => ({
-        ...version,
-        privateJwk: openPrivateJwk(domain, { hsmId: hsm.id, name: key.name, version: version.version }, sealedPrivateJwk),
-      })),
+      versions: openVersions(domain, versions),
     };
     return sealBackup(domain, backup);
   }
@@ -280,6 +277,7 @@ export class KeyService {
   async restore(hsm: KeyHsm, blob: Uint8Array): Promise<KeyBundle> {
     const domain = await this.#domains.get(hsm.id);
     const backup = openBackup(domain, blob);
+    const versions = sealVersions(domain, hsm.id, backup.name, backup.versions);
     const latest = await this.#store.transaction(async (tx) => {
       const existing = await tx.keys.getKey(hsm.id, backup.name);
       if (existing?.state === "deleted") throw heldByDeletedKey(existing.name);
@@ -297,13 +295,7 @@ export class KeyService {
         rotationPolicy: backup.rotationPolicy,
       });
       let newest: KeyVersionRecord | undefined;
-      for (const { privateJwk, ...version } of backup.versions) {
-        const record: KeyVersionRecord = {
-          ...version,
-          hsmId: hsm.id,
-          name: backup.name,
-          sealedPrivateJwk: sealPrivateJwk(domain, { hsmId: hsm.id, name: backup.name, version: version.version }, privateJwk),
-        };
+      for (const record of versions) {
         await tx.keys.insertVersion(record);
         if (newest === undefined || record.seq > newest.seq) newest = record;
       }

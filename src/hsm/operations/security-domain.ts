@@ -142,13 +142,14 @@ export function securityDomainOperations({ readDomainSecret, hsms, recovery }: S
         return { status: upload.status, statusDetails: upload.details };
       }
       if (upload?.status === "Success" && hsm.activation !== "NotActivated") return { status: "Success", statusDetails: upload.details };
-      if (hsm.activation === "NotActivated") {
-        return { status: "NotActivated", statusDetails: `HSM '${hsm.name}' is provisioned but not activated: download its security domain to activate it.` };
+      // Exhaustive: a new activation state fails to compile here until it is given a status.
+      switch (hsm.activation) {
+        case "NotActivated":
+          return { status: "NotActivated", statusDetails: `HSM '${hsm.name}' is provisioned but not activated: download its security domain to activate it.` };
+        case "Activated":
+        case "Restoring":
+          return { status: "Success", statusDetails: `The security domain of HSM '${hsm.name}' has been downloaded and the HSM is activated.` };
       }
-      if (hsm.activation === "Activated" || hsm.activation === "Restoring") {
-        return { status: "Success", statusDetails: `The security domain of HSM '${hsm.name}' has been downloaded and the HSM is activated.` };
-      }
-      throw new KeyholdError("InternalError", "unknown activation state");
     },
   });
 

@@ -3,8 +3,6 @@ import { fromBase64Url, toBase64Url } from "../../crypto/bytes.js";
 import { badParameter } from "../../errors.js";
 import { fields, type Fields } from "../decode.js";
 
-export const GCM_IV_BYTES = 12;
-export const GCM_TAG_BYTES = 16;
 export const THUMBPRINT_BYTES = 32;
 /** The domain secret is 32 bytes; a share is as long as the secret. */
 export const MAX_SHARE_BYTES = 64;

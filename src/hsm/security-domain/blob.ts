@@ -14,10 +14,11 @@
  * revealing nothing of it; recovery checks the reconstructed secret against it.
  * Binary members are base64url (RFC 4648 section 5).
  */
+import { GCM_IV_BYTES, GCM_TAG_BYTES } from "../../crypto/aes/gcm.js";
 import { badParameter } from "../../errors.js";
 import { FINGERPRINT_BYTES } from "../keys/domain.js";
 import { fields } from "../decode.js";
-import { base64UrlField, GCM_IV_BYTES, GCM_TAG_BYTES, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
+import { base64UrlField, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 import { MAX_SHARES, MIN_QUORUM } from "./shamir.js";
 
 export const SECURITY_DOMAIN_VERSION = 1;

@@ -7,30 +7,16 @@
 import { equalBytes } from "../../crypto/bytes.js";
 import { KeyholdError } from "../../errors.js";
 import type { Store } from "../../store/index.js";
-import { domainKeysFrom, type HsmDomains } from "../keys/domain.js";
+import { domainKeysFrom, openDomainSecret, type HsmDomains } from "../keys/domain.js";
 import type { NodeSeal } from "../keys/seal.js";
 
 export type DomainSecretReader = (hsmId: string) => Promise<Uint8Array>;
-
-/**
- * The seal's additional data, as domain.ts writes it. It is repeated here
- * because domain.ts does not export it; the fingerprint check below fails
- * loudly if the two ever drift apart.
- */
-function sealAad(hsmId: string): Uint8Array {
-  return new TextEncoder().encode(`keyhold/v1/domain-secret\n${hsmId}`);
-}
-
-/** The domain secret sealed exactly as ensureHsmDomain seals it, for an HSM that takes a recovered domain. */
-export function sealDomainSecret(seal: NodeSeal, hsmId: string, secret: Uint8Array): Uint8Array {
-  return seal.seal(secret, sealAad(hsmId));
-}
 
 export function domainSecretReader(store: Store, seal: NodeSeal, domains: HsmDomains): DomainSecretReader {
   return async (hsmId) => {
     const keys = await domains.get(hsmId);
     const sealed = await store.keys.getSealedDomainSecret(hsmId);
-    const secret = sealed === undefined ? undefined : seal.open(sealed, sealAad(hsmId));
+    const secret = sealed === undefined ? undefined : openDomainSecret(seal, hsmId, sealed);
     if (secret === undefined || !equalBytes(domainKeysFrom(hsmId, secret).fingerprint, keys.fingerprint)) {
       secret?.fill(0);
       throw new KeyholdError("Unavailable", `The domain secret of HSM ${hsmId} cannot be read on this node.`);

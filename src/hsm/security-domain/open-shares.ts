@@ -5,12 +5,11 @@
  * verify-shares` runs this; the restore blob of issue 7 re-encrypts what
  * `openShare` returns to the new HSM's transfer key.
  */
-import { aesGcmDecrypt } from "../../crypto/aes/gcm.js";
-import { fromBase64Url } from "../../crypto/bytes.js";
-import { decrypt, type JsonWebKey } from "../../crypto/index.js";
-import { badParameter, cryptoFailure, KeyholdError } from "../../errors.js";
+import type { JsonWebKey } from "../../crypto/index.js";
+import { badParameter, KeyholdError } from "../../errors.js";
 import { shareAad, type EncryptedShare, type SecurityDomainBlob } from "./blob.js";
 import { domainFingerprintOf } from "./seal-shares.js";
+import { openShareEnvelope } from "./share-envelope.js";
 import { combineShares, type Share } from "./shamir.js";
 import { rsaKeyThumbprint } from "./thumbprints.js";
 
@@ -34,19 +33,20 @@ export function shareFor(blob: SecurityDomainBlob, privateKey: JsonWebKey, field
 
 /** Decrypts one share; a changed byte anywhere in it (or in what its AAD binds) is the generic CryptoFailure. */
 export async function openShare(blob: SecurityDomainBlob, share: EncryptedShare, privateKey: JsonWebKey): Promise<Share> {
-  const field = `shares[x=${share.x}]`;
-  const shareKey = await decrypt("RSA-OAEP-256", privateKey, fromBase64Url(share.encryptedKey, `${field}.encryptedKey`));
-  try {
-    if (shareKey.length !== 32) throw cryptoFailure();
-    const y = aesGcmDecrypt({ kty: "oct", k: shareKey }, fromBase64Url(share.ciphertext, `${field}.ciphertext`), {
-      iv: fromBase64Url(share.iv, `${field}.iv`),
-      tag: fromBase64Url(share.tag, `${field}.tag`),
-      aad: shareAad(blob, share),
-    });
-    return { x: share.x, y };
-  } finally {
-    shareKey.fill(0);
+  return { x: share.x, y: await openShareEnvelope(share, privateKey, shareAad(blob, share), `shares[x=${share.x}]`) };
+}
+
+/**
+ * The secret that `shares` reconstruct, checked against the fingerprint of the
+ * domain `hsmId` they were cut from; CryptoFailure saying `mismatch` otherwise.
+ */
+export function combineCheckedShares(shares: readonly Share[], required: number, domain: { hsmId: string; domainFingerprint: string }, mismatch: string): Uint8Array {
+  const secret = combineShares(shares, required);
+  if (domainFingerprintOf(domain.hsmId, secret) !== domain.domainFingerprint) {
+    secret.fill(0);
+    throw new KeyholdError("CryptoFailure", mismatch);
   }
+  return secret;
 }
 
 /** Opens one share per private key and reconstructs the secret; needs `blob.required` different shares. */
@@ -65,13 +65,8 @@ export async function recoverDomainSecret(blob: SecurityDomainBlob, privateKeys:
   const shares: Share[] = [];
   try {
     for (const [index, share] of chosen.entries()) shares.push(await openShare(blob, share, keys[index]!));
-    const secret = combineShares(shares, blob.required);
-    const domainFingerprint = domainFingerprintOf(blob.hsmId, secret);
-    if (domainFingerprint !== blob.domainFingerprint) {
-      secret.fill(0);
-      throw new KeyholdError("CryptoFailure", "The shares do not reconstruct the domain this security domain names (its fingerprint differs).");
-    }
-    return { hsmId: blob.hsmId, secret, domainFingerprint, sharesUsed: shares.map((s) => s.x) };
+    const secret = combineCheckedShares(shares, blob.required, blob, "The shares do not reconstruct the domain this security domain names (its fingerprint differs).");
+    return { hsmId: blob.hsmId, secret, domainFingerprint: blob.domainFingerprint, sharesUsed: shares.map((s) => s.x) };
   } finally {
     for (const share of shares) share.y.fill(0);
   }

@@ -12,38 +12,33 @@
  * re-encrypted, and the combination and the check against the domain
  * fingerprint happen inside the HSM that takes the domain.
  *
- * Each share is re-encrypted as the download encrypted it (blob.ts): AES-256-GCM
+ * Each share is re-encrypted as the download encrypted it (share-envelope.ts): AES-256-GCM
  * under a fresh key, that key under RSA-OAEP-256 (RFC 8017 section 7.1) to the
  * transfer key. The GCM additional data binds it to every header member, so
  * the blob opens only with the transfer key it names (its RFC 7638 thumbprint)
  * and only for the domain it names; no member can change without a tag failing.
  * Binary members must be canonical base64url, so no character can change either.
  */
-import { randomBytes } from "node:crypto";
-import { aesGcmDecrypt, aesGcmEncrypt } from "../../crypto/aes/gcm.js";
-import { fromBase64Url, toBase64Url } from "../../crypto/bytes.js";
-import { decrypt, encrypt, type JsonWebKey } from "../../crypto/index.js";
+import { GCM_IV_BYTES, GCM_TAG_BYTES } from "../../crypto/aes/gcm.js";
+import { fromBase64Url } from "../../crypto/bytes.js";
+import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
 import { fields } from "../decode.js";
 import { FINGERPRINT_BYTES } from "../keys/domain.js";
 import type { SecurityDomainBlob } from "./blob.js";
 import { openShare, shareFor } from "./open-shares.js";
 import { MAX_SHARES, MIN_QUORUM, type Share } from "./shamir.js";
+import { openShareEnvelope, sealShareEnvelope, type ShareEnvelope } from "./share-envelope.js";
 import { rsaKeyThumbprint } from "./thumbprints.js";
-import { base64UrlField, GCM_IV_BYTES, GCM_TAG_BYTES, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
+import { base64UrlField, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 
 export const RESTORE_BLOB_FORMAT = "keyhold-security-domain-restore";
 export const RESTORE_BLOB_VERSION = 1;
-const SHARE_KEY_BYTES = 32;
 /** The transfer key is RSA-3072: its OAEP ciphertexts are 384 bytes. */
 const TRANSFER_CIPHERTEXT_BYTES = 384;
 
-export interface RestoreShare {
+export interface RestoreShare extends ShareEnvelope {
   readonly x: number;
-  readonly encryptedKey: string;
-  readonly iv: string;
-  readonly ciphertext: string;
-  readonly tag: string;
 }
 
 export interface RestoreBlob {
@@ -112,13 +107,9 @@ export async function makeRestoreBlob(input: MakeRestoreBlobInput): Promise<Rest
   const shares: RestoreShare[] = [];
   for (const { key, share } of chosen.slice(0, blob.required)) {
     const opened = await openShare(blob, share, key);
-    const shareKey = new Uint8Array(randomBytes(SHARE_KEY_BYTES));
     try {
-      const sealed = aesGcmEncrypt({ kty: "oct", k: shareKey }, opened.y, { aad: shareAad(header, opened.x) });
-      const { ciphertext: encryptedKey } = await encrypt("RSA-OAEP-256", transfer.publicKey, shareKey);
-      shares.push({ x: opened.x, encryptedKey: toBase64Url(encryptedKey), iv: toBase64Url(sealed.iv), ciphertext: toBase64Url(sealed.ciphertext), tag: toBase64Url(sealed.tag) });
+      shares.push({ x: opened.x, ...(await sealShareEnvelope(opened.y, transfer.publicKey, shareAad(header, opened.x))) });
     } finally {
-      shareKey.fill(0);
       opened.y.fill(0);
     }
   }
@@ -161,20 +152,10 @@ export async function openRestoreShares(blob: RestoreBlob, transferPrivateKey: J
   const shares: Share[] = [];
   try {
     for (const share of blob.shares) {
-      let shareKey: Uint8Array | undefined;
       try {
-        shareKey = await decrypt("RSA-OAEP-256", transferPrivateKey, fromBase64Url(share.encryptedKey, "encryptedKey"));
-        if (shareKey.length !== SHARE_KEY_BYTES) throw new Error("wrong share key length");
-        const y = aesGcmDecrypt({ kty: "oct", k: shareKey }, fromBase64Url(share.ciphertext, "ciphertext"), {
-          iv: fromBase64Url(share.iv, "iv"),
-          tag: fromBase64Url(share.tag, "tag"),
-          aad: shareAad(blob, share.x),
-        });
-        shares.push({ x: share.x, y });
+        shares.push({ x: share.x, y: await openShareEnvelope(share, transferPrivateKey, shareAad(blob, share.x), "share") });
       } catch {
         throw new KeyholdError("CryptoFailure", SHARE_DOES_NOT_OPEN);
-      } finally {
-        shareKey?.fill(0);
       }
     }
     return shares;

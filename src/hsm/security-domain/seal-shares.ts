@@ -1,14 +1,10 @@
 /** Makes a security domain blob: the domain secret split and each share encrypted to one certificate (blob.ts). */
-import { randomBytes } from "node:crypto";
-import { aesGcmEncrypt } from "../../crypto/aes/gcm.js";
 import { toBase64Url } from "../../crypto/bytes.js";
-import { encrypt } from "../../crypto/index.js";
 import { domainKeysFrom } from "../keys/domain.js";
 import { SECURITY_DOMAIN_VERSION, shareAad, type BlobHeader, type EncryptedShare, type SecurityDomainBlob } from "./blob.js";
 import type { WrappingCertificate } from "./certificates.js";
+import { sealShareEnvelope } from "./share-envelope.js";
 import { splitSecret } from "./shamir.js";
-
-const SHARE_KEY_BYTES = 32;
 
 export interface SealSecurityDomainInput {
   readonly hsmId: string;
@@ -35,20 +31,7 @@ export async function sealSecurityDomain(input: SealSecurityDomainInput): Promis
     for (const [index, share] of shares.entries()) {
       const certificate = input.certificates[index]!;
       const names = { x: share.x, certificateThumbprint: certificate.certificateThumbprint, keyThumbprint: certificate.keyThumbprint };
-      const shareKey = new Uint8Array(randomBytes(SHARE_KEY_BYTES));
-      try {
-        const sealed = aesGcmEncrypt({ kty: "oct", k: shareKey }, share.y, { aad: shareAad(header, names) });
-        const { ciphertext: encryptedKey } = await encrypt("RSA-OAEP-256", certificate.publicKey, shareKey);
-        encrypted.push({
-          ...names,
-          encryptedKey: toBase64Url(encryptedKey),
-          iv: toBase64Url(sealed.iv),
-          ciphertext: toBase64Url(sealed.ciphertext),
-          tag: toBase64Url(sealed.tag),
-        });
-      } finally {
-        shareKey.fill(0);
-      }
+      encrypted.push({ ...names, ...(await sealShareEnvelope(share.y, certificate.publicKey, shareAad(header, names))) });
     }
     return { ...header, shares: encrypted };
   } finally {

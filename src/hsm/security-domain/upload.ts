@@ -14,15 +14,13 @@
  */
 import { equalBytes } from "../../crypto/bytes.js";
 import type { JsonWebKey } from "../../crypto/index.js";
-import { KeyholdError } from "../../errors.js";
+import { badParameter, KeyholdError } from "../../errors.js";
 import type { HsmRegistry, HsmRuntime } from "../hsm-registry.js";
-import type { DomainKeys } from "../keys/domain.js";
+import { sealDomainSecret, type DomainKeys } from "../keys/domain.js";
 import type { NodeSeal } from "../keys/seal.js";
-import { sealDomainSecret } from "./domain-secret.js";
 import type { SecurityDomainRecoveryRepository, UploadOutcome } from "./recovery-repository.js";
 import { openRestoreShares, type RestoreBlob } from "./restore-blob.js";
-import { domainFingerprintOf } from "./seal-shares.js";
-import { combineShares } from "./shamir.js";
+import { combineCheckedShares } from "./open-shares.js";
 import { transferPublicKey, type TransferKeys } from "./transfer-key.js";
 
 export interface SecurityDomainUploadsDeps {
@@ -61,7 +59,7 @@ export class SecurityDomainUploads {
       throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' has no transfer key: call GetTransferKey and make the restore blob for that key.`);
     }
     if (transferPublicKey(transferKey).kid !== blob.transferKeyThumbprint) {
-      throw new KeyholdError("BadParameter", `security_domain.transferKeyThumbprint: the restore blob was made for another transfer key than HSM '${hsm.name}''s; make it again with this HSM's transfer key.`, { field: "security_domain.transferKeyThumbprint" });
+      throw badParameter("security_domain.transferKeyThumbprint", `the restore blob was made for another transfer key than HSM '${hsm.name}''s; make it again with this HSM's transfer key.`);
     }
     if (await this.#deps.repository.hasKeys(hsm.id)) {
       throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' already holds keys; a security domain is uploaded only into an HSM without keys.`);
@@ -100,12 +98,8 @@ export class SecurityDomainUploads {
   async #recover(blob: RestoreBlob, transferKey: JsonWebKey): Promise<Uint8Array> {
     const shares = await openRestoreShares(blob, transferKey);
     try {
-      const secret = combineShares(shares, blob.required);
-      if (domainFingerprintOf(blob.sourceHsmId, secret) !== blob.domainFingerprint) {
-        secret.fill(0);
-        throw new KeyholdError("CryptoFailure", "The shares of the restore blob do not reconstruct the security domain it names (the domain fingerprint differs).");
-      }
-      return secret;
+      const source = { hsmId: blob.sourceHsmId, domainFingerprint: blob.domainFingerprint };
+      return combineCheckedShares(shares, blob.required, source, "The shares of the restore blob do not reconstruct the security domain it names (the domain fingerprint differs).");
     } finally {
       for (const share of shares) share.y.fill(0);
     }

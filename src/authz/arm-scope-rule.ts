@@ -26,8 +26,10 @@ type ArmScope =
 
 // Resource group names: letters, digits, `._()-`, up to 90 characters; management group and subscription ids fit too.
 const CONTAINER_ID = /^[0-9A-Za-z._()-]{1,90}$/;
-const PROVIDER_NAMESPACE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
-const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
+/** A resource provider namespace (`Microsoft.KeyVault`), as the `/providers/{namespace}` segment holds it. */
+export const PROVIDER_NAMESPACE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
+/** One resource type segment (`managedHSMs`) after the namespace. */
+export const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 const RESOURCE_NAME = /^[^/\\?#%\s]{1,260}$/;
 
 const SHAPE = "must be /, /providers/Microsoft.Management/managementGroups/{id}, or /subscriptions/{id}" +

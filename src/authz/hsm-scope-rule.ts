@@ -29,10 +29,6 @@ export function keyScope(keyName: string): string {
   return KEY_SCOPE_PREFIX + keyName;
 }
 
-export function isWholeHsmScope(scope: string): boolean {
-  return parseHsmScope(scope)?.kind === "hsm";
-}
-
 export const hsmScopeRule: ScopeRule = Object.freeze({
   normalize(scope: unknown, field: string): string {
     if (typeof scope !== "string") throw badParameter(field, "must be a string scope: /, /keys or /keys/{key-name}");

@@ -1,4 +1,4 @@
-/** Role definition ids and their GUIDs. */
+/** Role definition ids, role assignment ids and their GUIDs. */
 import { isGuid } from "../guid.js";
 
 export { isGuid };
@@ -9,4 +9,12 @@ export const ROLE_DEFINITION_ID_PREFIX = "Microsoft.KeyVault/providers/Microsoft
 export function roleDefinitionGuidOf(roleDefinitionId: string): string | undefined {
   const lastSegment = roleDefinitionId.slice(roleDefinitionId.lastIndexOf("/") + 1);
   return isGuid(lastSegment) ? lastSegment.toLowerCase() : undefined;
+}
+
+/**
+ * `{scope}/providers/Microsoft.Authorization/{kind}/{guid}`, for an HSM's local scopes and ARM's alike; the root
+ * scope "/" contributes nothing before it.
+ */
+export function authorizationResourceId(scope: string, kind: "roleAssignments" | "roleDefinitions", guid: string): string {
+  return `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/${kind}/${guid}`;
 }

@@ -20,14 +20,15 @@ export type {
   RoleDefinition,
   RoleDefinitionType,
 } from "./model.js";
-export { ROLE_DEFINITION_ID_PREFIX, isGuid, roleDefinitionGuidOf } from "./ids.js";
+export { ROLE_DEFINITION_ID_PREFIX, authorizationResourceId, isGuid, roleDefinitionGuidOf } from "./ids.js";
 export {
   HSM_KEYS_SCOPE,
   HSM_ROOT_SCOPE,
   armScopeRule,
   hsmScopeRule,
-  isWholeHsmScope,
   keyScope,
+  PROVIDER_NAMESPACE,
+  RESOURCE_TYPE,
   type ArmHierarchyNode,
   type ManagementGroupAncestry,
   type ScopeRule,
@@ -35,8 +36,6 @@ export {
 export { actionMatches, matchesAny } from "./match.js";
 export {
   decide,
-  permissionGrants,
-  roleGrants,
   type AccessQuery,
   type Decision,
   type DecideOptions,

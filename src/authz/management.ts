@@ -4,10 +4,12 @@
  * Pure: the store passes what it holds, these functions say yes, no (with a KeyholdError) or what to check.
  */
 import { KeyholdError, badParameter } from "../errors.js";
+import { requireGuid } from "../guid.js";
+import { isRecord } from "../is-record.js";
 import { BUILT_IN_ROLES, isBuiltInRoleGuid } from "./built-in-roles.js";
 import { DATA_ACTION_PREFIX } from "./data-actions.js";
 import { decide, type AccessQuery, type DecideOptions } from "./evaluator.js";
-import { ROLE_DEFINITION_ID_PREFIX, isGuid, roleDefinitionGuidOf } from "./ids.js";
+import { ROLE_DEFINITION_ID_PREFIX, authorizationResourceId, roleDefinitionGuidOf } from "./ids.js";
 import { actionMatches } from "./match.js";
 import type { AuthorizationState, Permission, RoleAssignment, RoleDefinition } from "./model.js";
 import { HSM_ROOT_SCOPE, hsmScopeRule } from "./hsm-scope-rule.js";
@@ -21,10 +23,6 @@ export interface ValidateRoleDefinitionOptions {
   readonly rule?: ScopeRule;
   /** Definitions already stored, to refuse a second role with the same roleName (ARM and Managed HSM do). */
   readonly existing?: readonly RoleDefinition[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function readString(input: Record<string, unknown>, field: string, maxLength: number, optional: boolean): string {
@@ -88,8 +86,7 @@ export function validateRoleDefinition(
 ): RoleDefinition {
   const rule = options.rule ?? hsmScopeRule;
   if (!isRecord(input)) throw badParameter("roleDefinition", "must be an object");
-  if (!isGuid(input["name"])) throw badParameter("name", "must be a GUID");
-  const guid = input["name"].toLowerCase();
+  const guid = requireGuid(input["name"], "name");
   if (isBuiltInRoleGuid(guid)) {
     throw new KeyholdError("OperationNotAllowed", "Built-in role definitions cannot be changed.", { field: "name" });
   }
@@ -176,8 +173,6 @@ export function assignmentAuthorization(
   };
 }
 
-const ROLE_ASSIGNMENTS_SEGMENT = "/providers/Microsoft.Authorization/roleAssignments/";
-
 /**
  * Validates a role-assignment PUT (`name` from the URL, `scope`, `principalId`, `roleDefinitionId`) against the
  * definitions that exist and returns the assignment as stored. The scope must lie within one of the role's
@@ -189,9 +184,9 @@ export function validateRoleAssignment(
   rule: ScopeRule = hsmScopeRule,
 ): RoleAssignment {
   if (!isRecord(input)) throw badParameter("roleAssignment", "must be an object");
-  if (!isGuid(input["name"])) throw badParameter("name", "must be a GUID");
+  const name = requireGuid(input["name"], "name");
   const scope = rule.normalize(input["scope"], "scope");
-  if (!isGuid(input["principalId"])) throw badParameter("principalId", "must be an object id (GUID)");
+  const principalId = requireGuid(input["principalId"], "principalId", "must be an object id (GUID)");
   const roleDefinitionId = input["roleDefinitionId"];
   const guid = typeof roleDefinitionId === "string" ? roleDefinitionGuidOf(roleDefinitionId) : undefined;
   if (typeof roleDefinitionId !== "string" || guid === undefined) {
@@ -202,13 +197,12 @@ export function validateRoleAssignment(
   if (!definition.assignableScopes.some((assignable) => rule.contains(assignable, scope))) {
     throw badParameter("scope", "is outside the role definition's assignableScopes");
   }
-  const name = input["name"].toLowerCase();
   return Object.freeze({
-    id: (scope === "/" ? "" : scope) + ROLE_ASSIGNMENTS_SEGMENT + name,
+    id: authorizationResourceId(scope, "roleAssignments", name),
     name,
     scope,
     roleDefinitionId: definition.id,
-    principalId: input["principalId"].toLowerCase(),
+    principalId,
   });
 }
 

@@ -3,9 +3,9 @@ import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/reco
 import type { Store } from "../store/store.js";
 import type { Caller } from "./caller.js";
 import { GenerationCache } from "../store/generation-cache.js";
-import { isGuid, newObjectId } from "./ids.js";
+import { isGuid, newObjectId, requireGuid } from "./ids.js";
 import { DEFAULT_SCRYPT, hashPassword, verifyAgainstNothing, verifyPassword, type ScryptParameters } from "./password-hash.js";
-import { requireDisplayName, requireGuid, requirePassword, requireUserPrincipalName } from "./validation.js";
+import { requireDisplayName, requirePassword, requireUserPrincipalName } from "./validation.js";
 
 export interface DirectoryOptions {
   readonly now?: () => number;
@@ -51,7 +51,7 @@ export class Directory {
 
   async createTenant(input: { name: string; id?: string }): Promise<TenantRecord> {
     const tenant: TenantRecord = {
-      id: input.id === undefined ? newObjectId() : requireGuid("id", input.id),
+      id: input.id === undefined ? newObjectId() : requireGuid(input.id, "id"),
       name: requireDisplayName("name", input.name),
       createdAt: this.now(),
     };
@@ -97,7 +97,7 @@ export class Directory {
   ): Promise<PrincipalRecord> {
     return this.insert(tenantId, "servicePrincipal", {
       displayName: requireDisplayName("displayName", input.displayName),
-      appId: input.appId === undefined ? newObjectId() : requireGuid("appId", input.appId),
+      appId: input.appId === undefined ? newObjectId() : requireGuid(input.appId, "appId"),
       enabled: input.enabled,
     });
   }
@@ -105,7 +105,7 @@ export class Directory {
   async createManagedIdentity(tenantId: string, input: { displayName: string; clientId?: string }): Promise<PrincipalRecord> {
     return this.insert(tenantId, "managedIdentity", {
       displayName: requireDisplayName("displayName", input.displayName),
-      appId: input.clientId === undefined ? newObjectId() : requireGuid("clientId", input.clientId),
+      appId: input.clientId === undefined ? newObjectId() : requireGuid(input.clientId, "clientId"),
     });
   }
 

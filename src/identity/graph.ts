@@ -1,11 +1,10 @@
 import { badParameter } from "../errors.js";
 import type { PrincipalRecord } from "../store/records.js";
-import { isGuid } from "./ids.js";
+import { isGuid, requireGuid } from "./ids.js";
 import {
   refuseUnknownFields,
   requireBoolean,
   requireDisplayName,
-  requireGuid,
   requireObject,
   requirePassword,
   requireUserPrincipalName,
@@ -130,7 +129,7 @@ export function parseServicePrincipalCreate(body: unknown): { displayName: strin
   refuseUnknownFields("", b, ["displayName", "appId", "accountEnabled"]);
   return {
     displayName: requireDisplayName("displayName", b["displayName"]),
-    ...(b["appId"] === undefined ? {} : { appId: requireGuid("appId", b["appId"]) }),
+    ...(b["appId"] === undefined ? {} : { appId: requireGuid(b["appId"], "appId") }),
     enabled: b["accountEnabled"] === undefined ? true : requireBoolean("accountEnabled", b["accountEnabled"]),
   };
 }

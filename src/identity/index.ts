@@ -53,4 +53,3 @@ export {
   type IdentityRouteDeps,
   type ManagedIdentityEndpointSettings,
 } from "./http/identity-routes.js";
-export { MANAGED_IDENTITY_API_VERSION } from "./http/managed-identity-endpoint.js";

@@ -1,5 +1,4 @@
 import { badParameter } from "../errors.js";
-import { isGuid } from "./ids.js";
 
 /** Field checks shared by the Graph shapes, the CLI and the directory service. */
 
@@ -25,11 +24,6 @@ export function requirePassword(field: string, value: unknown): string {
   if (typeof value !== "string") throw badParameter(field, "must be a string");
   if (value.length < 8 || value.length > 256) throw badParameter(field, "must have 8 to 256 characters");
   return value;
-}
-
-export function requireGuid(field: string, value: unknown): string {
-  if (typeof value !== "string" || !isGuid(value)) throw badParameter(field, "must be a GUID");
-  return value.toLowerCase();
 }
 
 export function requireBoolean(field: string, value: unknown): boolean {

@@ -27,6 +27,14 @@ export function resourceNotFound(resourceId: string): KeyholdError {
   return new KeyholdError("NotFound", `The Resource '${resourceId}' was not found.`);
 }
 
+export function subscriptionNotFound(subscriptionId: string): KeyholdError {
+  return new KeyholdError("NotFound", `Subscription '${subscriptionId}' could not be found.`);
+}
+
+export function resourceGroupNotFound(resourceGroup: string): KeyholdError {
+  return new KeyholdError("NotFound", `Resource group '${resourceGroup}' could not be found.`);
+}
+
 export function armErrorCode(error: KeyholdError): string {
   return ARM_CODES[error.code];
 }

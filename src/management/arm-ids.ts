@@ -2,13 +2,14 @@
  * ARM resource ids and the names inside them (SPEC section 7). ARM ids compare case-insensitively; these helpers
  * keep the caller's spelling and validate every name, so an id built here always parses as an ARM scope.
  */
-import { isGuid } from "../authz/index.js";
+import { RESERVED_HSM_NAME } from "../audit/paths.js";
 import { badParameter } from "../errors.js";
+import { requireGuid } from "../guid.js";
+
+export { authorizationResourceId } from "../authz/index.js";
 
 export const ROOT_SCOPE = "/";
 export const MANAGED_HSM_TYPE = "Microsoft.KeyVault/managedHSMs";
-/** The name the management listener answers to; no HSM may take it. */
-export const RESERVED_HSM_NAMES: ReadonlySet<string> = new Set(["keyhold-management"]);
 
 // Management group ids and resource group names: ARM allows letters, digits, `-_.()`, up to 90, not ending in ".".
 const CONTAINER_NAME = /^[-\w.()]{1,90}$/;
@@ -32,15 +33,15 @@ export function resourceGroupNameParam(value: unknown, field = "resourceGroupNam
 }
 
 export function subscriptionIdParam(value: unknown, field = "subscriptionId"): string {
-  if (!isGuid(value)) throw badParameter(field, "must be a subscription GUID");
-  return value.toLowerCase();
+  return requireGuid(value, field, "must be a subscription GUID");
 }
 
 export function hsmNameParam(value: unknown, field = "name"): string {
   if (typeof value !== "string" || !HSM_NAME.test(value)) {
     throw badParameter(field, "must be 3 to 24 letters, digits or hyphens, starting with a letter");
   }
-  if (RESERVED_HSM_NAMES.has(value.toLowerCase())) throw badParameter(field, `'${value}' is reserved`);
+  // The management plane's audit journal is kept under that name.
+  if (value.toLowerCase() === RESERVED_HSM_NAME) throw badParameter(field, `'${value}' is reserved`);
   return value;
 }
 
@@ -76,11 +77,6 @@ export function deletedManagedHsmId(subscriptionId: string, location: string, na
 
 export function operationResultId(subscriptionId: string, location: string, operationId: string): string {
   return `${keyVaultLocationScope(subscriptionId, location)}/operationResults/${operationId}`;
-}
-
-/** `{scope}/providers/Microsoft.Authorization/{kind}/{guid}`; the root scope contributes nothing before it. */
-export function authorizationResourceId(scope: string, kind: "roleAssignments" | "roleDefinitions", guid: string): string {
-  return `${scope === ROOT_SCOPE ? "" : scope}/providers/Microsoft.Authorization/${kind}/${guid}`;
 }
 
 export function sameId(a: string, b: string): boolean {

@@ -81,9 +81,3 @@ export function optionalTags(input: JsonObject, key: string, field: string): Rea
   }
   return Object.freeze(tags);
 }
-
-/** The route's own parameters and the query (api-version is accepted and ignored, like unknown query options). */
-export function routeInput(raw: unknown): JsonObject {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw badParameter("request", "must be an object");
-  return raw as JsonObject;
-}

@@ -76,18 +76,19 @@ export class StoreHsmRegistry implements HsmRegistry {
   }
 
   /** Marks an HSM as being restored (every other data-plane call is refused) or serves it again. */
-  async setRestoring(hsmId: string, on: boolean): Promise<void> {
-    const activation = on ? "Restoring" : "Activated";
+  setRestoring(hsmId: string, on: boolean): Promise<void> {
+    return this.#setActivation(hsmId, on ? "Restoring" : "Activated");
+  }
+
+  markActivated(hsmId: string): Promise<void> {
+    return this.#setActivation(hsmId, "Activated");
+  }
+
+  /** A configured HSM changes in memory, a created one in the store (so every node sees it). */
+  async #setActivation(hsmId: string, activation: "Restoring" | "Activated"): Promise<void> {
     const configured = (await this.#configured.list()).find((hsm) => hsm.id === hsmId);
     if (configured !== undefined) return this.#configured.put({ ...configured, activation });
     const updated = await this.#store.management.updateManagedHsm(hsmId, { activation, updatedAt: Date.now() });
-    if (!updated) throw hsmNotFound(hsmId);
-  }
-
-  async markActivated(hsmId: string): Promise<void> {
-    const configured = (await this.#configured.list()).some((hsm) => hsm.id === hsmId);
-    if (configured) return this.#configured.markActivated(hsmId);
-    const updated = await this.#store.management.updateManagedHsm(hsmId, { activation: "Activated", updatedAt: Date.now() });
     if (!updated) throw hsmNotFound(hsmId);
   }
 

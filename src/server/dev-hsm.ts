@@ -15,7 +15,7 @@ import { LongRunningOperations } from "../management/long-running.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
 import type { PrincipalRecord, TenantRecord } from "../store/records.js";
 import type { DevScope } from "./dev-scope.js";
-import { ensureAssignments } from "./hsm-bootstrap.js";
+import { ensureAssignments } from "../hsm/initial-admins.js";
 
 export const DEV_HSM = "dev";
 /** The shortest retention Managed HSM allows: a dev HSM deleted by mistake is still recoverable for a week. */

@@ -1,16 +1,14 @@
 /**
  * HSMs declared in configuration (until the management plane creates them):
  * a stable id derived from tenant and name, the runtime record the pipeline
- * uses, and the initial administrators' Managed HSM Administrator
- * assignments at "/", made once.
+ * uses, and the initial administrators (whose assignments
+ * src/hsm/initial-admins.ts makes).
  */
-import { createHash, randomUUID } from "node:crypto";
-import { MANAGED_HSM_ADMINISTRATOR } from "../authz/index.js";
+import { createHash } from "node:crypto";
 import type { HsmConfig } from "../config/index.js";
 import { badParameter } from "../errors.js";
 import type { HsmRuntime } from "../hsm/hsm-registry.js";
 import type { Directory } from "../identity/index.js";
-import type { Store } from "../store/index.js";
 
 /** A GUID that is the same on every start (and every node) for the same tenant and HSM name. */
 export function configuredHsmId(tenantId: string, name: string): string {
@@ -46,20 +44,4 @@ export async function resolveInitialAdmins(directory: Directory, tenantId: strin
       }
     }),
   );
-}
-
-/** Gives each principal `roleDefinitionId` at `scope` unless it already holds exactly that. */
-export async function ensureAssignments(store: Store, hsmId: string, principalIds: readonly string[], roleDefinitionId = MANAGED_HSM_ADMINISTRATOR.id, scope = "/"): Promise<void> {
-  const existing = await store.rbac.listRoleAssignments(hsmId);
-  for (const principalId of principalIds) {
-    if (existing.some((a) => a.principalId === principalId && a.roleDefinitionId === roleDefinitionId && a.scope === scope)) continue;
-    const name = randomUUID();
-    await store.rbac.insertRoleAssignment(hsmId, {
-      id: `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
-      name,
-      scope,
-      roleDefinitionId,
-      principalId,
-    });
-  }
 }

@@ -10,7 +10,6 @@ import {
   explainCheckAccess,
   hsmScopeRule,
   isBuiltInRoleGuid,
-  isGuid,
   roleDefinitionGuidOf,
   type RoleAssignment,
   type RoleDefinition,
@@ -19,6 +18,7 @@ import {
   validateRoleDefinitionScope,
 } from "../../authz/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
+import { requireGuid } from "../../guid.js";
 import type { Store } from "../../store/index.js";
 import { dataAction } from "../data-action.js";
 import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../decode.js";
@@ -47,9 +47,7 @@ function roleAssignmentNotFound(name: string): KeyholdError {
 }
 
 function guidField(input: Record<string, unknown>, field: string): string {
-  const value = requiredString(input, field, 36);
-  if (!isGuid(value)) throw badParameter(field, "must be a GUID");
-  return value.toLowerCase();
+  return requireGuid(requiredString(input, field, 36), field);
 }
 
 export function accessControlOperations({ store, rbac }: AccessControlDeps): Operation[] {
@@ -143,11 +141,11 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
-      const principalId = optionalString(input, "principalId", 36);
-      if (principalId !== undefined && !isGuid(principalId)) throw badParameter("principal_id", "must be a GUID");
+      const principalIdText = optionalString(input, "principalId", 36);
+      const principalId = principalIdText === undefined ? undefined : requireGuid(principalIdText, "principal_id");
       return {
         scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"),
-        principalId: principalId?.toLowerCase(),
+        principalId,
         page: pageRequest(input),
       };
     },
@@ -189,12 +187,11 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
-      const name = optionalString(input, "name", 36) ?? randomUUID();
-      if (!isGuid(name)) throw badParameter("name", "must be a GUID");
+      const name = requireGuid(optionalString(input, "name", 36) ?? randomUUID(), "name");
       const principalId = guidField(input, "principalId");
       const roleDefinitionId = requiredString(input, "roleDefinitionId", 256);
       if (roleDefinitionGuidOf(roleDefinitionId) === undefined) throw badParameter("role_definition_id", "must be a role definition id or its GUID");
-      return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name: name.toLowerCase(), principalId, roleDefinitionId };
+      return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name, principalId, roleDefinitionId };
     },
     // Needed at the assignment's own scope, so a Policy Administrator of /keys/a manages /keys/a only.
     authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/write/action"), scope: (i) => i.scope },

@@ -4,7 +4,7 @@
  * secrets. Callers need a management-plane token and the directory
  * administrator role of their own tenant; every call acts on that tenant.
  */
-import { badParameter } from "../../errors.js";
+import { requireGuid } from "../../guid.js";
 import {
   type Directory,
   directoryObjectToGraph,
@@ -22,7 +22,6 @@ import {
   servicePrincipalToGraph,
   userToGraph,
 } from "../../identity/index.js";
-import { isGuid } from "../../authz/index.js";
 import type { PrincipalKind, PrincipalRecord } from "../../store/records.js";
 import { fields } from "../decode.js";
 import { defineOperation, type Operation } from "../operation.js";
@@ -35,9 +34,7 @@ export interface DirectoryOperationDeps {
 const ADMINISTRATOR = { kind: "directoryAdministrator" } as const;
 
 function objectId(input: Record<string, unknown>, field = "id"): string {
-  const id = input[field];
-  if (!isGuid(id)) throw badParameter(field, "must be an object id (GUID)");
-  return id.toLowerCase();
+  return requireGuid(input[field], field, "must be an object id (GUID)");
 }
 
 interface KindSpec {

@@ -5,9 +5,10 @@
  */
 import { badParameter } from "../../errors.js";
 import type { DiagnosticSettingRecord, ManagedHsmRecord, Store } from "../../store/index.js";
-import { managedHsmId, sameId } from "../arm-ids.js";
+import { managedHsmId } from "../arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import { storageAccountId } from "../storage-account/storage-account-ids.js";
+import { findStorageAccount } from "../storage-account/storage-account-lookup.js";
 import { AUDIT_EVENT_CATEGORY, type DiagnosticSettingInput } from "./diagnostic-setting-input.js";
 
 export interface DiagnosticSettingServiceDeps {
@@ -25,8 +26,8 @@ export class DiagnosticSettingService {
 
   async put(hsm: ManagedHsmRecord, name: string, input: DiagnosticSettingInput): Promise<DiagnosticSettingRecord> {
     const { store, forwarder } = this.#deps;
-    const account = await store.management.getStorageAccount(input.storageAccount.name);
-    if (account === undefined || !sameId(account.subscriptionId, input.storageAccount.subscriptionId) || !sameId(account.resourceGroup, input.storageAccount.resourceGroup)) {
+    const account = await findStorageAccount(store, input.storageAccount);
+    if (account === undefined) {
       throw badParameter("properties.storageAccountId", `names no storage account of this server: '${storageAccountId(input.storageAccount)}'`);
     }
     const resourceId = managedHsmId(hsm);

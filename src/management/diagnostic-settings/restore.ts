@@ -6,7 +6,7 @@
 import type { Store } from "../../store/index.js";
 import { managedHsmId, sameId } from "../arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
-import { parseStorageAccountId } from "../storage-account/storage-account-ids.js";
+import { findStorageAccountById } from "../storage-account/storage-account-lookup.js";
 import { hsmNameOfResourceId } from "./diagnostic-setting-ids.js";
 import { AUDIT_EVENT_CATEGORY } from "./diagnostic-setting-input.js";
 
@@ -24,7 +24,7 @@ export async function restoreDiagnosticSettings(store: Store, forwarder: Diagnos
   for (const setting of await store.management.listDiagnosticSettings()) {
     const hsmName = hsmNameOfResourceId(setting.resourceId);
     const hsm = hsmName === undefined ? undefined : await store.management.findManagedHsmByName(hsmName);
-    const account = await storageAccountOf(store, setting.storageAccountId);
+    const account = await findStorageAccountById(store, setting.storageAccountId);
     if (hsm === undefined || hsm.deletedAt !== undefined || account === undefined || !sameId(managedHsmId(hsm), setting.resourceId)) {
       skipped += 1;
       continue;
@@ -34,7 +34,7 @@ export async function restoreDiagnosticSettings(store: Store, forwarder: Diagnos
         hsmName: hsm.name,
         resourceId: setting.resourceId,
         settingName: setting.name,
-        storageAccount: account,
+        storageAccount: account.name,
         auditEventEnabled: setting.logs.some((log) => log.category === AUDIT_EVENT_CATEGORY && log.enabled),
       });
       restored += 1;
@@ -43,13 +43,4 @@ export async function restoreDiagnosticSettings(store: Store, forwarder: Diagnos
     }
   }
   return { restored, skipped, failed };
-}
-
-async function storageAccountOf(store: Store, storageAccountId: string): Promise<string | undefined> {
-  try {
-    const target = parseStorageAccountId(storageAccountId, "storageAccountId");
-    return (await store.management.getStorageAccount(target.name))?.name;
-  } catch {
-    return undefined;
-  }
 }

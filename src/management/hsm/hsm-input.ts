@@ -2,8 +2,8 @@
  * Decoding of managed HSM bodies (reference section 2.4): PUT (create, or recover with createMode "recover") and
  * PATCH. Everything is checked before anything is stored, so a bad body leaves no partial resource.
  */
-import { isGuid } from "../../authz/index.js";
 import { badParameter } from "../../errors.js";
+import { requireGuid } from "../../guid.js";
 import { compileIpRules } from "../../hsm/network-rules.js";
 import type { ManagedHsmSettings } from "../../store/index.js";
 import { locationParam } from "../arm-ids.js";
@@ -62,10 +62,7 @@ function adminIds(value: unknown, field: string): readonly string[] {
     throw badParameter(field, `must list 1 to ${MAX_INITIAL_ADMINS} object ids`);
   }
   return Object.freeze(
-    value.map((id: unknown, i) => {
-      if (!isGuid(id)) throw badParameter(`${field}[${i}]`, "must be an object id (GUID)");
-      return id.toLowerCase();
-    }),
+    value.map((id: unknown, i) => requireGuid(id, `${field}[${i}]`, "must be an object id (GUID)")),
   );
 }
 
@@ -103,8 +100,7 @@ export function decodeHsmCreate(raw: JsonObject): HsmCreateInput {
   const properties = strictObject(body["properties"] ?? {}, "properties", CREATE_PROPERTIES);
   const createMode = optionalEnum(properties, "createMode", "properties.createMode", ["default", "recover"] as const) ?? "default";
   softDeleteFlag(properties);
-  const tenantId = properties["tenantId"];
-  if (tenantId !== undefined && !isGuid(tenantId)) throw badParameter("properties.tenantId", "must be the tenant's GUID");
+  const tenantId = properties["tenantId"] === undefined ? undefined : requireGuid(properties["tenantId"], "properties.tenantId", "must be the tenant's GUID");
   if (createMode === "default" && tenantId === undefined) throw badParameter("properties.tenantId", "is required");
   const admins = properties["initialAdminObjectIds"];
   const networkAclsValue = properties["networkAcls"];
@@ -113,7 +109,7 @@ export function decodeHsmCreate(raw: JsonObject): HsmCreateInput {
     location: locationParam(body["location"], "location"),
     sku: sku(body["sku"]),
     tags: optionalTags(body, "tags", "tags") ?? {},
-    tenantId: tenantId === undefined ? undefined : tenantId.toLowerCase(),
+    tenantId,
     initialAdminObjectIds: createMode === "recover" && admins === undefined ? [] : adminIds(admins, "properties.initialAdminObjectIds"),
     softDeleteRetentionInDays:
       optionalInteger(properties, "softDeleteRetentionInDays", "properties.softDeleteRetentionInDays", MIN_RETENTION_DAYS, MAX_RETENTION_DAYS) ??

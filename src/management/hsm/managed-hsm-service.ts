@@ -5,15 +5,16 @@
  * after the retention). A name stays taken while its HSM is soft-deleted.
  */
 import { randomUUID } from "node:crypto";
-import { MANAGED_HSM_ADMINISTRATOR } from "../../authz/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
 import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
 import type { Caller } from "../../identity/index.js";
+import { ensureAssignments } from "../../hsm/initial-admins.js";
 import type { ManagedHsmPatch, ManagedHsmRecord, Store } from "../../store/index.js";
-import { authorizationResourceId, inResourceGroup, managedHsmId, sameId } from "../arm-ids.js";
+import { hsmNameParam, inResourceGroup, managedHsmId, resourceGroupNameParam, sameId, subscriptionIdParam } from "../arm-ids.js";
 import { resourceNotFound } from "../arm-errors.js";
 import { accepted, ok, type ArmReply } from "../arm-reply.js";
 import type { LongRunningOperations } from "../long-running.js";
+import { requireResourceGroup, requireSubscription } from "../scope-records.js";
 import type { StoreHsmRegistry } from "../store-hsm-registry.js";
 import type { HsmCreateInput, HsmPatchInput } from "./hsm-input.js";
 import { deletedManagedHsmResource, managedHsmResource, retentionEnd } from "./hsm-resource.js";
@@ -22,6 +23,15 @@ export interface HsmTarget {
   readonly subscriptionId: string;
   readonly resourceGroup: string;
   readonly name: string;
+}
+
+/** The HSM addressed by the route's parameters (`subscriptionId`, `resourceGroupName`, `name`). */
+export function hsmTarget(input: Readonly<Record<string, unknown>>): HsmTarget {
+  return {
+    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+    resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
+    name: hsmNameParam(input["name"]),
+  };
 }
 
 export interface ManagedHsmServiceDeps {
@@ -45,12 +55,8 @@ export class ManagedHsmService {
 
   async createOrUpdate(target: HsmTarget, input: HsmCreateInput, caller: Caller): Promise<ArmReply> {
     const { store } = this.#deps;
-    if ((await store.management.getSubscription(target.subscriptionId)) === undefined) {
-      throw new KeyholdError("NotFound", `Subscription '${target.subscriptionId}' could not be found.`);
-    }
-    if ((await store.management.getResourceGroup(target.subscriptionId, target.resourceGroup)) === undefined) {
-      throw new KeyholdError("NotFound", `Resource group '${target.resourceGroup}' could not be found.`);
-    }
+    await requireSubscription(store, target.subscriptionId);
+    await requireResourceGroup(store, target.subscriptionId, target.resourceGroup);
     if (this.#deps.registry.isConfigured(target.name)) {
       throw new KeyholdError("Conflict", `The name '${target.name}' is used by an HSM declared in this server's configuration.`);
     }
@@ -98,16 +104,7 @@ export class ManagedHsmService {
     // The resource and its administrators' local assignments appear together or not at all.
     await store.transaction(async (tx) => {
       await tx.management.insertManagedHsm(record);
-      for (const principalId of new Set(input.initialAdminObjectIds)) {
-        const name = randomUUID();
-        await tx.rbac.insertRoleAssignment(record.hsmId, {
-          id: authorizationResourceId("/", "roleAssignments", name),
-          name,
-          scope: "/",
-          roleDefinitionId: MANAGED_HSM_ADMINISTRATOR.id,
-          principalId,
-        });
-      }
+      await ensureAssignments(tx, record.hsmId, input.initialAdminObjectIds);
     });
     const resourceId = managedHsmId(target);
     const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: record.location, resourceId }, async () => {

@@ -5,8 +5,9 @@
  * control-plane read, as in Azure.
  */
 import { badParameter } from "../../errors.js";
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
-import { routeInput, type JsonObject } from "../body.js";
+import type { JsonObject } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
 import { blobContentType, type BlobContent } from "../storage-account/blob-content-reply.js";
 import { blobServicePath, storageAccountId, storageAccountTarget, type StorageAccountTarget } from "../storage-account/storage-account-ids.js";
@@ -66,7 +67,7 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     name: "StorageContainerList",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => storageAccountTarget(routeInput(raw)),
+    decode: (raw: unknown) => storageAccountTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${CONTAINERS}/read`, scope: storageAccountId },
     describe: (i) => ({ scope: storageAccountId(i) }),
     async execute(input): Promise<OriginReply> {
@@ -82,7 +83,7 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown): BlobListInput {
-      const input = routeInput(raw);
+      const input = fields(raw);
       return { ...containerTarget(input), prefix: optionalQueryText(input, "prefix"), marker: optionalQueryText(input, "marker"), maxResults: maxResults(input) };
     },
     authorization: { kind: "managementRbac", action: BLOB_READ_DATA_ACTION, scope: (i) => storageAccountId(i.account) },
@@ -105,7 +106,7 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       const name = input["*"];
       blobNameSegments(name, "blob");
       return { ...containerTarget(input), blob: name as string };

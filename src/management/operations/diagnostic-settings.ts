@@ -3,27 +3,20 @@
  * delete and list, authorized at the HSM's scope. Only active HSMs have settings; a soft-deleted one answers 404.
  */
 import { KeyholdError } from "../../errors.js";
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
-import { hsmNameParam, managedHsmId, resourceGroupNameParam, subscriptionIdParam } from "../arm-ids.js";
+import { managedHsmId } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
-import { routeInput, type JsonObject } from "../body.js";
+import type { JsonObject } from "../body.js";
 import { diagnosticSettingId, diagnosticSettingNameParam, DIAGNOSTIC_SETTING_TYPE } from "../diagnostic-settings/diagnostic-setting-ids.js";
 import { decodeDiagnosticSetting } from "../diagnostic-settings/diagnostic-setting-input.js";
 import { diagnosticSettingResource } from "../diagnostic-settings/diagnostic-setting-resource.js";
 import type { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
-import type { HsmTarget, ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
 
 interface SettingTarget {
   readonly hsm: HsmTarget;
   readonly name: string;
-}
-
-function hsmTarget(input: JsonObject): HsmTarget {
-  return {
-    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
-    resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
-    name: hsmNameParam(input["name"]),
-  };
 }
 
 function settingTarget(input: JsonObject): SettingTarget {
@@ -42,7 +35,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       return { target: settingTarget(input), body: decodeDiagnosticSetting(input) };
     },
     authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/write`, scope: (i) => managedHsmId(i.target.hsm) },
@@ -54,7 +47,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     name: "DiagnosticSettingGet",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => settingTarget(routeInput(raw)),
+    decode: (raw: unknown) => settingTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: (i) => managedHsmId(i.hsm) },
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     async execute(input): Promise<ArmReply> {
@@ -68,7 +61,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     name: "DiagnosticSettingDelete",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => settingTarget(routeInput(raw)),
+    decode: (raw: unknown) => settingTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/delete`, scope: (i) => managedHsmId(i.hsm) },
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     // ARM answers 200 when it deleted the setting and 204 when there was none.
@@ -79,7 +72,7 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     name: "DiagnosticSettingList",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => hsmTarget(routeInput(raw)),
+    decode: (raw: unknown) => hsmTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: managedHsmId },
     describe: (i) => ({ hsmName: i.name }),
     execute: async (input): Promise<ArmReply> => ok({ value: (await settings.list(await hsms.get(input))).map(diagnosticSettingResource) }),

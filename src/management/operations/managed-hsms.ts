@@ -1,39 +1,31 @@
 /** `Microsoft.KeyVault/managedHSMs` and `deletedManagedHSMs` (reference section 2.4), over ManagedHsmService. */
 import type { AuditProperties } from "../../audit/index.js";
+import { badParameter } from "../../errors.js";
+import { isGuid } from "../../guid.js";
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
 import {
   deletedManagedHsmId,
   hsmNameParam,
   locationParam,
   managedHsmId,
-  operationResultId,
   resourceGroupNameParam,
   resourceGroupScope,
   subscriptionIdParam,
   subscriptionScope,
 } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
-import { routeInput, type JsonObject } from "../body.js";
 import { decodeHsmCreate, decodeHsmPatch } from "../hsm/hsm-input.js";
 import { deletedManagedHsmResource } from "../hsm/hsm-resource.js";
-import type { HsmTarget, ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
 import type { LongRunningOperations } from "../long-running.js";
-import { badParameter } from "../../errors.js";
 
 const HSMS = "Microsoft.KeyVault/managedHSMs";
-
-function target(input: JsonObject): HsmTarget {
-  return {
-    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
-    resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
-    name: hsmNameParam(input["name"]),
-  };
-}
 
 const describeTarget = (t: HsmTarget): AuditProperties => ({ hsmName: t.name });
 
 function deletedTarget(raw: unknown): { subscriptionId: string; location: string; name: string } {
-  const input = routeInput(raw);
+  const input = fields(raw);
   return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), name: hsmNameParam(input["name"]) };
 }
 
@@ -43,8 +35,8 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
-      return { target: target(input), body: decodeHsmCreate(input) };
+      const input = fields(raw);
+      return { target: hsmTarget(input), body: decodeHsmCreate(input) };
     },
     authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
     describe: (i) => describeTarget(i.target),
@@ -55,7 +47,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     name: "ManagedHsmGet",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => target(routeInput(raw)),
+    decode: (raw: unknown) => hsmTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: managedHsmId },
     describe: describeTarget,
     execute: async (input): Promise<ArmReply> => ok(hsms.render(await hsms.get(input))),
@@ -66,8 +58,8 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
-      return { target: target(input), patch: decodeHsmPatch(input) };
+      const input = fields(raw);
+      return { target: hsmTarget(input), patch: decodeHsmPatch(input) };
     },
     authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
     describe: (i) => describeTarget(i.target),
@@ -78,7 +70,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     name: "ManagedHsmDelete",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => target(routeInput(raw)),
+    decode: (raw: unknown) => hsmTarget(fields(raw)),
     authorization: { kind: "managementRbac", action: `${HSMS}/delete`, scope: managedHsmId },
     describe: describeTarget,
     execute: (input): Promise<ArmReply> => hsms.delete(input),
@@ -89,7 +81,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
     },
     authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup) },
@@ -100,7 +92,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     name: "ManagedHsmListBySubscription",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
     authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => subscriptionScope(i.subscriptionId) },
     execute: async (input): Promise<ArmReply> => ok(await hsms.list(input)),
   });
@@ -109,7 +101,7 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     name: "DeletedManagedHsmList",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
     authorization: { kind: "managementRbac", action: "Microsoft.KeyVault/deletedManagedHsms/read", scope: (i) => subscriptionScope(i.subscriptionId) },
     execute: async (input): Promise<ArmReply> => ok(await hsms.listDeleted(input.subscriptionId)),
   });
@@ -146,9 +138,9 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       const operationId = input["operationId"];
-      if (typeof operationId !== "string" || !/^[0-9a-f-]{36}$/i.test(operationId)) throw badParameter("operationId", "must be an operation id this server returned");
+      if (!isGuid(operationId)) throw badParameter("operationId", "must be an operation id this server returned");
       const resourceId = input["resourceId"];
       if (typeof resourceId !== "string" || !resourceId.toLowerCase().startsWith(`/subscriptions/${String(input["subscriptionId"]).toLowerCase()}/`)) {
         throw badParameter("resourceId", "must be the resource id this server put in the operation's Location");

@@ -3,8 +3,10 @@
  * and the built-in role definitions (SPEC section 7). Managing an assignment needs
  * Microsoft.Authorization/roleAssignments/write|delete|read at the assignment's scope.
  */
-import { isGuid, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
+import { PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
+import { requireGuid } from "../../guid.js";
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
 import type { ManagementRoleAssignmentRecord, Store } from "../../store/index.js";
 import {
@@ -20,7 +22,7 @@ import {
   subscriptionScope,
 } from "../arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
-import { optionalText, requestBody, routeInput, strictObject, type JsonObject } from "../body.js";
+import { optionalText, requestBody, strictObject, type JsonObject } from "../body.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, type ManagementRbac } from "../rbac/index.js";
 
 export interface RoleAssignmentDeps {
@@ -28,9 +30,6 @@ export interface RoleAssignmentDeps {
   readonly rbac: ManagementRbac;
   readonly now: () => number;
 }
-
-const PROVIDER_NAMESPACE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
-const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** The scope the route's parameters name: the tenant root, a management group, a subscription, a resource group or a resource. */
 export function scopeFromRoute(input: JsonObject): string {
@@ -51,11 +50,6 @@ function resourceNameParam(value: unknown): string {
   // Resource names vary by type; HSM names are the strictest rule keyhold's resources share.
   if (typeof value === "string" && /^[a-zA-Z0-9][a-zA-Z0-9-]{1,62}$/.test(value)) return value;
   return hsmNameParam(value, "resourceName");
-}
-
-function guidParam(value: unknown, field: string): string {
-  if (!isGuid(value)) throw badParameter(field, "must be a GUID");
-  return value.toLowerCase();
 }
 
 function assignmentResource(a: ManagementRoleAssignmentRecord): Record<string, unknown> {
@@ -94,7 +88,7 @@ function definitionResource(definition: RoleDefinition, scope: string): Record<s
 
 export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDeps): Operation[] {
   const scopeOf = (raw: unknown): { scope: string; input: JsonObject } => {
-    const input = routeInput(raw);
+    const input = fields(raw);
     return { scope: rbac.rule.normalize(scopeFromRoute(input), "scope"), input };
   };
   const notFound = (name: string): KeyholdError => new KeyholdError("NotFound", `Role assignment ${name} does not exist at this scope.`);
@@ -120,7 +114,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
       }
       optionalText(properties, "principalType", "properties.principalType", 64);
       optionalText(properties, "description", "properties.description", 1024);
-      return { scope, name: guidParam(input["name"], "name"), role, principalId: guidParam(properties["principalId"], "properties.principalId") };
+      return { scope, name: requireGuid(input["name"], "name"), role, principalId: requireGuid(properties["principalId"], "properties.principalId") };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/write", scope: (i) => i.scope },
     describe: (i) => ({ roleAssignmentName: i.name, roleDefinitionId: i.role.id, targetPrincipalId: i.principalId }),
@@ -147,7 +141,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
-      return { scope, name: guidParam(input["name"], "name") };
+      return { scope, name: requireGuid(input["name"], "name") };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/read", scope: (i) => i.scope },
     describe: (i) => ({ roleAssignmentName: i.name }),
@@ -160,7 +154,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
-      return { scope, name: guidParam(input["name"], "name") };
+      return { scope, name: requireGuid(input["name"], "name") };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/delete", scope: (i) => i.scope },
     describe: (i) => ({ roleAssignmentName: i.name }),
@@ -179,7 +173,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       const principalId = input["principalId"];
-      return { scope, principalId: principalId === undefined ? undefined : guidParam(principalId, "principalId") };
+      return { scope, principalId: principalId === undefined ? undefined : requireGuid(principalId, "principalId") };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/read", scope: (i) => i.scope },
     async execute(input): Promise<ArmReply> {
@@ -199,7 +193,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
-      return { scope, name: guidParam(input["name"], "name") };
+      return { scope, name: requireGuid(input["name"], "name") };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleDefinitions/read", scope: (i) => i.scope },
     async execute(input): Promise<ArmReply> {

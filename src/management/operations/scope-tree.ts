@@ -4,8 +4,8 @@
  * existing node, where it is: otherwise a caller could pull a subtree out from under its owners.
  */
 import { KeyholdError, badParameter } from "../../errors.js";
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
-import type { Caller } from "../../identity/index.js";
 import type { ManagementGroupRecord, Store } from "../../store/index.js";
 import {
   managementGroupIdParam,
@@ -20,8 +20,9 @@ import {
   subscriptionScope,
 } from "../arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
-import { optionalTags, optionalText, requestBody, routeInput, strictObject } from "../body.js";
+import { optionalTags, optionalText, requestBody, strictObject } from "../body.js";
 import type { ManagementRbac } from "../rbac/index.js";
+import { requireResourceGroup, requireSubscription } from "../scope-records.js";
 
 export interface ScopeTreeDeps {
   readonly store: Store;
@@ -34,7 +35,6 @@ const GROUP_WRITE = "Microsoft.Management/managementGroups/write";
 // creates one, so it names its own action in the Microsoft.Resources namespace that Reader's */read already covers.
 const SUBSCRIPTION_WRITE = "Microsoft.Resources/subscriptions/write";
 const GROUP_NOT_FOUND = (id: string): KeyholdError => new KeyholdError("NotFound", `Management group '${id}' was not found.`);
-const SUBSCRIPTION_NOT_FOUND = (id: string): KeyholdError => new KeyholdError("NotFound", `Subscription '${id}' could not be found.`);
 
 function groupResource(group: ManagementGroupRecord, tenantId: string): Record<string, unknown> {
   return {
@@ -67,7 +67,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       const id = managementGroupIdParam(input["managementGroupId"]);
       const body = requestBody(input, ["properties"], true);
       const properties = strictObject(body["properties"] ?? {}, "properties", ["displayName", "details"]);
@@ -104,7 +104,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     name: "ManagementGroupGet",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ id: managementGroupIdParam(routeInput(raw)["managementGroupId"]) }),
+    decode: (raw: unknown) => ({ id: managementGroupIdParam(fields(raw)["managementGroupId"]) }),
     authorization: { kind: "managementRbac", action: "Microsoft.Management/managementGroups/read", scope: (i) => managementGroupScope(i.id) },
     async execute(input, context): Promise<ArmReply> {
       const group = await store.management.getManagementGroup(input.id);
@@ -117,7 +117,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     name: "ManagementGroupDelete",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ id: managementGroupIdParam(routeInput(raw)["managementGroupId"]) }),
+    decode: (raw: unknown) => ({ id: managementGroupIdParam(fields(raw)["managementGroupId"]) }),
     authorization: { kind: "managementRbac", action: "Microsoft.Management/managementGroups/delete", scope: (i) => managementGroupScope(i.id) },
     async execute(input): Promise<ArmReply> {
       await store.transaction(async (tx) => {
@@ -150,7 +150,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       const body = requestBody(input, ["displayName", "managementGroupId"]);
       const displayName = optionalText(body, "displayName", "displayName", 64);
       if (displayName === undefined) throw badParameter("displayName", "is required");
@@ -184,12 +184,10 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     name: "SubscriptionGet",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ id: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    decode: (raw: unknown) => ({ id: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/read", scope: (i) => subscriptionScope(i.id) },
     async execute(input, context): Promise<ArmReply> {
-      const subscription = await store.management.getSubscription(input.id);
-      if (subscription === undefined) throw SUBSCRIPTION_NOT_FOUND(input.id);
-      return ok(subscriptionResource(subscription, context.caller.tid));
+      return ok(subscriptionResource(await requireSubscription(store, input.id), context.caller.tid));
     },
   });
 
@@ -199,7 +197,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      routeInput(raw);
+      fields(raw);
       return {};
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/read", scope: () => ROOT_SCOPE },
@@ -220,7 +218,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
   }
 
   const groupTarget = (raw: unknown) => {
-    const input = routeInput(raw);
+    const input = fields(raw);
     return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), name: resourceGroupNameParam(input["resourceGroupName"]) };
   };
 
@@ -229,14 +227,14 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       const body = requestBody(input, ["location", "tags", "properties"]);
       if (body["properties"] !== undefined) strictObject(body["properties"], "properties", []);
       return { ...groupTarget(raw), location: locationParam(body["location"]), tags: optionalTags(body, "tags", "tags") ?? {} };
     },
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/write", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
     async execute(input): Promise<ArmReply> {
-      if ((await store.management.getSubscription(input.subscriptionId)) === undefined) throw SUBSCRIPTION_NOT_FOUND(input.subscriptionId);
+      await requireSubscription(store, input.subscriptionId);
       const existing = await store.management.getResourceGroup(input.subscriptionId, input.name);
       if (existing !== undefined && existing.location !== input.location) {
         throw badParameter("location", `cannot be changed: the resource group is in ${existing.location}`);
@@ -254,9 +252,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     decode: groupTarget,
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/read", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
     async execute(input): Promise<ArmReply> {
-      const group = await store.management.getResourceGroup(input.subscriptionId, input.name);
-      if (group === undefined) throw new KeyholdError("NotFound", `Resource group '${input.name}' could not be found.`);
-      return ok(resourceGroupResource(group));
+      return ok(resourceGroupResource(await requireResourceGroup(store, input.subscriptionId, input.name)));
     },
   });
 
@@ -268,9 +264,7 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/delete", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
     async execute(input): Promise<ArmReply> {
       await store.transaction(async (tx) => {
-        if ((await tx.management.getResourceGroup(input.subscriptionId, input.name)) === undefined) {
-          throw new KeyholdError("NotFound", `Resource group '${input.name}' could not be found.`);
-        }
+        await requireResourceGroup(tx, input.subscriptionId, input.name);
         const filter = { subscriptionId: input.subscriptionId, resourceGroup: input.name };
         const hsms = await tx.management.listManagedHsms({ deleted: false, ...filter });
         const accounts = await tx.management.listStorageAccounts(filter);
@@ -287,10 +281,10 @@ export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operat
     name: "ResourceGroupList",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
     authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/read", scope: (i) => subscriptionScope(i.subscriptionId) },
     async execute(input): Promise<ArmReply> {
-      if ((await store.management.getSubscription(input.subscriptionId)) === undefined) throw SUBSCRIPTION_NOT_FOUND(input.subscriptionId);
+      await requireSubscription(store, input.subscriptionId);
       return ok({ value: (await store.management.listResourceGroups(input.subscriptionId)).map(resourceGroupResource) });
     },
   });

@@ -1,15 +1,15 @@
 /** `Microsoft.Storage/storageAccounts` (SPEC section 7): create, get, delete and list, over StorageAccountService. */
+import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
 import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam, subscriptionScope } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
-import { routeInput } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
 import { storageAccountId, storageAccountTarget, STORAGE_ACCOUNT_TYPE } from "../storage-account/storage-account-ids.js";
 import { decodeStorageAccountCreate } from "../storage-account/storage-account-input.js";
 import { storageAccountResource } from "../storage-account/storage-account-resource.js";
 import type { StorageAccountService } from "../storage-account/storage-account-service.js";
 
-const target = (raw: unknown) => storageAccountTarget(routeInput(raw));
+const target = (raw: unknown) => storageAccountTarget(fields(raw));
 
 export function storageAccountOperations(accounts: StorageAccountService): Operation[] {
   const create = defineOperation({
@@ -17,7 +17,7 @@ export function storageAccountOperations(accounts: StorageAccountService): Opera
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       return { target: storageAccountTarget(input), body: decodeStorageAccountCreate(input) };
     },
     authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/write`, scope: (i) => storageAccountId(i.target) },
@@ -57,7 +57,7 @@ export function storageAccountOperations(accounts: StorageAccountService): Opera
     plane: "management",
     targetsHsm: false,
     decode(raw: unknown) {
-      const input = routeInput(raw);
+      const input = fields(raw);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
     },
     authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/read`, scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup) },
@@ -71,7 +71,7 @@ export function storageAccountOperations(accounts: StorageAccountService): Opera
     name: "StorageAccountListBySubscription",
     plane: "management",
     targetsHsm: false,
-    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(routeInput(raw)["subscriptionId"]) }),
+    decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
     authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/read`, scope: (i) => subscriptionScope(i.subscriptionId) },
     async execute(input): Promise<OriginReply> {
       const records = await accounts.list(input);

@@ -17,8 +17,6 @@ import {
   type ScopeRule,
 } from "../../authz/index.js";
 import type { ManagementAuthorizer } from "../../hsm/dispatch.js";
-import { KeyholdError } from "../../errors.js";
-import type { Caller } from "../../identity/index.js";
 import type { Store } from "../../store/index.js";
 import { authorizationResourceId } from "../arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES } from "./built-in-roles.js";
@@ -61,19 +59,22 @@ export class ManagementRbac implements ManagementAuthorizer {
   }
 
   async decide(principalIds: readonly string[], action: string, scope: string): Promise<ManagementDecision> {
-    // Generation before state: state newer than its generation is harmless, older would be served too long.
-    const generation = await this.#store.generation();
-    let snapshot = this.#snapshot;
-    if (snapshot.generation !== generation) snapshot = await this.#load(generation);
-    this.#snapshot = snapshot;
-    return this.#caches[managementPlaneOf(action)].decide({ principalIds, action, target: scope }, generation, () => snapshot.state);
+    const snapshot = await this.#current();
+    return this.#caches[managementPlaneOf(action)].decide({ principalIds, action, target: scope }, snapshot.generation, () => snapshot.state);
   }
 
   /** Whether an assignment at `outer` covers `inner`, with the tree as stored now. */
   async contains(outer: string, inner: string): Promise<boolean> {
+    await this.#current();
+    return this.rule.contains(outer, inner);
+  }
+
+  /** The snapshot of the store's current generation, loaded when the generation moved. */
+  async #current(): Promise<Snapshot> {
+    // Generation before state: state newer than its generation is harmless, older would be served too long.
     const generation = await this.#store.generation();
     if (this.#snapshot.generation !== generation) this.#snapshot = await this.#load(generation);
-    return this.rule.contains(outer, inner);
+    return this.#snapshot;
   }
 
   async #load(generation: number): Promise<Snapshot> {

@@ -24,11 +24,11 @@ export function blobServicePath(target: StorageAccountTarget): string {
 }
 
 /** The account addressed by the route's parameters (`subscriptionId`, `resourceGroupName`, `accountName`). */
-export function storageAccountTarget(input: Readonly<Record<string, unknown>>, nameKey = "accountName"): StorageAccountTarget {
+export function storageAccountTarget(input: Readonly<Record<string, unknown>>): StorageAccountTarget {
   return {
     subscriptionId: subscriptionIdParam(input["subscriptionId"]),
     resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
-    name: checkAccountName(input[nameKey], nameKey),
+    name: checkAccountName(input["accountName"], "accountName"),
   };
 }
 
@@ -45,4 +45,13 @@ export function parseStorageAccountId(value: unknown, field: string): StorageAcc
     resourceGroup: resourceGroupNameParam(match[2], field),
     name: checkAccountName(match[3], field),
   };
+}
+
+/** The account an id read back from the store names, or undefined when it is not a storage account id. */
+export function storageAccountTargetOf(id: string): StorageAccountTarget | undefined {
+  try {
+    return parseStorageAccountId(id, "storageAccountId");
+  } catch {
+    return undefined;
+  }
 }

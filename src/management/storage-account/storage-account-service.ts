@@ -11,7 +11,9 @@ import { inResourceGroup, sameId } from "../arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { BlobStore } from "../storage/index.js";
 import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
-import { parseStorageAccountId, storageAccountId, type StorageAccountTarget } from "./storage-account-ids.js";
+import { requireResourceGroup } from "../scope-records.js";
+import { storageAccountId, storageAccountTargetOf, type StorageAccountTarget } from "./storage-account-ids.js";
+import { findStorageAccount } from "./storage-account-lookup.js";
 import type { StorageAccountInput } from "./storage-account-input.js";
 
 export interface StorageAccountServiceDeps {
@@ -36,9 +38,7 @@ export class StorageAccountService {
   /** Creates the account; `created` is false when an identical PUT already did. */
   async create(target: StorageAccountTarget, input: StorageAccountInput): Promise<{ record: StorageAccountRecord; created: boolean }> {
     const { store, blobs } = this.#deps;
-    if ((await store.management.getResourceGroup(target.subscriptionId, target.resourceGroup)) === undefined) {
-      throw new KeyholdError("NotFound", `Resource group '${target.resourceGroup}' could not be found.`);
-    }
+    await requireResourceGroup(store, target.subscriptionId, target.resourceGroup);
     const existing = await store.management.getStorageAccount(target.name);
     if (existing !== undefined) return { record: this.#repeatedCreate(existing, target, input), created: false };
     const record: StorageAccountRecord = { ...target, ...input, createdAt: this.#deps.now() };
@@ -57,16 +57,16 @@ export class StorageAccountService {
   }
 
   async get(target: StorageAccountTarget): Promise<StorageAccountRecord> {
-    const record = await this.#deps.store.management.getStorageAccount(target.name);
-    if (record === undefined || !inResourceGroup(record, target)) throw resourceNotFound(storageAccountId(target));
+    const record = await findStorageAccount(this.#deps.store, target);
+    if (record === undefined) throw resourceNotFound(storageAccountId(target));
     return record;
   }
 
   /** Whether there was an account to delete. */
   async delete(target: StorageAccountTarget): Promise<boolean> {
     const { store, blobs, forwarder } = this.#deps;
-    const record = await store.management.getStorageAccount(target.name);
-    if (record === undefined || !inResourceGroup(record, target)) return false;
+    const record = await findStorageAccount(store, target);
+    if (record === undefined) return false;
     for (const setting of await store.management.listDiagnosticSettings()) {
       if (!writesInto(setting.storageAccountId, record)) continue;
       const hsmName = hsmNameOfResourceId(setting.resourceId);
@@ -95,11 +95,8 @@ export class StorageAccountService {
   }
 }
 
+/** By name alone: the forwarder writes into the account of that name, whatever group the id says. */
 function writesInto(destinationId: string, account: StorageAccountRecord): boolean {
-  try {
-    const destination = parseStorageAccountId(destinationId, "storageAccountId");
-    return sameId(destination.name, account.name);
-  } catch {
-    return false;
-  }
+  const destination = storageAccountTargetOf(destinationId);
+  return destination !== undefined && sameId(destination.name, account.name);
 }

@@ -5,6 +5,7 @@
  */
 import { KeyholdError } from "../../errors.js";
 import { parseStorageAccountId } from "../../management/storage-account/storage-account-ids.js";
+import { findStorageAccount } from "../../management/storage-account/storage-account-lookup.js";
 import { checkAccountName, checkContainerName } from "../../management/storage/names.js";
 import type { Store } from "../../store/index.js";
 import { listFolder, type BackupLocation, type BackupStorage } from "./storage.js";
@@ -22,8 +23,6 @@ export function storageRequest(input: Readonly<Record<string, unknown>>): Storag
   return { storageAccount: account as string, container: checkContainerName(input["container"], "container") };
 }
 
-const sameText = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-
 /** The container, and the blobs already in `folder` (which also proves the container exists). */
 export async function resolveLocation(
   store: Store,
@@ -32,10 +31,10 @@ export async function resolveLocation(
   folder: string,
   options: { readonly createContainer?: boolean } = {},
 ): Promise<{ location: BackupLocation; folderBlobs: readonly string[] }> {
-  const byId = request.storageAccount.startsWith("/") ? parseStorageAccountId(request.storageAccount, "storageAccount") : undefined;
-  const name = byId?.name ?? request.storageAccount;
-  const record = await store.management.getStorageAccount(name);
-  if (record === undefined || (byId !== undefined && !(sameText(byId.subscriptionId, record.subscriptionId) && sameText(byId.resourceGroup, record.resourceGroup)))) {
+  const record = request.storageAccount.startsWith("/")
+    ? await findStorageAccount(store, parseStorageAccountId(request.storageAccount, "storageAccount"))
+    : await store.management.getStorageAccount(request.storageAccount);
+  if (record === undefined) {
     throw new KeyholdError("NotFound", `The storage account '${request.storageAccount}' was not found.`, { field: "storageAccount" });
   }
   const location = { storageAccount: record.name, container: request.container };

@@ -2,10 +2,10 @@
  * Crypto core throughput, beside raw node:crypto, @noble/curves and
  * node-forge in the same run. `npm run bench` prints it; figures, not tests.
  */
-import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, sign as nodeSign, verify as nodeVerify } from "node:crypto";
+import { constants, createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { decrypt, encrypt, generateKey, sign, unwrapKey, verify, wrapKey, type JsonWebKey } from "../src/crypto/index.js";
+import { decrypt, encrypt, generateKey, sign, unwrapKey, verify, wrapKey } from "../src/crypto/index.js";
 import { NOBLE_CURVES } from "../src/crypto/ec/curves.js";
 import { ALGORITHMS, NODE_HASH } from "../src/crypto/algorithms.js";
 import { EC_FIXTURES, RSA_FIXTURES } from "../test/helpers/keys.js";

@@ -5,7 +5,6 @@
  */
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import type { JsonWebKey } from "../src/crypto/index.js";
 import { CryptoPool, type PoolTask } from "../src/workers/pool.js";
 import { RSA_FIXTURES } from "../test/helpers/keys.js";
 import { BENCH_TIME_MS, inFlightRate, printRows } from "./harness.js";

@@ -41,6 +41,9 @@ export interface AuditProperties {
   readonly clientRequestId?: string;
 }
 
+/** The operationVersion of every record keyhold writes (Managed HSM logs carry the API version they served). */
+export const AUDIT_OPERATION_VERSION = "1.0";
+
 export interface AuditEvent {
   /** ISO-8601 UTC, as `Date.prototype.toISOString` writes it. */
   readonly time: string;

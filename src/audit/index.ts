@@ -1,5 +1,5 @@
 /** The audit journal: event shape, hash-chained journal with signed checkpoints, verify and query. */
-export { buildAuditEvent, AUDIT_PROPERTY_NAMES, MAX_AUDIT_STRING_LENGTH, MAX_AUDIT_PATH_LENGTH } from "./event.js";
+export { buildAuditEvent, AUDIT_OPERATION_VERSION, AUDIT_PROPERTY_NAMES, MAX_AUDIT_STRING_LENGTH, MAX_AUDIT_PATH_LENGTH } from "./event.js";
 export type { AuditEvent, AuditEventInput, AuditIdentity, AuditProperties, AuditResultType } from "./event.js";
 export { AuditJournal, JOURNAL_UNAVAILABLE_MESSAGE } from "./journal.js";
 export type { AuditJournalOptions, AuditJournalStats, DurableListener } from "./journal.js";

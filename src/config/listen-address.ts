@@ -11,7 +11,8 @@ export interface ListenAddress {
 
 export const LISTEN_ADDRESS_PROBLEM = "must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)";
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** A DNS name: labels of letters, digits and inner hyphens (RFC 1123), 253 characters at most. */
+export const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const HOST_PORT = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/;
 
 /** The address, or undefined when `text` is not a valid listen option. */

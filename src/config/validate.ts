@@ -23,7 +23,7 @@ function absentValue(node: SchemaNode, path: string, issues: ConfigIssue[]): unk
 
 function validateObject(node: ObjectNode, value: Record<string, unknown>, path: string, issues: ConfigIssue[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
     const reason = node.forbidden?.[key];
     if (reason !== undefined) issues.push({ path: childPath(path, key), problem: reason });
     else if (!Object.hasOwn(node.fields, key)) {

@@ -8,7 +8,7 @@
  * allowed or denied, successful or failed, produces exactly one record.
  */
 import { randomUUID } from "node:crypto";
-import type { AuditEventInput, AuditProperties } from "../audit/index.js";
+import { AUDIT_OPERATION_VERSION, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Directory, VerifyToken, Caller } from "../identity/index.js";
 import { ERROR_CLASSES, KeyholdError } from "../errors.js";
 import type { AuditSink } from "./audit-sink.js";
@@ -59,7 +59,6 @@ interface Trace {
   properties: AuditProperties;
 }
 
-const OPERATION_VERSION = "1.0";
 /** Operations an HSM serves while it is not activated (SPEC section 8). */
 const WHILE_NOT_ACTIVATED: ReadonlySet<string> = new Set(["SecurityDomainDownload", "SecurityDomainStatus", "SecurityDomainTransferKey", "SecurityDomainUpload"]);
 const WHILE_RESTORING: ReadonlySet<string> = new Set(["RestoreStatus", "SecurityDomainStatus"]);
@@ -199,7 +198,7 @@ export class Pipeline {
       time: new Date(started),
       resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${meta.hsmName}`),
       operationName: trace.authenticated ? operation.name : "Authentication",
-      operationVersion: OPERATION_VERSION,
+      operationVersion: AUDIT_OPERATION_VERSION,
       resultType: error === undefined ? "Success" : "Failure",
       resultSignature: status,
       resultDescription: error === undefined ? "" : error.message,

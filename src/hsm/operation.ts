@@ -5,6 +5,7 @@
  * encode the result; they hold no authorization or audit code.
  */
 import type { AuditProperties } from "../audit/index.js";
+import { KeyholdError } from "../errors.js";
 import type { DataAction } from "../authz/index.js";
 import type { Caller } from "../identity/index.js";
 import type { HsmRuntime } from "./hsm-registry.js";
@@ -51,4 +52,10 @@ export interface Operation<I = unknown, O = unknown> {
 /** Declares an operation with its input and output types inferred. */
 export function defineOperation<I, O>(operation: Operation<I, O>): Operation<I, O> {
   return Object.freeze(operation);
+}
+
+/** The HSM of an operation declared with `targetsHsm`; the pipeline always resolves it first. */
+export function hsmOf(context: OperationContext): HsmRuntime {
+  if (context.hsm === undefined) throw new KeyholdError("InternalError", "an HSM operation reached its handler without an HSM");
+  return context.hsm;
 }

@@ -5,6 +5,7 @@
  * audited under the node's own identity.
  */
 import type { Logger } from "pino";
+import { AUDIT_OPERATION_VERSION } from "../audit/index.js";
 import type { KeyholdConfig } from "../config/index.js";
 import type { AuditSink } from "../hsm/audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "../hsm/hsm-registry.js";
@@ -71,7 +72,7 @@ async function recordMaintenance(options: KeyDomainOptions, outcome: Maintenance
     time: new Date(),
     resourceId: hsm.resourceId,
     operationName: OPERATION_OF[outcome.action],
-    operationVersion: "1.0",
+    operationVersion: AUDIT_OPERATION_VERSION,
     resultType: outcome.error === undefined ? "Success" : "Failure",
     resultSignature: outcome.error === undefined ? "OK" : "INTERNAL",
     resultDescription: outcome.error === undefined ? "automatic key maintenance" : "automatic key maintenance failed",

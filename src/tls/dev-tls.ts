@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
+import { HOSTNAME } from "../config/listen-address.js";
 import { badParameter } from "../errors.js";
 import {
   canonicalHost,
@@ -38,8 +39,6 @@ export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "::1
 /** Renew a little before expiry so a long-running dev server does not start with a certificate about to lapse. */
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
-/** A DNS name (RFC 1123 labels, at most 253 characters): what a host that is not an IP address must look like. */
-export const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** Wildcard listen addresses name no host a client can dial, so they have no place in a certificate. */
 const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
 

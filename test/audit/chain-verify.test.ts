@@ -132,7 +132,7 @@ describe("hash chain and verifyJournal", () => {
       const { privateKey: forgerKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
       const forgerPublic = checkpointPublicKeyOf(forgerKey, "forgerKey");
       // The forger drops event 5 and rebuilds the whole chain and every checkpoint with their own key.
-      const kept = parsed(lines).filter((record, index) => index !== 4);
+      const kept = parsed(lines).filter((_, index) => index !== 4);
       let prevHash = "0".repeat(64);
       const rewritten = kept.map((record, index) => {
         const seq = index + 1;

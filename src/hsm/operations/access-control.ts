@@ -23,7 +23,7 @@ import type { Store } from "../../store/index.js";
 import { dataAction } from "../data-action.js";
 import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../decode.js";
 import type { LocalRbac } from "../local-rbac.js";
-import { defineOperation, type Operation } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../operation.js";
 
 export interface AccessControlDeps {
   readonly store: Store;
@@ -32,11 +32,6 @@ export interface AccessControlDeps {
 
 /** Managed HSM's published limit (reference section 2.3). */
 const MAX_CUSTOM_ROLES = 50;
-
-function hsmOf(context: { hsm: { id: string } | undefined }): string {
-  if (context.hsm === undefined) throw new KeyholdError("InternalError", "access control needs an HSM");
-  return context.hsm.id;
-}
 
 function roleDefinitionNotFound(name: string): KeyholdError {
   return new KeyholdError("NotFound", `Role definition ${name} does not exist in this HSM.`);
@@ -62,7 +57,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: (i) => i.scope },
     describe: (i) => ({ scope: i.scope }),
     async execute(input, context): Promise<Page<RoleDefinition>> {
-      return page((await rbac.state(hsmOf(context))).definitions, input.page);
+      return page((await rbac.state(hsmOf(context).id)).definitions, input.page);
     },
   });
 
@@ -77,7 +72,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: () => "/" },
     describe: (i) => ({ scope: i.scope, roleDefinitionId: i.name }),
     async execute(input, context): Promise<RoleDefinition> {
-      const definition = (await rbac.state(hsmOf(context))).definitions.find((d) => d.name.toLowerCase() === input.name);
+      const definition = (await rbac.state(hsmOf(context).id)).definitions.find((d) => d.name.toLowerCase() === input.name);
       if (definition === undefined) throw roleDefinitionNotFound(input.name);
       return definition;
     },
@@ -96,7 +91,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/write/action"), scope: () => "/" },
     describe: (i) => ({ scope: i.scope, roleDefinitionId: String(i.definition.name) }),
     async execute(input, context): Promise<RoleDefinition> {
-      const hsmId = hsmOf(context);
+      const hsmId = hsmOf(context).id;
       return store.transaction(async (tx) => {
         const existing = (await tx.rbac.listRoleDefinitions(hsmId)) as RoleDefinition[];
         const definition = validateRoleDefinition(input.definition, DATA_ACTIONS, { existing });
@@ -124,7 +119,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
       if (isBuiltInRoleGuid(input.name)) {
         throw new KeyholdError("OperationNotAllowed", "Built-in role definitions cannot be deleted.", { field: "name" });
       }
-      const hsmId = hsmOf(context);
+      const hsmId = hsmOf(context).id;
       return store.transaction(async (tx) => {
         const definition = (await tx.rbac.getRoleDefinition(hsmId, input.name)) as RoleDefinition | undefined;
         if (definition === undefined) throw roleDefinitionNotFound(input.name);
@@ -154,7 +149,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     async execute(input, context): Promise<Page<RoleAssignment>> {
       // Listing at a scope shows the assignments made at that scope (Azure's atScope()), or
       // every assignment of one principal within it.
-      const all = await store.rbac.listRoleAssignments(hsmOf(context));
+      const all = await store.rbac.listRoleAssignments(hsmOf(context).id);
       const matching = all.filter((a) =>
         input.principalId === undefined
           ? hsmScopeRule.normalize(a.scope, "scope") === input.scope || (input.scope !== "/" ? false : a.scope === "/keys")
@@ -175,7 +170,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
     async execute(input, context): Promise<RoleAssignment> {
-      const assignment = await store.rbac.getRoleAssignment(hsmOf(context), input.name);
+      const assignment = await store.rbac.getRoleAssignment(hsmOf(context).id, input.name);
       if (assignment === undefined || !hsmScopeRule.contains(input.scope, assignment.scope)) throw roleAssignmentNotFound(input.name);
       return assignment;
     },
@@ -197,7 +192,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/write/action"), scope: (i) => i.scope },
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name, roleDefinitionId: i.roleDefinitionId, targetPrincipalId: i.principalId }),
     async execute(input, context): Promise<RoleAssignment> {
-      const hsmId = hsmOf(context);
+      const hsmId = hsmOf(context).id;
       return store.transaction(async (tx) => {
         const custom = (await tx.rbac.listRoleDefinitions(hsmId)) as RoleDefinition[];
         const assignment = validateRoleAssignment(input, [...BUILT_IN_ROLES, ...custom]);
@@ -221,7 +216,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/delete/action"), scope: (i) => i.scope },
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
     async execute(input, context): Promise<RoleAssignment> {
-      const hsmId = hsmOf(context);
+      const hsmId = hsmOf(context).id;
       return store.transaction(async (tx) => {
         const assignment = await tx.rbac.getRoleAssignment(hsmId, input.name);
         // The caller was authorized at input.scope: the assignment must lie there.
@@ -244,7 +239,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
     describe: (i) => ({ scope: i.scope, targetPrincipalId: i.principalId, dataAction: i.action }),
     async execute(input, context) {
-      const hsm = context.hsm!;
+      const hsm = hsmOf(context);
       const principal = await store.directory.getPrincipal(hsm.tenantId, input.principalId);
       // A missing or disabled principal holds nothing, whatever its assignments say.
       const principalIds = principal === undefined || !principal.enabled

@@ -10,8 +10,7 @@ import { folderNameParam, jobView, storageRequest, type BackupJobs, type BackupJ
 import { dataAction } from "../data-action.js";
 import { fields, requiredString } from "../decode.js";
 import { keyName } from "../keys/key-input.js";
-import { defineOperation, type Operation } from "../operation.js";
-import { hsmOf } from "./keys.js";
+import { defineOperation, hsmOf, type Operation } from "../operation.js";
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 

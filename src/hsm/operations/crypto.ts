@@ -15,8 +15,8 @@ import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
 import { poolOperation } from "../keys/placement.js";
-import { defineOperation, type Operation, type OperationContext } from "../operation.js";
-import { hsmOf, keyScope } from "./keys.js";
+import { defineOperation, hsmOf, type Operation, type OperationContext } from "../operation.js";
+import { keyScope } from "./keys.js";
 
 interface KeyAddress {
   readonly name: string;

@@ -4,23 +4,17 @@
  * names its data action and scope, and hands the work to the key domain.
  */
 import { randomBytes } from "node:crypto";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { badParameter } from "../../errors.js";
 import { dataAction } from "../data-action.js";
 import { fields, optionalString, page, pageRequest, type Page } from "../decode.js";
-import type { HsmRuntime } from "../hsm-registry.js";
 import type { KeyDomain } from "../keys/index.js";
 import type { DeletedKeyBundle, KeyBundle, KeyItem } from "../keys/bundle.js";
 import { attributes, bytes, keyName, keyOps, keyType, keyVersion, optionalInteger, tags } from "../keys/key-input.js";
 import { importMaterial, keyShape, generateMaterial } from "../keys/key-material.js";
 import { rotationPolicyInput, type RotationPolicy } from "../keys/rotation.js";
-import { defineOperation, type Operation, type OperationContext } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../operation.js";
 
 const MAX_RANDOM_BYTES = 128;
-
-export function hsmOf(context: OperationContext): HsmRuntime {
-  if (context.hsm === undefined) throw new KeyholdError("InternalError", "key operations need an HSM");
-  return context.hsm;
-}
 
 /** Local RBAC scope of everything done to one key. */
 export const keyScope = (input: { name: string }): string => `/keys/${input.name}`;

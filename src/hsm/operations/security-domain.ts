@@ -16,7 +16,7 @@ import { KeyholdError, badParameter } from "../../errors.js";
 import { dataAction } from "../data-action.js";
 import { fields } from "../decode.js";
 import type { HsmRegistry } from "../hsm-registry.js";
-import { defineOperation, type Operation } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../operation.js";
 import { wrappingCertificates } from "../security-domain/certificates.js";
 import type { DomainSecretReader } from "../security-domain/domain-secret.js";
 import { sealSecurityDomain } from "../security-domain/seal-shares.js";
@@ -24,7 +24,6 @@ import { parseRestoreBlob } from "../security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../security-domain/shamir.js";
 import { transferPublicKey, type TransferKeys } from "../security-domain/transfer-key.js";
 import type { SecurityDomainUploads } from "../security-domain/upload.js";
-import { hsmOf } from "./keys.js";
 
 export interface SecurityDomainRecoveryDeps {
   readonly transferKeys: TransferKeys;

@@ -38,7 +38,7 @@ export function managementOperations(deps: ManagementDeps): Operation[] {
   const accounts = new StorageAccountService({ store: deps.store, blobs: deps.blobs, forwarder: deps.forwarder, now });
   const settings = new DiagnosticSettingService({ store: deps.store, forwarder: deps.forwarder, now });
   return [
-    ...scopeTreeOperations({ store: deps.store, rbac: deps.rbac, now }),
+    ...scopeTreeOperations({ store: deps.store, now }),
     ...managedHsmOperations(service, operations),
     ...roleAssignmentOperations({ store: deps.store, rbac: deps.rbac, now }),
     ...storageAccountOperations(accounts),

@@ -21,12 +21,10 @@ import {
 } from "../arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
 import { optionalTags, optionalText, requestBody, strictObject } from "../body.js";
-import type { ManagementRbac } from "../rbac/index.js";
 import { requireResourceGroup, requireSubscription } from "../scope-records.js";
 
 export interface ScopeTreeDeps {
   readonly store: Store;
-  readonly rbac: ManagementRbac;
   readonly now: () => number;
 }
 
@@ -61,7 +59,7 @@ async function isWithin(store: Store, candidate: string, groupId: string): Promi
   return false;
 }
 
-export function scopeTreeOperations({ store, rbac, now }: ScopeTreeDeps): Operation[] {
+export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] {
   const putGroup = defineOperation({
     name: "ManagementGroupPut",
     plane: "management",

@@ -1,7 +1,6 @@
 import type {
   ArmOperationRecord,
   DiagnosticSettingRecord,
-  ManagedHsmPatch,
   ManagedHsmRecord,
   ManagementGroupRecord,
   ManagementRoleAssignmentRecord,

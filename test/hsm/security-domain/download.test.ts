@@ -6,7 +6,7 @@
 import { createPublicKey, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MANAGED_HSM_ADMINISTRATOR, MANAGED_HSM_CRYPTO_USER, ROLE_DEFINITION_ID_PREFIX } from "../../../src/authz/index.js";
+import { MANAGED_HSM_ADMINISTRATOR, MANAGED_HSM_CRYPTO_USER } from "../../../src/authz/index.js";
 import { toBase64Url } from "../../../src/crypto/bytes.js";
 import { ensureHsmDomain, HsmDomains, openNodeSeal } from "../../../src/hsm/keys/index.js";
 import type { Operation } from "../../../src/hsm/operation.js";

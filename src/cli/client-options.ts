@@ -16,8 +16,9 @@ import { fromBase64Url } from "../crypto/bytes.js";
 import { KeyholdError, badParameter } from "../errors.js";
 import { devTlsPaths } from "../tls/index.js";
 import { clientConstructor } from "../transport/grpc/service-definition.js";
+import { DEFAULT_LISTEN } from "../config/index.js";
 
-export const DEFAULT_ENDPOINT = "127.0.0.1:7443";
+export const DEFAULT_ENDPOINT = DEFAULT_LISTEN.grpc;
 /** Long enough for an RSA-4096 key generation on a busy server, short enough that a hung call ends. */
 const CALL_DEADLINE_MS = 60_000;
 

@@ -11,6 +11,7 @@ import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
 import { runWorkerChild } from "../../bench/load/worker-child.js";
 import { KeyholdError } from "../errors.js";
 import { caFileOrDefault, readCaFile, withConnectionOptions } from "./client-options.js";
+import { DEFAULT_LISTEN } from "../config/index.js";
 
 interface LoadCommandOptions extends RawLoadOptions {
   hsmName?: string;
@@ -42,7 +43,7 @@ export function registerLoadCommand(program: Command): void {
     .option("--count <n>", "run this many operations")
     .option("--json <file>", "also write the result as JSON")
     .option("--html <file>", "also write a self-contained HTML report with a latency plot")
-    .option("--metrics-endpoint <url>", "the server's Prometheus metrics, read before and after for server CPU", "http://127.0.0.1:9464/metrics")
+    .option("--metrics-endpoint <url>", "the server's Prometheus metrics, read before and after for server CPU", `http://${DEFAULT_LISTEN.metrics}/metrics`)
     .addOption(new Option(INTERNAL_WORKER_FLAG).hideHelp())
     .action(async (options: LoadCommandOptions) => {
       if (options.internalLoadWorker === true) return runWorkerChild();

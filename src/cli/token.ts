@@ -4,9 +4,10 @@ import { issuerSettings } from "../identity/issuer-settings.js";
 import { parsePlane } from "../identity/planes.js";
 import { TokenIssuer } from "../identity/token-issuer.js";
 import { chooseTenant, withDirectory } from "./directory.js";
+import { DEFAULT_LISTEN } from "../config/index.js";
 
 /** The HTTPS listener's default address (SPEC section 2); the issuer URL must match what the server verifies. */
-const DEFAULT_ISSUER_URL = "https://127.0.0.1:8443";
+const DEFAULT_ISSUER_URL = `https://${DEFAULT_LISTEN.https}`;
 
 const TTL_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
 

@@ -7,7 +7,7 @@ export {
   tryParseListenAddress,
   type ListenAddress,
 } from "./listen-address.js";
-export { CONFIG_SCHEMA } from "./schema.js";
+export { CONFIG_SCHEMA, DEFAULT_LISTEN } from "./schema.js";
 export type { ConfigIssue } from "./validate.js";
 export type {
   EcProviderChoice,

@@ -82,13 +82,16 @@ const HSM: ObjectNode = {
   },
 };
 
+/** Where the three listeners are when the configuration says nothing; clients default to the same addresses. */
+export const DEFAULT_LISTEN = Object.freeze({ grpc: "127.0.0.1:7443", https: "127.0.0.1:8443", metrics: "127.0.0.1:9464" });
+
 export const CONFIG_SCHEMA: ObjectNode = {
   kind: "object",
   fields: {
     dataDir: string({ default: "./.keyhold" }),
-    grpc: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:7443" } } },
-    https: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:8443" } } },
-    metrics: { kind: "object", fields: { listen: { kind: "listen", default: "127.0.0.1:9464" } } },
+    grpc: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.grpc } } },
+    https: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.https } } },
+    metrics: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.metrics } } },
     tls: { kind: "object", optional: true, required: ["certFile", "keyFile"], fields: { certFile: string(), keyFile: string() } },
     insecureLoopback: { kind: "boolean", default: false },
     identity: {

@@ -7,9 +7,10 @@ import { request } from "node:https";
 import { isIP } from "node:net";
 import { checkServerIdentity } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../../config/listen-address.js";
+import { DEFAULT_LISTEN } from "../../config/index.js";
 import { KeyholdError } from "../../errors.js";
 
-export const DEFAULT_MANAGEMENT_ENDPOINT = "127.0.0.1:8443";
+export const DEFAULT_MANAGEMENT_ENDPOINT = DEFAULT_LISTEN.https;
 export const API_VERSION = "2023-07-01";
 const REQUEST_TIMEOUT_MS = 60_000;
 const MAX_POLLS = 120;

@@ -8,9 +8,7 @@
 // Every column stays below 2n*2^44 < 2^53 for n <= 96, so the float arithmetic is exact.
 import { PAIR_STRIDE } from "./repack";
 import { wideArea, WIDE_PADDING } from "./arena";
-
-const RADIX: f64 = 4194304.0; // 2^22
-const INV_RADIX: f64 = 1.0 / 4194304.0;
+import { INV_RADIX, normalizeColumns, RADIX } from "./pair";
 
 // @ts-ignore: decorator
 @inline function addTo(at: usize, x: v128): void {
@@ -26,7 +24,6 @@ function squareRows(t: usize, a: usize, i: i32): void {
   const ai = v128.load(rowA);
   const ai1 = v128.load(rowA, 16);
   const di = f64x2.add(ai, ai);
-  const di1 = f64x2.add(ai1, ai1);
   const ti = t + <usize>(2 * i) * PAIR_STRIDE;
   addTo(ti, f64x2.mul(ai, ai));
   addTo(ti + PAIR_STRIDE, f64x2.mul(di, ai1));
@@ -119,12 +116,5 @@ export function montSquarePair(r: usize, a: usize, m: usize, n: i32): void {
     q = nextQ;
     q2 = nextQ2;
   }
-  const top = t + rowBytes;
-  let carry = f64x2.splat(0);
-  for (let j = 0; j < n; j++) {
-    const off = <usize>j * PAIR_STRIDE;
-    const v = f64x2.add(v128.load(top + off), carry);
-    carry = f64x2.floor(f64x2.mul(v, inv));
-    v128.store(r + off, f64x2.sub(v, f64x2.mul(carry, f64x2.splat(RADIX))));
-  }
+  normalizeColumns(r, t + rowBytes, n);
 }

@@ -13,8 +13,22 @@
 import { PAIR_STRIDE, PAIR_PADDING } from "./repack";
 import { slot, Slot } from "./arena";
 
-const RADIX: f64 = 4194304.0; // 2^22
-const INV_RADIX: f64 = 1.0 / 4194304.0;
+export const RADIX: f64 = 4194304.0; // 2^22
+export const INV_RADIX: f64 = 1.0 / 4194304.0;
+
+/** r[j] = the 22-bit digits of the n columns at t, carries propagated: the one normalization pass. */
+// @ts-ignore: decorator
+@inline export function normalizeColumns(r: usize, t: usize, n: i32): void {
+  const inv = f64x2.splat(INV_RADIX);
+  const radix = f64x2.splat(RADIX);
+  let carry = f64x2.splat(0);
+  for (let j = 0; j < n; j++) {
+    const off = <usize>j * PAIR_STRIDE;
+    const v = f64x2.add(v128.load(t + off), carry);
+    carry = f64x2.floor(f64x2.mul(v, inv));
+    v128.store(r + off, f64x2.sub(v, f64x2.mul(carry, radix)));
+  }
+}
 
 /** t[j] = t[j+2] + a_i*b[j+2] + q*m[j+2] + a_(i+1)*b[j+1] + q2*m[j+1] for four outputs. */
 // @ts-ignore: decorator
@@ -89,11 +103,5 @@ export function montMulPair(r: usize, a: usize, b: usize, m: usize, n: i32): voi
     q = nextQ;
     q2 = nextQ2;
   }
-  let carry = f64x2.splat(0);
-  for (let j = 0; j < n; j++) {
-    const off = <usize>j * PAIR_STRIDE;
-    const v = f64x2.add(v128.load(t + off), carry);
-    carry = f64x2.floor(f64x2.mul(v, inv));
-    v128.store(r + off, f64x2.sub(v, f64x2.mul(carry, f64x2.splat(RADIX))));
-  }
+  normalizeColumns(r, t, n);
 }

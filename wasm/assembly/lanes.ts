@@ -9,7 +9,7 @@
 //   inverse pair (FMA: -m^-1 mod 2^52; baseline: zero) | m [n + PAIR_PADDING] | R^2 mod m [n + PAIR_PADDING]
 import { PAIR_LIMB_BITS, PAIR_STRIDE, PAIR_PADDING, pairLimbsFor } from "./repack";
 import { mulSmall, copyLimbs } from "./limbs";
-import { montgomeryInverse } from "./montgomery";
+import { montgomeryInverse, negativeInverse64 } from "./montgomery";
 import { montMulPair } from "./pair";
 import { montSquarePair } from "./pair-square";
 import { montMulFma } from "./fma-mul";
@@ -64,9 +64,7 @@ export function laneModulusLimbs(dst: usize, m: usize, nh: i32): void {
 export function laneInverse(m: usize): f64 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     const low: u64 = load<u64>(m) | (load<u64>(m, 8) << 28) | (load<u64>(m, 16) << 56);
-    let x: u64 = low; // correct to 3 bits for odd m; each Newton step doubles that
-    for (let i = 0; i < 5; i++) x = x * (2 - low * x);
-    return <f64>((0 - x) & ((<u64>1 << FMA_LIMB_BITS) - 1));
+    return <f64>(negativeInverse64(low) & ((<u64>1 << FMA_LIMB_BITS) - 1));
   }
   return 0;
 }

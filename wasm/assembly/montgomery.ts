@@ -87,12 +87,16 @@ export function mulWide(r: usize, a: usize, b: usize, n: i32): void {
   }
 }
 
-/** -m^-1 mod 2^28 for odd m, by Newton iteration (each step doubles the correct bits). */
+/** -m^-1 mod 2^64 for odd m, by Newton iteration (each step doubles the correct bits); callers keep the low limb's bits. */
+export function negativeInverse64(m: u64): u64 {
+  let x: u64 = m; // correct to 3 bits: m*m = 1 mod 8 for odd m
+  for (let i = 0; i < 5; i++) x = x * (2 - m * x);
+  return 0 - x;
+}
+
+/** -m^-1 mod 2^28 for odd m. */
 export function montgomeryInverse(m: usize): u64 {
-  const m0 = load<u64>(m);
-  let x: u64 = m0; // correct to 3 bits: m*m = 1 mod 8 for odd m
-  for (let i = 0; i < 5; i++) x = x * (2 - m0 * x);
-  return (0 - x) & LIMB_MASK;
+  return negativeInverse64(load<u64>(m)) & LIMB_MASK;
 }
 
 /** R^2 mod m for R = 2^(28n). */

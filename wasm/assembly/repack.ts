@@ -1,7 +1,7 @@
 // Conversion between the 28-bit integer limbs (limbs.ts) and the float limbs of the paired CRT
 // kernels (lanes.ts: 22 bits in pair.ts, 52 bits in fma-mul.ts). Bit positions are public;
 // values only flow as data.
-import { LIMB_BITS } from "./limbs";
+import { LIMB_BITS, LIMB_MASK } from "./limbs";
 
 export const PAIR_LIMB_BITS: u32 = 22;
 export const PAIR_STRIDE: usize = 16;
@@ -40,7 +40,6 @@ export function toPairLane(dst: usize, lane: i32, n: i32, src: usize, n28: i32, 
 
 /** Reads lane `lane` of a normalized paired vector (n limbs of limbBits bits) into n28 28-bit limbs. */
 export function fromPairLane(dst: usize, n28: i32, src: usize, lane: i32, n: i32, limbBits: u32): void {
-  const mask: u64 = (1 << LIMB_BITS) - 1;
   for (let j = 0; j < n28; j++) {
     const pos = j * <i32>LIMB_BITS;
     const w = pos / <i32>limbBits;
@@ -48,6 +47,6 @@ export function fromPairLane(dst: usize, n28: i32, src: usize, lane: i32, n: i32
     let acc = (laneLimb(src, lane, w, n) >> shift) | (laneLimb(src, lane, w + 1, n) << (<u64>limbBits - shift));
     // A third limb only when two do not cover 28 bits (22-bit limbs); its shift is then below 64.
     if (2 * <u64>limbBits - shift < 64) acc |= laneLimb(src, lane, w + 2, n) << (2 * <u64>limbBits - shift);
-    store<u64>(dst + (<usize>j << 3), acc & mask);
+    store<u64>(dst + (<usize>j << 3), acc & LIMB_MASK);
   }
 }

@@ -9,6 +9,7 @@ import type { HsmConfig } from "../config/index.js";
 import { badParameter } from "../errors.js";
 import type { HsmRuntime } from "../hsm/hsm-registry.js";
 import type { Directory } from "../identity/index.js";
+import { managedHsmId } from "../management/arm-ids.js";
 
 /** A GUID that is the same on every start (and every node) for the same tenant and HSM name. */
 export function configuredHsmId(tenantId: string, name: string): string {
@@ -21,7 +22,8 @@ export function hsmRuntime(config: HsmConfig, tenantId: string, hsmUriHost: stri
   return {
     id,
     name: config.name,
-    resourceId: `/subscriptions/${tenantId}/resourceGroups/keyhold-config/providers/Microsoft.KeyVault/managedHSMs/${config.name}`,
+    // Configured HSMs sit in a resource group of their own, in the subscription named after their tenant.
+    resourceId: managedHsmId({ subscriptionId: tenantId, resourceGroup: "keyhold-config", name: config.name }),
     tenantId,
     activation: "Activated",
     networkAcls: config.networkAcls,

@@ -29,6 +29,7 @@ import { resolveProviders } from "../workers/provider-choice.js";
 import { ensureAssignments } from "../hsm/initial-admins.js";
 import { hsmRuntime, resolveInitialAdmins } from "./hsm-bootstrap.js";
 import { freePort } from "./free-port.js";
+import { ServingState } from "./serving-state.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
 import { buildOperations } from "./operations.js";
@@ -47,6 +48,8 @@ export interface RunningNode {
   readonly tls: ServerTls | undefined;
   readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
   readonly logger: Logger;
+  /** Why the node reports NOT_SERVING, if it does. */
+  readonly serving: ServingState;
   /** Drains in-flight calls, flushes the journals and closes the store. */
   stop(): Promise<void>;
 }
@@ -86,6 +89,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     for (const close of stack.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, "shutdown step failed"));
   };
   try {
+    const serving = new ServingState();
     const directory = new Directory(store);
     const credentials = new ServicePrincipalCredentials(directory);
     const tenant = await openTenant(directory, config.tenant.name);
@@ -156,6 +160,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       operations,
       routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES],
       identity: { directory, credentials, issuer },
+      serving,
       challenge: (operation) => ({ authority: `${settings.baseUrl}/${tenant.id}`, resource: settings.audiences[operation.plane] }),
     });
     const app: FastifyInstance = https.app;
@@ -163,7 +168,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => app.close());
     const httpsPort = (app.server.address() as { port: number }).port;
 
-    const grpcServer = buildGrpcServer({ pipeline, operations, metrics: metrics.rpc });
+    const grpcServer = buildGrpcServer({ pipeline, operations, metrics: metrics.rpc, serving });
     const credentialsForGrpc = tls === undefined
       ? ServerCredentials.createInsecure()
       : ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], false);
@@ -185,6 +190,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       domains: keys.domains,
       tls,
       logger,
+      serving,
       addresses: {
         grpc: address(config.grpc.listen.host, grpcPort),
         https: address(config.https.listen.host, httpsPort),

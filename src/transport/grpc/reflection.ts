@@ -10,6 +10,7 @@ import type { Server } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import type { ServingState } from "../../server/serving-state.js";
 
 /** The folder holding keyhold's package.json (from src/ or dist/src/ alike). */
 export function packageRoot(): string {
@@ -29,8 +30,14 @@ export function addReflection(server: Server): void {
   new ReflectionService(definition).addToServer(server);
 }
 
-export function addHealth(server: Server, services: readonly string[]): HealthImplementation {
-  const health = new HealthImplementation(Object.fromEntries(["", ...services].map((name) => [name, "SERVING" as const])));
+/** Every keyhold service (and the server as a whole, "") reports NOT_SERVING while the node's serving state says so. */
+export function addHealth(server: Server, services: readonly string[], serving: ServingState | undefined): HealthImplementation {
+  const status = (up: boolean) => (up ? ("SERVING" as const) : ("NOT_SERVING" as const));
+  const names = ["", ...services];
+  const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, status(serving?.serving ?? true)])));
+  serving?.onChange((up) => {
+    for (const name of names) health.setStatus(name, status(up));
+  });
   health.addToServer(server);
   return health;
 }

@@ -12,6 +12,7 @@ import type { Operation } from "../../hsm/operation.js";
 import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { grpcStatusOf, toServiceError } from "./errors.js";
 import { addHealth, addReflection } from "./reflection.js";
+import type { ServingState } from "../../server/serving-state.js";
 import { RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
 import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
 
@@ -25,6 +26,8 @@ export interface GrpcServerDeps {
   readonly metrics?: RpcObserver;
   /** Operations one Stream may have in flight before the server stops reading it (backpressure). */
   readonly streamWindow?: number;
+  /** Drives grpc.health.v1.Health: NOT_SERVING while the node should not take calls. */
+  readonly serving?: ServingState;
 }
 
 function first(metadata: Metadata, key: string): string | undefined {
@@ -196,7 +199,7 @@ export function buildGrpcServer(deps: GrpcServerDeps): Server {
     if (service === CryptoService) implementation["stream"] = streamHandler(deps);
     server.addService(serviceDefinition(service, "server"), implementation);
   }
-  addHealth(server, services.map((s) => s.typeName));
+  addHealth(server, services.map((s) => s.typeName), deps.serving);
   addReflection(server);
   return server;
 }

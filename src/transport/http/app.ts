@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { identityRoutes, type IdentityRouteDeps } from "../../identity/index.js";
 import type { Pipeline } from "../../hsm/dispatch.js";
 import type { Operation } from "../../hsm/operation.js";
+import type { ServingState } from "../../server/serving-state.js";
 import type { Challenge } from "./error-response.js";
 import { GRAPH_ROUTES, operationRoutes, type OperationRoute } from "./operation-routes.js";
 
@@ -28,6 +29,8 @@ export interface HttpsAppOptions {
   readonly identity: IdentityRouteDeps;
   readonly challenge: (operation: Operation) => Challenge;
   readonly routes?: readonly OperationRoute[];
+  /** `/healthz` answers 503 while the node should not take calls. */
+  readonly serving?: ServingState;
 }
 
 /** Requests above 4 MiB are refused (SPEC section 12). */
@@ -57,7 +60,11 @@ export async function buildHttpsApp(options: HttpsAppOptions): Promise<HttpsApp>
     const operation = (route.config as { operation?: string } | undefined)?.operation;
     for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, operation });
   });
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", async (_request, reply) => {
+    if (options.serving === undefined || options.serving.serving) return { status: "ok" };
+    // Only the reasons' keys (`journal:<hsm>`, `event-loop`): their descriptions may name paths.
+    return reply.code(503).send({ status: "unavailable", reasons: [...options.serving.reasons().keys()] });
+  });
   await app.register(identityRoutes, options.identity);
   await app.register(operationRoutes, {
     pipeline: options.pipeline,

@@ -39,6 +39,8 @@ export interface AuditProperties {
   readonly jobId?: string;
   readonly errorCode?: string;
   readonly clientRequestId?: string;
+  /** The audit outbox row that committed with the call's change (src/store/change-records.ts); absent for reads. */
+  readonly changeId?: string;
 }
 
 /** The operationVersion of every record keyhold writes (Managed HSM logs carry the API version they served). */
@@ -105,6 +107,7 @@ export const AUDIT_PROPERTY_NAMES: readonly (keyof AuditProperties)[] = Object.f
   "jobId",
   "errorCode",
   "clientRequestId",
+  "changeId",
 ]);
 const IDENTITY_NAMES: readonly (keyof AuditIdentity)[] = Object.freeze(["oid", "appid", "upn", "tid"]);
 const EVENT_NAMES: ReadonlySet<string> = new Set([

@@ -18,9 +18,10 @@ export interface JournalTail {
 
 const CHUNK = 64 * 1024;
 
-export async function readJournalTail(file: JournalFile, path: string): Promise<JournalTail> {
+/** The tail of the file, or of its first `end` bytes (a reopen checks the line it acknowledged last there). */
+export async function readJournalTail(file: JournalFile, path: string, end?: number): Promise<JournalTail> {
   const size = await file.size();
-  const completeLength = await lastNewlineEnd(file, size);
+  const completeLength = await lastNewlineEnd(file, end === undefined ? size : Math.min(end, size));
   if (completeLength === 0) return { completeLength, last: undefined };
   const lineStart = await lastNewlineEnd(file, completeLength - 1);
   const text = (await file.read(lineStart, completeLength - 1 - lineStart)).toString("utf8");
@@ -45,4 +46,25 @@ async function lastNewlineEnd(file: JournalFile, end: number): Promise<number> {
     chunkEnd = chunkStart;
   }
   return 0;
+}
+
+/** The complete lines of the file's first `end` bytes (which end with a newline), last first, without newlines. */
+export async function* readLinesBackwards(file: JournalFile, end: number): AsyncGenerator<string> {
+  // The first line of each chunk may begin in the chunk before it; it waits there, with its newline.
+  let head = Buffer.alloc(0);
+  let chunkEnd = end;
+  while (chunkEnd > 0) {
+    const chunkStart = Math.max(0, chunkEnd - CHUNK);
+    const data = Buffer.concat([await file.read(chunkStart, chunkEnd - chunkStart), head]);
+    let lineEnd = data.length - 1;
+    let previous = lineEnd > 0 ? data.lastIndexOf(0x0a, lineEnd - 1) : -1;
+    while (previous >= 0) {
+      yield data.toString("utf8", previous + 1, lineEnd);
+      lineEnd = previous;
+      previous = lineEnd > 0 ? data.lastIndexOf(0x0a, lineEnd - 1) : -1;
+    }
+    head = data.subarray(0, lineEnd + 1);
+    chunkEnd = chunkStart;
+  }
+  if (head.length > 1) yield head.toString("utf8", 0, head.length - 1);
 }

@@ -23,7 +23,8 @@ import type { AuditEventInput } from "./event.js";
 import { openNodeJournalFile } from "./journal-file.js";
 import type { JournalFile, JournalFileOpener } from "./journal-file.js";
 import { readJournalTail } from "./journal-tail.js";
-import { encodeRecordLine, GENESIS_HASH, hashedBytes, isCheckpoint, sha256Hex } from "./record.js";
+import { encodeRecordLine, GENESIS_HASH, hashedBytes, isCheckpoint, parseRecordLine, sha256Hex } from "./record.js";
+import { readLinesBackwards } from "./journal-tail.js";
 import type { AuditRecord, CheckpointPublicKey, JournalRecord } from "./record.js";
 
 export const JOURNAL_UNAVAILABLE_MESSAGE = "The audit journal cannot be written; the call was refused.";
@@ -41,7 +42,21 @@ export interface AuditJournalOptions {
   readonly maxBatchRecords?: number;
   /** File access; tests inject failures and count syncs here. */
   readonly openFile?: JournalFileOpener;
+  /**
+   * Reopening a journal that failed: where its last acknowledged line ended and that line's hash. The file must
+   * still hold exactly that line there (a changed or shortened file is refused); bytes after it were never
+   * acknowledged (a write whose sync failed) and are cut off.
+   */
+  readonly continueFrom?: DurableTail;
+  /** Called once when a write or sync fails and the journal starts refusing appends. */
+  readonly onFailure?: (cause: unknown) => void;
   readonly now?: () => Date;
+}
+
+/** Where the acknowledged part of a journal ends, and the hash of its last line (GENESIS_HASH when empty). */
+export interface DurableTail {
+  readonly length: number;
+  readonly hash: string;
 }
 
 export interface AuditJournalStats {
@@ -69,6 +84,7 @@ export class AuditJournal {
   private lastHash: string;
   private eventsSinceCheckpoint: number;
   private checkpointDue = false;
+  private checkpointForced = false;
   private flushLoop: Promise<void> | undefined;
   private failure: unknown;
   private closing = false;
@@ -82,6 +98,7 @@ export class AuditJournal {
     private readonly checkpointEveryRecords: number,
     private readonly maxBatchRecords: number,
     private readonly now: () => Date,
+    private readonly onFailure: ((cause: unknown) => void) | undefined,
     checkpointIntervalMs: number,
     durableLength: number,
     last: JournalRecord | undefined,
@@ -115,7 +132,13 @@ export class AuditJournal {
       throw new KeyholdError("Unavailable", JOURNAL_UNAVAILABLE_MESSAGE, { cause });
     }
     try {
-      const tail = await readJournalTail(file, options.path);
+      const tail = await readJournalTail(file, options.path, options.continueFrom?.length);
+      if (options.continueFrom !== undefined && (tail.completeLength !== options.continueFrom.length || (tail.last?.hash ?? GENESIS_HASH) !== options.continueFrom.hash)) {
+        throw new KeyholdError(
+          "Unavailable",
+          `The audit journal ${options.path} no longer ends with the records this node acknowledged; run \`keyhold audit verify\` before appending to it.`,
+        );
+      }
       if ((await file.size()) > tail.completeLength) {
         await file.truncate(tail.completeLength);
         await file.datasync();
@@ -128,6 +151,7 @@ export class AuditJournal {
         checkpointEveryRecords,
         maxBatchRecords,
         options.now ?? (() => new Date()),
+        options.onFailure,
         checkpointIntervalMs,
         tail.completeLength,
         tail.last,
@@ -173,6 +197,33 @@ export class AuditJournal {
     return this.failure !== undefined;
   }
 
+  /** Where the acknowledged lines end; a reopen after a failure continues from here (`continueFrom`). */
+  durableTail(): DurableTail {
+    return { length: this.durableLength, hash: this.lastHash };
+  }
+
+  /**
+   * Which of `changeIds` (an event's `properties.changeId`) the acknowledged lines hold. Reads backwards from the
+   * end and stops at the first line that ended before `notBefore` (ms since the epoch): lines are appended in the
+   * order their calls ended, so a change committed at `notBefore` or later cannot have its line before that.
+   */
+  async findChangeIds(changeIds: ReadonlySet<string>, notBefore: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    if (changeIds.size === 0) return found;
+    for await (const line of readLinesBackwards(this.file, this.durableLength)) {
+      const record = parseRecordLine(line);
+      if (record === undefined) continue;
+      const ended = isCheckpoint(record) ? Date.parse(record.checkpoint.time) : Date.parse(record.event.time) + record.event.durationMs;
+      if (!isCheckpoint(record)) {
+        const changeId = record.event.properties.changeId;
+        if (changeId !== undefined && changeIds.has(changeId)) found.add(changeId);
+        if (found.size === changeIds.size) break;
+      }
+      if (ended < notBefore) break;
+    }
+    return found;
+  }
+
   /** Flushes queued appends, writes a final checkpoint and closes the file. */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -181,6 +232,19 @@ export class AuditJournal {
     this.requestCheckpoint();
     await this.flushLoop;
     await this.file.close().catch(() => undefined);
+  }
+
+  /**
+   * Writes a checkpoint now, even with no event since the last one, and resolves once it is durable: proof that the
+   * journal can be written again after a failure, and a signed mark in the chain of where it resumed.
+   */
+  async checkpointNow(): Promise<void> {
+    if (this.closing || this.failure !== undefined) throw unavailable(this.failure);
+    this.checkpointDue = true;
+    this.checkpointForced = true;
+    this.startFlushing();
+    while (this.flushLoop !== undefined) await this.flushLoop;
+    if (this.failure !== undefined) throw unavailable(this.failure);
   }
 
   private requestCheckpoint(): void {
@@ -231,7 +295,8 @@ export class AuditJournal {
     }
     if (this.checkpointDue || this.closing) {
       this.checkpointDue = false;
-      if (sinceCheckpoint > 0) addCheckpoint();
+      if (sinceCheckpoint > 0 || this.checkpointForced) addCheckpoint();
+      this.checkpointForced = false;
     }
     if (records.length === 0) return;
 
@@ -256,6 +321,11 @@ export class AuditJournal {
 
   private async failClosed(cause: unknown, batch: readonly PendingAppend[]): Promise<void> {
     this.failure = cause ?? new Error("journal write failed");
+    try {
+      this.onFailure?.(this.failure);
+    } catch {
+      // The journal fails closed whatever its owner does with the news.
+    }
     // Leave only acknowledged lines on disk, so the file still verifies and a reopen continues from them.
     try {
       await this.file.truncate(this.durableLength);

@@ -11,7 +11,8 @@ import { randomUUID } from "node:crypto";
 import { AUDIT_OPERATION_VERSION, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Directory, VerifyToken, Caller } from "../identity/index.js";
 import { ERROR_CLASSES, KeyholdError } from "../errors.js";
-import type { AuditSink } from "./audit-sink.js";
+import { changeContext, type PendingChange } from "../store/index.js";
+import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
 import type { LocalRbac } from "./local-rbac.js";
 import { enforceNetworkRules } from "./network-rules.js";
@@ -94,23 +95,24 @@ export class Pipeline {
     const started = this.#now();
     const correlationId = meta.clientRequestId ?? randomUUID();
     const trace: Trace = { authenticated: false, properties: {} };
+    const change = new CallChange(this.#deps.audit, trace, () => this.#event(operation, meta, correlationId, trace, started, undefined));
     let result: O;
     try {
-      result = await this.#run(operation, raw, meta, correlationId, trace);
+      result = await this.#run(operation, raw, meta, correlationId, trace, change);
     } catch (thrown) {
       const error = this.#asKeyholdError(thrown, operation.name, correlationId);
-      await this.#record(operation, meta, correlationId, trace, started, error).catch((auditError: unknown) => {
+      await this.#record(change, this.#event(operation, meta, correlationId, trace, started, error)).catch((auditError: unknown) => {
         throw this.#asKeyholdError(auditError, operation.name, correlationId);
       });
       throw error;
     }
-    await this.#record(operation, meta, correlationId, trace, started, undefined).catch((auditError: unknown) => {
+    await this.#record(change, this.#event(operation, meta, correlationId, trace, started, undefined)).catch((auditError: unknown) => {
       throw this.#asKeyholdError(auditError, operation.name, correlationId);
     });
     return result;
   }
 
-  async #run<I, O>(operation: Operation<I, O>, raw: unknown, meta: RequestMeta, correlationId: string, trace: Trace): Promise<O> {
+  async #run<I, O>(operation: Operation<I, O>, raw: unknown, meta: RequestMeta, correlationId: string, trace: Trace, change: CallChange): Promise<O> {
     const input = operation.decode(raw);
     trace.properties = { ...operation.describe?.(input) };
 
@@ -140,7 +142,12 @@ export class Pipeline {
       signal: meta.signal,
       authorizeManagement: (action, scope) => this.#authorizeManagement(action, scope, caller, trace),
     };
-    return operation.execute(input, context);
+    // Whatever the handler commits carries the call's audit record into the store's outbox (SPEC section 9).
+    try {
+      return await changeContext.run(change, () => operation.execute(input, context));
+    } finally {
+      change.close();
+    }
   }
 
   async #authorize<I>(operation: Operation<I, unknown>, input: I, caller: Caller, hsm: HsmRuntime | undefined, trace: Trace): Promise<void> {
@@ -182,19 +189,29 @@ export class Pipeline {
     return new KeyholdError("InternalError", `An internal error occurred; correlation id ${correlationId}.`);
   }
 
-  #record<I, O>(
+  /**
+   * Makes the call's record durable. A call that committed a change already holds its record in the outbox (written
+   * with the change), so the journal's failure cannot undo or hide it; any other call's result waits for its line.
+   */
+  #record(change: CallChange, event: AuditEventInput): Promise<void> {
+    const journal = change.trace.hsm?.name;
+    if (change.id !== undefined) return this.#deps.audit.recordChange(journal, event, change.id);
+    return this.#deps.audit.record(journal, event);
+  }
+
+  #event<I, O>(
     operation: Operation<I, O>,
     meta: RequestMeta,
     correlationId: string,
     trace: Trace,
     started: number,
     error: KeyholdError | undefined,
-  ): Promise<void> {
+  ): AuditEventInput {
     const status = error === undefined ? (meta.transport === "grpc" ? "OK" : "200") : meta.transport === "grpc" ? ERROR_CLASSES[error.code].grpc : String(ERROR_CLASSES[error.code].http);
     const identity = trace.caller === undefined
       ? {}
       : { oid: trace.caller.oid, tid: trace.caller.tid, ...(trace.caller.upn ? { upn: trace.caller.upn } : {}), ...(trace.caller.appid ? { appid: trace.caller.appid } : {}) };
-    const event: AuditEventInput = {
+    return {
       time: new Date(started),
       resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${meta.hsmName}`),
       operationName: trace.authenticated ? operation.name : "Authentication",
@@ -213,7 +230,47 @@ export class Pipeline {
         ...(meta.hsmName === undefined ? {} : { hsmName: meta.hsmName }),
       },
     };
-    return this.#deps.audit.record(trace.hsm?.name, event);
+  }
+}
+
+/** The call as the store sees it while its handler runs (src/store/change-records.ts). */
+class CallChange implements PendingChange {
+  #open = true;
+  #id: number | undefined;
+
+  constructor(
+    readonly audit: AuditSink,
+    readonly trace: Trace,
+    private readonly successEvent: () => AuditEventInput,
+  ) {}
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  get id(): number | undefined {
+    return this.#id;
+  }
+
+  get journal(): string {
+    return this.trace.hsm?.name ?? MANAGEMENT_JOURNAL;
+  }
+
+  get nodeId(): string {
+    return this.audit.nodeId;
+  }
+
+  event(): string {
+    return JSON.stringify(this.successEvent());
+  }
+
+  attached(id: number): void {
+    this.#id = id;
+    this.audit.holdChange(id);
+  }
+
+  close(): void {
+    this.#open = false;
   }
 }
 

@@ -113,10 +113,13 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       nodeId: config.audit.nodeId,
       signingKey: loadOrCreateNodeSigningKey(config.dataDir),
       journal: { checkpointEveryRecords: config.audit.checkpointEveryRecords, checkpointIntervalMs: config.audit.checkpointIntervalMs },
+      outbox: store.auditOutbox,
+      serving,
+      logger,
     });
     stack.push(() => audit.close());
     const blobs = new BlobStore(config.dataDir);
-    const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name), logger });
+    const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }), logger });
     stack.push(() => forwarder.close());
     const restored = await restoreDiagnosticSettings(store, forwarder);
     for (const failure of restored.failed) logger.error({ resourceId: failure.resourceId, setting: failure.name, error: failure.error }, "diagnostic setting not restored");

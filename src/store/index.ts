@@ -42,3 +42,4 @@ export type {
 } from "./management-records.js";
 export type { BackupJobKind, BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
 export type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "./security-domain-records.js";
+export { changeContext, type AuditOutboxRepository, type OutboxRecord, type PendingChange } from "./change-records.js";

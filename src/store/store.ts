@@ -27,6 +27,7 @@ import type {
 } from "./management-records.js";
 import type { BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
 import type { SecurityDomainRecoveryRepository } from "./security-domain-records.js";
+import type { AuditOutboxRepository } from "./change-records.js";
 
 export interface DirectoryRepository {
   insertTenant(tenant: TenantRecord): Promise<void>;
@@ -194,6 +195,7 @@ export interface StoreRepositories {
   readonly management: ManagementRepository;
   readonly backupJobs: BackupJobRepository;
   readonly securityDomainRecovery: SecurityDomainRecoveryRepository;
+  readonly auditOutbox: AuditOutboxRepository;
 }
 
 export interface Store extends StoreRepositories {

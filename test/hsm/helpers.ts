@@ -78,6 +78,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     dataDir,
     nodeId: "node-1",
     signingKey: nodeSigningKey(),
+    outbox: identity.store.auditOutbox,
     ...(options.openJournalFile ? { journal: { openFile: options.openJournalFile } } : {}),
   });
   const rbac = new LocalRbac(identity.store);
@@ -88,7 +89,7 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
   const blobs = new BlobStore(dataDir);
-  const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name) });
+  const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }) });
   const backupJobs = new BackupJobs({ store: identity.store, storage: blobs, domains, restoring: hsms, evictions: keys.openedKeys });
   const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management, blobs, forwarder, backupJobs });
   const https = await buildHttpsApp({

@@ -80,13 +80,13 @@ export async function managementCore(): Promise<ManagementCore> {
   const hsms = new StoreHsmRegistry({ store });
   const management = new ManagementRbac(store);
   const rbac = new LocalRbac(store);
-  const audit = new AuditSink({ dataDir, nodeId: "node-1", signingKey: nodeSigningKey() });
+  const audit = new AuditSink({ dataDir, nodeId: "node-1", signingKey: nodeSigningKey(), outbox: store.auditOutbox });
   const seal = openNodeSeal({ dataDir, passphrase: undefined });
   const domains = new HsmDomains(store, seal);
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(store, domains) });
   const keys = createKeyDomain({ store, domains, pool });
   const blobs = new BlobStore(dataDir);
-  const forwarder = new DiagnosticForwarder({ blobs, openJournal: (name) => audit.journal(name), flushIntervalMs: 60_000, retryIntervalMs: 60_000 });
+  const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }), flushIntervalMs: 60_000, retryIntervalMs: 60_000 });
   const table = operationTable(
     accessControlOperations({ store, rbac }),
     keyOperations(keys),

@@ -307,4 +307,20 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       "management_role_assignments",
     ]),
   },
+  {
+    version: 8,
+    name: "audit outbox: the record of each committed change until its journal holds it",
+    // Written in the same transaction as the change (src/store/change-records.ts), so neither exists without the
+    // other; AUTOINCREMENT so an id is never reused for a later change after rows are deleted.
+    sql: `
+      CREATE TABLE audit_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        journal TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX audit_outbox_by_journal ON audit_outbox (journal, node_id, id);
+    `,
+  },
 ]);

@@ -1,4 +1,6 @@
 import type { Database } from "better-sqlite3";
+import { recordPendingChange, totalChanges } from "./audit-outbox-repository.js";
+import { asStoreError } from "./constraint-errors.js";
 
 /**
  * How a repository reaches the database. Outside a transaction, work waits
@@ -39,11 +41,26 @@ export function gatedRunner(db: Database, gate: TransactionGate): SqliteRunner {
   return {
     async read(work) {
       await gate.waitUntilClosed();
-      return work(db);
+      try {
+        return work(db);
+      } catch (error) {
+        throw asStoreError(error);
+      }
     },
     async write(work) {
       await gate.waitUntilClosed();
-      return db.transaction(() => work(db)).immediate();
+      try {
+        return db
+          .transaction(() => {
+            const changesBefore = totalChanges(db);
+            const result = work(db);
+            recordPendingChange(db, changesBefore, Date.now());
+            return result;
+          })
+          .immediate();
+      } catch (error) {
+        throw asStoreError(error);
+      }
     },
   };
 }

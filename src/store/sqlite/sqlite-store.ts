@@ -10,6 +10,8 @@ import { sqliteIssuerKeyRepository } from "./issuer-key-repository.js";
 import { sqliteKeyRepository } from "./key-repository.js";
 import { sqliteManagementRepository } from "./management-repository.js";
 import { applyMigrations } from "./migrate.js";
+import { asStoreError } from "./constraint-errors.js";
+import { recordPendingChange, sqliteAuditOutboxRepository, totalChanges } from "./audit-outbox-repository.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
 import { afterWrites, gatedRunner, GenerationReads, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
@@ -45,14 +47,22 @@ function openSqliteStore(db: Database.Database): Store {
     ...outer,
     transaction: (fn) =>
       gate.exclusive(async () => {
-        db.prepare("BEGIN IMMEDIATE").run();
         try {
+          db.prepare("BEGIN IMMEDIATE").run();
+          const changesBefore = totalChanges(db);
           const result = await fn(inner);
+          recordPendingChange(db, changesBefore, Date.now());
           db.prepare("COMMIT").run();
           return result;
         } catch (error) {
-          if (db.inTransaction) db.prepare("ROLLBACK").run();
-          throw error;
+          if (db.inTransaction) {
+            try {
+              db.prepare("ROLLBACK").run();
+            } catch {
+              // SQLite has already rolled back after some I/O errors; the transaction is over either way.
+            }
+          }
+          throw asStoreError(error);
         } finally {
           generation.forget();
         }
@@ -77,5 +87,6 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     management: sqliteManagementRepository(runner),
     backupJobs: sqliteBackupJobRepository(runner),
     securityDomainRecovery: sqliteSecurityDomainRecoveryRepository(runner),
+    auditOutbox: sqliteAuditOutboxRepository(runner),
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * No change without its audit record (SPEC section 9): a transactional outbox.
+ *
+ * While a call runs its handler, the pipeline puts the call's `PendingChange`
+ * in `changeContext`. Whenever the store commits a transaction that changed a
+ * row inside that context, it writes the call's audit record (as it would read
+ * if the call ended now) into the `audit_outbox` table in the same
+ * transaction, so the change and its record become durable together or not at
+ * all. A call that commits more than once keeps one outbox row, rewritten at
+ * each commit. The journal receives the record when the call ends, and the
+ * outbox row is deleted once the journal line is durable; after a crash or a
+ * journal failure the journal drains what the outbox still holds.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export interface PendingChange {
+  /** False once the call's handler has returned: later writes (its background work) are not this call's change. */
+  readonly open: boolean;
+  /** The row id, once a commit wrote the record. */
+  readonly id: number | undefined;
+  /** The journal (HSM name, or the management journal) and node whose chain receives the record. */
+  readonly journal: string;
+  readonly nodeId: string;
+  /** The call's audit record as it would read if the call ended now, as JSON (without its `changeId`). */
+  event(): string;
+  /** Called inside the committing transaction once the row exists. */
+  attached(id: number): void;
+}
+
+export const changeContext = new AsyncLocalStorage<PendingChange>();
+
+/** One outbox row: a committed change's audit record that its journal may not hold yet. */
+export interface OutboxRecord {
+  readonly id: number;
+  readonly journal: string;
+  readonly nodeId: string;
+  /** The AuditEventInput as JSON; its journal line carries `id` as `properties.changeId`. */
+  readonly event: string;
+  readonly createdAt: number;
+}
+
+export interface AuditOutboxRepository {
+  /** Oldest first. */
+  list(journal: string, nodeId: string): Promise<OutboxRecord[]>;
+  /** Rewrites the record of a change (a call that failed after it committed). */
+  rewrite(id: number, event: string): Promise<void>;
+  remove(ids: readonly number[]): Promise<void>;
+}

@@ -3,6 +3,7 @@
  * HTTP status stays the one of ERROR_CLASSES; only the body's code is ARM's. ObjectIsDeletedButRecoverable cannot
  * come from a management operation but maps to Conflict like any name clash.
  */
+import { ApiVersionError } from "./api-versions.js";
 import { echo, ECHO_ID_CHARS, KeyholdError, type KeyholdErrorCode } from "../errors.js";
 
 const ARM_CODES: Readonly<Record<KeyholdErrorCode, string>> = Object.freeze({
@@ -36,5 +37,6 @@ export function resourceGroupNotFound(resourceGroup: string): KeyholdError {
 }
 
 export function armErrorCode(error: KeyholdError): string {
+  if (error instanceof ApiVersionError) return error.armCode;
   return ARM_CODES[error.code];
 }

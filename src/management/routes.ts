@@ -59,6 +59,7 @@ export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
   ...routes("GET", HSM_COLLECTION, "ManagedHsmListByResourceGroup"),
   ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, "ManagedHsmListBySubscription"),
   ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedManagedHSMs`, "DeletedManagedHsmList"),
+  ...routes("POST", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, "ManagedHsmCheckNameAvailability"),
   ...routes("GET", `${LOCATION}/deletedManagedHSMs/:name`, "DeletedManagedHsmGet"),
   ...routes("POST", `${LOCATION}/deletedManagedHSMs/:name/purge`, "DeletedManagedHsmPurge"),
   ...routes("GET", `${LOCATION}/operationResults/:operationId`, "ManagedHsmOperationResultGet"),

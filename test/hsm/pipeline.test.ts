@@ -102,6 +102,7 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   DeletedManagedHsmList: () => ({ subscriptionId: SOME_GUID }),
   DeletedManagedHsmGet: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
   DeletedManagedHsmPurge: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
+  ManagedHsmCheckNameAvailability: () => ({ subscriptionId: SOME_GUID, body: { name: "some-hsm" } }),
   ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID, resourceId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-x` }),
   ManagementRoleAssignmentCreate: (core) => ({
     name: randomUUID(),

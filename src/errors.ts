@@ -72,6 +72,30 @@ export function asKeyholdError(error: unknown): KeyholdError {
   return error instanceof KeyholdError ? error : new KeyholdError("InternalError", "An internal error occurred.");
 }
 
+/** The most characters of one caller-supplied name (HSM, key, role, principal id) an error message repeats. */
+export const ECHO_NAME_CHARS = 64;
+/** The same for longer caller-supplied values: scopes, resource ids, paths and URLs. */
+export const ECHO_ID_CHARS = 256;
+/** The longest message any error carries to a caller; longer ones are cut (a last line of defence behind echo()). */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+/**
+ * A caller-supplied value as an error message may repeat it: control characters replaced by `?`, and cut to `max`
+ * characters with `...` when longer, so that no request input comes back whole (a 1,000-character header, a URL).
+ */
+export function echo(value: unknown, max: number = ECHO_NAME_CHARS): string {
+  const text = String(value);
+  const head = text.length > max ? text.slice(0, /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max) : text;
+  const clean = head.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return head.length < text.length ? `${clean}...` : clean;
+}
+
+/** An error whose message is at most MAX_ERROR_MESSAGE_CHARS; the same error when it already is. */
+export function cappedError(error: KeyholdError): KeyholdError {
+  if (error.message.length <= MAX_ERROR_MESSAGE_CHARS) return error;
+  return new KeyholdError(error.code, echo(error.message, MAX_ERROR_MESSAGE_CHARS), { field: error.field, cause: error });
+}
+
 /** A caller bug in a named field: INVALID_ARGUMENT / 400 with the field in the message. */
 export function badParameter(field: string, problem: string): KeyholdError {
   return new KeyholdError("BadParameter", `${field}: ${problem}`, { field });

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { AUDIT_OPERATION_VERSION, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Directory, VerifyToken, Caller } from "../identity/index.js";
-import { ERROR_CLASSES, KeyholdError } from "../errors.js";
+import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
 import { changeContext, type PendingChange } from "../store/index.js";
 import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
@@ -116,18 +116,21 @@ export class Pipeline {
     const input = operation.decode(raw);
     trace.properties = { ...operation.describe?.(input) };
 
-    const hsm = operation.targetsHsm ? await this.#deps.hsms.resolve(meta.hsmName) : undefined;
+    const { hsm, unknownHsm } = operation.targetsHsm ? await this.#resolveHsm(meta.hsmName) : { hsm: undefined, unknownHsm: undefined };
     if (hsm !== undefined) {
       trace.hsm = hsm;
       enforceNetworkRules(hsm, meta.callerIp);
     }
 
+    // A known HSM's network rules come first (SPEC section 7) and its tenant's tokens only pass. An unknown HSM is
+    // reported only to a caller any tenant of this node authenticates, so that HSM names cannot be probed before login.
     const caller = await this.#deps.verifyToken(bearerToken(meta.authorization), {
       plane: operation.plane,
       ...(hsm === undefined ? {} : { tenantId: hsm.tenantId }),
     });
     trace.caller = caller;
     trace.authenticated = true;
+    if (unknownHsm !== undefined) throw unknownHsm;
 
     await this.#authorize(operation, input, caller, hsm, trace);
     if (hsm !== undefined) enforceActivation(hsm, operation.name);
@@ -150,6 +153,16 @@ export class Pipeline {
     }
   }
 
+  /** The HSM a call names; HsmNotFound is returned, not thrown, so that it is told only after authentication. */
+  async #resolveHsm(name: string | undefined): Promise<{ hsm: HsmRuntime; unknownHsm?: undefined } | { hsm?: undefined; unknownHsm: KeyholdError }> {
+    try {
+      return { hsm: await this.#deps.hsms.resolve(name) };
+    } catch (error) {
+      if (error instanceof KeyholdError && error.code === "HsmNotFound") return { unknownHsm: error };
+      throw error;
+    }
+  }
+
   async #authorize<I>(operation: Operation<I, unknown>, input: I, caller: Caller, hsm: HsmRuntime | undefined, trace: Trace): Promise<void> {
     const authorization = operation.authorization;
     if (authorization.kind === "directoryAdministrator") {
@@ -168,7 +181,7 @@ export class Pipeline {
     if (!decision.allowed) {
       throw new KeyholdError(
         "ForbiddenByRbac",
-        `Caller ${caller.oid} is not authorized to perform ${authorization.dataAction} on scope ${scope} of HSM '${hsm.name}'.`,
+        `Caller ${caller.oid} is not authorized to perform ${authorization.dataAction} on scope ${echo(scope, ECHO_ID_CHARS)} of HSM '${hsm.name}'.`,
       );
     }
   }
@@ -179,12 +192,12 @@ export class Pipeline {
     const decision = await this.#deps.management.decide([caller.oid, ...caller.groupIds], action, scope);
     recordDecision(trace, action, scope, decision);
     if (!decision.allowed) {
-      throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${scope}.`);
+      throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${echo(scope, ECHO_ID_CHARS)}.`);
     }
   }
 
   #asKeyholdError(error: unknown, operationName: string, correlationId: string): KeyholdError {
-    if (error instanceof KeyholdError) return error;
+    if (error instanceof KeyholdError) return cappedError(error);
     this.#deps.logger?.error({ err: error, operation: operationName, correlationId }, "unexpected error in operation");
     return new KeyholdError("InternalError", `An internal error occurred; correlation id ${correlationId}.`);
   }
@@ -213,7 +226,7 @@ export class Pipeline {
       : { oid: trace.caller.oid, tid: trace.caller.tid, ...(trace.caller.upn ? { upn: trace.caller.upn } : {}), ...(trace.caller.appid ? { appid: trace.caller.appid } : {}) };
     return {
       time: new Date(started),
-      resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${meta.hsmName}`),
+      resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${echo(meta.hsmName)}`),
       operationName: trace.authenticated ? operation.name : "Authentication",
       operationVersion: AUDIT_OPERATION_VERSION,
       resultType: error === undefined ? "Success" : "Failure",
@@ -227,7 +240,7 @@ export class Pipeline {
         ...trace.properties,
         ...(meta.transport === "grpc" ? { rpc: meta.method } : { requestUri: meta.method }),
         ...(error === undefined ? {} : { errorCode: error.code }),
-        ...(meta.hsmName === undefined ? {} : { hsmName: meta.hsmName }),
+        ...(meta.hsmName === undefined ? {} : { hsmName: echo(meta.hsmName) }),
       },
     };
   }

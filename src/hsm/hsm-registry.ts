@@ -3,7 +3,7 @@
  * network rules and the tenant they belong to. Until the management plane
  * exists, HSMs are declared in configuration (StaticHsmRegistry).
  */
-import { KeyholdError } from "../errors.js";
+import { echo, KeyholdError } from "../errors.js";
 
 export type ActivationStatus = "Activated" | "NotActivated" | "Restoring";
 
@@ -44,7 +44,7 @@ export interface HsmRegistry {
 export function hsmNotFound(name: string | undefined): KeyholdError {
   return name === undefined
     ? new KeyholdError("HsmNotFound", "x-hsm-name is required: this server hosts more than one HSM (or none).")
-    : new KeyholdError("HsmNotFound", `HSM '${name}' does not exist on this server.`);
+    : new KeyholdError("HsmNotFound", `HSM '${echo(name)}' does not exist on this server.`);
 }
 
 export class StaticHsmRegistry implements HsmRegistry {

@@ -4,7 +4,7 @@
  * IPv4 and IPv6 subnets (including IPv4-mapped IPv6 addresses).
  */
 import { BlockList, isIP } from "node:net";
-import { badParameter, KeyholdError } from "../errors.js";
+import { badParameter, echo, KeyholdError } from "../errors.js";
 import type { HsmRuntime, NetworkAcls } from "./hsm-registry.js";
 
 const lists = new WeakMap<NetworkAcls, BlockList>();
@@ -32,7 +32,7 @@ export function compileIpRules(rules: readonly string[], field = "networkAcls.ip
   const list = new BlockList();
   rules.forEach((rule, index) => {
     const subnet = parseIpRule(rule);
-    if (subnet === undefined) throw badParameter(`${field}[${index}]`, `'${rule}' is not an IPv4 or IPv6 address or CIDR range`);
+    if (subnet === undefined) throw badParameter(`${field}[${index}]`, `'${echo(rule)}' is not an IPv4 or IPv6 address or CIDR range`);
     list.addSubnet(subnet.address, subnet.prefix, subnet.type);
   });
   return list;

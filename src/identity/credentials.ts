@@ -1,5 +1,5 @@
 import { X509Certificate, createHash, type KeyObject } from "node:crypto";
-import { KeyholdError, badParameter } from "../errors.js";
+import { KeyholdError, badParameter, echo } from "../errors.js";
 import type { CredentialRecord, PrincipalRecord } from "../store/records.js";
 import type { Directory } from "./directory.js";
 import { newObjectId } from "./ids.js";
@@ -105,7 +105,7 @@ export class ServicePrincipalCredentials {
   async remove(tenantId: string, servicePrincipalId: string, keyId: string): Promise<void> {
     const sp = await this.directory.getPrincipal(tenantId, servicePrincipalId, "servicePrincipal");
     if (!(await this.directory.store.credentials.remove(sp.id, keyId.toLowerCase()))) {
-      throw new KeyholdError("NotFound", `The service principal has no credential with keyId ${JSON.stringify(keyId)}.`);
+      throw new KeyholdError("NotFound", `The service principal has no credential with keyId '${echo(keyId)}'.`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { KeyholdError, badParameter } from "../errors.js";
+import { KeyholdError, badParameter, echo } from "../errors.js";
 import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { Caller } from "./caller.js";
@@ -61,7 +61,7 @@ export class Directory {
 
   async getTenant(tenantId: string): Promise<TenantRecord> {
     const tenant = isGuid(tenantId) ? await this.store.directory.getTenant(tenantId.toLowerCase()) : undefined;
-    if (tenant === undefined) throw new KeyholdError("NotFound", `Tenant ${JSON.stringify(tenantId)} does not exist.`);
+    if (tenant === undefined) throw new KeyholdError("NotFound", `Tenant '${echo(tenantId)}' does not exist.`);
     return tenant;
   }
 
@@ -112,7 +112,7 @@ export class Directory {
   async getPrincipal(tenantId: string, id: string, kind?: PrincipalKind): Promise<PrincipalRecord> {
     const principal = isGuid(id) ? await this.store.directory.getPrincipal(tenantId, id.toLowerCase()) : undefined;
     if (principal === undefined || (kind !== undefined && principal.kind !== kind)) {
-      throw new KeyholdError("NotFound", `No ${kind === undefined ? "principal" : KIND_NAMES[kind]} with id ${JSON.stringify(id)} exists in this tenant.`);
+      throw new KeyholdError("NotFound", `No ${kind === undefined ? "principal" : KIND_NAMES[kind]} with id '${echo(id)}' exists in this tenant.`);
     }
     return principal;
   }
@@ -140,10 +140,10 @@ export class Directory {
         (p.userPrincipalName !== null && p.userPrincipalName.toLowerCase().split("@")[0] === lowered),
     );
     if (matches.length > 1) {
-      throw badParameter("principal", `${JSON.stringify(nameOrId)} names ${matches.length} principals; use an object id`);
+      throw badParameter("principal", `'${echo(nameOrId)}' names ${matches.length} principals; use an object id`);
     }
     const [match] = matches;
-    if (match === undefined) throw new KeyholdError("NotFound", `No principal named ${JSON.stringify(nameOrId)} exists in this tenant.`);
+    if (match === undefined) throw new KeyholdError("NotFound", `No principal named '${echo(nameOrId)}' exists in this tenant.`);
     return match;
   }
 
@@ -185,11 +185,11 @@ export class Directory {
     await this.store.transaction(async (tx) => {
       const group = await tx.directory.getPrincipal(tenantId, groupId.toLowerCase());
       if (group === undefined || group.kind !== "group") {
-        throw new KeyholdError("NotFound", `No group with id ${JSON.stringify(groupId)} exists in this tenant.`);
+        throw new KeyholdError("NotFound", `No group with id '${echo(groupId)}' exists in this tenant.`);
       }
       const member = await tx.directory.getPrincipal(tenantId, memberId.toLowerCase());
       if (member === undefined) {
-        throw new KeyholdError("NotFound", `No principal with id ${JSON.stringify(memberId)} exists in this tenant.`);
+        throw new KeyholdError("NotFound", `No principal with id '${echo(memberId)}' exists in this tenant.`);
       }
       if (member.id === group.id) throw badParameter("member", "a group cannot be a member of itself");
       if (member.kind === "group") {
@@ -252,7 +252,7 @@ export class Directory {
   private async lookUpCaller(tenantId: string, oid: string): Promise<Caller> {
     const principal = isGuid(oid) ? await this.store.directory.getPrincipal(tenantId, oid.toLowerCase()) : undefined;
     if (principal === undefined) {
-      throw new KeyholdError("Unauthorized", `The principal ${oid} does not exist in tenant ${tenantId}.`);
+      throw new KeyholdError("Unauthorized", `The principal ${echo(oid)} does not exist in tenant ${echo(tenantId)}.`);
     }
     if (!principal.enabled) throw new KeyholdError("Unauthorized", `The principal ${principal.id} is disabled.`);
     if (principal.kind === "group") throw new KeyholdError("Unauthorized", "A group cannot sign in.");

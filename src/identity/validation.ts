@@ -1,4 +1,4 @@
-import { badParameter } from "../errors.js";
+import { badParameter, echo } from "../errors.js";
 
 /** Field checks shared by the Graph shapes, the CLI and the directory service. */
 
@@ -39,6 +39,6 @@ export function requireObject(field: string, value: unknown): Record<string, unk
 /** Graph refuses properties it does not know; so do we, naming the first one. */
 export function refuseUnknownFields(field: string, value: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw badParameter(field === "" ? key : `${field}.${key}`, "is not a known property");
+    if (!known.includes(key)) throw badParameter(field === "" ? echo(key) : `${field}.${echo(key)}`, "is not a known property");
   }
 }

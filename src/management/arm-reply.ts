@@ -3,6 +3,7 @@
  * resource to poll. ARM answers 202 with `Location` and `Azure-AsyncOperation` pointing at it (ARM RPC
  * "Asynchronous operations"); the route adapter turns the path into an absolute URL on the host the client called.
  */
+import { withApiVersion } from "./api-versions.js";
 import type { RouteResponse } from "../transport/http/operation-routes.js";
 
 export interface ArmReply {
@@ -22,7 +23,8 @@ const RETRY_AFTER_SECONDS = "1";
 export function armResponse(result: unknown, origin: string): RouteResponse {
   const reply = result as ArmReply;
   if (reply.pollPath === undefined) return { status: reply.status, body: reply.body };
-  const url = `${origin}${reply.pollPath}`;
+  // ARM clients poll the URL as given, so it carries its api-version.
+  const url = `${origin}${withApiVersion(reply.pollPath)}`;
   return {
     status: reply.status,
     body: reply.body,

@@ -2,7 +2,7 @@
  * Strict readers for ARM request bodies: an unknown property, a wrong type or a bad value is BadParameter naming
  * the property's path (`properties.networkAcls.ipRules[2]`), so a client learns what to fix and nothing is half-applied.
  */
-import { badParameter } from "../errors.js";
+import { badParameter, echo } from "../errors.js";
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -14,7 +14,7 @@ const MAX_TAG_VALUE = 256;
 export function strictObject(value: unknown, field: string, allowed: readonly string[]): JsonObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw badParameter(field, "must be a JSON object");
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw badParameter(join(field, key), `is not a known property (expected one of: ${allowed.join(", ")})`);
+    if (!allowed.includes(key)) throw badParameter(join(field, echo(key)), `is not a known property (expected one of: ${allowed.join(", ")})`);
   }
   return value as JsonObject;
 }
@@ -73,9 +73,9 @@ export function optionalTags(input: JsonObject, key: string, field: string): Rea
   if (entries.length > MAX_TAGS) throw badParameter(field, `must hold at most ${MAX_TAGS} tags`);
   const tags: Record<string, string> = {};
   for (const [name, tagValue] of entries) {
-    if (name.length === 0 || name.length > MAX_TAG_NAME) throw badParameter(`${field}.${name}`, `tag names must be 1 to ${MAX_TAG_NAME} characters`);
+    if (name.length === 0 || name.length > MAX_TAG_NAME) throw badParameter(`${field}.${echo(name)}`, `tag names must be 1 to ${MAX_TAG_NAME} characters`);
     if (typeof tagValue !== "string" || tagValue.length > MAX_TAG_VALUE) {
-      throw badParameter(`${field}.${name}`, `must be a string of at most ${MAX_TAG_VALUE} characters`);
+      throw badParameter(`${field}.${echo(name)}`, `must be a string of at most ${MAX_TAG_VALUE} characters`);
     }
     tags[name] = tagValue;
   }

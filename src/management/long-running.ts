@@ -5,7 +5,7 @@
  * clients and their polling loops work unchanged, and a failure after acceptance is reported where ARM reports it.
  */
 import { randomUUID } from "node:crypto";
-import { KeyholdError } from "../errors.js";
+import { echo, KeyholdError } from "../errors.js";
 import type { ArmOperationRecord, Store } from "../store/index.js";
 import { operationResultId } from "./arm-ids.js";
 
@@ -65,7 +65,7 @@ export class LongRunningOperations {
       record.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase() ||
       record.resourceId.toLowerCase() !== resourceId.toLowerCase()
     ) {
-      throw new KeyholdError("NotFound", `Operation ${id} was not found in subscription ${subscriptionId}.`);
+      throw new KeyholdError("NotFound", `Operation ${echo(id)} was not found in subscription ${echo(subscriptionId)}.`);
     }
     return {
       id: operationResultId(subscriptionId, location, record.id),

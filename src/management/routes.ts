@@ -1,10 +1,11 @@
 /**
- * The management plane's HTTPS routes in Azure Resource Manager shapes. `api-version` and other query options are
- * accepted and ignored. Every route answers with ARM error codes (arm-errors.ts) and lets its operation choose the
+ * The management plane's HTTPS routes in Azure Resource Manager shapes. `api-version` is required and must be one
+ * its resource provider serves (api-versions.ts); other query options are the operations' own. Every route answers with ARM error codes (arm-errors.ts) and lets its operation choose the
  * status and the long-running-operation headers (arm-reply.ts). ARM spells the resource group segment both
  * `resourceGroups` and `resourcegroups`; both are routed.
  */
 import type { OperationRoute } from "../transport/http/operation-routes.js";
+import { ARM_API_VERSIONS, checkApiVersion, providerOfPath } from "./api-versions.js";
 import { armErrorCode } from "./arm-errors.js";
 import { armResponse } from "./arm-reply.js";
 import { originResponse } from "./origin-reply.js";
@@ -34,7 +35,10 @@ function routes(method: Method, url: string, operation: string, respond: Operati
   const spellings = url.includes("{resourceGroups}")
     ? [url.replace("{resourceGroups}", "resourceGroups"), url.replace("{resourceGroups}", "resourcegroups")]
     : [url];
-  return spellings.map((spelling) => ({ method, url: spelling, operation, respond, errorCode: armErrorCode }));
+  const provider = providerOfPath(url);
+  const versions = ARM_API_VERSIONS[provider] ?? [];
+  const checkRequest = (raw: Readonly<Record<string, unknown>>): void => checkApiVersion(raw["api-version"], provider, versions);
+  return spellings.map((spelling) => ({ method, url: spelling, operation, respond, errorCode: armErrorCode, checkRequest }));
 }
 
 export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
@@ -55,6 +59,7 @@ export const MANAGEMENT_ROUTES: readonly OperationRoute[] = Object.freeze([
   ...routes("GET", HSM_COLLECTION, "ManagedHsmListByResourceGroup"),
   ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, "ManagedHsmListBySubscription"),
   ...routes("GET", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedManagedHSMs`, "DeletedManagedHsmList"),
+  ...routes("POST", `${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, "ManagedHsmCheckNameAvailability"),
   ...routes("GET", `${LOCATION}/deletedManagedHSMs/:name`, "DeletedManagedHsmGet"),
   ...routes("POST", `${LOCATION}/deletedManagedHSMs/:name/purge`, "DeletedManagedHsmPurge"),
   ...routes("GET", `${LOCATION}/operationResults/:operationId`, "ManagedHsmOperationResultGet"),

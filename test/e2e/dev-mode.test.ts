@@ -13,10 +13,10 @@ import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { withApiVersion } from "../../src/management/api-versions.js";
 import { CLI, startDevServer, type DevServer } from "../helpers/dev-server.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const API_VERSION = "2023-07-01";
 const OWNER_ROLE = "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 
 type Started = DevServer;
@@ -70,7 +70,7 @@ function bannerCommands(banner: string): { token: string[]; examples: string[][]
 function armGet(started: Started, caPem: Buffer, token: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const [host, port] = [started.https.slice(0, started.https.lastIndexOf(":")), Number(started.https.slice(started.https.lastIndexOf(":") + 1))];
   return new Promise((done, fail) => {
-    const req = request({ host, port, path: `${path}?api-version=${API_VERSION}`, method: "GET", ca: caPem, servername: "localhost", headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = request({ host, port, path: withApiVersion(path), method: "GET", ca: caPem, servername: "localhost", headers: { authorization: `Bearer ${token}` } }, (res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
       res.on("end", () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));

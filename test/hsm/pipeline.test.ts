@@ -102,6 +102,7 @@ const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
   DeletedManagedHsmList: () => ({ subscriptionId: SOME_GUID }),
   DeletedManagedHsmGet: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
   DeletedManagedHsmPurge: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
+  ManagedHsmCheckNameAvailability: () => ({ subscriptionId: SOME_GUID, body: { name: "some-hsm" } }),
   ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID, resourceId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-x` }),
   ManagementRoleAssignmentCreate: (core) => ({
     name: randomUUID(),
@@ -325,6 +326,37 @@ describe("local RBAC through the pipeline", () => {
     const other = await core.directory.createTenant({ name: "fabrikam" });
     const stranger = await core.directory.createUser(other.id, { userPrincipalName: "s@fabrikam.test", displayName: "S", password: "Pass-word-123!", enabled: true });
     expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(await core.token(stranger))))).toBe("Unauthorized");
+  });
+
+  it("tells an unknown HSM from a known one only to an authenticated caller", async () => {
+    core = await securityCore();
+    const list = core.table.get("RoleDefinitionList")!;
+    for (const hsmName of [core.hsm.name, "no-such-hsm"]) {
+      expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(undefined, { hsmName }))), hsmName).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(list, {}, core.meta("not-a-token", { hsmName }))), hsmName).toBe("Unauthorized");
+    }
+    const token = await core.token(core.admin);
+    expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(token, { hsmName: "no-such-hsm" })))).toBe("HsmNotFound");
+    // A token of a tenant this node accepts learns that the HSM does not exist; a token of another HSM's tenant still cannot use a known one.
+    const other = await core.directory.createTenant({ name: "fabrikam" });
+    const stranger = await core.directory.createUser(other.id, { userPrincipalName: "s@fabrikam.test", displayName: "S", password: "Pass-word-123!", enabled: true });
+    const strangerToken = await core.token(stranger);
+    expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(strangerToken, { hsmName: "no-such-hsm" })))).toBe("HsmNotFound");
+    expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(strangerToken, { hsmName: core.hsm.name })))).toBe("Unauthorized");
+  });
+
+  it("does not echo a 1,000-character x-hsm-name", async () => {
+    core = await securityCore();
+    const token = await core.token(core.admin);
+    const hsmName = "h".repeat(1000);
+    const error = await core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(token, { hsmName })).then(
+      () => undefined,
+      (e: KeyholdError) => e,
+    );
+    expect(error?.code).toBe("HsmNotFound");
+    expect(error!.message).not.toContain("h".repeat(65));
+    expect(error!.message).toContain(`'${"h".repeat(64)}...'`);
+    expect((await core.events()).at(-1)!.resultDescription).toBe(error!.message);
   });
 
   it("answers HsmNotFound for an unknown HSM and audits it", async () => {

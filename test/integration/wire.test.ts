@@ -85,6 +85,24 @@ describe("bad input over the wire", () => {
     expect(noHsm.details).toMatch(/x-hsm-name/);
   });
 
+  it("answers a call without a token UNAUTHENTICATED whether or not its HSM exists", async () => {
+    for (const hsm of ["hsm-a", "no-such-hsm"]) {
+      const anonymous = await failure(sign({ name: "wire", algorithm: "ES256", digest }, server.metadata(undefined, hsm)));
+      expect([anonymous.code, anonymous.errorCode], hsm).toEqual([status.UNAUTHENTICATED, "Unauthorized"]);
+      const garbage = await failure(sign({ name: "wire", algorithm: "ES256", digest }, server.metadata("not-a-token", hsm)));
+      expect([garbage.code, garbage.errorCode], hsm).toEqual([status.UNAUTHENTICATED, "Unauthorized"]);
+    }
+    const unknown = await failure(sign({ name: "wire", algorithm: "ES256", digest }, server.metadata(token, "no-such-hsm")));
+    expect([unknown.code, unknown.errorCode]).toEqual([status.NOT_FOUND, "HsmNotFound"]);
+  });
+
+  it("does not echo a 1,000-character x-hsm-name", async () => {
+    const long = await failure(sign({ name: "wire", algorithm: "ES256", digest }, server.metadata(token, "x".repeat(1000))));
+    expect([long.code, long.errorCode]).toEqual([status.NOT_FOUND, "HsmNotFound"]);
+    expect(long.details).not.toContain("x".repeat(65));
+    expect(long.details.length).toBeLessThan(200);
+  });
+
   it("keeps serving after all of it", async () => {
     const response = (await sign({ name: "wire", algorithm: "ES256", digest })) as unknown as { signature: Uint8Array };
     expect(response.signature.length).toBe(64);

@@ -28,6 +28,7 @@ import { cryptoOperations } from "../../src/hsm/operations/crypto.js";
 import { keyOperations } from "../../src/hsm/operations/keys.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { buildHttpsApp, type HttpsApp } from "../../src/transport/http/app.js";
+import { withApiVersion } from "../../src/management/api-versions.js";
 import { CryptoPool } from "../../src/workers/pool.js";
 import { nodeSigningKey } from "../audit/helpers.js";
 import { identityFixture, type IdentityFixture } from "../identity/helpers.js";
@@ -35,7 +36,6 @@ import { identityFixture, type IdentityFixture } from "../identity/helpers.js";
 export const SUBSCRIPTION = "11111111-2222-4333-8444-555555555555";
 export const RESOURCE_GROUP = "contoso-rg";
 export const LOCATION = "westeurope";
-export const API = "api-version=2023-07-01";
 
 export const hsmPath = (name: string, group = RESOURCE_GROUP, subscription = SUBSCRIPTION): string =>
   `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.KeyVault/managedHSMs/${name}`;
@@ -109,7 +109,7 @@ export async function managementCore(): Promise<ManagementCore> {
   const call: ManagementCore["call"] = async (method, url, principal, payload) => {
     const response = await https.app.inject({
       method,
-      url: `${url}${url.includes("?") ? "&" : "?"}${API}`,
+      url: withApiVersion(url),
       headers: {
         ...(principal === undefined ? {} : { authorization: `Bearer ${await token(principal)}` }),
         ...(typeof payload === "string" ? { "content-type": "application/json" } : {}),

@@ -80,6 +80,65 @@ describe("managed HSM lifecycle", () => {
     expect((await core.call("GET", hsmPath("patchme"), core.root)).body.properties).toMatchObject({ enablePurgeProtection: true, softDeleteRetentionInDays: 90 });
   });
 
+  it("PATCH takes the whole resource as GET returned it (read-modify-write), and names a changed immutable field", async () => {
+    await core.createHsm("roundtrip", [core.root.id]);
+    const resource = (await core.call("GET", hsmPath("roundtrip"), core.root)).body;
+    expect(resource.properties).toMatchObject({ provisioningState: "Succeeded", hsmUri: expect.any(String), securityDomainProperties: expect.any(Object) });
+    const modified = { ...resource, tags: { env: "test" }, properties: { ...resource.properties, publicNetworkAccess: "Disabled" } };
+    const patched = await core.call("PATCH", hsmPath("roundtrip"), core.root, modified);
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.tags).toEqual({ env: "test" });
+    expect(patched.body.properties.publicNetworkAccess).toBe("Disabled");
+    // The same body again, with ids spelled in another case and a sku without its family, changes nothing more.
+    const respelled = { ...modified, id: modified.id.toUpperCase(), location: modified.location.toUpperCase(), sku: { name: modified.sku.name } };
+    expect((await core.call("PATCH", hsmPath("roundtrip"), core.root, respelled)).status).toBe(200);
+    // Read-only status fields are ignored, as ARM does.
+    const stale = { ...modified, properties: { ...modified.properties, provisioningState: "Updating", statusMessage: "old", securityDomainProperties: { activationStatus: "Unknown" } } };
+    expect((await core.call("PATCH", hsmPath("roundtrip"), core.root, stale)).status).toBe(200);
+
+    const changes: [string, Record<string, unknown>][] = [
+      ["location", { ...modified, location: "northeurope" }],
+      ["sku", { ...modified, sku: { family: "B", name: "Custom_B32" } }],
+      ["name", { ...modified, name: "another" }],
+      ["id", { ...modified, id: hsmPath("another") }],
+      ["type", { ...modified, type: "Microsoft.KeyVault/vaults" }],
+      ["properties.tenantId", { ...modified, properties: { ...modified.properties, tenantId: "00000000-0000-4000-8000-000000000000" } }],
+      ["properties.hsmUri", { ...modified, properties: { ...modified.properties, hsmUri: "https://elsewhere.example/" } }],
+      ["properties.initialAdminObjectIds", { ...modified, properties: { ...modified.properties, initialAdminObjectIds: ["00000000-0000-4000-8000-000000000000"] } }],
+    ];
+    for (const [field, body] of changes) {
+      const refused = await core.call("PATCH", hsmPath("roundtrip"), core.root, body);
+      expect(refused.status, field).toBe(400);
+      expect(refused.body.error.code, field).toBe("InvalidRequestContent");
+      expect(refused.body.error.message, field).toMatch(new RegExp(`^${field.replace(".", "\\.")}: cannot be changed`));
+    }
+    expect((await core.call("GET", hsmPath("roundtrip"), core.root)).body).toMatchObject({ location: resource.location, sku: resource.sku, tags: { env: "test" } });
+  });
+
+  it("checkMhsmNameAvailability answers AlreadyExists, Invalid or available", async () => {
+    await core.createHsm("taken-name", [core.root.id]);
+    const check = (name: unknown) => core.call("POST", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, core.root, { name });
+    const free = await check("free-name");
+    expect([free.status, free.body]).toEqual([200, { nameAvailable: true }]);
+    const taken = await check("TAKEN-name");
+    expect(taken.body).toMatchObject({ nameAvailable: false, reason: "AlreadyExists" });
+    expect(taken.body.message).toContain("already in use");
+    for (const name of ["1starts-with-digit", "ab", "x".repeat(25), "bad_char"]) {
+      const invalid = await check(name);
+      expect(invalid.status, name).toBe(200);
+      expect(invalid.body, name).toMatchObject({ nameAvailable: false, reason: "Invalid" });
+    }
+    await core.call("DELETE", hsmPath("taken-name"), core.root);
+    expect((await check("taken-name")).body).toMatchObject({ nameAvailable: false, reason: "AlreadyExists", message: expect.stringContaining("soft-deleted") });
+
+    const notAString = await check(42);
+    expect([notAString.status, notAString.body.error.code]).toEqual([400, "InvalidRequestContent"]);
+    // Management RBAC at the subscription: a user without a role is refused.
+    const nobody = await core.user("nobody");
+    const denied = await core.call("POST", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, nobody, { name: "free-name" });
+    expect([denied.status, denied.body.error.code]).toEqual([403, "AuthorizationFailed"]);
+  });
+
   it("soft delete hides the HSM, holds its name, and recover brings it back", async () => {
     await core.createHsm("softie", [core.root.id]);
     const deleted = await core.call("DELETE", hsmPath("softie"), core.root);

@@ -2,6 +2,7 @@
 import { access, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { withApiVersion } from "../../src/management/api-versions.js";
 import { READER, STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER } from "../../src/management/index.js";
 import { RESOURCE_GROUP, SUBSCRIPTION, managementCore, type ManagementCore } from "./helpers.js";
 import { ACCOUNT_BODY, accountPath, containerPath, rawGet } from "./storage-routes.js";
@@ -109,7 +110,7 @@ describe("blob reads", () => {
     expect([json.status, json.contentType, json.text]).toEqual([200, "application/json", '{"n":1}\n']);
     const bytes = await core.https.app.inject({
       method: "GET",
-      url: `${containerPath("readme", "logs")}/blobs/a/two.bin`,
+      url: withApiVersion(`${containerPath("readme", "logs")}/blobs/a/two.bin`),
       headers: { authorization: `Bearer ${await core.token(reader)}` },
     });
     expect(bytes.headers["content-type"]).toBe("application/octet-stream");

@@ -1,6 +1,7 @@
 /** Paths and raw reads for the storage account, blob and diagnostic setting routes. */
 import type { PrincipalRecord } from "../../src/store/records.js";
-import { API, RESOURCE_GROUP, SUBSCRIPTION, hsmPath, type ManagementCore } from "./helpers.js";
+import { withApiVersion } from "../../src/management/api-versions.js";
+import { RESOURCE_GROUP, SUBSCRIPTION, hsmPath, type ManagementCore } from "./helpers.js";
 
 export const accountPath = (name: string, group = RESOURCE_GROUP): string =>
   `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Storage/storageAccounts/${name}`;
@@ -21,7 +22,7 @@ export interface RawReply {
 export async function rawGet(core: ManagementCore, url: string, principal: PrincipalRecord): Promise<RawReply> {
   const response = await core.https.app.inject({
     method: "GET",
-    url: `${url}${url.includes("?") ? "&" : "?"}${API}`,
+    url: withApiVersion(url),
     headers: { authorization: `Bearer ${await core.token(principal)}` },
   });
   const contentType = response.headers["content-type"];

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { KeyOperation, KeyType } from "../../crypto/index.js";
 import { keyTypeOf } from "../../crypto/index.js";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { badParameter, echo, KeyholdError } from "../../errors.js";
 import type { KeyRecord, KeyVersionPatch, KeyVersionRecord, Store, StoreRepositories } from "../../store/index.js";
 import { GenerationCache } from "../../store/generation-cache.js";
 import type { HsmRuntime } from "../hsm-registry.js";
@@ -59,11 +59,11 @@ export interface UsableVersion {
 }
 
 export function keyNotFound(name: string, version?: string): KeyholdError {
-  return new KeyholdError("KeyNotFound", version === undefined ? `Key '${name}' does not exist in this HSM.` : `Key '${name}' has no version ${version}.`);
+  return new KeyholdError("KeyNotFound", version === undefined ? `Key '${echo(name)}' does not exist in this HSM.` : `Key '${echo(name)}' has no version ${echo(version)}.`);
 }
 
 function deletedKeyNotFound(name: string): KeyholdError {
-  return new KeyholdError("KeyNotFound", `Deleted key '${name}' does not exist in this HSM.`);
+  return new KeyholdError("KeyNotFound", `Deleted key '${echo(name)}' does not exist in this HSM.`);
 }
 
 function heldByDeletedKey(name: string): KeyholdError {

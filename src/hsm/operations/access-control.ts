@@ -17,7 +17,7 @@ import {
   validateRoleDefinition,
   validateRoleDefinitionScope,
 } from "../../authz/index.js";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import type { Store } from "../../store/index.js";
 import { dataAction } from "../data-action.js";
@@ -34,11 +34,11 @@ export interface AccessControlDeps {
 const MAX_CUSTOM_ROLES = 50;
 
 function roleDefinitionNotFound(name: string): KeyholdError {
-  return new KeyholdError("NotFound", `Role definition ${name} does not exist in this HSM.`);
+  return new KeyholdError("NotFound", `Role definition ${echo(name)} does not exist in this HSM.`);
 }
 
 function roleAssignmentNotFound(name: string): KeyholdError {
-  return new KeyholdError("NotFound", `Role assignment ${name} does not exist in this HSM.`);
+  return new KeyholdError("NotFound", `Role assignment ${echo(name)} does not exist in this HSM.`);
 }
 
 function guidField(input: Record<string, unknown>, field: string): string {

@@ -9,9 +9,9 @@ import { checkServerIdentity } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../../config/listen-address.js";
 import { DEFAULT_LISTEN } from "../../config/index.js";
 import { KeyholdError } from "../../errors.js";
+import { withApiVersion } from "../api-versions.js";
 
 export const DEFAULT_MANAGEMENT_ENDPOINT = DEFAULT_LISTEN.https;
-export const API_VERSION = "2023-07-01";
 const REQUEST_TIMEOUT_MS = 60_000;
 const MAX_POLLS = 120;
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -152,10 +152,6 @@ function parseJson(body: Buffer): unknown {
   } catch {
     return { error: { code: "InvalidResponse", message: "the server's answer is not JSON" } };
   }
-}
-
-function withApiVersion(path: string): string {
-  return path.includes("api-version=") ? path : `${path}${path.includes("?") ? "&" : "?"}api-version=${API_VERSION}`;
 }
 
 function header(headers: ArmResponse["headers"], name: string): string | undefined {

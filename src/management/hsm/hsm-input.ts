@@ -31,7 +31,15 @@ export interface HsmCreateInput {
   readonly networkAcls: NetworkAclsInput;
 }
 
+/** A field the body repeats that PATCH cannot change: it must equal the resource's (checked against the stored HSM). */
+export interface UnchangedField {
+  /** The field's path as the error names it, e.g. `location`, `properties.tenantId`. */
+  readonly field: string;
+  readonly value: unknown;
+}
+
 export interface HsmPatchInput {
+  readonly unchanged: readonly UnchangedField[];
   readonly tags: Readonly<Record<string, string>> | undefined;
   readonly enablePurgeProtection: boolean | undefined;
   readonly softDeleteRetentionInDays: number | undefined;
@@ -44,6 +52,15 @@ const CREATE_PROPERTIES = [
   "publicNetworkAccess", "networkAcls", "createMode",
 ];
 const PATCH_PROPERTIES = ["softDeleteRetentionInDays", "enablePurgeProtection", "enableSoftDelete", "publicNetworkAccess", "networkAcls"];
+/**
+ * ARM clients PATCH by read-modify-write: they send the whole resource as GET returned it. Fields fixed at creation
+ * are accepted when unchanged; read-only status fields are ignored, as ARM does (they may move between GET and PATCH:
+ * an HSM is activated, systemData is stamped).
+ */
+const IMMUTABLE_TOP_LEVEL = ["id", "name", "type", "location", "sku"];
+const IMMUTABLE_PROPERTIES = ["tenantId", "initialAdminObjectIds", "hsmUri"];
+const READ_ONLY_TOP_LEVEL = ["systemData"];
+const READ_ONLY_PROPERTIES = ["provisioningState", "statusMessage", "securityDomainProperties", "regions", "privateEndpointConnections", "scheduledPurgeDate"];
 
 function sku(value: unknown): { family: string; name: string } {
   if (value === undefined) return { family: "B", name: "Standard_B1" };
@@ -123,12 +140,16 @@ export function decodeHsmCreate(raw: JsonObject): HsmCreateInput {
 }
 
 export function decodeHsmPatch(raw: JsonObject): HsmPatchInput {
-  const body = requestBody(raw, ["tags", "properties", "sku"]);
-  if (body["sku"] !== undefined) throw badParameter("sku", "cannot be changed after creation");
-  const properties = strictObject(body["properties"] ?? {}, "properties", PATCH_PROPERTIES);
+  const body = requestBody(raw, ["tags", "properties", ...IMMUTABLE_TOP_LEVEL, ...READ_ONLY_TOP_LEVEL]);
+  const properties = strictObject(body["properties"] ?? {}, "properties", [...PATCH_PROPERTIES, ...IMMUTABLE_PROPERTIES, ...READ_ONLY_PROPERTIES]);
   softDeleteFlag(properties);
   const networkAclsValue = properties["networkAcls"];
+  const unchanged = [
+    ...IMMUTABLE_TOP_LEVEL.filter((key) => body[key] !== undefined).map((key) => ({ field: key, value: body[key] })),
+    ...IMMUTABLE_PROPERTIES.filter((key) => properties[key] !== undefined).map((key) => ({ field: `properties.${key}`, value: properties[key] })),
+  ];
   return {
+    unchanged,
     tags: optionalTags(body, "tags", "tags"),
     enablePurgeProtection: optionalBoolean(properties, "enablePurgeProtection", "properties.enablePurgeProtection"),
     softDeleteRetentionInDays: optionalInteger(properties, "softDeleteRetentionInDays", "properties.softDeleteRetentionInDays", MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),

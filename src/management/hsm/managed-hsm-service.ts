@@ -5,6 +5,7 @@
  * after the retention). A name stays taken while its HSM is soft-deleted.
  */
 import { randomUUID } from "node:crypto";
+import { isRecord } from "../../is-record.js";
 import { badParameter, KeyholdError } from "../../errors.js";
 import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
 import type { Caller } from "../../identity/index.js";
@@ -51,6 +52,31 @@ export class ManagedHsmService {
 
   render(record: ManagedHsmRecord): Record<string, unknown> {
     return managedHsmResource(record, this.#deps.registry.hsmUriHost(record.name));
+  }
+
+  /**
+   * `checkMhsmNameAvailability`: whether `name` may be given to a new HSM. Names are unique on this server, across
+   * subscriptions (they address the data plane), and a soft-deleted HSM keeps its name until it is purged.
+   */
+  async nameAvailability(subscriptionId: string, name: string): Promise<NameAvailability> {
+    await requireSubscription(this.#deps.store, subscriptionId);
+    try {
+      hsmNameParam(name);
+    } catch (error) {
+      if (!(error instanceof KeyholdError)) throw error;
+      const problem = error.message.replace(/^name: /, "");
+      return { nameAvailable: false, reason: "Invalid", message: `The name is invalid: it ${problem.startsWith("'") ? "is reserved" : problem}.` };
+    }
+    const existing = this.#deps.registry.isConfigured(name) ? true : await this.#deps.store.management.findManagedHsmByName(name);
+    if (existing === undefined) return { nameAvailable: true };
+    const softDeleted = existing !== true && existing.deletedAt !== undefined;
+    return {
+      nameAvailable: false,
+      reason: "AlreadyExists",
+      message: softDeleted
+        ? `The name '${name}' is held by a soft-deleted managed HSM until it is purged.`
+        : `The name '${name}' is already in use.`,
+    };
   }
 
   async createOrUpdate(target: HsmTarget, input: HsmCreateInput, caller: Caller): Promise<ArmReply> {
@@ -124,6 +150,7 @@ export class ManagedHsmService {
     if (input.location !== existing.location.toLowerCase()) throw badParameter("location", "cannot be changed after creation");
     if (input.sku.name !== existing.sku.name) throw badParameter("sku.name", "cannot be changed after creation");
     return this.#applyPatch(existing, {
+      unchanged: [],
       tags: input.tags,
       enablePurgeProtection: input.enablePurgeProtection,
       softDeleteRetentionInDays: input.softDeleteRetentionInDays,
@@ -155,6 +182,14 @@ export class ManagedHsmService {
   }
 
   async #applyPatch(existing: ManagedHsmRecord, patch: HsmPatchInput): Promise<ArmReply> {
+    if (patch.unchanged.length > 0) {
+      const current = this.render(existing);
+      for (const { field, value } of patch.unchanged) {
+        if (!sameAsStored(value, valueAt(current, field))) {
+          throw badParameter(field, "cannot be changed after creation: send it as GET returns it, or leave it out");
+        }
+      }
+    }
     if (patch.enablePurgeProtection === false && existing.enablePurgeProtection) {
       throw badParameter("properties.enablePurgeProtection", "cannot be turned off once enabled");
     }
@@ -230,4 +265,29 @@ export class ManagedHsmService {
     if (record === undefined) throw resourceNotFound(managedHsmId(target));
     return record;
   }
+}
+
+/** The answer of checkMhsmNameAvailability (ARM's CheckMhsmNameAvailabilityResult). */
+export interface NameAvailability {
+  readonly nameAvailable: boolean;
+  readonly reason?: "AlreadyExists" | "Invalid";
+  readonly message?: string;
+}
+
+function valueAt(resource: Record<string, unknown>, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), resource);
+}
+
+/**
+ * Whether a value a PATCH body repeats equals the stored one: names and ids compare case-insensitively (ARM ids do),
+ * lists as sets, and an object may leave out members (a `sku` without its implied `family`).
+ */
+function sameAsStored(given: unknown, stored: unknown): boolean {
+  if (typeof given === "string" && typeof stored === "string") return given.toLowerCase() === stored.toLowerCase();
+  if (Array.isArray(given) && Array.isArray(stored)) {
+    const key = (list: unknown[]): string => JSON.stringify(list.map((v) => (typeof v === "string" ? v.toLowerCase() : v)).sort());
+    return given.length === stored.length && key(given) === key(stored);
+  }
+  if (isRecord(given) && isRecord(stored)) return Object.entries(given).every(([k, v]) => sameAsStored(v, stored[k]));
+  return given === stored;
 }

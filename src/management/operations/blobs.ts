@@ -9,6 +9,7 @@ import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
 import type { JsonObject } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
+import { withApiVersion } from "../api-versions.js";
 import { blobContentType, type BlobContent } from "../storage-account/blob-content-reply.js";
 import { blobServicePath, storageAccountId, storageAccountTarget, type StorageAccountTarget } from "../storage-account/storage-account-ids.js";
 import type { StorageAccountService } from "../storage-account/storage-account-service.js";
@@ -59,7 +60,8 @@ function nextLink(origin: string, input: BlobListInput, marker: string): string 
     ...(input.maxResults === undefined ? {} : { maxresults: String(input.maxResults) }),
     marker,
   });
-  return `${origin}${containerPath(input)}/blobs?${query.toString()}`;
+  // ARM clients follow nextLink as given, so it carries its api-version.
+  return `${origin}${withApiVersion(`${containerPath(input)}/blobs?${query.toString()}`)}`;
 }
 
 export function blobOperations(accounts: StorageAccountService, blobs: BlobStore): Operation[] {

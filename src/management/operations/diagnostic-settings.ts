@@ -2,7 +2,7 @@
  * `{managed HSM id}/providers/Microsoft.Insights/diagnosticSettings/{name}` (SPEC section 7): create or replace, get,
  * delete and list, authorized at the HSM's scope. Only active HSMs have settings; a soft-deleted one answers 404.
  */
-import { KeyholdError } from "../../errors.js";
+import { echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
 import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
 import { managedHsmId } from "../arm-ids.js";
@@ -26,7 +26,7 @@ function settingTarget(input: JsonObject): SettingTarget {
 const settingId = (t: SettingTarget): string => diagnosticSettingId(managedHsmId(t.hsm), t.name);
 
 function notFound(t: SettingTarget): KeyholdError {
-  return new KeyholdError("NotFound", `The diagnostic setting '${settingId(t)}' was not found.`);
+  return new KeyholdError("NotFound", `The diagnostic setting '${echo(settingId(t), ECHO_ID_CHARS)}' was not found.`);
 }
 
 export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: DiagnosticSettingService): Operation[] {

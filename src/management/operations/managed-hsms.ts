@@ -1,6 +1,6 @@
 /** `Microsoft.KeyVault/managedHSMs` and `deletedManagedHSMs` (reference section 2.4), over ManagedHsmService. */
 import type { AuditProperties } from "../../audit/index.js";
-import { badParameter } from "../../errors.js";
+import { badParameter, echo } from "../../errors.js";
 import { isGuid } from "../../guid.js";
 import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
@@ -15,12 +15,14 @@ import {
   subscriptionScope,
 } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
+import { requestBody } from "../body.js";
 import { decodeHsmCreate, decodeHsmPatch } from "../hsm/hsm-input.js";
 import { deletedManagedHsmResource } from "../hsm/hsm-resource.js";
 import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
 import type { LongRunningOperations } from "../long-running.js";
 
 const HSMS = "Microsoft.KeyVault/managedHSMs";
+const MAX_NAME_TO_CHECK = 256;
 
 const describeTarget = (t: HsmTarget): AuditProperties => ({ hsmName: t.name });
 
@@ -152,5 +154,24 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId, input.resourceId)),
   });
 
-  return [createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult] as Operation[];
+  const checkNameAvailability = defineOperation({
+    name: "ManagedHsmCheckNameAvailability",
+    plane: "management",
+    targetsHsm: false,
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const body = requestBody(input, ["name"]);
+      const name = body["name"];
+      // A name of any length is answered Invalid, not refused, but nothing this long can be a name.
+      if (typeof name !== "string" || name.length > MAX_NAME_TO_CHECK) throw badParameter("name", `must be a string of at most ${MAX_NAME_TO_CHECK} characters`);
+      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), name };
+    },
+    authorization: { kind: "managementRbac", action: "Microsoft.KeyVault/checkMhsmNameAvailability/action", scope: (i) => subscriptionScope(i.subscriptionId) },
+    describe: (i) => ({ hsmName: echo(i.name) }),
+    execute: async (input): Promise<ArmReply> => ok(await hsms.nameAvailability(input.subscriptionId, input.name)),
+  });
+
+  return [
+    createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult, checkNameAvailability,
+  ] as Operation[];
 }

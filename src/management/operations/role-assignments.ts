@@ -4,7 +4,7 @@
  * Microsoft.Authorization/roleAssignments/write|delete|read at the assignment's scope.
  */
 import { PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import { fields } from "../../hsm/decode.js";
 import { defineOperation, type Operation } from "../../hsm/operation.js";
@@ -91,7 +91,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     const input = fields(raw);
     return { scope: rbac.rule.normalize(scopeFromRoute(input), "scope"), input };
   };
-  const notFound = (name: string): KeyholdError => new KeyholdError("NotFound", `Role assignment ${name} does not exist at this scope.`);
+  const notFound = (name: string): KeyholdError => new KeyholdError("NotFound", `Role assignment ${echo(name)} does not exist at this scope.`);
   const atScope = async (scope: string, name: string): Promise<ManagementRoleAssignmentRecord> => {
     const assignment = await store.management.getRoleAssignment(name);
     if (assignment === undefined || !sameId(assignment.scope, scope)) throw notFound(name);
@@ -198,7 +198,7 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleDefinitions/read", scope: (i) => i.scope },
     async execute(input): Promise<ArmReply> {
       const definition = managementRoleByGuid(input.name);
-      if (definition === undefined) throw new KeyholdError("NotFound", `Role definition ${input.name} does not exist.`);
+      if (definition === undefined) throw new KeyholdError("NotFound", `Role definition ${echo(input.name)} does not exist.`);
       return ok(definitionResource(definition, input.scope));
     },
   });

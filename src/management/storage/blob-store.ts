@@ -12,7 +12,7 @@ import { constants } from "node:fs";
 import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { badParameter, KeyholdError } from "../../errors.js";
+import { badParameter, echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
 import { syncDirectory } from "../../files.js";
 import { blobNamesUnder, isMissing } from "./blob-walk.js";
 import { decodeListMarker, encodeListMarker, sortedBlobNames } from "./list-marker.js";
@@ -297,19 +297,19 @@ async function isDirectory(path: string): Promise<boolean> {
 
 
 function accountNotFound(account: string): KeyholdError {
-  return new KeyholdError("NotFound", `The storage account '${account}' was not found.`, { field: "account" });
+  return new KeyholdError("NotFound", `The storage account '${echo(account)}' was not found.`, { field: "account" });
 }
 
 function containerNotFound(account: string, container: string): KeyholdError {
-  return new KeyholdError("NotFound", `The container '${container}' was not found in storage account '${account}'.`, {
+  return new KeyholdError("NotFound", `The container '${echo(container)}' was not found in storage account '${echo(account)}'.`, {
     field: "container",
   });
 }
 
 function blobNotFound(name: string): KeyholdError {
-  return new KeyholdError("NotFound", `The blob '${name}' was not found.`, { field: "blob" });
+  return new KeyholdError("NotFound", `The blob '${echo(name, ECHO_ID_CHARS)}' was not found.`, { field: "blob" });
 }
 
 function conflict(name: string, why: string): KeyholdError {
-  return new KeyholdError("Conflict", `blob: '${name}' cannot be written because ${why}.`, { field: "blob" });
+  return new KeyholdError("Conflict", `blob: '${echo(name, ECHO_ID_CHARS)}' cannot be written because ${why}.`, { field: "blob" });
 }

@@ -8,7 +8,8 @@ import { identityRoutes, type IdentityRouteDeps } from "../../identity/index.js"
 import type { Pipeline } from "../../hsm/dispatch.js";
 import type { Operation } from "../../hsm/operation.js";
 import type { ServingState } from "../../server/serving-state.js";
-import type { Challenge } from "./error-response.js";
+import { type Challenge, fromFrameworkError, routerRefusal, sendEdgeError, sendError } from "./error-response.js";
+import { RoutePaths } from "./route-paths.js";
 import { GRAPH_ROUTES, operationRoutes, type OperationRoute } from "./operation-routes.js";
 
 /** Routes that are deliberately not operations; a test checks that nothing else escapes the table. */
@@ -53,12 +54,29 @@ export async function buildHttpsApp(options: HttpsAppOptions): Promise<HttpsApp>
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
+    // Refusals the router makes before any route runs (an undecodable path, a path parameter over 100 characters):
+    // ARM's body, without the URL fastify would echo.
+    frameworkErrors: (error, _request, reply) => sendEdgeError(reply, routerRefusal(error)),
     ...(options.https === undefined ? {} : { https: options.https }),
   } as FastifyServerOptions);
   const routes: RegisteredRoute[] = [];
+  const paths = new RoutePaths();
   app.addHook("onRoute", (route) => {
     const operation = (route.config as { operation?: string } | undefined)?.operation;
-    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, operation });
+    for (const method of [route.method].flat()) {
+      paths.add(method, route.url);
+      if (method !== "HEAD") routes.push({ method, url: route.url, operation });
+    }
+  });
+  // Errors outside the route groups that answer in their own words (operation routes: ARM and Graph; identity: OAuth).
+  app.setErrorHandler((error, _request, reply) => sendError(reply, fromFrameworkError(error)));
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = paths.methodsFor(request.url);
+    if (allowed.length > 0) {
+      void reply.header("allow", allowed.join(", "));
+      return sendEdgeError(reply, { status: 405, code: "MethodNotAllowed", message: `The method ${request.method} is not allowed on this path; allowed: ${allowed.join(", ")}.` });
+    }
+    return sendEdgeError(reply, { status: 404, code: "NotFound", message: `No resource or route serves ${request.method} on this path.` });
   });
   app.get("/healthz", async (_request, reply) => {
     if (options.serving === undefined || options.serving.serving) return { status: "ok" };

@@ -33,3 +33,26 @@ export function fromFrameworkError(error: unknown): KeyholdError {
   }
   return asKeyholdError(error);
 }
+
+/** A refusal made at the listener's edge (no route, wrong method, unreadable URL): status and ARM code chosen here. */
+export interface EdgeError {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export function sendEdgeError(reply: FastifyReply, error: EdgeError): FastifyReply {
+  return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
+}
+
+/** The router's own errors (fastify's `frameworkErrors`), without the URL they carry. */
+export function routerRefusal(error: { code?: string }): EdgeError {
+  switch (error.code) {
+    case "FST_ERR_BAD_URL":
+      return { status: 400, code: "InvalidUri", message: "The request URL is not valid: a path segment could not be decoded." };
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return { status: 414, code: "RequestUriTooLong", message: "The request URL is too long: a path segment is longer than 100 characters." };
+    default:
+      return { status: 500, code: "InternalServerError", message: "An internal error occurred." };
+  }
+}

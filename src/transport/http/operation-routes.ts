@@ -24,6 +24,11 @@ export interface OperationRoute {
   readonly respond?: (result: unknown, origin: string) => RouteResponse;
   /** The code sent in the error body instead of the KeyholdError code (ARM codes on management routes). */
   readonly errorCode?: (error: KeyholdError) => string;
+  /**
+   * A check of the raw request (path, query and body) that runs as the first step of the operation's decode, inside
+   * the pipeline, so that its refusal is audited like any other (ARM's api-version).
+   */
+  readonly checkRequest?: (raw: Readonly<Record<string, unknown>>) => void;
 }
 
 export interface RouteResponse {
@@ -66,8 +71,13 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
     return sendError(reply, refusal, undefined, errorCode?.(refusal));
   });
   for (const route of deps.routes) {
-    const operation = deps.operations.get(route.operation);
-    if (operation === undefined) throw new Error(`route ${route.method} ${route.url} names unknown operation ${route.operation}`);
+    const declared = deps.operations.get(route.operation);
+    if (declared === undefined) throw new Error(`route ${route.method} ${route.url} names unknown operation ${route.operation}`);
+    const check = route.checkRequest;
+    const operation: Operation =
+      check === undefined
+        ? declared
+        : Object.freeze({ ...declared, decode: (raw: unknown) => (check(raw as Record<string, unknown>), declared.decode(raw)) });
     app.route({
       method: route.method,
       url: route.url,

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { KeyholdError } from "../../errors.js";
-import type { BackupJobKind, BackupJobRecord, Store } from "../../store/index.js";
+import { changeContext, type BackupJobKind, type BackupJobRecord, type Store } from "../../store/index.js";
 import type { HsmRuntime } from "../hsm-registry.js";
 import type { DomainKeys } from "../keys/domain.js";
 import type { KeyEvictions } from "../keys/opened-keys.js";
@@ -126,7 +126,8 @@ export class BackupJobs {
       error: undefined,
     };
     await this.#deps.store.backupJobs.insert(job);
-    const running = this.#run(job, work).finally(() => this.#running.delete(job.id));
+    // The job outlives the call: its later commits are the job's (the call's record names it), not the call's change.
+    const running = changeContext.exit(() => this.#run(job, work)).finally(() => this.#running.delete(job.id));
     this.#running.set(job.id, running);
     return job;
   }

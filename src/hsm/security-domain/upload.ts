@@ -22,6 +22,7 @@ import type { SecurityDomainRecoveryRepository, UploadOutcome } from "./recovery
 import { openRestoreShares, type RestoreBlob } from "./restore-blob.js";
 import { combineCheckedShares } from "./open-shares.js";
 import { transferPublicKey, type TransferKeys } from "./transfer-key.js";
+import { changeContext } from "../../store/index.js";
 
 export interface SecurityDomainUploadsDeps {
   readonly repository: SecurityDomainRecoveryRepository;
@@ -72,8 +73,9 @@ export class SecurityDomainUploads {
     const outcome: UploadOutcome = { status: "InProgress", details: `Installing the security domain of HSM ${blob.sourceHsmId}.`, updatedAt: this.#now() };
     // Registered before the first await, so a second upload on this node sees it at once.
     const recorded = this.#deps.repository.putUploadOutcome(hsm.id, outcome);
+    // The installation outlives the call: its commits are the job's (the Upload record names it), not the call's change.
     const job = recorded
-      .then(() => this.#apply(hsm, secret, blob), () => undefined)
+      .then(() => changeContext.exit(() => this.#apply(hsm, secret, blob)), () => undefined)
       .finally(() => {
         secret.fill(0);
         this.#running.delete(hsm.id);

@@ -117,6 +117,17 @@ export class AuditSink {
     }
   }
 
+  /**
+   * Opens every journal that has records waiting in the outbox (a crash left them there), so they reach their
+   * journals at start rather than at the HSM's next call. A journal that cannot be opened now is retried.
+   */
+  async drainOutbox(): Promise<void> {
+    const outbox = this.#options.outbox;
+    if (outbox === undefined) return;
+    const journals = await changeContext.exit(() => outbox.journals(this.#options.nodeId));
+    await Promise.allSettled(journals.map((name) => this.journal(name)));
+  }
+
   /** Follows the durable records of one journal across reopenings; returns the unsubscribe function. */
   onDurable(hsmName: string, listener: DurableListener): () => void {
     const slot = this.#slot(hsmName);

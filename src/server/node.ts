@@ -118,6 +118,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       logger,
     });
     stack.push(() => audit.close());
+    await audit.drainOutbox();
     const blobs = new BlobStore(config.dataDir);
     const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }), logger });
     stack.push(() => forwarder.close());

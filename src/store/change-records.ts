@@ -42,6 +42,8 @@ export interface OutboxRecord {
 export interface AuditOutboxRepository {
   /** Oldest first. */
   list(journal: string, nodeId: string): Promise<OutboxRecord[]>;
+  /** The journals of `nodeId` that have rows waiting. */
+  journals(nodeId: string): Promise<string[]>;
   /** Rewrites the record of a change (a call that failed after it committed). */
   rewrite(id: number, event: string): Promise<void>;
   remove(ids: readonly number[]): Promise<void>;

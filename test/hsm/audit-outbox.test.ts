@@ -161,7 +161,7 @@ describe("audit outbox", () => {
       expect((await store.auditOutbox.list(HSM, "node-1")).map((row) => row.id)).toEqual([journaled, lost]);
 
       const restarted = new AuditSink({ dataDir, nodeId: "node-1", signingKey, outbox: store.auditOutbox, journal: { checkpointIntervalMs: 0 } });
-      await restarted.journal(HSM);
+      await restarted.drainOutbox();
       await settle();
       await restarted.close();
       const events = await journalEvents(auditJournalPath(dataDir, HSM, "node-1"));

@@ -18,6 +18,8 @@ export function sqliteAuditOutboxRepository(runner: SqliteRunner): AuditOutboxRe
           (row): OutboxRecord => ({ id: row.id, journal: row.journal, nodeId: row.node_id, event: row.event, createdAt: row.created_at }),
         ),
       ),
+    journals: (nodeId) =>
+      runner.read((db) => (db.prepare("SELECT DISTINCT journal FROM audit_outbox WHERE node_id = ? ORDER BY journal").all(nodeId) as { journal: string }[]).map((row) => row.journal)),
     rewrite: (id, event) =>
       runner.write((db) => {
         db.prepare("UPDATE audit_outbox SET event = ? WHERE id = ?").run(event, id);

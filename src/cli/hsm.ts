@@ -5,7 +5,7 @@
  */
 import { decodeJwt } from "jose";
 import type { Command } from "commander";
-import { isGuid } from "../authz/index.js";
+import { isGuid } from "../authz/ids.js";
 import { badParameter } from "../errors.js";
 import { deletedManagedHsmId, MANAGED_HSM_TYPE, managedHsmId, resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";

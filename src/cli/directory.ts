@@ -28,6 +28,7 @@ const KINDS: readonly KindCommand[] = [
 ];
 
 export interface DirectorySession {
+  readonly dataDir: string;
   readonly directory: Directory;
   readonly credentials: ServicePrincipalCredentials;
 }
@@ -38,7 +39,7 @@ export async function withDirectory(program: Command, work: (session: DirectoryS
   const store = await openStore({ dataDir });
   try {
     const directory = new Directory(store);
-    await work({ directory, credentials: new ServicePrincipalCredentials(directory) });
+    await work({ dataDir, directory, credentials: new ServicePrincipalCredentials(directory) });
   } catch (error) {
     if (!(error instanceof KeyholdError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);

@@ -5,15 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
-import { isGuid, roleDefinitionGuidOf } from "../authz/index.js";
+import { isGuid, roleDefinitionGuidOf } from "../authz/ids.js";
 import { badParameter, KeyholdError } from "../errors.js";
 import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../management/client/arm-client.js";
 import { authorizationResourceId, ROOT_SCOPE } from "../management/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
-import { caFileOrDefault, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
+import { caFileOrDefault, dataDirOf, endpointOrDefault, fromRunningServer, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
 
 export interface ManagementFlags {
-  readonly endpoint: string;
+  readonly endpoint?: string;
   readonly token?: string;
   readonly ca?: string;
   readonly subscription?: string;
@@ -23,7 +23,7 @@ export interface ManagementFlags {
 /** Adds the connection options of the management plane, each with its environment variable. */
 export function withManagementOptions(command: Command): Command {
   return command
-    .addOption(new Option("--endpoint <host:port>", "HTTPS endpoint of the server").env("KEYHOLD_MANAGEMENT_ENDPOINT").default(DEFAULT_MANAGEMENT_ENDPOINT))
+    .addOption(new Option("--endpoint <host:port>", `HTTPS endpoint of the server (${fromRunningServer(DEFAULT_MANAGEMENT_ENDPOINT)})`).env("KEYHOLD_MANAGEMENT_ENDPOINT"))
     .addOption(new Option("--token <jwt>", "bearer token for the management plane (keyhold token --plane management)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
     .addOption(new Option("--subscription <id>", "subscription id").env("KEYHOLD_SUBSCRIPTION"))
@@ -33,9 +33,9 @@ export function withManagementOptions(command: Command): Command {
 /** Runs a management command: one client, JSON on stdout, and any failure as one line on stderr with exit code 1. */
 export async function runManagement(program: Command, flags: ManagementFlags, work: (client: ArmClient) => Promise<unknown>): Promise<void> {
   try {
-    const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
+    const dataDir = dataDirOf(program);
     const client = new ArmClient({
-      endpoint: serverEndpoint(flags.endpoint),
+      endpoint: serverEndpoint(endpointOrDefault(flags.endpoint, dataDir, (live) => live.https, DEFAULT_MANAGEMENT_ENDPOINT)),
       token: flags.token === "" ? undefined : flags.token,
       ca: readCaFile(caFileOrDefault(flags.ca, dataDir)),
     });

@@ -214,6 +214,10 @@ export function formatServiceError(error: ServiceError, options?: ClientOptions)
   const statusName = status[error.code] ?? String(error.code);
   const errorCode = error.metadata.get("x-error-code")[0];
   const head = errorCode === undefined ? statusName : `${statusName} (${String(errorCode)})`;
+  // The server names its metadata; a CLI user names the flag or the variable.
+  if (errorCode === "HsmNotFound" && error.details.startsWith("x-hsm-name is required")) {
+    return `${head}: --hsm-name (or KEYHOLD_HSM) is required: the server hosts more than one HSM (or none); name the HSM to call.`;
+  }
   let hint = "";
   if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined) hint = ` (is the server running at ${options.target}?)`;
   if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined) hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";

@@ -33,7 +33,15 @@ import {
   type RoleDefinition,
   type SetRoleDefinitionRequest,
 } from "../gen/keyhold/v1/access_control_service_pb.js";
-import { allPages, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
+import { allPages, dataDirOf, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags, type ClientSession } from "./client-options.js";
+import { resolvePrincipalIds } from "./principal-names.js";
+
+/** `--assignee` / `--principal` as an object id: a name is looked up in the data dir's directory (principal-names.ts). */
+async function principalId(program: Command, session: ClientSession, flag: string, value: string | undefined): Promise<string | undefined> {
+  if (value === undefined || value.trim() === "") return value;
+  const [id] = await resolvePrincipalIds(flag, [value], { dataDir: dataDirOf(program), token: session.options.token });
+  return id;
+}
 
 /** Role definitions live at `/` (SPEC section 6). */
 const DEFINITION_SCOPE = "/";
@@ -185,11 +193,12 @@ function registerAssignmentCommands(program: Command, role: Command): void {
   const assignment = role.command("assignment").description("role assignments");
   roleCommand(assignment, "list", "list role assignments")
     .option("--scope <scope>", '"/", "/keys" or "/keys/<name>"', "/")
-    .option("--assignee <object-id>", "only the assignments of this principal")
+    .option("--assignee <object-id|name>", "only the assignments of this principal")
     .action((flags: ClientFlags & { scope: string; assignee?: string }) =>
       runClient(program, flags, async (session) => {
+        const assignee = (await principalId(program, session, "--assignee", flags.assignee)) ?? "";
         const roleAssignments = await allPages(async (pageToken) => {
-          const request = create(ListRoleAssignmentsRequestSchema, { scope: flags.scope, principalId: flags.assignee ?? "", pageToken });
+          const request = create(ListRoleAssignmentsRequestSchema, { scope: flags.scope, principalId: assignee, pageToken });
           const page = await session.unary(AccessControlService.method.listRoleAssignments, request);
           return { items: page.roleAssignments, nextPageToken: page.nextPageToken };
         });
@@ -199,12 +208,13 @@ function registerAssignmentCommands(program: Command, role: Command): void {
 
   roleCommand(assignment, "create", "assign a role to a principal at a scope")
     .requiredOption("--role <name|guid>", 'built-in role name (e.g. "Managed HSM Crypto User") or definition GUID/id')
-    .requiredOption("--assignee <object-id>", "principal object id")
+    .requiredOption("--assignee <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .option("--name <guid>", "assignment GUID (default: a new one)")
     .action((flags: ClientFlags & { role: string; assignee: string; scope: string; name?: string }) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest(flags));
+        const assignee = await principalId(program, session, "--assignee", flags.assignee);
+        const response = await session.unary(AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest({ ...flags, assignee }));
         printResult(session.options, CreateRoleAssignmentResponseSchema, response, () =>
           response.roleAssignment === undefined ? "created" : formatRoleAssignments([response.roleAssignment]),
         );
@@ -227,12 +237,12 @@ export function registerRoleCommands(program: Command): void {
   registerDefinitionCommands(program, role);
   registerAssignmentCommands(program, role);
   roleCommand(role, "check", "may a principal perform an action at a scope, and which assignments decide it")
-    .requiredOption("--principal <object-id>", "principal object id")
+    .requiredOption("--principal <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
     .requiredOption("--action <data-action>", "e.g. Microsoft.KeyVault/managedHsm/keys/sign/action")
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .action((flags: ClientFlags & { principal: string; action: string; scope: string }) =>
       runClient(program, flags, async (session) => {
-        const request = buildCheckAccessRequest(flags);
+        const request = buildCheckAccessRequest({ ...flags, principal: await principalId(program, session, "--principal", flags.principal) });
         const response = await session.unary(AccessControlService.method.checkAccess, request);
         printResult(session.options, CheckAccessResponseSchema, response, () => formatCheckAccess(request, response));
       }),

@@ -302,6 +302,13 @@ export function printResult<D extends DescMessage>(options: ClientOptions, schem
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
+/** Rows under a header row, each column padded to its widest cell and columns two spaces apart (the text output of lists). */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
 /** Bytes given inline as base64url (`valueFlag`) or as a file (`fileFlag`); exactly one of the two. */
 export function bytesFromValueOrFile(
   inputs: ReadonlyArray<readonly [flag: string, value: string | undefined, kind: "base64url" | "file"]>,

@@ -58,3 +58,26 @@ export async function resolvePrincipalIds(flag: string, values: readonly string[
     await store.close();
   }
 }
+
+/**
+ * A label (userPrincipalName, else display name) for each object id the data dir's directory knows, for list outputs;
+ * empty without a directory there (a remote server's names are not the CLI's to see).
+ */
+export async function principalLabels(ids: readonly string[], dataDir: string): Promise<Map<string, string>> {
+  const labels = new Map<string, string>();
+  if (ids.length === 0 || !existsSync(join(dataDir, STORE_FILE))) return labels;
+  const { openStore } = await import("../store/index.js");
+  const store = await openStore({ dataDir });
+  try {
+    const tenants = await store.directory.listTenants();
+    for (const id of new Set(ids)) {
+      for (const tenant of tenants) {
+        const principal = await store.directory.getPrincipal(tenant.id, id.toLowerCase());
+        if (principal !== undefined) labels.set(id, principal.userPrincipalName ?? principal.displayName);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  return labels;
+}

@@ -208,13 +208,15 @@ function registerMembershipCommands(program: Command, group: Command, tenantOpti
     group
       .command(`${verb} <group> <member>`)
       .description(adding ? "add a user, group, service principal or managed identity to a group" : "remove a direct member from a group")
-      .action((groupName: string, memberName: string) =>
+      .option(adding ? "--if-not-exists" : "--if-exists", adding ? "succeed when the principal is a member already" : "succeed when the principal is not a member")
+      .action((groupName: string, memberName: string, options: { ifNotExists?: boolean; ifExists?: boolean }) =>
         withDirectory(program, async ({ directory }) => {
           const tenant = await chooseTenant(directory, tenantOption());
           const target = await directory.findPrincipal(tenant.id, groupName, "group");
           const member = await directory.findPrincipal(tenant.id, memberName);
-          if (adding) await directory.addMember(tenant.id, target.id, member.id);
-          else await directory.removeMember(tenant.id, target.id, member.id);
+          const already = (await directory.listMembers(tenant.id, target.id)).some((m) => m.id === member.id);
+          if (adding && !(already && options.ifNotExists === true)) await directory.addMember(tenant.id, target.id, member.id);
+          if (!adding && !(!already && options.ifExists === true)) await directory.removeMember(tenant.id, target.id, member.id);
           printJson({ group: target.id, members: (await directory.listMembers(tenant.id, target.id)).map(directoryObjectToGraph) });
         }),
       );

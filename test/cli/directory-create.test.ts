@@ -34,6 +34,12 @@ describe("directory create", () => {
     expect(reusedUser.exitCode, reusedUser.stderr).toBe(0);
     expect(reusedUser.stdout).not.toContain("passwordProfile");
 
+    expect((await directory("group", "add-member", "Contoso Security Team", "sam@contoso")).exitCode).toBe(0);
+    expect((await directory("group", "add-member", "Contoso Security Team", "sam@contoso")).stderr).toContain("already a member");
+    const member = await directory("group", "add-member", "Contoso Security Team", "sam@contoso", "--if-not-exists");
+    expect(member.exitCode, member.stderr).toBe(0);
+    expect((JSON.parse(member.stdout) as { members: unknown[] }).members).toHaveLength(1);
+
     expect((await directory("sp", "create", "--display-name", "contoso-app")).exitCode).toBe(0);
     expect((await directory("sp", "create", "--display-name", "contoso-app")).stderr).toContain("A service principal with the display name");
     expect((await directory("sp", "list")).stdout.match(/"displayName": "contoso-app"/g)).toHaveLength(1);

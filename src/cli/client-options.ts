@@ -14,11 +14,30 @@ import { Command, Option } from "commander";
 import { formatListenAddress, isLoopbackHost, parseListenAddress, type ListenAddress } from "../config/listen-address.js";
 import { fromBase64Url } from "../crypto/bytes.js";
 import { KeyholdError, badParameter } from "../errors.js";
-import { devTlsPaths } from "../tls/index.js";
+import { devTlsPaths } from "../tls/dev-tls-paths.js";
 import { clientConstructor } from "../transport/grpc/service-definition.js";
-import { DEFAULT_LISTEN } from "../config/index.js";
+import { DEFAULT_LISTEN } from "../config/defaults.js";
+import { liveServerEndpoints } from "../endpoints-file.js";
 
 export const DEFAULT_ENDPOINT = DEFAULT_LISTEN.grpc;
+
+/** What a flag's help says about its default: the running server's, else the built-in one. */
+export const fromRunningServer = (fallback: string): string => `default: where the server on --data-dir listens (<data-dir>/endpoints.json), else ${fallback}`;
+
+/**
+ * An address flag's value: the flag or its environment variable when given, else what the server running on the data
+ * dir recorded in endpoints.json, else the built-in default (SPEC section 2).
+ */
+export function endpointOrDefault(given: string | undefined, dataDir: string, pick: (live: NonNullable<ReturnType<typeof liveServerEndpoints>>) => string, fallback: string): string {
+  if (given !== undefined && given !== "") return given;
+  const live = liveServerEndpoints(dataDir);
+  return live === undefined ? fallback : pick(live);
+}
+
+/** The global --data-dir. */
+export function dataDirOf(program: Command): string {
+  return String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
+}
 /** Long enough for an RSA-4096 key generation on a busy server, short enough that a hung call ends. */
 const CALL_DEADLINE_MS = 60_000;
 
@@ -26,7 +45,8 @@ export type OutputFormat = "text" | "json";
 
 /** The options as commander parses them. */
 export interface ClientFlags {
-  readonly endpoint: string;
+  /** Undefined: the running server's, else DEFAULT_ENDPOINT. */
+  readonly endpoint?: string;
   readonly hsmName?: string;
   readonly token?: string;
   readonly ca?: string;
@@ -48,7 +68,7 @@ export interface ClientOptions {
 /** Adds the options that say how to reach the server (every gRPC client command, and `keyhold load`), each with its environment variable. */
 export function withConnectionOptions(command: Command): Command {
   return command
-    .addOption(new Option("--endpoint <host:port>", "gRPC endpoint of the server").env("KEYHOLD_ENDPOINT").default(DEFAULT_ENDPOINT))
+    .addOption(new Option("--endpoint <host:port>", `gRPC endpoint of the server (${fromRunningServer(DEFAULT_ENDPOINT)})`).env("KEYHOLD_ENDPOINT"))
     .addOption(new Option("--hsm-name <name>", "the HSM to call (may be left out when the server hosts one HSM)").env("KEYHOLD_HSM"))
     .addOption(new Option("--token <jwt>", "bearer token for the data plane (see `keyhold token`)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
@@ -81,7 +101,7 @@ export function caFileOrDefault(ca: string | undefined, dataDir: string): string
 
 /** Checks the flags and fills the CA default from the global --data-dir. */
 export function resolveClientOptions(flags: ClientFlags, dataDir: string): ClientOptions {
-  const endpoint = serverEndpoint(flags.endpoint);
+  const endpoint = serverEndpoint(endpointOrDefault(flags.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT));
   if (flags.output !== "text" && flags.output !== "json") throw badParameter("--output", "must be text or json");
   const insecure = flags.insecure === true;
   if (insecure) checkPlaintextTarget(endpoint.host);
@@ -194,6 +214,10 @@ export function formatServiceError(error: ServiceError, options?: ClientOptions)
   const statusName = status[error.code] ?? String(error.code);
   const errorCode = error.metadata.get("x-error-code")[0];
   const head = errorCode === undefined ? statusName : `${statusName} (${String(errorCode)})`;
+  // The server names its metadata; a CLI user names the flag or the variable.
+  if (errorCode === "HsmNotFound" && error.details.startsWith("x-hsm-name is required")) {
+    return `${head}: --hsm-name (or KEYHOLD_HSM) is required: the server hosts more than one HSM (or none); name the HSM to call.`;
+  }
   let hint = "";
   if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined) hint = ` (is the server running at ${options.target}?)`;
   if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined) hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";
@@ -254,8 +278,7 @@ export class ClientSession {
 export async function runClient(program: Command, flags: ClientFlags, work: (session: ClientSession) => Promise<void>): Promise<void> {
   let session: ClientSession | undefined;
   try {
-    const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
-    const options = resolveClientOptions(flags, dataDir);
+    const options = resolveClientOptions(flags, dataDirOf(program));
     session = new ClientSession(options);
     await work(session);
   } catch (error) {
@@ -277,6 +300,13 @@ function describeFailure(error: unknown, options: ClientOptions | undefined): st
 export function printResult<D extends DescMessage>(options: ClientOptions, schema: D, message: MessageShape<D>, summary: () => string): void {
   const text = options.output === "json" ? JSON.stringify(toJson(schema, message), null, 2) : summary();
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Rows under a header row, each column padded to its widest cell and columns two spaces apart (the text output of lists). */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
 }
 
 /** Bytes given inline as base64url (`valueFlag`) or as a file (`fileFlag`); exactly one of the two. */

@@ -28,6 +28,7 @@ const KINDS: readonly KindCommand[] = [
 ];
 
 export interface DirectorySession {
+  readonly dataDir: string;
   readonly directory: Directory;
   readonly credentials: ServicePrincipalCredentials;
 }
@@ -38,7 +39,7 @@ export async function withDirectory(program: Command, work: (session: DirectoryS
   const store = await openStore({ dataDir });
   try {
     const directory = new Directory(store);
-    await work({ directory, credentials: new ServicePrincipalCredentials(directory) });
+    await work({ dataDir, directory, credentials: new ServicePrincipalCredentials(directory) });
   } catch (error) {
     if (!(error instanceof KeyholdError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
@@ -92,6 +93,15 @@ function registerTenantCommands(program: Command, parent: Command): void {
     .action(() => withDirectory(program, async ({ directory }) => printJson(await directory.listTenants())));
 }
 
+/** The principal of this kind whose display name (or, for users, userPrincipalName) is the one given, compared as findPrincipal does. */
+async function sameName(directory: Directory, tenantId: string, kind: PrincipalKind, displayName: string, upn: string | undefined): Promise<PrincipalRecord | undefined> {
+  const name = displayName.toLowerCase();
+  const userPrincipalName = upn?.toLowerCase();
+  return (await directory.listPrincipals(tenantId, kind)).find(
+    (p) => p.displayName.toLowerCase() === name || (userPrincipalName !== undefined && p.userPrincipalName?.toLowerCase() === userPrincipalName),
+  );
+}
+
 function registerKindCommands(program: Command, parent: Command, spec: KindCommand): void {
   const group = parent.command(spec.command).description(`${spec.label}s`).option("--tenant <id|name>", "tenant (default: the only one)");
   const tenantOption = () => group.opts<{ tenant?: string }>().tenant;
@@ -104,9 +114,19 @@ function registerKindCommands(program: Command, parent: Command, spec: KindComma
   }
   if (spec.kind === "servicePrincipal") create.option("--app-id <guid>", "application (client) id (default: a random GUID)");
   if (spec.kind === "managedIdentity") create.option("--client-id <guid>", "client id (default: a random GUID)");
-  create.action((options: { displayName: string; upn?: string; password?: string; disabled?: boolean; appId?: string; clientId?: string }) =>
+  create.option("--if-not-exists", `print the existing ${spec.label} of that ${spec.kind === "user" ? "name or userPrincipalName" : "display name"} instead of refusing it`);
+  create.action((options: { displayName: string; upn?: string; password?: string; disabled?: boolean; appId?: string; clientId?: string; ifNotExists?: boolean }) =>
     withDirectory(program, async ({ directory }) => {
       const tenant = await chooseTenant(directory, tenantOption());
+      // A second principal of the same name would make every later `show NAME` ambiguous: refuse it, or reuse it when asked.
+      const existing = await sameName(directory, tenant.id, spec.kind, options.displayName, options.upn);
+      if (existing !== undefined) {
+        if (options.ifNotExists === true) return printJson(spec.toJson(existing));
+        const what = spec.kind === "user" && options.upn !== undefined && existing.userPrincipalName?.toLowerCase() === options.upn.toLowerCase()
+          ? `userPrincipalName ${JSON.stringify(options.upn)}`
+          : `display name ${JSON.stringify(options.displayName)}`;
+        throw new KeyholdError("Conflict", `A ${spec.label} with the ${what} already exists (id ${existing.id}); add --if-not-exists to reuse it, or choose another name.`);
+      }
       if (spec.kind === "user") {
         const password = options.password ?? randomBytes(18).toString("base64url");
         const user = await directory.createUser(tenant.id, {
@@ -188,13 +208,15 @@ function registerMembershipCommands(program: Command, group: Command, tenantOpti
     group
       .command(`${verb} <group> <member>`)
       .description(adding ? "add a user, group, service principal or managed identity to a group" : "remove a direct member from a group")
-      .action((groupName: string, memberName: string) =>
+      .option(adding ? "--if-not-exists" : "--if-exists", adding ? "succeed when the principal is a member already" : "succeed when the principal is not a member")
+      .action((groupName: string, memberName: string, options: { ifNotExists?: boolean; ifExists?: boolean }) =>
         withDirectory(program, async ({ directory }) => {
           const tenant = await chooseTenant(directory, tenantOption());
           const target = await directory.findPrincipal(tenant.id, groupName, "group");
           const member = await directory.findPrincipal(tenant.id, memberName);
-          if (adding) await directory.addMember(tenant.id, target.id, member.id);
-          else await directory.removeMember(tenant.id, target.id, member.id);
+          const already = (await directory.listMembers(tenant.id, target.id)).some((m) => m.id === member.id);
+          if (adding && !(already && options.ifNotExists === true)) await directory.addMember(tenant.id, target.id, member.id);
+          if (!adding && !(!already && options.ifExists === true)) await directory.removeMember(tenant.id, target.id, member.id);
           printJson({ group: target.id, members: (await directory.listMembers(tenant.id, target.id)).map(directoryObjectToGraph) });
         }),
       );

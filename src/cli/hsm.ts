@@ -5,11 +5,11 @@
  */
 import { decodeJwt } from "jose";
 import type { Command } from "commander";
-import { isGuid } from "../authz/index.js";
 import { badParameter } from "../errors.js";
 import { deletedManagedHsmId, MANAGED_HSM_TYPE, managedHsmId, resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";
-import { parseTags, requireFlag } from "./client-options.js";
+import { dataDirOf, parseTags, requireFlag } from "./client-options.js";
+import { resolvePrincipalIds } from "./principal-names.js";
 import { runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
 
 interface HsmFlags extends ManagementFlags {
@@ -75,7 +75,7 @@ export function registerHsmCommands(program: Command): void {
   withSettingsOptions(withManagementOptions(hsm.command("create").description("create a managed HSM and wait until it is provisioned")))
     .requiredOption("--name <name>", "3-24 letters, digits or hyphens, starting with a letter")
     .requiredOption("--location <location>", "e.g. westeurope")
-    .requiredOption("--administrators <object-id...>", "initial administrators (Managed HSM Administrator at /)")
+    .requiredOption("--administrators <object-id|name...>", "initial administrators (Managed HSM Administrator at /): object ids, or userPrincipalNames, display names or appIds of the data dir's directory")
     .option("--retention-days <days>", "soft-delete retention, 7 to 90", "90")
     .option("--sku <name>", "Standard_B1 or a Custom_ sku", "Standard_B1")
     .option("--tenant-id <guid>", "the tenant (default: the token's tid)")
@@ -83,7 +83,7 @@ export function registerHsmCommands(program: Command): void {
       runManagement(program, options, async (client) => {
         const retention = Number(options.retentionDays);
         if (!Number.isInteger(retention)) throw badParameter("--retention-days", "must be an integer from 7 to 90");
-        for (const id of options.administrators) if (!isGuid(id)) throw badParameter("--administrators", `'${id}' is not an object id (GUID)`);
+        const administrators = await resolvePrincipalIds("--administrators", options.administrators, { dataDir: dataDirOf(program), token: options.token });
         const path = hsmPath(options);
         await client.sendAndWait("PUT", path, {
           location: options.location,
@@ -91,7 +91,7 @@ export function registerHsmCommands(program: Command): void {
           ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
           properties: {
             tenantId: tenantOf(options.token, options.tenantId),
-            initialAdminObjectIds: options.administrators,
+            initialAdminObjectIds: administrators,
             softDeleteRetentionInDays: retention,
             ...settingsProperties(options),
           },

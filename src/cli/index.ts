@@ -2,4 +2,4 @@
 /** The `keyhold` executable (package.json "bin"). */
 import { buildProgram } from "./program.js";
 
-await buildProgram().parseAsync(process.argv);
+await (await buildProgram(process.argv)).parseAsync(process.argv);

@@ -92,6 +92,7 @@ import {
   requireFlag,
   runClient,
   withClientOptions,
+  formatTable,
   writeOutputFile,
   type ClientFlags,
   type TagRules,
@@ -449,16 +450,16 @@ export function formatKeyBundle(bundle: KeyBundle): string {
   ].join("\n");
 }
 
-/** One line per key version: name, version, shape, enabled, expiry. */
+/** A header row, then one row per key version: name, version, shape, enabled, expiry. */
 export function formatKeyList(bundles: readonly KeyBundle[]): string {
   if (bundles.length === 0) return "(no keys)";
-  return bundles
-    .map((bundle) => {
+  return formatTable(
+    ["NAME", "VERSION", "KEY", "STATE", "EXPIRES"],
+    bundles.map((bundle) => {
       const { name, version } = keyIdParts(bundle.kid);
-      const state = bundle.attributes?.enabled === true ? "enabled" : "disabled";
-      return `${name}  ${version || "-"}  ${keyShape(bundle)}  ${state}  expires ${formatTime(bundle.attributes?.exp)}`;
-    })
-    .join("\n");
+      return [name, version || "-", keyShape(bundle), bundle.attributes?.enabled === true ? "enabled" : "disabled", formatTime(bundle.attributes?.exp)];
+    }),
+  );
 }
 
 export function formatDeletedKey(deleted: DeletedKeyBundle): string {

@@ -10,15 +10,16 @@ import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from 
 import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
 import { runWorkerChild } from "../../bench/load/worker-child.js";
 import { KeyholdError } from "../errors.js";
-import { caFileOrDefault, readCaFile, withConnectionOptions } from "./client-options.js";
-import { DEFAULT_LISTEN } from "../config/index.js";
+import { caFileOrDefault, dataDirOf, DEFAULT_ENDPOINT, endpointOrDefault, fromRunningServer, readCaFile, withConnectionOptions } from "./client-options.js";
+import { DEFAULT_LISTEN } from "../config/defaults.js";
 
-interface LoadCommandOptions extends RawLoadOptions {
+interface LoadCommandOptions extends Omit<RawLoadOptions, "endpoint"> {
+  endpoint?: string;
   hsmName?: string;
   token?: string;
   ca?: string;
   insecure?: boolean;
-  metricsEndpoint: string;
+  metricsEndpoint?: string;
   json?: string;
   html?: string;
   internalLoadWorker?: boolean;
@@ -43,7 +44,7 @@ export function registerLoadCommand(program: Command): void {
     .option("--count <n>", "run this many operations")
     .option("--json <file>", "also write the result as JSON")
     .option("--html <file>", "also write a self-contained HTML report with a latency plot")
-    .option("--metrics-endpoint <url>", "the server's Prometheus metrics, read before and after for server CPU", `http://${DEFAULT_LISTEN.metrics}/metrics`)
+    .option("--metrics-endpoint <url>", `the server's Prometheus metrics, read before and after for server CPU (${fromRunningServer(DEFAULT_METRICS_URL)})`)
     .addOption(new Option(INTERNAL_WORKER_FLAG).hideHelp())
     .action(async (options: LoadCommandOptions) => {
       if (options.internalLoadWorker === true) return runWorkerChild();
@@ -57,9 +58,16 @@ export function registerLoadCommand(program: Command): void {
     });
 }
 
-async function runLoadCommand(program: Command, options: LoadCommandOptions): Promise<void> {
+const DEFAULT_METRICS_URL = `http://${DEFAULT_LISTEN.metrics}/metrics`;
+
+async function runLoadCommand(program: Command, given: LoadCommandOptions): Promise<void> {
+  const dataDir = dataDirOf(program);
+  const options = {
+    ...given,
+    endpoint: endpointOrDefault(given.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT),
+    metricsEndpoint: endpointOrDefault(given.metricsEndpoint, dataDir, (live) => `http://${live.metrics}/metrics`, DEFAULT_METRICS_URL),
+  };
   const { plan, workers } = loadPlanFromOptions(options);
-  const dataDir = String(program.opts<{ dataDir: string }>().dataDir);
   const insecure = options.insecure === true;
   const connection = {
     endpoint: options.endpoint,

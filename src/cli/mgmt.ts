@@ -5,15 +5,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { Command, Option } from "commander";
-import { isGuid, roleDefinitionGuidOf } from "../authz/index.js";
+import { roleDefinitionGuidOf } from "../authz/ids.js";
 import { badParameter, KeyholdError } from "../errors.js";
 import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../management/client/arm-client.js";
 import { authorizationResourceId, ROOT_SCOPE } from "../management/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
-import { caFileOrDefault, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
+import { resolvePrincipalIds } from "./principal-names.js";
+import { caFileOrDefault, dataDirOf, endpointOrDefault, fromRunningServer, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
 
 export interface ManagementFlags {
-  readonly endpoint: string;
+  readonly endpoint?: string;
   readonly token?: string;
   readonly ca?: string;
   readonly subscription?: string;
@@ -23,7 +24,7 @@ export interface ManagementFlags {
 /** Adds the connection options of the management plane, each with its environment variable. */
 export function withManagementOptions(command: Command): Command {
   return command
-    .addOption(new Option("--endpoint <host:port>", "HTTPS endpoint of the server").env("KEYHOLD_MANAGEMENT_ENDPOINT").default(DEFAULT_MANAGEMENT_ENDPOINT))
+    .addOption(new Option("--endpoint <host:port>", `HTTPS endpoint of the server (${fromRunningServer(DEFAULT_MANAGEMENT_ENDPOINT)})`).env("KEYHOLD_MANAGEMENT_ENDPOINT"))
     .addOption(new Option("--token <jwt>", "bearer token for the management plane (keyhold token --plane management)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
     .addOption(new Option("--subscription <id>", "subscription id").env("KEYHOLD_SUBSCRIPTION"))
@@ -33,9 +34,9 @@ export function withManagementOptions(command: Command): Command {
 /** Runs a management command: one client, JSON on stdout, and any failure as one line on stderr with exit code 1. */
 export async function runManagement(program: Command, flags: ManagementFlags, work: (client: ArmClient) => Promise<unknown>): Promise<void> {
   try {
-    const dataDir = String(program.opts<{ dataDir?: string }>().dataDir ?? "./.keyhold");
+    const dataDir = dataDirOf(program);
     const client = new ArmClient({
-      endpoint: serverEndpoint(flags.endpoint),
+      endpoint: serverEndpoint(endpointOrDefault(flags.endpoint, dataDir, (live) => live.https, DEFAULT_MANAGEMENT_ENDPOINT)),
       token: flags.token === "" ? undefined : flags.token,
       ca: readCaFile(caFileOrDefault(flags.ca, dataDir)),
     });
@@ -82,24 +83,25 @@ export function registerMgmtCommands(program: Command): void {
 
   withManagementOptions(assignment.command("create").description("assign a built-in management role"))
     .requiredOption("--role <name|guid>", "Owner, Contributor, Reader, User Access Administrator, Managed HSM contributor, Storage Blob Data Reader|Contributor")
-    .requiredOption("--assignee <object-id>", "the principal's object id")
+    .requiredOption("--assignee <object-id|name>", "the principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
     .requiredOption("--scope <scope>", "/, a management group, subscription, resource group or resource id")
     .option("--name <guid>", "the assignment's GUID (default: a new one)")
     .action((options: ManagementFlags & { role: string; assignee: string; scope: string; name?: string }) =>
       runManagement(program, options, async (client) => {
-        if (!isGuid(options.assignee)) throw badParameter("--assignee", "must be an object id (GUID)");
+        const [assignee] = await resolvePrincipalIds("--assignee", [requireFlag("--assignee", options.assignee)], { dataDir: dataDirOf(program), token: options.token });
         const name = options.name ?? randomUUID();
-        const body = { properties: { roleDefinitionId: resolveManagementRole(options.role), principalId: options.assignee } };
+        const body = { properties: { roleDefinitionId: resolveManagementRole(options.role), principalId: assignee } };
         return (await client.send("PUT", assignmentPath(options.scope, name), body)).body;
       }),
     );
 
   withManagementOptions(assignment.command("list").description("assignments at, above and below a scope"))
     .requiredOption("--scope <scope>", "an ARM scope")
-    .option("--assignee <object-id>", "only this principal's assignments")
+    .option("--assignee <object-id|name>", "only this principal's assignments")
     .action((options: ManagementFlags & { scope: string; assignee?: string }) =>
       runManagement(program, options, async (client) => {
-        const query = options.assignee === undefined ? "" : `?principalId=${encodeURIComponent(options.assignee)}`;
+        const [assignee] = options.assignee === undefined ? [] : await resolvePrincipalIds("--assignee", [options.assignee], { dataDir: dataDirOf(program), token: options.token });
+        const query = assignee === undefined ? "" : `?principalId=${encodeURIComponent(assignee)}`;
         return ((await client.send("GET", `${assignmentsPath(options.scope)}${query}`)).body as { value?: unknown[] }).value ?? [];
       }),
     );

@@ -33,7 +33,15 @@ import {
   type RoleDefinition,
   type SetRoleDefinitionRequest,
 } from "../gen/keyhold/v1/access_control_service_pb.js";
-import { allPages, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
+import { allPages, dataDirOf, formatTable, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags, type ClientSession } from "./client-options.js";
+import { principalLabels, resolvePrincipalIds } from "./principal-names.js";
+
+/** `--assignee` / `--principal` as an object id: a name is looked up in the data dir's directory (principal-names.ts). */
+async function principalId(program: Command, session: ClientSession, flag: string, value: string | undefined): Promise<string | undefined> {
+  if (value === undefined || value.trim() === "") return value;
+  const [id] = await resolvePrincipalIds(flag, [value], { dataDir: dataDirOf(program), token: session.options.token });
+  return id;
+}
 
 /** Role definitions live at `/` (SPEC section 6). */
 const DEFINITION_SCOPE = "/";
@@ -100,7 +108,7 @@ export function buildCheckAccessRequest(flags: { principal?: string; action?: st
 
 export function formatRoleDefinitions(definitions: readonly RoleDefinition[]): string {
   if (definitions.length === 0) return "(no role definitions)";
-  return definitions.map((d) => `${d.name}  ${d.type}  ${d.roleName}`).join("\n");
+  return formatTable(["NAME", "TYPE", "ROLE NAME"], definitions.map((d) => [d.name, d.type, d.roleName]));
 }
 
 export function formatRoleDefinition(definition: RoleDefinition | undefined): string {
@@ -113,15 +121,45 @@ export function formatRoleDefinition(definition: RoleDefinition | undefined): st
   return lines.join("\n");
 }
 
-/** The role name of a definition id when it is a built-in role, so listings read as `Managed HSM Crypto User`. */
-function roleLabel(roleDefinitionId: string): string {
+/** The role name of a definition id (built-in, or a custom role the caller could read), so listings read as `Managed HSM Crypto User`. */
+function roleLabel(roleDefinitionId: string, customRoles: ReadonlyMap<string, string> = new Map()): string {
   const guid = roleDefinitionGuidOf(roleDefinitionId);
-  return BUILT_IN_ROLES.find((role) => role.name === guid)?.roleName ?? roleDefinitionId;
+  return BUILT_IN_ROLES.find((role) => role.name === guid)?.roleName ?? (guid === undefined ? undefined : customRoles.get(guid)) ?? roleDefinitionId;
 }
 
-export function formatRoleAssignments(assignments: readonly RoleAssignment[]): string {
+/**
+ * A header row, then one row per assignment: its name, scope, the principal's name (`-` when the data dir's directory
+ * does not know it), object id and role name. `principals` maps object ids to names; `customRoles` GUIDs to role names.
+ */
+export function formatRoleAssignments(
+  assignments: readonly RoleAssignment[],
+  principals: ReadonlyMap<string, string> = new Map(),
+  customRoles: ReadonlyMap<string, string> = new Map(),
+): string {
   if (assignments.length === 0) return "(no role assignments)";
-  return assignments.map((a) => `${a.name}  ${a.scope}  ${a.principalId}  ${roleLabel(a.roleDefinitionId)}`).join("\n");
+  return formatTable(
+    ["NAME", "SCOPE", "PRINCIPAL", "PRINCIPAL ID", "ROLE"],
+    assignments.map((a) => [a.name, a.scope, principals.get(a.principalId) ?? "-", a.principalId, roleLabel(a.roleDefinitionId, customRoles)]),
+  );
+}
+
+/** Names for an assignment listing: principals from the data dir's directory, custom roles from the HSM when the caller may read them. */
+async function assignmentLabels(program: Command, session: ClientSession, assignments: readonly RoleAssignment[]): Promise<[Map<string, string>, Map<string, string>]> {
+  const principals = await principalLabels(assignments.map((a) => a.principalId), dataDirOf(program)).catch(() => new Map<string, string>());
+  const customRoles = new Map<string, string>();
+  const builtIn = new Set(BUILT_IN_ROLES.map((role) => role.name));
+  if (assignments.some((a) => !builtIn.has(roleDefinitionGuidOf(a.roleDefinitionId) ?? ""))) {
+    try {
+      const definitions = await allPages(async (pageToken) => {
+        const page = await session.unary(AccessControlService.method.listRoleDefinitions, create(ListRoleDefinitionsRequestSchema, { scope: DEFINITION_SCOPE, pageToken }));
+        return { items: page.roleDefinitions, nextPageToken: page.nextPageToken };
+      });
+      for (const definition of definitions) customRoles.set(definition.name, definition.roleName);
+    } catch {
+      // A caller who may list assignments but not definitions sees the definition id.
+    }
+  }
+  return [principals, customRoles];
 }
 
 export function formatCheckAccess(request: CheckAccessRequest, response: CheckAccessResponse): string {
@@ -185,28 +223,35 @@ function registerAssignmentCommands(program: Command, role: Command): void {
   const assignment = role.command("assignment").description("role assignments");
   roleCommand(assignment, "list", "list role assignments")
     .option("--scope <scope>", '"/", "/keys" or "/keys/<name>"', "/")
-    .option("--assignee <object-id>", "only the assignments of this principal")
+    .option("--assignee <object-id|name>", "only the assignments of this principal")
     .action((flags: ClientFlags & { scope: string; assignee?: string }) =>
       runClient(program, flags, async (session) => {
+        const assignee = (await principalId(program, session, "--assignee", flags.assignee)) ?? "";
         const roleAssignments = await allPages(async (pageToken) => {
-          const request = create(ListRoleAssignmentsRequestSchema, { scope: flags.scope, principalId: flags.assignee ?? "", pageToken });
+          const request = create(ListRoleAssignmentsRequestSchema, { scope: flags.scope, principalId: assignee, pageToken });
           const page = await session.unary(AccessControlService.method.listRoleAssignments, request);
           return { items: page.roleAssignments, nextPageToken: page.nextPageToken };
         });
-        printResult(session.options, ListRoleAssignmentsResponseSchema, create(ListRoleAssignmentsResponseSchema, { roleAssignments }), () => formatRoleAssignments(roleAssignments));
+        const [principals, customRoles] = session.options.output === "text" ? await assignmentLabels(program, session, roleAssignments) : [new Map(), new Map()];
+        printResult(session.options, ListRoleAssignmentsResponseSchema, create(ListRoleAssignmentsResponseSchema, { roleAssignments }), () =>
+          formatRoleAssignments(roleAssignments, principals, customRoles),
+        );
       }),
     );
 
   roleCommand(assignment, "create", "assign a role to a principal at a scope")
     .requiredOption("--role <name|guid>", 'built-in role name (e.g. "Managed HSM Crypto User") or definition GUID/id')
-    .requiredOption("--assignee <object-id>", "principal object id")
+    .requiredOption("--assignee <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .option("--name <guid>", "assignment GUID (default: a new one)")
     .action((flags: ClientFlags & { role: string; assignee: string; scope: string; name?: string }) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest(flags));
+        const assignee = await principalId(program, session, "--assignee", flags.assignee);
+        const response = await session.unary(AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest({ ...flags, assignee }));
+        const created = response.roleAssignment === undefined ? [] : [response.roleAssignment];
+        const [principals, customRoles] = session.options.output === "text" ? await assignmentLabels(program, session, created) : [new Map(), new Map()];
         printResult(session.options, CreateRoleAssignmentResponseSchema, response, () =>
-          response.roleAssignment === undefined ? "created" : formatRoleAssignments([response.roleAssignment]),
+          response.roleAssignment === undefined ? "created" : formatRoleAssignments(created, principals, customRoles),
         );
       }),
     );
@@ -227,12 +272,12 @@ export function registerRoleCommands(program: Command): void {
   registerDefinitionCommands(program, role);
   registerAssignmentCommands(program, role);
   roleCommand(role, "check", "may a principal perform an action at a scope, and which assignments decide it")
-    .requiredOption("--principal <object-id>", "principal object id")
+    .requiredOption("--principal <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
     .requiredOption("--action <data-action>", "e.g. Microsoft.KeyVault/managedHsm/keys/sign/action")
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .action((flags: ClientFlags & { principal: string; action: string; scope: string }) =>
       runClient(program, flags, async (session) => {
-        const request = buildCheckAccessRequest(flags);
+        const request = buildCheckAccessRequest({ ...flags, principal: await principalId(program, session, "--principal", flags.principal) });
         const response = await session.unary(AccessControlService.method.checkAccess, request);
         printResult(session.options, CheckAccessResponseSchema, response, () => formatCheckAccess(request, response));
       }),

@@ -11,7 +11,7 @@
  * until the HSM reports Success or Failed.
  */
 import { X509Certificate, createHash, createPrivateKey } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Option, type Command } from "commander";
@@ -28,13 +28,18 @@ import {
   type DownloadRequest,
   type SecurityDomainCertificate,
 } from "../gen/keyhold/v1/security_domain_service_pb.js";
-import { parseSecurityDomain } from "../hsm/security-domain/blob.js";
 import { MAX_CERTIFICATES, MIN_CERTIFICATES } from "../hsm/security-domain/certificates.js";
-import { recoverDomainSecret } from "../hsm/security-domain/open-shares.js";
-import { makeRestoreBlob, type RestoreBlob } from "../hsm/security-domain/restore-blob.js";
+import type { RestoreBlob } from "../hsm/security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../hsm/security-domain/shamir.js";
-import { makeWrappingKeyPair } from "../hsm/security-domain/wrapping-keys.js";
-import { printResult, readInputFile, runClient, wholeNumberFlag, withClientOptions, type ClientFlags } from "./client-options.js";
+import { dataDirOf, printResult, readInputFile, runClient, wholeNumberFlag, withClientOptions, type ClientFlags } from "./client-options.js";
+
+// The offline commands' share and key code is loaded by the commands that use it (`await import`), so that `status`,
+// `download`, `transfer-key` and `upload` start without it.
+
+/** Where make-keys and download write by default: inside the data dir, never in the folder the command runs in. */
+export function securityDomainDirectory(dataDir: string): string {
+  return join(dataDir, "security-domain");
+}
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
@@ -97,6 +102,7 @@ export interface VerifiedShares {
 
 /** Opens a quorum of the blob's shares with the private keys and checks the secret they reconstruct. */
 export async function verifyShares(blobText: string, keys: ReadonlyArray<{ path: string; pem: string }>): Promise<VerifiedShares> {
+  const [{ parseSecurityDomain }, { recoverDomainSecret }] = await Promise.all([import("../hsm/security-domain/blob.js"), import("../hsm/security-domain/open-shares.js")]);
   const blob = parseSecurityDomain(blobText, "--sd-file");
   const privateKeys = keys.map(({ path, pem }) => privateKeyJwk("--sd-wrapping-keys", path, pem));
   const recovered = await recoverDomainSecret(blob, privateKeys, "--sd-wrapping-keys");
@@ -109,6 +115,7 @@ export async function verifyShares(blobText: string, keys: ReadonlyArray<{ path:
  * which file it came from), the transfer key is the JSON that `transfer-key` wrote.
  */
 export async function buildRestoreBlob(blobText: string, keys: ReadonlyArray<{ path: string; pem: string }>, transferKeyText: string): Promise<RestoreBlob> {
+  const [{ parseSecurityDomain }, { makeRestoreBlob }] = await Promise.all([import("../hsm/security-domain/blob.js"), import("../hsm/security-domain/restore-blob.js")]);
   const securityDomain = parseSecurityDomain(blobText, "--sd-file");
   const privateKeys = keys.map(({ path, pem }) => privateKeyJwk("--sd-wrapping-keys", path, pem));
   let transferKey: unknown;
@@ -161,22 +168,24 @@ function print(output: string, json: unknown, text: string): void {
 
 const outputOption = () => new Option("--output <format>", "text or json").choices(["text", "json"]).default("text");
 
-function registerMakeKeys(group: Command): void {
+function registerMakeKeys(program: Command, group: Command): void {
   group
     .command("make-keys")
     .description("create RSA-2048 key pairs and self-signed certificates to download a security domain to (offline)")
     .option("--count <n>", `how many key pairs, ${MIN_CERTIFICATES} to ${MAX_CERTIFICATES}`, String(MIN_CERTIFICATES))
-    .requiredOption("--out-dir <dir>", "where to write certN.pem and keyN.pem")
+    .option("--out-dir <dir>", "where to write certN.pem and keyN.pem (default: <data-dir>/security-domain)")
     .addOption(outputOption())
-    .action((flags: { count: string; outDir: string; output: string }) =>
+    .action((flags: { count: string; outDir?: string; output: string }) =>
       runOffline(async () => {
         const count = wholeNumberFlag("--count", flags.count, MIN_CERTIFICATES, MAX_CERTIFICATES);
-        mkdirSync(flags.outDir, { recursive: true, mode: 0o700 });
+        const outDir = flags.outDir ?? securityDomainDirectory(dataDirOf(program));
+        mkdirSync(outDir, { recursive: true, mode: 0o700 });
+        const { makeWrappingKeyPair } = await import("../hsm/security-domain/wrapping-keys.js");
         const files: { certificate: string; privateKey: string }[] = [];
         for (let i = 1; i <= count; i++) {
           const pair = await makeWrappingKeyPair(`keyhold security domain key ${i}`);
-          const certificate = join(flags.outDir, `cert${i}.pem`);
-          const privateKey = join(flags.outDir, `key${i}.pem`);
+          const certificate = join(outDir, `cert${i}.pem`);
+          const privateKey = join(outDir, `key${i}.pem`);
           writeNewFile("--out-dir", privateKey, pair.privateKeyPem, 0o600);
           writeNewFile("--out-dir", certificate, pair.certificatePem, 0o644);
           files.push({ certificate, privateKey });
@@ -190,15 +199,19 @@ function registerDownload(program: Command, group: Command): void {
   withClientOptions(group.command("download").description("download the HSM's security domain, which activates a new HSM"))
     .requiredOption("--sd-wrapping-keys <files...>", `${MIN_CERTIFICATES} to ${MAX_CERTIFICATES} PEM certificates to encrypt the shares to`)
     .requiredOption("--sd-quorum <n>", `how many private keys recover the domain (${MIN_QUORUM} to the number of certificates)`)
-    .requiredOption("--security-domain-file <file>", "where to write the security domain (must not exist)")
-    .action((flags: ClientFlags & { sdWrappingKeys: string[]; sdQuorum: string; securityDomainFile: string }) =>
+    .option("--security-domain-file <file>", "where to write the security domain (must not exist; default: <data-dir>/security-domain/<hsm-name>-SD.json)")
+    .action((flags: ClientFlags & { sdWrappingKeys: string[]; sdQuorum: string; securityDomainFile?: string }) =>
       runClient(program, flags, async (session) => {
+        const file = flags.securityDomainFile ?? join(securityDomainDirectory(dataDirOf(program)), `${session.options.hsmName ?? "hsm"}-SD.json`);
+        if (flags.securityDomainFile === undefined) mkdirSync(securityDomainDirectory(dataDirOf(program)), { recursive: true, mode: 0o700 });
+        // Checked before the call: the download activates the HSM, and its only copy must have somewhere to go.
+        if (existsSync(file)) throw badParameter("--security-domain-file", `${file} already exists; choose another file`);
         const certificates = flags.sdWrappingKeys.map((path) => ({ path, pem: readText("--sd-wrapping-keys", path) }));
         const request = buildDownloadRequest(certificates, flags.sdQuorum);
         const response = await session.unary(SecurityDomainService.method.download, request);
         if (response.securityDomain === "") throw new KeyholdError("InternalError", "The server returned an empty security domain.");
-        writeNewFile("--security-domain-file", flags.securityDomainFile, response.securityDomain, 0o600);
-        const summary = { securityDomainFile: flags.securityDomainFile, shares: request.certificates.length, required: request.required };
+        writeNewFile("--security-domain-file", file, response.securityDomain, 0o600);
+        const summary = { securityDomainFile: file, shares: request.certificates.length, required: request.required };
         print(session.options.output, summary, `Security domain written to ${summary.securityDomainFile}: ${summary.shares} shares, any ${summary.required} recover it.`);
       }),
     );
@@ -290,7 +303,7 @@ function registerUpload(program: Command, group: Command): void {
 
 export function registerSecurityDomainCommands(program: Command): void {
   const group = program.command("security-domain").description("the HSM's security domain: activation and recovery keys");
-  registerMakeKeys(group);
+  registerMakeKeys(program, group);
   registerDownload(program, group);
   registerStatus(program, group);
   registerVerifyShares(group);

@@ -2,13 +2,15 @@
  * `keyhold serve`: loads and validates the configuration (file, KEYHOLD_*
  * variables, flags), starts the node and prints one line
  * `listening grpc=... https=... metrics=...` once it accepts calls.
- * SIGTERM and SIGINT drain in-flight calls, flush the journals and close the store.
+ * SIGTERM and SIGINT drain in-flight calls, flush the journals and close the store. While it runs,
+ * `<data-dir>/endpoints.json` says where it listens, for the CLI on the same data dir.
  */
 import type { Command } from "commander";
 import { loadConfig, type KeyholdConfig } from "../config/index.js";
 import { devBanner } from "../server/dev.js";
 import { bootstrapDevMode, type DevSetup } from "../server/dev-bootstrap.js";
 import { startNode } from "../server/node.js";
+import { removeEndpointsFile, writeEndpointsFile } from "../endpoints-file.js";
 
 interface ServeOptions {
   config?: string;
@@ -65,6 +67,8 @@ export function registerServeCommand(program: Command): void {
           return;
         }
       }
+      // Before the listening line, so that whoever waits for it finds the file: the CLI on this data dir reads it.
+      writeEndpointsFile(node.config.dataDir, { ...node.addresses, issuerUrl: node.issuer.settings.baseUrl, pid: process.pid });
       process.stdout.write(`listening grpc=${node.addresses.grpc} https=${node.addresses.https} metrics=${node.addresses.metrics}\n`);
       if (dev !== undefined) process.stdout.write(devBanner(node, dev) + "\n");
       let stopping = false;
@@ -73,7 +77,10 @@ export function registerServeCommand(program: Command): void {
         stopping = true;
         node.logger.info({ signal }, "draining and shutting down");
         node.stop().then(
-          () => process.exit(0),
+          () => {
+            removeEndpointsFile(node.config.dataDir);
+            process.exit(0);
+          },
           () => process.exit(1),
         );
       };

@@ -1,10 +1,11 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { KeyholdError, badParameter } from "../errors.js";
 import { issuerSettings } from "../identity/issuer-settings.js";
 import { parsePlane } from "../identity/planes.js";
 import { TokenIssuer } from "../identity/token-issuer.js";
 import { chooseTenant, withDirectory } from "./directory.js";
-import { DEFAULT_LISTEN } from "../config/index.js";
+import { DEFAULT_LISTEN } from "../config/defaults.js";
+import { liveServerEndpoints } from "../endpoints-file.js";
 
 /** The HTTPS listener's default address (SPEC section 2); the issuer URL must match what the server verifies. */
 const DEFAULT_ISSUER_URL = `https://${DEFAULT_LISTEN.https}`;
@@ -30,16 +31,22 @@ export function registerTokenCommand(program: Command): void {
     .option("--plane <plane>", "data or management", "data")
     .option("--ttl <duration>", "lifetime, e.g. 30m or 1h", "1h")
     .option("--tenant <id|name>", "tenant (default: the only one)")
-    .option("--issuer-url <url>", "https://host:port of the server's HTTPS listener", process.env["KEYHOLD_ISSUER_URL"] ?? DEFAULT_ISSUER_URL)
-    .action((options: { principal: string; plane: string; ttl: string; tenant?: string; issuerUrl: string }) =>
-      withDirectory(program, async ({ directory }) => {
+    .addOption(
+      new Option(
+        "--issuer-url <url>",
+        `the server's issuer, https://host:port of its HTTPS listener (default: the server running on --data-dir, from <data-dir>/endpoints.json, else ${DEFAULT_ISSUER_URL})`,
+      ).env("KEYHOLD_ISSUER_URL"),
+    )
+    .action((options: { principal: string; plane: string; ttl: string; tenant?: string; issuerUrl?: string }) =>
+      withDirectory(program, async ({ directory, dataDir }) => {
+        const issuerUrl = options.issuerUrl || (liveServerEndpoints(dataDir)?.issuerUrl ?? DEFAULT_ISSUER_URL);
         const plane = parsePlane("--plane", options.plane);
         const ttlSeconds = parseTtl(options.ttl);
         const tenant = await chooseTenant(directory, options.tenant);
         const principal = await directory.findPrincipal(tenant.id, options.principal);
         if (principal.kind === "group") throw badParameter("--principal", "a group cannot receive a token");
         if (!principal.enabled) throw new KeyholdError("OperationNotAllowed", `The principal ${principal.id} is disabled.`);
-        const issuer = await TokenIssuer.open(directory.store, issuerSettings({ baseUrl: options.issuerUrl }));
+        const issuer = await TokenIssuer.open(directory.store, issuerSettings({ baseUrl: issuerUrl }));
         const token = await issuer.issue({ principal, plane, ttlSeconds });
         process.stdout.write(`${token.accessToken}\n`);
       }),

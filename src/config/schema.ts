@@ -5,6 +5,7 @@ import { parseIpRule } from "../hsm/network-rules.js";
 import { DEFAULT_AUDIENCES } from "../identity/planes.js";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from "../identity/issuer-settings.js";
 import type { ObjectNode, SchemaNode } from "./schema-node.js";
+import { DEFAULT_LISTEN } from "./defaults.js";
 
 const MIB = 1024 * 1024;
 
@@ -82,8 +83,7 @@ const HSM: ObjectNode = {
   },
 };
 
-/** Where the three listeners are when the configuration says nothing; clients default to the same addresses. */
-export const DEFAULT_LISTEN = Object.freeze({ grpc: "127.0.0.1:7443", https: "127.0.0.1:8443", metrics: "127.0.0.1:9464" });
+export { DEFAULT_LISTEN };
 
 export const CONFIG_SCHEMA: ObjectNode = {
   kind: "object",

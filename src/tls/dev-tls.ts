@@ -6,7 +6,6 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { isIP } from "node:net";
-import { join } from "node:path";
 import { HOSTNAME } from "../config/listen-address.js";
 import { badParameter } from "../errors.js";
 import {
@@ -17,6 +16,9 @@ import {
   type CertificateAndKey,
 } from "./certificates.js";
 import { readIfPresent, writeFileAtomically } from "../files.js";
+import { devTlsPaths } from "./dev-tls-paths.js";
+
+export { devTlsPaths };
 
 export interface DevTlsOptions {
   readonly dataDir: string;
@@ -41,17 +43,6 @@ const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
 /** Wildcard listen addresses name no host a client can dial, so they have no place in a certificate. */
 const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
-
-export function devTlsPaths(dataDir: string): { dir: string; ca: string; caKey: string; server: string; serverKey: string } {
-  const dir = join(dataDir, "tls");
-  return {
-    dir,
-    ca: join(dir, "ca.pem"),
-    caKey: join(dir, "ca-key.pem"),
-    server: join(dir, "server.pem"),
-    serverKey: join(dir, "server-key.pem"),
-  };
-}
 
 function wantedHosts(hosts: readonly string[]): string[] {
   const wanted = new Set<string>();

@@ -56,6 +56,9 @@ describe("client options", () => {
     expect(formatServiceError(serviceError(status.UNAUTHENTICATED, "No token.", "Unauthorized"), options)).toBe(
       "UNAUTHENTICATED (Unauthorized): No token. (no token given: pass --token or set KEYHOLD_TOKEN)",
     );
+    expect(formatServiceError(serviceError(status.NOT_FOUND, "x-hsm-name is required: this server hosts more than one HSM (or none).", "HsmNotFound"), options)).toBe(
+      "NOT_FOUND (HsmNotFound): --hsm-name (or KEYHOLD_HSM) is required: the server hosts more than one HSM (or none); name the HSM to call.",
+    );
     expect(formatServiceError(serviceError(status.UNAVAILABLE, "No connection established"), options)).toBe(
       "UNAVAILABLE: No connection established (is the server running at 127.0.0.1:7443?)",
     );

@@ -238,7 +238,9 @@ describe("text output", () => {
   });
 
   it("lists keys one per line and deleted keys with their dates", () => {
-    expect(formatKeyList([bundle])).toBe("signer  0123456789abcdef0123456789abcdef  RSA-HSM 2048 bits  enabled  expires -");
+    expect(formatKeyList([bundle])).toBe(
+      ["NAME    VERSION                           KEY                STATE    EXPIRES", "signer  0123456789abcdef0123456789abcdef  RSA-HSM 2048 bits  enabled  -"].join("\n"),
+    );
     expect(formatKeyList([])).toBe("(no keys)");
     const deleted = create(DeletedKeyBundleSchema, { key: bundle, recoveryId: "https://dev.keyhold.test/deletedkeys/signer", deletedDate: 1_700_000_000n, scheduledPurgeDate: 1_707_776_000n });
     expect(formatDeletedKey(deleted)).toBe(

@@ -67,6 +67,14 @@ describe("role requests", () => {
     expect(formatCheckAccess(request, denied)).toBe(
       `denied: ${ALICE} Microsoft.KeyVault/managedHsm/keys/sign/action at /keys/a\nthe principal is disabled\nno role assignment grants this action at this scope`,
     );
-    expect(formatRoleAssignments([assignment])).toBe(`0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f  /keys  ${ALICE}  Managed HSM Crypto User`);
+    expect(formatRoleAssignments([assignment])).toBe(
+      [
+        "NAME                                  SCOPE  PRINCIPAL  PRINCIPAL ID                          ROLE",
+        `0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f  /keys  -          ${ALICE}  Managed HSM Crypto User`,
+      ].join("\n"),
+    );
+    expect(formatRoleAssignments([assignment], new Map([[ALICE, "alice@contoso"]])).split("\n")[1]).toBe(
+      `0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f  /keys  alice@contoso  ${ALICE}  Managed HSM Crypto User`,
+    );
   });
 });

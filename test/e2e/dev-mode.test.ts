@@ -102,12 +102,14 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     for (const run of [created, signed, listed]) expect(run.code, run.stderr).toBe(0);
     expect(created.stdout).toMatch(/kid:\s+https:\/\/dev\.managedhsm\.keyhold\.local\/keys\/demo\//);
     expect(signed.stdout).toMatch(/^signature: [A-Za-z0-9_-]{86}$/m);
-    const roles = (text: string): string[] => text.trim().split("\n").map((line) => line.split(/\s{2,}/).slice(2).join(" ")).sort();
-    const adminId = listed.stdout.trim().split("\n")[0]!.split(/\s{2,}/)[2]!;
+    // A header row, then NAME  SCOPE  PRINCIPAL  PRINCIPAL ID  ROLE: the principal's name comes from the data dir's directory.
+    expect(listed.stdout.split("\n")[0]).toMatch(/^NAME +SCOPE +PRINCIPAL +PRINCIPAL ID +ROLE$/);
+    const roles = (text: string): string[] => text.trim().split("\n").slice(1).map((line) => line.split(/\s{2,}/).slice(2).join(" ")).sort();
+    const adminId = listed.stdout.trim().split("\n")[1]!.split(/\s{2,}/)[3]!;
     expect(roles(listed.stdout)).toEqual([
-      `${adminId} Managed HSM Administrator`,
-      `${adminId} Managed HSM Crypto Officer`,
-      `${adminId} Managed HSM Crypto User`,
+      `admin ${adminId} Managed HSM Administrator`,
+      `admin ${adminId} Managed HSM Crypto Officer`,
+      `admin ${adminId} Managed HSM Crypto User`,
     ]);
 
     // The development security domain: three key pairs and a blob that any two of the keys open.

@@ -7,7 +7,7 @@ import { request } from "node:https";
 import { isIP } from "node:net";
 import { checkServerIdentity } from "node:tls";
 import { formatListenAddress, type ListenAddress } from "../../config/listen-address.js";
-import { DEFAULT_LISTEN } from "../../config/index.js";
+import { DEFAULT_LISTEN } from "../../config/defaults.js";
 import { KeyholdError } from "../../errors.js";
 import { withApiVersion } from "../api-versions.js";
 

@@ -140,6 +140,19 @@ function streamHandler(deps: GrpcServerDeps) {
   const path = `/${CryptoService.typeName}/Stream`;
   return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
     const cancellation = callSignal(call);
+    // Each operation gets a signal of its own, aborted with the stream: whatever an operation hangs on its signal (the
+    // worker pool adds an "abort" listener per queued task) stays on that signal, instead of piling up on the stream's
+    // one signal (past ten, Node warns of a listener leak). The stream's signal keeps this single listener.
+    const operationSignals = new Set<AbortController>();
+    cancellation.signal.addEventListener("abort", () => {
+      for (const controller of operationSignals) controller.abort();
+    }, { once: true });
+    const operationSignal = (): AbortController => {
+      const controller = new AbortController();
+      if (cancellation.signal.aborted) controller.abort();
+      else operationSignals.add(controller);
+      return controller;
+    };
     let inFlight = 0;
     let ended = false;
     const settle = (): void => {
@@ -157,9 +170,10 @@ function streamHandler(deps: GrpcServerDeps) {
       inFlight++;
       if (inFlight >= window) call.pause();
       const started = performance.now();
+      const operation = operationSignal();
       const work = target === undefined
         ? Promise.reject(request instanceof UndecodableRequest ? undecodable(request) : new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
-        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, cancellation.signal));
+        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, operation.signal));
       work.then(
         (value) => {
           deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
@@ -172,7 +186,10 @@ function streamHandler(deps: GrpcServerDeps) {
             call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));
           }
         },
-      ).finally(settle);
+      ).finally(() => {
+        operationSignals.delete(operation);
+        settle();
+      });
     });
     call.on("end", () => {
       ended = true;

@@ -29,6 +29,7 @@ import { resolveProviders } from "../workers/provider-choice.js";
 import { ensureAssignments } from "../hsm/initial-admins.js";
 import { hsmRuntime, resolveInitialAdmins } from "./hsm-bootstrap.js";
 import { freePort } from "./free-port.js";
+import { EventLoopWatchdog } from "./event-loop-watchdog.js";
 import { ServingState } from "./serving-state.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
@@ -90,6 +91,12 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
   };
   try {
     const serving = new ServingState();
+    if (config.health.eventLoopStallMs > 0) {
+      // Checks every second (or faster for a shorter threshold), the main thread beating twice as often.
+      const checkMs = Math.min(1000, config.health.eventLoopStallMs / 2);
+      const watchdog = new EventLoopWatchdog({ serving, logger, stallMs: config.health.eventLoopStallMs, checkMs, heartbeatMs: checkMs / 2 });
+      stack.push(() => watchdog.stop());
+    }
     const directory = new Directory(store);
     const credentials = new ServicePrincipalCredentials(directory);
     const tenant = await openTenant(directory, config.tenant.name);

@@ -130,6 +130,13 @@ export const CONFIG_SCHEMA: ObjectNode = {
         checkpointIntervalMs: integer(0, 24 * 3600 * 1000, 60_000),
       },
     },
+    health: {
+      kind: "object",
+      fields: {
+        // An event loop silent this long makes the node NOT_SERVING (src/server/event-loop-watchdog.ts); 0 turns the watchdog off.
+        eventLoopStallMs: integer(0, 3600 * 1000, 5000),
+      },
+    },
     seal: {
       kind: "object",
       fields: { keyFile: string() },

@@ -43,6 +43,8 @@ export interface KeyholdConfig {
   readonly workers: { readonly threads: number; readonly maxQueue: number; readonly cacheBytes: number };
   readonly providers: { readonly rsa: RsaProviderChoice; readonly ec: EcProviderChoice };
   readonly audit: { readonly nodeId: string; readonly checkpointEveryRecords: number; readonly checkpointIntervalMs: number };
+  /** `eventLoopStallMs`: how long the event loop may be silent before the node reports NOT_SERVING; 0 is off. */
+  readonly health: { readonly eventLoopStallMs: number };
   /** The seal passphrase is never configuration: it comes from KEYHOLD_SEAL_PASSPHRASE only. */
   readonly seal: { readonly keyFile: string };
   readonly tenant: { readonly name: string };

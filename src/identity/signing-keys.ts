@@ -1,4 +1,5 @@
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import { importJWK, type CryptoKey, type JWK } from "jose";
+import { generatePrivateKey } from "../crypto/generate-private-key.js";
 import { ecJwkThumbprint } from "../crypto/thumbprint.js";
 import { KeyholdError } from "../errors.js";
 import type { Store } from "../store/store.js";
@@ -22,8 +23,9 @@ export interface PublishedKey {
 export async function loadOrCreateSigningKey(store: Store): Promise<SigningKey> {
   const existing = await newestKey(store);
   if (existing !== undefined) return existing;
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const privateJwk = await exportJWK(privateKey);
+  // Not jose's generateKeyPair: WebCrypto's export of a freshly generated key is the same export of a
+  // KeyObject that a key-generation job owns, which can hang the process (src/crypto/generate-private-key.ts).
+  const privateJwk = (await generatePrivateKey({ type: "ec", namedCurve: "P-256" })).export({ format: "jwk" }) as JWK;
   const publicJwk: JWK = { kty: privateJwk.kty, crv: privateJwk.crv, x: privateJwk.x, y: privateJwk.y };
   const kid = ecJwkThumbprint(publicJwk);
   await store.transaction(async (tx) => {

@@ -3,7 +3,7 @@
  * made on first start and kept in `<dataDir>/node/audit-signing-key.pem`
  * (mode 0600); `keyhold audit verify --trusted-key` takes its public half.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -16,8 +16,14 @@ export function loadOrCreateNodeSigningKey(dataDir: string): KeyObject {
   const paths = nodeKeyPaths(dataDir);
   if (existsSync(paths.privateKey)) return createPrivateKey(readFileSync(paths.privateKey, "utf8"));
   mkdirSync(join(dataDir, "node"), { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  writeFileSync(paths.privateKey, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" });
-  writeFileSync(paths.publicKey, createPublicKey(privateKey).export({ format: "pem", type: "spki" }), { mode: 0o644 });
-  return privateKey;
+  // Encoded by the generator and parsed again: a KeyObject that key generation returned is never exported or
+  // kept (see src/crypto/generate-private-key.ts).
+  const { privateKey, publicKey } = generateKeyPairSync("ec", {
+    namedCurve: "P-256",
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  writeFileSync(paths.privateKey, privateKey, { mode: 0o600, flag: "wx" });
+  writeFileSync(paths.publicKey, publicKey, { mode: 0o644 });
+  return createPrivateKey(privateKey);
 }

@@ -29,6 +29,7 @@ import { resolveProviders } from "../workers/provider-choice.js";
 import { ensureAssignments } from "../hsm/initial-admins.js";
 import { hsmRuntime, resolveInitialAdmins } from "./hsm-bootstrap.js";
 import { freePort } from "./free-port.js";
+import { EventLoopWatchdog } from "./event-loop-watchdog.js";
 import { ServingState } from "./serving-state.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
@@ -181,6 +182,15 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
 
     const metricsServer: MetricsServer = await startMetricsServer({ host: config.metrics.listen.host, port: config.metrics.listen.port, registry: metrics.registry });
     stack.push(() => metricsServer.close());
+
+    // Watches from here on: start-up does seconds of synchronous work (TLS keys, the pool's self-tests) that is
+    // not a stall of a serving node, and it is the first thing stopped on shutdown, whose draining may block too.
+    if (config.health.eventLoopStallMs > 0) {
+      // Checks every second (or faster for a shorter threshold), the main thread beating twice as often.
+      const checkMs = Math.min(1000, config.health.eventLoopStallMs / 2);
+      const watchdog = new EventLoopWatchdog({ serving, logger, stallMs: config.health.eventLoopStallMs, checkMs, heartbeatMs: checkMs / 2 });
+      stack.push(() => watchdog.stop());
+    }
 
     const address = (host: string, port: number): string => formatListenAddress({ host, port });
     return {

@@ -70,16 +70,23 @@ const shuttingDown = (): KeyholdError => new KeyholdError("Unavailable", "The cr
 /** The fields of a task that hold bytes: copied once into buffers of their exact size, then moved to the worker. */
 const BUFFER_FIELDS = ["data", "signature", "iv", "aad", "tag"] as const;
 
-/** A copy of the task whose buffers are exactly its contents, so they can be moved without touching the caller's. */
+/**
+ * A copy of the task in which every byte field has an ArrayBuffer of its own, exactly its contents, so it can be
+ * moved without touching the caller's. `new Uint8Array(view)` always allocates; `slice()` does not do that for a
+ * Buffer (Buffer#slice is a view), and the fields a caller passes often share one ArrayBuffer: the decoded gRPC
+ * message, or Node's pool of small Buffers, which other code in this process still uses. A view of either in the
+ * transfer list detached it for everyone, or named it twice (DataCloneError, INTERNAL to the caller).
+ */
 function owned(task: PoolTask, jwk: JsonWebKey | undefined): WorkerTask {
   const copy: { -readonly [K in keyof WorkerTask]: WorkerTask[K] } = { ...task, ...(jwk === undefined ? {} : { jwk }) };
   for (const field of BUFFER_FIELDS) {
     const bytes = task[field];
-    if (bytes !== undefined) copy[field] = bytes.slice();
+    if (bytes !== undefined) copy[field] = new Uint8Array(bytes);
   }
   return copy;
 }
 
+/** The ArrayBuffers to move: one per field, each whole and its field's alone, because `owned` made them. */
 function buffersOf(task: WorkerTask): ArrayBuffer[] {
   return BUFFER_FIELDS.flatMap((field) => (task[field] === undefined ? [] : [task[field].buffer as ArrayBuffer]));
 }

@@ -56,6 +56,8 @@ describe("loadConfig defaults", () => {
     expect(config.providers).toEqual({ rsa: "auto", ec: "auto" });
     expect(config.audit.nodeId).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
     expect(config.audit).toMatchObject({ checkpointEveryRecords: 1000, checkpointIntervalMs: 60_000 });
+    expect(config.health).toEqual({ eventLoopStallMs: 5000 });
+    expect(loadConfig({ env: { KEYHOLD_HEALTH_EVENT_LOOP_STALL_MS: "0" } }).health.eventLoopStallMs).toBe(0);
     expect(config.seal).toEqual({ keyFile: join(resolve("./.keyhold"), "seal.key") });
     expect(config.tenant).toEqual({ name: "dev" });
     expect(config.hsms).toEqual([]);
@@ -179,7 +181,7 @@ describe("loadConfig errors name the field", () => {
   it.each([
     ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 91\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
     ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 7.5\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
-    ["grpcc:\n  listen: 127.0.0.1:1\n", "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, seal, tenant, hsms"],
+    ["grpcc:\n  listen: 127.0.0.1:1\n", "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, tenant, hsms"],
     ["grpc:\n  listen: 127.0.0.1:65536\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: ::1:7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: 7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],

@@ -48,7 +48,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { threads?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { threads?: number; eventLoopStallMs?: number } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "keyhold-it-"));
   const config = loadConfig({
     env: {},
@@ -59,6 +59,7 @@ export async function startTestServer(options: { threads?: number } = {}): Promi
       metrics: { listen: "127.0.0.1:0" },
       workers: { threads: options.threads ?? 2 },
       providers: { rsa: "native", ec: "native" },
+      ...(options.eventLoopStallMs === undefined ? {} : { health: { eventLoopStallMs: options.eventLoopStallMs } }),
       hsms: [
         { name: "hsm-a", initialAdminObjectIds: ["admin"] },
         { name: "hsm-b", initialAdminObjectIds: ["admin"], softDeleteRetentionInDays: 7 },

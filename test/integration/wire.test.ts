@@ -103,6 +103,21 @@ describe("bad input over the wire", () => {
     expect(long.details.length).toBeLessThan(200);
   });
 
+  it("answers a Verify with a 4 KiB or 64 KiB signature with INVALID_ARGUMENT or valid: false, never INTERNAL", async () => {
+    // Digest and signature arrive as views of one message buffer; the worker pool once moved that buffer twice (DataCloneError).
+    await server.call(server.keys, KeyService, "createKey", { name: "wire-rsa", kty: "RSA", keySize: 2048 } as never, server.metadata(token));
+    for (const [name, algorithm] of [["wire", "ES256"], ["wire-rsa", "PS256"], ["wire-rsa", "RS256"]] as const) {
+      for (const length of [4 * 1024, 64 * 1024]) {
+        const request = { name, algorithm, digest, signature: new Uint8Array(length).fill(0x5a) };
+        const answer = await server.call(server.crypto, CryptoService, "verify", request as never, server.metadata(token)).then(
+          (response) => ({ valid: (response as unknown as { valid: boolean }).valid }),
+          (error: RpcError) => ({ code: error.code, errorCode: error.errorCode }),
+        );
+        expect([{ valid: false }, { code: status.INVALID_ARGUMENT, errorCode: "BadParameter" }], `${algorithm} ${length}`).toContainEqual(answer);
+      }
+    }
+  });
+
   it("keeps serving after all of it", async () => {
     const response = (await sign({ name: "wire", algorithm: "ES256", digest })) as unknown as { signature: Uint8Array };
     expect(response.signature.length).toBe(64);

@@ -1,12 +1,12 @@
 /** EC key generation with OpenSSL's generator, as a private JWK in Key Vault's curve names. */
-import { generateKeyPairSync } from "node:crypto";
 import { KeyholdError } from "../../errors.js";
 import type { CurveSpec } from "../algorithms.js";
+import { generatePrivateKeySync } from "../generate-private-key.js";
 import type { JsonWebKey } from "../jwk.js";
 
 export function generateEcKey(curve: CurveSpec): JsonWebKey {
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: curve.nodeName });
-  const { x, y, d } = privateKey.export({ format: "jwk" });
+  // Never the generator's own KeyObject: see generate-private-key.ts.
+  const { x, y, d } = generatePrivateKeySync({ type: "ec", namedCurve: curve.nodeName }).export({ format: "jwk" });
   if (x === undefined || y === undefined || d === undefined) {
     throw new KeyholdError("InternalError", "EC key generation returned an incomplete key");
   }

@@ -6,9 +6,7 @@
  * a failed upload can be retried with the same key; the next recovery of the
  * HSM gets a new one.
  */
-import { generateKeyPair } from "node:crypto";
-import { promisify } from "node:util";
-import type { JsonWebKey } from "../../crypto/index.js";
+import { generateKey, type JsonWebKey } from "../../crypto/index.js";
 import { KeyholdError } from "../../errors.js";
 import type { NodeSeal } from "../keys/seal.js";
 import type { SecurityDomainRecoveryRepository } from "./recovery-repository.js";
@@ -38,10 +36,7 @@ function sealAad(hsmId: string): Uint8Array {
   return encoder.encode(`keyhold/v1/security-domain-transfer-key\n${hsmId}`);
 }
 
-export const generateTransferKey: TransferKeyGenerator = async () => {
-  const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: TRANSFER_KEY_BITS });
-  return privateKey.export({ format: "jwk" }) as JsonWebKey;
-};
+export const generateTransferKey: TransferKeyGenerator = () => generateKey("RSA", { size: TRANSFER_KEY_BITS });
 
 export function transferPublicKey(privateKey: JsonWebKey): TransferPublicKey {
   if (privateKey.kty !== "RSA" || typeof privateKey.n !== "string" || typeof privateKey.e !== "string") {

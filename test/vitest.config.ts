@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Two files at a time on the 2-core machines: much of a file's time is waiting (fsync, child processes, TLS
+    // handshakes), and vitest's default (cores - 1) would run them one by one.
+    maxWorkers: 2,
   },
 });

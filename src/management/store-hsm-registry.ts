@@ -3,7 +3,7 @@
  * delete, a network-rule change or an activation on any node takes effect on the next call) plus those declared in
  * configuration, which keep StaticHsmRegistry's semantics (in memory, activated at start).
  */
-import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../pipeline/hsm-registry.js";
 import { GenerationCache } from "../store/generation-cache.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
 import { managedHsmId } from "./arm-ids.js";

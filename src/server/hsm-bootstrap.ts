@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { HsmConfig } from "../config/index.js";
 import { badParameter } from "../errors.js";
-import type { HsmRuntime } from "../hsm/hsm-registry.js";
+import type { HsmRuntime } from "../pipeline/hsm-registry.js";
 import type { Directory } from "../identity/index.js";
 import { managedHsmId } from "../management/arm-ids.js";
 

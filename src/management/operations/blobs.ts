@@ -5,8 +5,8 @@
  * control-plane read, as in Azure.
  */
 import { badParameter } from "../../errors.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import type { JsonObject } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
 import { withApiVersion } from "../api-versions.js";

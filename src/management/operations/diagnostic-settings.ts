@@ -3,8 +3,8 @@
  * delete and list, authorized at the HSM's scope. Only active HSMs have settings; a soft-deleted one answers 404.
  */
 import { echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import { managedHsmId } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { JsonObject } from "../body.js";

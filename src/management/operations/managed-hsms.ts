@@ -2,8 +2,8 @@
 import type { AuditProperties } from "../../audit/index.js";
 import { badParameter, echo } from "../../errors.js";
 import { isGuid } from "../../guid.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import {
   deletedManagedHsmId,
   hsmNameParam,

@@ -1,6 +1,6 @@
 /** `Microsoft.Storage/storageAccounts` (SPEC section 7): create, get, delete and list, over StorageAccountService. */
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam, subscriptionScope } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { OriginReply } from "../origin-reply.js";

@@ -16,7 +16,7 @@ import {
   type RoleAssignment,
   type ScopeRule,
 } from "../../authz/index.js";
-import type { ManagementAuthorizer } from "../../hsm/dispatch.js";
+import type { ManagementAuthorizer } from "../../pipeline/dispatch.js";
 import type { Store } from "../../store/index.js";
 import { authorizationResourceId } from "../arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES } from "./built-in-roles.js";

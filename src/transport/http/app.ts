@@ -5,8 +5,8 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { identityRoutes, type IdentityRouteDeps } from "../../identity/index.js";
-import type { Pipeline } from "../../hsm/dispatch.js";
-import type { Operation } from "../../hsm/operation.js";
+import type { Pipeline } from "../../pipeline/dispatch.js";
+import type { Operation } from "../../pipeline/operation.js";
 import type { ServingState } from "../../server/serving-state.js";
 import { type Challenge, fromFrameworkError, routerRefusal, sendEdgeError, sendError } from "./error-response.js";
 import { RoutePaths } from "./route-paths.js";

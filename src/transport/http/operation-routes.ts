@@ -5,9 +5,9 @@
  * happen in the pipeline, never here.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Pipeline } from "../../hsm/dispatch.js";
+import type { Pipeline } from "../../pipeline/dispatch.js";
 import type { KeyholdError } from "../../errors.js";
-import type { Operation } from "../../hsm/operation.js";
+import type { Operation } from "../../pipeline/operation.js";
 import { type Challenge, fromFrameworkError, sendError } from "./error-response.js";
 
 export interface OperationRoute {

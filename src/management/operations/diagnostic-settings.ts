@@ -12,7 +12,7 @@ import { diagnosticSettingId, diagnosticSettingNameParam, DIAGNOSTIC_SETTING_TYP
 import { decodeDiagnosticSetting } from "../diagnostic-settings/diagnostic-setting-input.js";
 import { diagnosticSettingResource } from "../diagnostic-settings/diagnostic-setting-resource.js";
 import type { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
-import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 
 interface SettingTarget {
   readonly hsm: HsmTarget;

@@ -16,9 +16,9 @@ import {
 } from "../arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import { requestBody } from "../body.js";
-import { decodeHsmCreate, decodeHsmPatch } from "../hsm/hsm-input.js";
-import { deletedManagedHsmResource } from "../hsm/hsm-resource.js";
-import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { decodeHsmCreate, decodeHsmPatch } from "../managed-hsm/hsm-input.js";
+import { deletedManagedHsmResource } from "../managed-hsm/hsm-resource.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 import type { LongRunningOperations } from "../long-running.js";
 
 const HSMS = "Microsoft.KeyVault/managedHSMs";

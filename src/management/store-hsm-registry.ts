@@ -6,7 +6,7 @@
 import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../pipeline/hsm-registry.js";
 import { GenerationCache } from "../store/generation-cache.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
-import { managedHsmId } from "./arm-ids.js";
+import { managedHsmId } from "../arm/arm-ids.js";
 
 /** The host in key ids and the ARM `hsmUri`, as Managed HSM names it (`<name>.managedhsm.azure.net`). */
 export const defaultHsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;

@@ -5,7 +5,7 @@
 import { echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
 import { fields } from "../../pipeline/decode.js";
 import { defineOperation, type Operation } from "../../pipeline/operation.js";
-import { managedHsmId } from "../arm-ids.js";
+import { managedHsmId } from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { JsonObject } from "../body.js";
 import { diagnosticSettingId, diagnosticSettingNameParam, DIAGNOSTIC_SETTING_TYPE } from "../diagnostic-settings/diagnostic-setting-ids.js";

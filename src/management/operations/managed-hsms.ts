@@ -13,7 +13,7 @@ import {
   resourceGroupScope,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import { requestBody } from "../body.js";
 import { decodeHsmCreate, decodeHsmPatch } from "../managed-hsm/hsm-input.js";

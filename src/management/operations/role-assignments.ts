@@ -20,7 +20,7 @@ import {
   sameId,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
 import { optionalText, requestBody, strictObject, type JsonObject } from "../body.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, type ManagementRbac } from "../rbac/index.js";

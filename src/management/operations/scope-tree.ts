@@ -18,7 +18,7 @@ import {
   sameId,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
 import { optionalTags, optionalText, requestBody, strictObject } from "../body.js";
 import { requireResourceGroup, requireSubscription } from "../scope-records.js";

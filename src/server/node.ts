@@ -30,7 +30,7 @@ import { ensureAssignments } from "../hsm/initial-admins.js";
 import { hsmRuntime, resolveInitialAdmins } from "./hsm-bootstrap.js";
 import { freePort } from "./free-port.js";
 import { EventLoopWatchdog } from "./event-loop-watchdog.js";
-import { ServingState } from "./serving-state.js";
+import { ServingState } from "../serving-state.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
 import { buildOperations } from "./operations.js";

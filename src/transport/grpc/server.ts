@@ -12,7 +12,7 @@ import type { Operation } from "../../pipeline/operation.js";
 import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { grpcStatusOf, toServiceError } from "./errors.js";
 import { addHealth, addReflection } from "./reflection.js";
-import type { ServingState } from "../../server/serving-state.js";
+import type { ServingState } from "../../serving-state.js";
 import { RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
 import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
 

@@ -6,7 +6,7 @@
 import { decodeJwt } from "jose";
 import type { Command } from "commander";
 import { badParameter } from "../errors.js";
-import { deletedManagedHsmId, MANAGED_HSM_TYPE, managedHsmId, resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
+import { deletedManagedHsmId, MANAGED_HSM_TYPE, managedHsmId, resourceGroupScope, subscriptionScope } from "../arm/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";
 import { dataDirOf, parseTags, requireFlag } from "./client-options.js";
 import { resolvePrincipalIds } from "./principal-names.js";

@@ -1,14 +1,14 @@
 /**
  * `keyhold load`: the gRPC load generator (SPEC section 10). Parses and
- * checks the options here; the run itself lives in bench/load/.
+ * checks the options here; the run itself lives in src/load/.
  */
 import { fork } from "node:child_process";
 import { Option, type Command } from "commander";
-import { executeLoad } from "../../bench/load/execute.js";
-import { LoadError } from "../../bench/load/load-error.js";
-import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from "../../bench/load/options.js";
-import { LOAD_OPERATIONS } from "../../bench/load/operations.js";
-import { runWorkerChild } from "../../bench/load/worker-child.js";
+import { executeLoad } from "../load/execute.js";
+import { LoadError } from "../load/load-error.js";
+import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from "../load/options.js";
+import { LOAD_OPERATIONS } from "../load/operations.js";
+import { runWorkerChild } from "../load/worker-child.js";
 import { KeyholdError } from "../errors.js";
 import { caFileOrDefault, dataDirOf, DEFAULT_ENDPOINT, endpointOrDefault, fromRunningServer, readCaFile, withConnectionOptions } from "./client-options.js";
 import { DEFAULT_LISTEN } from "../config/defaults.js";

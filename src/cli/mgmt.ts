@@ -8,7 +8,7 @@ import { Command, Option } from "commander";
 import { roleDefinitionGuidOf } from "../authz/ids.js";
 import { badParameter, KeyholdError } from "../errors.js";
 import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../management/client/arm-client.js";
-import { authorizationResourceId, ROOT_SCOPE } from "../management/arm-ids.js";
+import { authorizationResourceId, ROOT_SCOPE } from "../arm/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
 import { resolvePrincipalIds } from "./principal-names.js";
 import { caFileOrDefault, dataDirOf, endpointOrDefault, fromRunningServer, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";

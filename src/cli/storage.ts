@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 import { badParameter } from "../errors.js";
-import { resourceGroupScope, subscriptionScope } from "../management/arm-ids.js";
+import { resourceGroupScope, subscriptionScope } from "../arm/arm-ids.js";
 import type { ArmClient } from "../management/client/arm-client.js";
-import { blobServicePath, STORAGE_ACCOUNT_TYPE, storageAccountId, type StorageAccountTarget } from "../management/storage-account/storage-account-ids.js";
+import { blobServicePath, STORAGE_ACCOUNT_TYPE, storageAccountId, type StorageAccountTarget } from "../arm/storage-account-ids.js";
 import { parseTags, requireFlag, writeOutputFile } from "./client-options.js";
 import { runManagement, withManagementOptions, type ManagementFlags } from "./mgmt.js";
 

@@ -1,7 +1,7 @@
 /** Every configuration option (SPEC section 2) with its type, range and static default. */
 import { HSM_NAME, HSM_NAME_RULE, NODE_ID, RESERVED_HSM_NAME } from "../audit/paths.js";
 import { PROVIDERS_BY_FAMILY, type ProviderFamily } from "../crypto/providers/index.js";
-import { parseIpRule } from "../hsm/network-rules.js";
+import { parseIpRule } from "../pipeline/network-rules.js";
 import { DEFAULT_AUDIENCES } from "../identity/planes.js";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from "../identity/issuer-settings.js";
 import type { ObjectNode, SchemaNode } from "./schema-node.js";

@@ -1,7 +1,7 @@
 import { KeyholdError, badParameter, echo } from "../errors.js";
 import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
-import type { Caller } from "./caller.js";
+import type { Caller } from "../pipeline/caller.js";
 import { GenerationCache } from "../store/generation-cache.js";
 import { isGuid, newObjectId, requireGuid } from "./ids.js";
 import { DEFAULT_SCRYPT, hashPassword, verifyAgainstNothing, verifyPassword, type ScryptParameters } from "./password-hash.js";

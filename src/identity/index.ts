@@ -1,4 +1,4 @@
-export type { Caller } from "./caller.js";
+export type { Caller } from "../pipeline/caller.js";
 export { Directory, type DirectoryOptions, type PrincipalUpdate } from "./directory.js";
 export {
   ServicePrincipalCredentials,

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { KeyholdError } from "../errors.js";
-import type { Caller } from "./caller.js";
+import type { Caller } from "../pipeline/caller.js";
 import type { Directory } from "./directory.js";
 import { isGuid } from "./ids.js";
 import { issuerUrl, type IssuerSettings } from "./issuer-settings.js";

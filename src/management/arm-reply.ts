@@ -4,7 +4,7 @@
  * "Asynchronous operations"); the route adapter turns the path into an absolute URL on the host the client called.
  */
 import { withApiVersion } from "./api-versions.js";
-import type { RouteResponse } from "../transport/http/operation-routes.js";
+import type { RouteResponse } from "../pipeline/http-route.js";
 
 export interface ArmReply {
   readonly status: 200 | 201 | 202 | 204;

@@ -12,7 +12,7 @@
  */
 export { armErrorCode } from "./arm-errors.js";
 export { armResponse, type ArmReply } from "./arm-reply.js";
-export { managedHsmId, resourceGroupScope, subscriptionScope, managementGroupScope, ROOT_SCOPE } from "./arm-ids.js";
+export { managedHsmId, resourceGroupScope, subscriptionScope, managementGroupScope, ROOT_SCOPE } from "../arm/arm-ids.js";
 export { managementOperations, type ManagementDeps } from "./operations/index.js";
 export { MANAGEMENT_ROUTES } from "./routes.js";
 export { restoreDiagnosticSettings, type RestoredDiagnosticSettings } from "./diagnostic-settings/restore.js";

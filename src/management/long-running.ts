@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { echo, KeyholdError } from "../errors.js";
 import type { ArmOperationRecord, Store } from "../store/index.js";
-import { operationResultId } from "./arm-ids.js";
+import { operationResultId } from "../arm/arm-ids.js";
 
 export interface LongRunningTarget {
   readonly subscriptionId: string;

@@ -3,7 +3,7 @@
  * operation hands over a renderer, and the route adapter calls it with the origin the client used, as it does for
  * the Location of long-running operations (arm-reply.ts).
  */
-import type { RouteResponse } from "../transport/http/operation-routes.js";
+import type { RouteResponse } from "../pipeline/http-route.js";
 
 export interface OriginReply {
   readonly status: 200 | 201;

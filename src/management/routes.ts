@@ -4,7 +4,7 @@
  * status and the long-running-operation headers (arm-reply.ts). ARM spells the resource group segment both
  * `resourceGroups` and `resourcegroups`; both are routed.
  */
-import type { OperationRoute } from "../transport/http/operation-routes.js";
+import type { OperationRoute } from "../pipeline/http-route.js";
 import { ARM_API_VERSIONS, checkApiVersion, providerOfPath } from "./api-versions.js";
 import { armErrorCode } from "./arm-errors.js";
 import { armResponse } from "./arm-reply.js";

@@ -3,10 +3,10 @@
  * delete, a network-rule change or an activation on any node takes effect on the next call) plus those declared in
  * configuration, which keep StaticHsmRegistry's semantics (in memory, activated at start).
  */
-import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../hsm/hsm-registry.js";
+import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../pipeline/hsm-registry.js";
 import { GenerationCache } from "../store/generation-cache.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
-import { managedHsmId } from "./arm-ids.js";
+import { managedHsmId } from "../arm/arm-ids.js";
 
 /** The host in key ids and the ARM `hsmUri`, as Managed HSM names it (`<name>.managedhsm.azure.net`). */
 export const defaultHsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;

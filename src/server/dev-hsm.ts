@@ -8,8 +8,8 @@ import { MANAGED_HSM_CRYPTO_OFFICER, MANAGED_HSM_CRYPTO_USER } from "../authz/in
 import { KeyholdError } from "../errors.js";
 import type { NodeSeal } from "../hsm/keys/index.js";
 import type { Caller } from "../identity/index.js";
-import { decodeHsmCreate } from "../management/hsm/hsm-input.js";
-import { ManagedHsmService, type HsmTarget } from "../management/hsm/managed-hsm-service.js";
+import { decodeHsmCreate } from "../management/managed-hsm/hsm-input.js";
+import { ManagedHsmService, type HsmTarget } from "../management/managed-hsm/managed-hsm-service.js";
 import type { StoreHsmRegistry } from "../management/index.js";
 import { LongRunningOperations } from "../management/long-running.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";

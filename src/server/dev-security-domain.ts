@@ -18,7 +18,7 @@ import {
   type DomainSecretReader,
   type WrappingKeyPair,
 } from "../hsm/security-domain/index.js";
-import type { HsmRegistry } from "../hsm/hsm-registry.js";
+import type { HsmRegistry } from "../pipeline/hsm-registry.js";
 import type { ManagedHsmRecord } from "../store/index.js";
 
 export const DEV_SECURITY_DOMAIN_DIR = "dev-security-domain";

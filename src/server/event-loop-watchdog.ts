@@ -17,7 +17,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
-import type { ServingState } from "./serving-state.js";
+import type { ServingState } from "../serving-state.js";
 
 /** The ServingState key for a stalled loop. */
 export const EVENT_LOOP_REASON = "event-loop";

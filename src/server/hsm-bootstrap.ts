@@ -7,9 +7,9 @@
 import { createHash } from "node:crypto";
 import type { HsmConfig } from "../config/index.js";
 import { badParameter } from "../errors.js";
-import type { HsmRuntime } from "../hsm/hsm-registry.js";
+import type { HsmRuntime } from "../pipeline/hsm-registry.js";
 import type { Directory } from "../identity/index.js";
-import { managedHsmId } from "../management/arm-ids.js";
+import { managedHsmId } from "../arm/arm-ids.js";
 
 /** A GUID that is the same on every start (and every node) for the same tenant and HSM name. */
 export function configuredHsmId(tenantId: string, name: string): string {

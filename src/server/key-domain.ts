@@ -7,8 +7,8 @@
 import type { Logger } from "pino";
 import { AUDIT_OPERATION_VERSION } from "../audit/index.js";
 import type { KeyholdConfig } from "../config/index.js";
-import type { AuditSink } from "../hsm/audit-sink.js";
-import type { HsmRegistry, HsmRuntime } from "../hsm/hsm-registry.js";
+import type { AuditSink } from "../pipeline/audit-sink.js";
+import type { HsmRegistry, HsmRuntime } from "../pipeline/hsm-registry.js";
 import { createKeyDomain, createKeyLoader, ensureHsmDomain, HsmDomains, openNodeSeal, RotationScheduler, type KeyDomain, type MaintenanceOutcome, type NodeSeal } from "../hsm/keys/index.js";
 import type { JsonWebKey } from "../crypto/index.js";
 import type { Store } from "../store/index.js";

@@ -27,7 +27,7 @@ function loadedBy(args: readonly string[]): { ours: string[]; packages: string[]
 }
 
 /** What a client command must not load: the server, its store and workers, the HTTPS app, key generation. */
-const SERVER_MODULES = /^(server|store|workers|transport\/http|management\/hsm|identity\/http|audit\/journal|hsm\/operations)\/|^cli\/(serve|directory)\.js$/;
+const SERVER_MODULES = /^(server|store|workers|transport\/http|management\/managed-hsm|identity\/http|audit\/journal|hsm\/operations)\/|^cli\/(serve|directory)\.js$/;
 const SERVER_PACKAGES = ["fastify", "better-sqlite3", "piscina", "pino", "node-forge", "prom-client", "@grpc/reflection", "grpc-health-check"];
 
 describe("what the CLI loads", () => {

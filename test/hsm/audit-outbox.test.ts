@@ -10,9 +10,9 @@ import { AUDIT_OPERATION_VERSION, AuditJournal, type AuditEventInput, type Journ
 import { openNodeJournalFile } from "../../src/audit/journal-file.js";
 import { auditJournalPath } from "../../src/audit/paths.js";
 import { KeyholdError } from "../../src/errors.js";
-import { AuditSink } from "../../src/hsm/audit-sink.js";
-import { defineOperation } from "../../src/hsm/operation.js";
-import { ServingState } from "../../src/server/serving-state.js";
+import { AuditSink } from "../../src/pipeline/audit-sink.js";
+import { defineOperation } from "../../src/pipeline/operation.js";
+import { ServingState } from "../../src/serving-state.js";
 import { changeContext, openMemoryStore, openStore, type PendingChange, type Store } from "../../src/store/index.js";
 import { nodeSigningKey, withTempDir } from "../audit/helpers.js";
 import { journalEvents } from "../integration/write-clients.js";

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { auditJournalPath } from "../../src/audit/paths.js";
-import { AuditSink, MANAGEMENT_JOURNAL } from "../../src/hsm/audit-sink.js";
+import { AuditSink, MANAGEMENT_JOURNAL } from "../../src/pipeline/audit-sink.js";
 import { nodeSigningKey, withTempDir } from "../audit/helpers.js";
 
 describe("AuditSink", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { newLatencyHistogram, percentileDistribution, recordMillis, summarizeLatency } from "../../bench/load/latency-histogram.js";
-import type { LoadTally } from "../../bench/load/run.js";
-import { fromWire, mergeTallies, toWire } from "../../bench/load/tally-wire.js";
+import { newLatencyHistogram, percentileDistribution, recordMillis, summarizeLatency } from "../../src/load/latency-histogram.js";
+import type { LoadTally } from "../../src/load/run.js";
+import { fromWire, mergeTallies, toWire } from "../../src/load/tally-wire.js";
 
 function tallyOf(millis: readonly number[], ok: number, errors: Record<string, number>, elapsedMs: number): LoadTally {
   const histogram = newLatencyHistogram();

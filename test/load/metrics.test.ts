@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createServerMetrics } from "../../src/metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/metrics-server.js";
-import { sampleValue } from "../../bench/load/server-cpu.js";
+import { sampleValue } from "../../src/load/server-cpu.js";
 
 let server: MetricsServer | undefined;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { newLatencyHistogram, recordMillis, summarizeLatency } from "../../bench/load/latency-histogram.js";
-import { runLoops, type LoopPlan, type SendOne } from "../../bench/load/open-loop.js";
-import type { Outcome } from "../../bench/load/outcome.js";
+import { newLatencyHistogram, recordMillis, summarizeLatency } from "../../src/load/latency-histogram.js";
+import { runLoops, type LoopPlan, type SendOne } from "../../src/load/open-loop.js";
+import type { Outcome } from "../../src/load/outcome.js";
 import { VirtualClock } from "./helpers/virtual-clock.js";
 
 const SERVICE_MS = 1;

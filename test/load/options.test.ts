@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { openConnection } from "../../bench/load/connection.js";
+import { openConnection } from "../../src/load/connection.js";
 import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
-import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../bench/load/options.js";
+import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../src/load/options.js";
 
 const BASE: RawLoadOptions = { op: "sign", alg: "PS256", key: "k", concurrency: "64", window: "32", workers: "2", duration: "30s", endpoint: "127.0.0.1:7443" };
 

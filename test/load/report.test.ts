@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { newLatencyHistogram, recordMillis } from "../../bench/load/latency-histogram.js";
-import { buildReport, type LoadSettings } from "../../bench/load/report.js";
-import { escapeHtml, reportHtml } from "../../bench/load/report-html.js";
-import { reportText } from "../../bench/load/report-text.js";
-import { readServerCpuSeconds, sampleValue, serverCpuPerOperation } from "../../bench/load/server-cpu.js";
+import { newLatencyHistogram, recordMillis } from "../../src/load/latency-histogram.js";
+import { buildReport, type LoadSettings } from "../../src/load/report.js";
+import { escapeHtml, reportHtml } from "../../src/load/report-html.js";
+import { reportText } from "../../src/load/report-text.js";
+import { readServerCpuSeconds, sampleValue, serverCpuPerOperation } from "../../src/load/server-cpu.js";
 
 const SETTINGS: LoadSettings = { op: "sign", alg: "PS256", key: "<script>k</script>", mode: "unary", concurrency: 64, rate: 2000, durationSeconds: 30, workers: 2, endpoint: "127.0.0.1:7443" };
 

@@ -1,12 +1,12 @@
 import { EventEmitter } from "node:events";
 import type { ChildProcess } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { newLatencyHistogram, recordMillis, summarizeLatency } from "../../bench/load/latency-histogram.js";
-import type { LoadPlan } from "../../bench/load/run.js";
-import { shares, splitPlan } from "../../bench/load/split-plan.js";
-import { toWire } from "../../bench/load/tally-wire.js";
-import type { FromWorker, ToWorker } from "../../bench/load/worker-messages.js";
-import { runInWorkers } from "../../bench/load/workers.js";
+import { newLatencyHistogram, recordMillis, summarizeLatency } from "../../src/load/latency-histogram.js";
+import type { LoadPlan } from "../../src/load/run.js";
+import { shares, splitPlan } from "../../src/load/split-plan.js";
+import { toWire } from "../../src/load/tally-wire.js";
+import type { FromWorker, ToWorker } from "../../src/load/worker-messages.js";
+import { runInWorkers } from "../../src/load/workers.js";
 
 const PLAN: LoadPlan = { op: "sign", alg: "ES256", key: { name: "k" }, stream: false, window: 32, concurrency: 10, rate: 1000, count: 101 };
 

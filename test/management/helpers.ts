@@ -7,12 +7,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuditSink } from "../../src/hsm/audit-sink.js";
-import { Pipeline, type RequestMeta } from "../../src/hsm/dispatch.js";
+import { AuditSink } from "../../src/pipeline/audit-sink.js";
+import { Pipeline, type RequestMeta } from "../../src/pipeline/dispatch.js";
 import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal } from "../../src/hsm/keys/index.js";
 import { LocalRbac } from "../../src/hsm/local-rbac.js";
-import type { Operation } from "../../src/hsm/operation.js";
-import { operationTable } from "../../src/hsm/operation-table.js";
+import type { Operation } from "../../src/pipeline/operation.js";
+import { operationTable } from "../../src/pipeline/operation-table.js";
 import type { Plane } from "../../src/identity/index.js";
 import {
   BlobStore,

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyholdError } from "../../src/errors.js";
-import type { RequestMeta } from "../../src/hsm/dispatch.js";
+import type { RequestMeta } from "../../src/pipeline/dispatch.js";
 import { hsmPath, managementCore, type ManagementCore } from "./helpers.js";
 
 let core: ManagementCore;

@@ -11,7 +11,7 @@ import {
 } from "../../src/management/index.js";
 import { auditJournalPath } from "../../src/audit/paths.js";
 import { queryJournal } from "../../src/audit/query.js";
-import { MANAGEMENT_JOURNAL } from "../../src/hsm/audit-sink.js";
+import { MANAGEMENT_JOURNAL } from "../../src/pipeline/audit-sink.js";
 import { LOCATION, RESOURCE_GROUP, SUBSCRIPTION, hsmPath, managementCore, type ManagementCore } from "./helpers.js";
 
 let core: ManagementCore;

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { EVENT_LOOP_REASON, EventLoopWatchdog } from "../../src/server/event-loop-watchdog.js";
-import { ServingState } from "../../src/server/serving-state.js";
+import { ServingState } from "../../src/serving-state.js";
 
 /** Far above any pause a busy machine gives a healthy loop (GC, scheduling), so only the blocks below trip it. */
 const STALL_MS = 1000;

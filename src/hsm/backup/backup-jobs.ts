@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { KeyholdError } from "../../errors.js";
 import { changeContext, type BackupJobKind, type BackupJobRecord, type Store } from "../../store/index.js";
-import type { HsmRuntime } from "../hsm-registry.js";
+import type { HsmRuntime } from "../../pipeline/hsm-registry.js";
 import type { DomainKeys } from "../keys/domain.js";
 import type { KeyEvictions } from "../keys/opened-keys.js";
 import type { BackedUpKey } from "./contents.js";

@@ -5,7 +5,7 @@
  * the same security domain. Done before the store transaction, to keep it short.
  */
 import type { KeyRecord, KeyVersionRecord } from "../../store/index.js";
-import type { HsmRuntime } from "../hsm-registry.js";
+import type { HsmRuntime } from "../../pipeline/hsm-registry.js";
 import { sealVersions } from "../keys/backup.js";
 import { recoveryId } from "../keys/bundle.js";
 import type { DomainKeys } from "../keys/domain.js";

@@ -4,9 +4,9 @@
  * must be one the management plane created, and the container must exist.
  */
 import { KeyholdError } from "../../errors.js";
-import { parseStorageAccountId } from "../../management/storage-account/storage-account-ids.js";
-import { findStorageAccount } from "../../management/storage-account/storage-account-lookup.js";
-import { checkAccountName, checkContainerName } from "../../management/storage/names.js";
+import { parseStorageAccountId } from "../../arm/storage-account-ids.js";
+import { findStorageAccount } from "../../arm/storage-account-lookup.js";
+import { checkAccountName, checkContainerName } from "../../arm/storage-names.js";
 import type { Store } from "../../store/index.js";
 import { listFolder, type BackupLocation, type BackupStorage } from "./storage.js";
 

@@ -1,7 +1,7 @@
 /** The shapes key operations return (Key Vault's KeyBundle family), made from stored records. */
 import type { JsonWebKey } from "../../crypto/index.js";
 import type { KeyRecord, KeyVersionRecord } from "../../store/index.js";
-import type { HsmRuntime } from "../hsm-registry.js";
+import type { HsmRuntime } from "../../pipeline/hsm-registry.js";
 
 export interface KeyAttributes {
   readonly enabled: boolean;

@@ -1,7 +1,7 @@
 /** Field-naming readers for key requests (SPEC section 4 limits); every refusal is BadParameter naming the field. */
 import type { KeyOperation, KeyType } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
-import { fields, optionalString, type Fields } from "../decode.js";
+import { fields, optionalString, type Fields } from "../../pipeline/decode.js";
 
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const KEY_VERSION = /^[0-9a-fA-F]{32}$/;

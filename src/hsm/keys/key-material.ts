@@ -9,7 +9,7 @@ import { generateKey, keyTypeOf, parseOctKey, parseRsaPrivateKey, publicJwk, typ
 // The crypto core's index does not export the EC private-key parser; jwk.ts is its home.
 import { parseEcPrivateKey } from "../../crypto/jwk.js";
 import { badParameter } from "../../errors.js";
-import { fields } from "../decode.js";
+import { fields } from "../../pipeline/decode.js";
 import type { KeyTypeChoice } from "./key-input.js";
 
 export interface KeyMaterial {

@@ -10,7 +10,7 @@ import { keyTypeOf } from "../../crypto/index.js";
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import type { KeyRecord, KeyVersionPatch, KeyVersionRecord, Store, StoreRepositories } from "../../store/index.js";
 import { GenerationCache } from "../../store/generation-cache.js";
-import type { HsmRuntime } from "../hsm-registry.js";
+import type { HsmRuntime } from "../../pipeline/hsm-registry.js";
 import { openPrivateJwk, sealPrivateJwk } from "./at-rest.js";
 import { openBackup, openVersions, sealBackup, sealVersions, type KeyBackup } from "./backup.js";
 import { deletedKeyBundle, keyBundle, keyId, keyItem, recoveryId, type DeletedKeyBundle, type KeyBundle, type KeyItem } from "./bundle.js";

@@ -8,7 +8,7 @@
  * "KeyRotate" / "KeyPurge" with the system as the identity).
  */
 import type { Store } from "../../store/index.js";
-import type { HsmRegistry } from "../hsm-registry.js";
+import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
 import type { KeyService } from "./key-service.js";
 import { dueAt, type RotationPolicyInput } from "./rotation.js";
 

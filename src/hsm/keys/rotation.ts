@@ -6,7 +6,7 @@
  * policy says when to act, not a calendar date.
  */
 import { badParameter } from "../../errors.js";
-import { fields, optionalString } from "../decode.js";
+import { fields, optionalString } from "../../pipeline/decode.js";
 
 export type LifetimeActionType = "Rotate" | "Notify";
 

@@ -20,10 +20,10 @@ import {
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import type { Store } from "../../store/index.js";
-import { dataAction } from "../data-action.js";
-import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../decode.js";
+import { dataAction } from "../../pipeline/data-action.js";
+import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../../pipeline/decode.js";
 import type { LocalRbac } from "../local-rbac.js";
-import { defineOperation, hsmOf, type Operation } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
 
 export interface AccessControlDeps {
   readonly store: Store;

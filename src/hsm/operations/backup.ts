@@ -7,10 +7,10 @@
  */
 import { badParameter } from "../../errors.js";
 import { folderNameParam, jobView, storageRequest, type BackupJobs, type BackupJobView } from "../backup/index.js";
-import { dataAction } from "../data-action.js";
-import { fields, requiredString } from "../decode.js";
+import { dataAction } from "../../pipeline/data-action.js";
+import { fields, requiredString } from "../../pipeline/decode.js";
 import { keyName } from "../keys/key-input.js";
-import { defineOperation, hsmOf, type Operation } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 

@@ -9,13 +9,13 @@
 import { algorithmFor } from "../../crypto/algorithms.js";
 import { decrypt, encrypt, sign, unwrapKey, verify, wrapKey, type AlgorithmSpec, type KeyOperation } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
-import { dataAction } from "../data-action.js";
-import { fields, requiredString, type Fields } from "../decode.js";
+import { dataAction } from "../../pipeline/data-action.js";
+import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
 import { poolOperation } from "../keys/placement.js";
-import { defineOperation, hsmOf, type Operation, type OperationContext } from "../operation.js";
+import { defineOperation, hsmOf, type Operation, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
 
 interface KeyAddress {

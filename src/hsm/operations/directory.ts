@@ -23,8 +23,8 @@ import {
   userToGraph,
 } from "../../identity/index.js";
 import type { PrincipalKind, PrincipalRecord } from "../../store/records.js";
-import { fields } from "../decode.js";
-import { defineOperation, type Operation } from "../operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 
 export interface DirectoryOperationDeps {
   readonly directory: Directory;

@@ -5,14 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { badParameter } from "../../errors.js";
-import { dataAction } from "../data-action.js";
-import { fields, optionalString, page, pageRequest, type Page } from "../decode.js";
+import { dataAction } from "../../pipeline/data-action.js";
+import { fields, optionalString, page, pageRequest, type Page } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import type { DeletedKeyBundle, KeyBundle, KeyItem } from "../keys/bundle.js";
 import { attributes, bytes, keyName, keyOps, keyType, keyVersion, optionalInteger, tags } from "../keys/key-input.js";
 import { importMaterial, keyShape, generateMaterial } from "../keys/key-material.js";
 import { rotationPolicyInput, type RotationPolicy } from "../keys/rotation.js";
-import { defineOperation, hsmOf, type Operation } from "../operation.js";
+import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
 
 const MAX_RANDOM_BYTES = 128;
 

@@ -13,10 +13,10 @@
  * lost (the HSM activated but the response never arrived) fetch it again.
  */
 import { KeyholdError, badParameter } from "../../errors.js";
-import { dataAction } from "../data-action.js";
-import { fields } from "../decode.js";
-import type { HsmRegistry } from "../hsm-registry.js";
-import { defineOperation, hsmOf, type Operation } from "../operation.js";
+import { dataAction } from "../../pipeline/data-action.js";
+import { fields } from "../../pipeline/decode.js";
+import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
+import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
 import { wrappingCertificates } from "../security-domain/certificates.js";
 import type { DomainSecretReader } from "../security-domain/domain-secret.js";
 import { sealSecurityDomain } from "../security-domain/seal-shares.js";

@@ -1,7 +1,7 @@
 /** Field readers and sizes shared by the downloaded security domain and the restore blob (both JSON, base64url bytes). */
 import { fromBase64Url, toBase64Url } from "../../crypto/bytes.js";
 import { badParameter } from "../../errors.js";
-import { fields, type Fields } from "../decode.js";
+import { fields, type Fields } from "../../pipeline/decode.js";
 
 export const THUMBPRINT_BYTES = 32;
 /** The domain secret is 32 bytes; a share is as long as the secret. */

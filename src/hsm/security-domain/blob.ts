@@ -17,7 +17,7 @@
 import { GCM_IV_BYTES, GCM_TAG_BYTES } from "../../crypto/aes/gcm.js";
 import { badParameter } from "../../errors.js";
 import { FINGERPRINT_BYTES } from "../keys/domain.js";
-import { fields } from "../decode.js";
+import { fields } from "../../pipeline/decode.js";
 import { base64UrlField, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 import { MAX_SHARES, MIN_QUORUM } from "./shamir.js";
 

@@ -11,7 +11,7 @@ import { RSA_MODULUS_BITS } from "../../crypto/algorithms.js";
 import { equalBytes, fromBase64Url, stripLeadingZeros } from "../../crypto/bytes.js";
 import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
-import { fields, optionalString, requiredString } from "../decode.js";
+import { fields, optionalString, requiredString } from "../../pipeline/decode.js";
 import { MAX_SHARES } from "./shamir.js";
 import { certificateThumbprint, rsaKeyThumbprint } from "./thumbprints.js";
 

@@ -23,7 +23,7 @@ import { GCM_IV_BYTES, GCM_TAG_BYTES } from "../../crypto/aes/gcm.js";
 import { fromBase64Url } from "../../crypto/bytes.js";
 import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
-import { fields } from "../decode.js";
+import { fields } from "../../pipeline/decode.js";
 import { FINGERPRINT_BYTES } from "../keys/domain.js";
 import type { SecurityDomainBlob } from "./blob.js";
 import { openShare, shareFor } from "./open-shares.js";

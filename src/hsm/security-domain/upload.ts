@@ -15,7 +15,7 @@
 import { equalBytes } from "../../crypto/bytes.js";
 import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter, KeyholdError } from "../../errors.js";
-import type { HsmRegistry, HsmRuntime } from "../hsm-registry.js";
+import type { HsmRegistry, HsmRuntime } from "../../pipeline/hsm-registry.js";
 import { sealDomainSecret, type DomainKeys } from "../keys/domain.js";
 import type { NodeSeal } from "../keys/seal.js";
 import type { SecurityDomainRecoveryRepository, UploadOutcome } from "./recovery-repository.js";

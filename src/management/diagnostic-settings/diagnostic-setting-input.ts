@@ -5,7 +5,7 @@
  */
 import { badParameter } from "../../errors.js";
 import { optionalBoolean, requestBody, strictObject, type JsonObject } from "../body.js";
-import { parseStorageAccountId, type StorageAccountTarget } from "../storage-account/storage-account-ids.js";
+import { parseStorageAccountId, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
 
 export const AUDIT_EVENT_CATEGORY = "AuditEvent";
 

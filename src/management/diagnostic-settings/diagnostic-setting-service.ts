@@ -5,10 +5,10 @@
  */
 import { badParameter } from "../../errors.js";
 import type { DiagnosticSettingRecord, ManagedHsmRecord, Store } from "../../store/index.js";
-import { managedHsmId } from "../arm-ids.js";
+import { managedHsmId } from "../../arm/arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
-import { storageAccountId } from "../storage-account/storage-account-ids.js";
-import { findStorageAccount } from "../storage-account/storage-account-lookup.js";
+import { storageAccountId } from "../../arm/storage-account-ids.js";
+import { findStorageAccount } from "../../arm/storage-account-lookup.js";
 import { AUDIT_EVENT_CATEGORY, type DiagnosticSettingInput } from "./diagnostic-setting-input.js";
 
 export interface DiagnosticSettingServiceDeps {

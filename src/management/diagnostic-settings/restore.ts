@@ -4,9 +4,9 @@
  * opened) is reported in the result and does not stop the others.
  */
 import type { Store } from "../../store/index.js";
-import { managedHsmId, sameId } from "../arm-ids.js";
+import { managedHsmId, sameId } from "../../arm/arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
-import { findStorageAccountById } from "../storage-account/storage-account-lookup.js";
+import { findStorageAccountById } from "../../arm/storage-account-lookup.js";
 import { hsmNameOfResourceId } from "./diagnostic-setting-ids.js";
 import { AUDIT_EVENT_CATEGORY } from "./diagnostic-setting-input.js";
 

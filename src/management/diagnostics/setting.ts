@@ -3,7 +3,7 @@
  * resource id its logs are filed, and which storage account receives them.
  */
 import { badParameter } from "../../errors.js";
-import { blobNameSegments, checkAccountName } from "../storage/names.js";
+import { blobNameSegments, checkAccountName } from "../../arm/storage-names.js";
 import { auditLogBlobName } from "./azure-log-line.js";
 
 export interface DiagnosticSetting {

@@ -5,13 +5,13 @@
  * control-plane read, as in Azure.
  */
 import { badParameter } from "../../errors.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import type { JsonObject } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
 import { withApiVersion } from "../api-versions.js";
 import { blobContentType, type BlobContent } from "../storage-account/blob-content-reply.js";
-import { blobServicePath, storageAccountId, storageAccountTarget, type StorageAccountTarget } from "../storage-account/storage-account-ids.js";
+import { blobServicePath, storageAccountId, storageAccountTarget, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
 import type { StorageAccountService } from "../storage-account/storage-account-service.js";
 import { blobNameSegments, checkContainerName, MAX_LIST_RESULTS, type BlobStore } from "../storage/index.js";
 

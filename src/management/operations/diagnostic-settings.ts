@@ -3,16 +3,16 @@
  * delete and list, authorized at the HSM's scope. Only active HSMs have settings; a soft-deleted one answers 404.
  */
 import { echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
-import { managedHsmId } from "../arm-ids.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managedHsmId } from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { JsonObject } from "../body.js";
 import { diagnosticSettingId, diagnosticSettingNameParam, DIAGNOSTIC_SETTING_TYPE } from "../diagnostic-settings/diagnostic-setting-ids.js";
 import { decodeDiagnosticSetting } from "../diagnostic-settings/diagnostic-setting-input.js";
 import { diagnosticSettingResource } from "../diagnostic-settings/diagnostic-setting-resource.js";
 import type { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
-import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 
 interface SettingTarget {
   readonly hsm: HsmTarget;

@@ -1,8 +1,8 @@
 /** Every management-plane operation (SPEC section 7). */
 import type { NodeSeal } from "../../hsm/keys/index.js";
-import type { Operation } from "../../hsm/operation.js";
+import type { Operation } from "../../pipeline/operation.js";
 import type { Store } from "../../store/index.js";
-import { ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 import { LongRunningOperations } from "../long-running.js";
 import { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";

@@ -2,8 +2,8 @@
 import type { AuditProperties } from "../../audit/index.js";
 import { badParameter, echo } from "../../errors.js";
 import { isGuid } from "../../guid.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import {
   deletedManagedHsmId,
   hsmNameParam,
@@ -13,12 +13,12 @@ import {
   resourceGroupScope,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import { requestBody } from "../body.js";
-import { decodeHsmCreate, decodeHsmPatch } from "../hsm/hsm-input.js";
-import { deletedManagedHsmResource } from "../hsm/hsm-resource.js";
-import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../hsm/managed-hsm-service.js";
+import { decodeHsmCreate, decodeHsmPatch } from "../managed-hsm/hsm-input.js";
+import { deletedManagedHsmResource } from "../managed-hsm/hsm-resource.js";
+import { hsmTarget, type HsmTarget, type ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 import type { LongRunningOperations } from "../long-running.js";
 
 const HSMS = "Microsoft.KeyVault/managedHSMs";

@@ -6,8 +6,8 @@
 import { PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import type { ManagementRoleAssignmentRecord, Store } from "../../store/index.js";
 import {
   authorizationResourceId,
@@ -20,7 +20,7 @@ import {
   sameId,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
 import { optionalText, requestBody, strictObject, type JsonObject } from "../body.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, type ManagementRbac } from "../rbac/index.js";

@@ -4,8 +4,8 @@
  * existing node, where it is: otherwise a caller could pull a subtree out from under its owners.
  */
 import { KeyholdError, badParameter } from "../../errors.js";
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
 import type { ManagementGroupRecord, Store } from "../../store/index.js";
 import {
   managementGroupIdParam,
@@ -18,7 +18,7 @@ import {
   sameId,
   subscriptionIdParam,
   subscriptionScope,
-} from "../arm-ids.js";
+} from "../../arm/arm-ids.js";
 import { created, ok, type ArmReply } from "../arm-reply.js";
 import { optionalTags, optionalText, requestBody, strictObject } from "../body.js";
 import { requireResourceGroup, requireSubscription } from "../scope-records.js";

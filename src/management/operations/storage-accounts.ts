@@ -1,10 +1,10 @@
 /** `Microsoft.Storage/storageAccounts` (SPEC section 7): create, get, delete and list, over StorageAccountService. */
-import { fields } from "../../hsm/decode.js";
-import { defineOperation, type Operation } from "../../hsm/operation.js";
-import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam, subscriptionScope } from "../arm-ids.js";
+import { fields } from "../../pipeline/decode.js";
+import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam, subscriptionScope } from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { OriginReply } from "../origin-reply.js";
-import { storageAccountId, storageAccountTarget, STORAGE_ACCOUNT_TYPE } from "../storage-account/storage-account-ids.js";
+import { storageAccountId, storageAccountTarget, STORAGE_ACCOUNT_TYPE } from "../../arm/storage-account-ids.js";
 import { decodeStorageAccountCreate } from "../storage-account/storage-account-input.js";
 import { storageAccountResource } from "../storage-account/storage-account-resource.js";
 import type { StorageAccountService } from "../storage-account/storage-account-service.js";

@@ -7,7 +7,7 @@
  * (role-definition-resource.ts) says "BuiltInRole".
  */
 import { builtInRoleDefinition, type Permission, type RoleDefinition } from "../../authz/index.js";
-import { authorizationResourceId, ROOT_SCOPE } from "../arm-ids.js";
+import { authorizationResourceId, ROOT_SCOPE } from "../../arm/arm-ids.js";
 
 function builtInRole(guid: string, roleName: string, description: string, permissions: Partial<Permission>): RoleDefinition {
   const id = authorizationResourceId(ROOT_SCOPE, "roleDefinitions", guid);

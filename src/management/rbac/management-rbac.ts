@@ -16,9 +16,9 @@ import {
   type RoleAssignment,
   type ScopeRule,
 } from "../../authz/index.js";
-import type { ManagementAuthorizer } from "../../hsm/dispatch.js";
+import type { ManagementAuthorizer } from "../../pipeline/dispatch.js";
 import type { Store } from "../../store/index.js";
-import { authorizationResourceId } from "../arm-ids.js";
+import { authorizationResourceId } from "../../arm/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES } from "./built-in-roles.js";
 
 /** Blob contents are data: Storage roles grant them through dataActions, as Azure RBAC does. */

@@ -2,7 +2,7 @@
  * A blob's bytes as the HTTP answer: JSON blobs (the audit logs' PT1H.json, JSON lines) as application/json, anything
  * else as application/octet-stream, never sniffed by a browser into something it would run.
  */
-import type { RouteResponse } from "../../transport/http/operation-routes.js";
+import type { RouteResponse } from "../../pipeline/http-route.js";
 
 export interface BlobContent {
   readonly contentType: string;

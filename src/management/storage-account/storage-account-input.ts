@@ -4,7 +4,7 @@
  * recorded for ARM clients, and `properties` must be empty rather than silently ignored.
  */
 import { badParameter } from "../../errors.js";
-import { locationParam } from "../arm-ids.js";
+import { locationParam } from "../../arm/arm-ids.js";
 import { optionalEnum, optionalTags, requestBody, strictObject, type JsonObject } from "../body.js";
 
 const SKU_NAMES = [

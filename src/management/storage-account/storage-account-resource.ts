@@ -1,6 +1,6 @@
 /** The ARM shape of a storage account (Azure Storage "Get Properties"), with its blob endpoint on this server. */
 import type { StorageAccountRecord } from "../../store/index.js";
-import { blobServicePath, storageAccountId, STORAGE_ACCOUNT_TYPE } from "./storage-account-ids.js";
+import { blobServicePath, storageAccountId, STORAGE_ACCOUNT_TYPE } from "../../arm/storage-account-ids.js";
 import { skuTier } from "./storage-account-input.js";
 
 /** `origin` is `https://host:port` as the client called the server, where the account's blobs are read too. */

@@ -7,13 +7,13 @@
 import { KeyholdError } from "../../errors.js";
 import type { StorageAccountRecord, Store } from "../../store/index.js";
 import { resourceNotFound } from "../arm-errors.js";
-import { inResourceGroup, sameId } from "../arm-ids.js";
+import { inResourceGroup, sameId } from "../../arm/arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { BlobStore } from "../storage/index.js";
 import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
 import { requireResourceGroup } from "../scope-records.js";
-import { storageAccountId, storageAccountTargetOf, type StorageAccountTarget } from "./storage-account-ids.js";
-import { findStorageAccount } from "./storage-account-lookup.js";
+import { storageAccountId, storageAccountTargetOf, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
+import { findStorageAccount } from "../../arm/storage-account-lookup.js";
 import type { StorageAccountInput } from "./storage-account-input.js";
 
 export interface StorageAccountServiceDeps {

@@ -16,7 +16,7 @@ import { badParameter, echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js
 import { syncDirectory } from "../../files.js";
 import { blobNamesUnder, isMissing } from "./blob-walk.js";
 import { decodeListMarker, encodeListMarker, sortedBlobNames } from "./list-marker.js";
-import { blobNameSegments, checkAccountName, checkContainerName, MAX_BLOB_NAME_LENGTH } from "./names.js";
+import { blobNameSegments, checkAccountName, checkContainerName, MAX_BLOB_NAME_LENGTH } from "../../arm/storage-names.js";
 
 export const STORAGE_DIRECTORY = "storage";
 /** Azure's page size limit for List Blobs (`maxresults`). */

@@ -5,7 +5,7 @@
  * previous page, base64url-encoded so nobody mistakes it for a prefix.
  */
 import { badParameter } from "../../errors.js";
-import { MAX_BLOB_NAME_LENGTH } from "./names.js";
+import { MAX_BLOB_NAME_LENGTH } from "../../arm/storage-names.js";
 
 export function encodeListMarker(lastName: string): string {
   return Buffer.from(lastName, "utf8").toString("base64url");

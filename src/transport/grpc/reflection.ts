@@ -10,7 +10,7 @@ import type { Server } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
-import type { ServingState } from "../../server/serving-state.js";
+import type { ServingState } from "../../serving-state.js";
 
 /** The folder holding keyhold's package.json (from src/ or dist/src/ alike). */
 export function packageRoot(): string {

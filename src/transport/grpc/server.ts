@@ -7,12 +7,12 @@
 import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { asKeyholdError, ERROR_CLASSES, KeyholdError } from "../../errors.js";
-import type { Pipeline, RequestMeta } from "../../hsm/dispatch.js";
-import type { Operation } from "../../hsm/operation.js";
+import type { Pipeline, RequestMeta } from "../../pipeline/dispatch.js";
+import type { Operation } from "../../pipeline/operation.js";
 import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { grpcStatusOf, toServiceError } from "./errors.js";
 import { addHealth, addReflection } from "./reflection.js";
-import type { ServingState } from "../../server/serving-state.js";
+import type { ServingState } from "../../serving-state.js";
 import { RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
 import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
 

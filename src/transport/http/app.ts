@@ -5,9 +5,9 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { identityRoutes, type IdentityRouteDeps } from "../../identity/index.js";
-import type { Pipeline } from "../../hsm/dispatch.js";
-import type { Operation } from "../../hsm/operation.js";
-import type { ServingState } from "../../server/serving-state.js";
+import type { Pipeline } from "../../pipeline/dispatch.js";
+import type { Operation } from "../../pipeline/operation.js";
+import type { ServingState } from "../../serving-state.js";
 import { type Challenge, fromFrameworkError, routerRefusal, sendEdgeError, sendError } from "./error-response.js";
 import { RoutePaths } from "./route-paths.js";
 import { GRAPH_ROUTES, operationRoutes, type OperationRoute } from "./operation-routes.js";

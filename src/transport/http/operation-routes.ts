@@ -5,37 +5,12 @@
  * happen in the pipeline, never here.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Pipeline } from "../../hsm/dispatch.js";
-import type { KeyholdError } from "../../errors.js";
-import type { Operation } from "../../hsm/operation.js";
+import type { Pipeline } from "../../pipeline/dispatch.js";
+import type { Operation } from "../../pipeline/operation.js";
+import type { OperationRoute } from "../../pipeline/http-route.js";
 import { type Challenge, fromFrameworkError, sendError } from "./error-response.js";
 
-export interface OperationRoute {
-  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  readonly url: string;
-  /** The operation's name in the table. */
-  readonly operation: string;
-  /** Status on success; 204 sends no body. */
-  readonly status?: number;
-  /**
-   * Shapes a result that decides its own status and headers (ARM long-running operations answer 202 with
-   * Location); `origin` is `https://host:port` as the client called it. Overrides `status`.
-   */
-  readonly respond?: (result: unknown, origin: string) => RouteResponse;
-  /** The code sent in the error body instead of the KeyholdError code (ARM codes on management routes). */
-  readonly errorCode?: (error: KeyholdError) => string;
-  /**
-   * A check of the raw request (path, query and body) that runs as the first step of the operation's decode, inside
-   * the pipeline, so that its refusal is audited like any other (ARM's api-version).
-   */
-  readonly checkRequest?: (raw: Readonly<Record<string, unknown>>) => void;
-}
-
-export interface RouteResponse {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-}
+export type { OperationRoute, RouteResponse } from "../../pipeline/http-route.js";
 
 /** Microsoft Graph v1.0 directory administration (SPEC section 5). */
 export const GRAPH_ROUTES: readonly OperationRoute[] = Object.freeze([

@@ -15,9 +15,9 @@ import {
   type RoleDefinition,
 } from "../../../src/authz/index.js";
 import { BackupJobs, type BackupJobView, type BackupStorage } from "../../../src/hsm/backup/index.js";
-import type { HsmRuntime } from "../../../src/hsm/hsm-registry.js";
+import type { HsmRuntime } from "../../../src/pipeline/hsm-registry.js";
 import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal, type KeyDomain, type NodeSeal } from "../../../src/hsm/keys/index.js";
-import type { Operation } from "../../../src/hsm/operation.js";
+import type { Operation } from "../../../src/pipeline/operation.js";
 import { accessControlOperations } from "../../../src/hsm/operations/access-control.js";
 import { backupOperations } from "../../../src/hsm/operations/backup.js";
 import { cryptoOperations } from "../../../src/hsm/operations/crypto.js";

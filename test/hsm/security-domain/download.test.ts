@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MANAGED_HSM_ADMINISTRATOR, MANAGED_HSM_CRYPTO_USER } from "../../../src/authz/index.js";
 import { toBase64Url } from "../../../src/crypto/bytes.js";
 import { ensureHsmDomain, HsmDomains, openNodeSeal } from "../../../src/hsm/keys/index.js";
-import type { Operation } from "../../../src/hsm/operation.js";
+import type { Operation } from "../../../src/pipeline/operation.js";
 import { securityDomainOperations } from "../../../src/hsm/operations/security-domain.js";
 import { parseSecurityDomain } from "../../../src/hsm/security-domain/blob.js";
 import { domainSecretReader } from "../../../src/hsm/security-domain/domain-secret.js";

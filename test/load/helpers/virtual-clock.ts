@@ -3,7 +3,7 @@
  * waiting on it, to the earliest wake-up, so a run of "seconds" takes
  * microseconds and a stall is exactly as long as the test says.
  */
-import type { Clock } from "../../../bench/load/clock.js";
+import type { Clock } from "../../../src/load/clock.js";
 
 export class VirtualClock implements Clock {
   private time = 0;

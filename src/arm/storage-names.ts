@@ -5,7 +5,7 @@
  * NUL, backslashes) or that the file system would silently rewrite (empty and
  * `.` segments) is refused rather than normalized.
  */
-import { badParameter } from "../../errors.js";
+import { badParameter } from "../errors.js";
 
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 // Azure: 3-63 characters, lowercase letters, digits and hyphens, starting and

@@ -3,8 +3,8 @@
  * store finds the account by name; the subscription and resource group must match too (ARM compares them
  * case-insensitively).
  */
-import type { StorageAccountRecord, Store } from "../../store/index.js";
-import { inResourceGroup } from "../arm-ids.js";
+import type { StorageAccountRecord, Store } from "../store/index.js";
+import { inResourceGroup } from "./arm-ids.js";
 import { storageAccountTargetOf, type StorageAccountTarget } from "./storage-account-ids.js";
 
 export async function findStorageAccount(store: Store, target: StorageAccountTarget): Promise<StorageAccountRecord | undefined> {

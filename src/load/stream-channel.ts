@@ -6,7 +6,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import type { ClientDuplexStream, ServiceError } from "@grpc/grpc-js";
-import { StreamRequestSchema, type StreamRequest, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
+import { StreamRequestSchema, type StreamRequest, type StreamResponse } from "../gen/keyhold/v1/crypto_service_pb.js";
 import { failedCall, statusName } from "./connection.js";
 import type { CryptoRequest } from "./operations.js";
 import type { Outcome } from "./outcome.js";

@@ -9,14 +9,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { AUDIT_OPERATION_VERSION, type AuditEventInput, type AuditProperties } from "../audit/index.js";
-import type { Directory, VerifyToken, Caller } from "../identity/index.js";
+import type { Decision } from "../authz/index.js";
 import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
 import { changeContext, type PendingChange } from "../store/index.js";
 import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
-import type { LocalRbac } from "./local-rbac.js";
 import { enforceNetworkRules } from "./network-rules.js";
-import type { Operation, OperationContext } from "./operation.js";
+import type { Caller } from "./caller.js";
+import type { Operation, OperationContext, Plane } from "./operation.js";
 
 export interface RequestMeta {
   readonly transport: "grpc" | "https";
@@ -28,6 +28,19 @@ export interface RequestMeta {
   readonly clientRequestId: string | undefined;
   readonly callerIp: string;
   readonly signal?: AbortSignal;
+}
+
+/** Token verification (src/identity implements it): the bearer token's caller, resolved now. */
+export type VerifyToken = (token: string, options: { readonly plane: Plane; readonly tenantId?: string }) => Promise<Caller>;
+
+/** The directory, as the pipeline asks it (src/identity implements it). */
+export interface DirectoryAdministrators {
+  isDirectoryAdministrator(tenantId: string, oid: string): Promise<boolean>;
+}
+
+/** Local RBAC of each HSM (src/hsm implements it). */
+export interface LocalAuthorizer {
+  decide(hsmId: string, principalIds: readonly string[], action: string, target: string): Promise<Decision>;
 }
 
 /** Management-plane RBAC over ARM scopes (src/management implements it). */
@@ -42,8 +55,8 @@ export interface PipelineLogger {
 export interface PipelineDeps {
   readonly hsms: HsmRegistry;
   readonly verifyToken: VerifyToken;
-  readonly directory: Directory;
-  readonly rbac: LocalRbac;
+  readonly directory: DirectoryAdministrators;
+  readonly rbac: LocalAuthorizer;
   readonly audit: AuditSink;
   /** Absent until the management plane is configured; managementRbac operations are then refused. */
   readonly management?: ManagementAuthorizer;

@@ -3,7 +3,7 @@
  * concurrency, the same rate per loop (so the total rate is kept), and a
  * share of the count.
  */
-import { badParameter } from "../../src/errors.js";
+import { badParameter } from "../errors.js";
 import type { LoadPlan } from "./run.js";
 
 export function splitPlan(plan: LoadPlan, workers: number): LoadPlan[] {

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
-import { HASH_BYTES, algorithmFor, type KeyOperation } from "../../src/crypto/algorithms.js";
-import { equalBytes } from "../../src/crypto/bytes.js";
-import { badParameter } from "../../src/errors.js";
+import { HASH_BYTES, algorithmFor, type KeyOperation } from "../crypto/algorithms.js";
+import { equalBytes } from "../crypto/bytes.js";
+import { badParameter } from "../errors.js";
 import { LoadError } from "./load-error.js";
 import {
   DecryptRequestSchema,
@@ -19,7 +19,7 @@ import {
   WrapKeyRequestSchema,
   type StreamRequest,
   type StreamResponse,
-} from "../../src/gen/keyhold/v1/crypto_service_pb.js";
+} from "../gen/keyhold/v1/crypto_service_pb.js";
 
 export const LOAD_OPERATIONS = ["sign", "verify", "encrypt", "decrypt", "wrap", "unwrap"] as const;
 export type LoadOperation = (typeof LOAD_OPERATIONS)[number];

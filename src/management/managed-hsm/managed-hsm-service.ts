@@ -11,7 +11,7 @@ import { ensureHsmDomain, type NodeSeal } from "../../hsm/keys/index.js";
 import type { Caller } from "../../identity/index.js";
 import { ensureAssignments } from "../../hsm/initial-admins.js";
 import type { ManagedHsmPatch, ManagedHsmRecord, Store } from "../../store/index.js";
-import { hsmNameParam, inResourceGroup, managedHsmId, resourceGroupNameParam, sameId, subscriptionIdParam } from "../arm-ids.js";
+import { hsmNameParam, inResourceGroup, managedHsmId, resourceGroupNameParam, sameId, subscriptionIdParam } from "../../arm/arm-ids.js";
 import { resourceNotFound } from "../arm-errors.js";
 import { accepted, ok, type ArmReply } from "../arm-reply.js";
 import type { LongRunningOperations } from "../long-running.js";

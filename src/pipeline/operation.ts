@@ -7,7 +7,7 @@
 import type { AuditProperties } from "../audit/index.js";
 import { KeyholdError } from "../errors.js";
 import type { DataAction } from "../authz/index.js";
-import type { Caller } from "../identity/index.js";
+import type { Caller } from "./caller.js";
 import type { HsmRuntime } from "./hsm-registry.js";
 
 /** How the caller must be allowed. There is deliberately no "public" kind. */

@@ -2,9 +2,9 @@
  * ARM ids of storage accounts (`.../providers/Microsoft.Storage/storageAccounts/{name}`) and of their blob service,
  * which is where keyhold serves container and blob reads (SPEC section 7).
  */
-import { badParameter } from "../../errors.js";
-import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam } from "../arm-ids.js";
-import { checkAccountName } from "../storage/names.js";
+import { badParameter } from "../errors.js";
+import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam } from "./arm-ids.js";
+import { checkAccountName } from "./storage-names.js";
 
 export const STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts";
 

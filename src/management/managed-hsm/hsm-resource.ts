@@ -1,6 +1,6 @@
 /** The ARM shapes of a managed HSM and of a deleted one (reference section 2.4). */
 import type { ManagedHsmRecord } from "../../store/index.js";
-import { deletedManagedHsmId, managedHsmId, MANAGED_HSM_TYPE } from "../arm-ids.js";
+import { deletedManagedHsmId, managedHsmId, MANAGED_HSM_TYPE } from "../../arm/arm-ids.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

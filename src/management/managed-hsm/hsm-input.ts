@@ -4,9 +4,9 @@
  */
 import { badParameter } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
-import { compileIpRules } from "../../hsm/network-rules.js";
+import { compileIpRules } from "../../pipeline/network-rules.js";
 import type { ManagedHsmSettings } from "../../store/index.js";
-import { locationParam } from "../arm-ids.js";
+import { locationParam } from "../../arm/arm-ids.js";
 import { join, optionalBoolean, optionalEnum, optionalInteger, optionalTags, requestBody, strictObject, type JsonObject } from "../body.js";
 
 export const DEFAULT_RETENTION_DAYS = 90;

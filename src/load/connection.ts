@@ -4,13 +4,13 @@
  * given CA by default; plaintext only towards a loopback address.
  */
 import { ChannelCredentials, status, type ChannelOptions, type ClientDuplexStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { callerMetadata, checkPlaintextTarget, tlsChannelOptions, tlsCredentials } from "../../src/cli/client-options.js";
-import { badParameter } from "../../src/errors.js";
-import { CryptoService, type StreamRequest, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
-import { MAX_MESSAGE_BYTES, clientConstructor } from "../../src/transport/grpc/service-definition.js";
+import { callerMetadata, checkPlaintextTarget, tlsChannelOptions, tlsCredentials } from "../cli/client-options.js";
+import { badParameter } from "../errors.js";
+import { CryptoService, type StreamRequest, type StreamResponse } from "../gen/keyhold/v1/crypto_service_pb.js";
+import { MAX_MESSAGE_BYTES, clientConstructor } from "../transport/grpc/service-definition.js";
 import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
 import type { Outcome } from "./outcome.js";
-import { parseListenAddress } from "../../src/config/listen-address.js";
+import { parseListenAddress } from "../config/listen-address.js";
 
 export interface ConnectionOptions {
   /** HOST:PORT */

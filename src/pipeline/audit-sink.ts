@@ -15,13 +15,19 @@ import { AuditJournal, type AuditEventInput, type AuditJournalOptions } from "..
 import type { DurableListener, DurableTail } from "../audit/journal.js";
 import { auditJournalPath, RESERVED_HSM_NAME } from "../audit/paths.js";
 import { changeContext, type AuditOutboxRepository, type OutboxRecord } from "../store/index.js";
-import type { ServingState } from "../server/serving-state.js";
 
 /** The journal of calls that address no HSM; an HSM may not take this name. */
 export const MANAGEMENT_JOURNAL = RESERVED_HSM_NAME;
 
 /** A clock step back that the outbox drain still tolerates when it looks for lines a crash left behind. */
 const CLOCK_SLACK_MS = 5 * 60_000;
+
+/** The node's serving state, as the sink marks it (src/server's ServingState implements it). */
+export interface ServingReasons {
+  set(key: string, description: string): void;
+  clear(key: string): void;
+  reasons(): ReadonlyMap<string, string>;
+}
 
 export interface AuditSinkOptions {
   readonly dataDir: string;
@@ -31,7 +37,7 @@ export interface AuditSinkOptions {
   /** The store's audit outbox; without it (tests of the journal alone) no change records are drained. */
   readonly outbox?: AuditOutboxRepository;
   /** Marked not serving while a journal cannot be written. */
-  readonly serving?: ServingState;
+  readonly serving?: ServingReasons;
   /** How often a failed journal is retried without calls (default 1 s). */
   readonly retryIntervalMs?: number;
   readonly logger?: { error(details: Record<string, unknown>, message: string): void };

@@ -2,9 +2,9 @@
  * `keyhold load` options as typed, checked values: every bad value is a
  * BadParameter naming its flag before anything is sent.
  */
-import { badParameter } from "../../src/errors.js";
-import { parseListenAddress } from "../../src/config/listen-address.js";
-import { requireFlag, wholeNumberFlag } from "../../src/cli/client-options.js";
+import { badParameter } from "../errors.js";
+import { parseListenAddress } from "../config/listen-address.js";
+import { requireFlag, wholeNumberFlag } from "../cli/client-options.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
 import type { LoadPlan } from "./run.js";
 

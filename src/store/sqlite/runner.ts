@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { recordPendingChange, totalChanges } from "./audit-outbox-repository.js";
+import { recordPendingChange, totalChanges } from "./pending-change.js";
 import { asStoreError } from "./constraint-errors.js";
 
 /**

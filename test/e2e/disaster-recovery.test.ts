@@ -15,8 +15,6 @@
  *
  * Needs `npm run build` first (the server is dist/src/cli/index.js).
  */
-import { createPrivateKey, type JsonWebKey as NodeJwk } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,12 +43,12 @@ import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { JsonWebKeySchema, KeyAttributesSchema, type KeyBundle } from "../../src/gen/keyhold/v1/keys_pb.js";
 import { SecurityDomainService } from "../../src/gen/keyhold/v1/security_domain_service_pb.js";
-import { selfSignedCertificate } from "../../src/hsm/security-domain/wrapping-keys.js";
 import { Directory } from "../../src/identity/directory.js";
 import { deletedManagedHsmId, managedHsmId } from "../../src/management/arm-ids.js";
 import type { ArmClient } from "../../src/management/client/arm-client.js";
 import { storageAccountId } from "../../src/management/storage-account/storage-account-ids.js";
 import { openStore } from "../../src/store/index.js";
+import { wrappingFixture } from "../hsm/security-domain/fixtures.js";
 import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, REPO, grpcSession, killHard, managementClient, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
 
 const HSM_A = "DrillA";
@@ -91,14 +89,13 @@ async function refusal(call: Promise<unknown>): Promise<string> {
 }
 
 /**
- * Wrapping key pairs as `security-domain make-keys` writes them (a PKCS #1 RSA-2048 key and a self-signed certificate
+ * Wrapping key pairs as `security-domain make-keys` writes them (an RSA private key and a self-signed certificate
  * made by the same function), from the fixture keys rather than fresh key generation. `path` is how the CLI's file
  * would be named: the restore blob's errors name the key file.
  */
-function wrappingKeyPair(fixture: string, path: string, commonName: string): { path: string; privateKeyPem: string; certificatePem: string } {
-  const jwk = JSON.parse(readFileSync(join(FIXTURES, fixture), "utf8")) as NodeJwk;
-  const privateKeyPem = createPrivateKey({ key: jwk, format: "jwk" }).export({ type: "pkcs1", format: "pem" }).toString();
-  return { path, privateKeyPem, certificatePem: selfSignedCertificate(privateKeyPem, commonName) };
+function wrappingKeyPair(fixture: string, path: string): { path: string; privateKeyPem: string; certificatePem: string } {
+  const { privateKeyPem, certificatePem } = wrappingFixture(fixture);
+  return { path, privateKeyPem, certificatePem };
 }
 
 /** `keyhold directory user show admin` and `... user create --display-name "Key Custodian" --upn custodian@drill`, on the data dir's store. */
@@ -250,9 +247,9 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     // HSM A, activated by downloading its security domain to three key pairs, any two of which recover it.
     await createHsm(management, HSM_A, tenantId, adminId);
     const sdKeys = [
-      wrappingKeyPair("rsa-2048-1.json", "sd-keys/key1.pem", "keyhold security domain key 1"),
-      wrappingKeyPair("rsa-2048-2.json", "sd-keys/key2.pem", "keyhold security domain key 2"),
-      wrappingKeyPair("rsa-3072-1.json", "sd-keys/key3.pem", "keyhold security domain key 3"),
+      wrappingKeyPair("rsa-2048-1", "sd-keys/key1.pem"),
+      wrappingKeyPair("rsa-2048-2", "sd-keys/key2.pem"),
+      wrappingKeyPair("rsa-3072-1", "sd-keys/key3.pem"),
     ];
     const download = buildDownloadRequest(sdKeys.map((k, i) => ({ path: `sd-keys/cert${i + 1}.pem`, pem: k.certificatePem })), "2");
     const securityDomain = (await onA(SecurityDomainService, SecurityDomainService.method.download, download)).securityDomain;
@@ -327,7 +324,7 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     expect((await onB(SecurityDomainService, SecurityDomainService.method.getStatus, {})).status).toBe("NotActivated");
     const transferKey = (await onB(SecurityDomainService, SecurityDomainService.method.getTransferKey, {})).transferKey;
     expect(transferKey).not.toBe("");
-    const unrelated = wrappingKeyPair("rsa-3072-2.json", "unrelated-keys/key2.pem", "keyhold security domain key 2");
+    const unrelated = wrappingKeyPair("rsa-3072-2", "unrelated-keys/key2.pem");
     const keyFile = (k: { path: string; privateKeyPem: string }) => ({ path: k.path, pem: k.privateKeyPem });
     await expect(buildRestoreBlob(securityDomain, [keyFile(sdKeys[0]!), keyFile(unrelated)], transferKey)).rejects.toThrow(/unrelated-keys\/key2\.pem.*matches none of the certificates/);
     const restoreBlob = JSON.stringify(await buildRestoreBlob(securityDomain, [keyFile(sdKeys[0]!), keyFile(sdKeys[2]!)], transferKey));

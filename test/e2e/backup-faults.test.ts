@@ -5,18 +5,23 @@
  * contents or exactly the backup's, never a mix: compared by key names and by the versions of a key changed after
  * the backup.
  *
+ * The HSM's contents (KEY_COUNT EC keys, created over gRPC by the server) and the storage account are made once per
+ * file in a template data dir, which the server leaves with a graceful stop (SIGTERM); each test starts the server
+ * on its own copy of it, so every test begins with the same real server-written state without paying for the keys.
+ *
  * Needs `npm run build` first (it runs dist/src/cli/index.js).
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BackupService, type BackupJob } from "../../src/gen/keyhold/v1/backup_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { MANIFEST_FILE } from "../../src/hsm/backup/manifest.js";
 import { BlobStore } from "../../src/management/index.js";
-import { endpointEnvironment, grpcSession, inParallel, keyhold, killHard, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
+import { storageAccountId } from "../../src/management/storage-account/storage-account-ids.js";
+import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, grpcSession, inParallel, killHard, managementClient, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
 
 /** Enough keys that a job runs for a while (hundreds of milliseconds) on the 2-core development machine. */
 const KEY_COUNT = 2_000;
@@ -27,11 +32,39 @@ const POLL_MS = 5;
 
 let server: DevServer | undefined;
 let dataDir: string | undefined;
+let workRoot: string | undefined;
 afterEach(async () => {
   if (server !== undefined) await killHard(server);
   server = undefined;
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
   dataDir = undefined;
+});
+afterAll(async () => {
+  if (workRoot !== undefined) await rm(workRoot, { recursive: true, force: true });
+  workRoot = undefined;
+});
+
+const NAMES = Array.from({ length: KEY_COUNT }, (_, i) => `bulk-${String(i).padStart(5, "0")}`);
+
+/**
+ * The template data dir: a fresh dev server gets a storage account and KEY_COUNT EC keys in the HSM `dev` (gRPC
+ * CreateKey calls, as any client makes them), then stops gracefully, its store closed and journals flushed.
+ */
+beforeAll(async () => {
+  workRoot = await mkdtemp(join(tmpdir(), "keyhold-faults-"));
+  const template = await serveDev(join(workRoot, "template"));
+  try {
+    const management = await managementClient(template, await mintToken(template, "admin", "management"));
+    await management.send("PUT", storageAccountId({ subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name: ACCOUNT }), { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+    const session = await grpcSession(template, await mintToken(template, "admin"), HSM);
+    await createKeys(session, NAMES);
+    session.close();
+    const exited = new Promise((r) => template.proc.once("exit", r));
+    template.proc.kill("SIGTERM");
+    await exited;
+  } finally {
+    await killHard(template);
+  }
 });
 
 interface Connected {
@@ -61,17 +94,16 @@ async function versionCount(session: GrpcSession, name: string): Promise<number>
 }
 
 async function createKeys(session: GrpcSession, names: readonly string[]): Promise<void> {
-  await inParallel(names, 16, (name) => session.call(KeyService, KeyService.method.createKey, { name, kty: "EC", crv: "P-256" }));
+  await inParallel(names, 32, (name) => session.call(KeyService, KeyService.method.createKey, { name, kty: "EC", crv: "P-256" }));
 }
 
-/** A fresh dev server with a storage account, its container and KEY_COUNT EC keys in the HSM `dev`. */
+/** A dev server on a copy of the template: a storage account and KEY_COUNT EC keys in the HSM `dev`. */
 async function populated(): Promise<Connected & { names: string[] }> {
-  dataDir = await mkdtemp(join(tmpdir(), "keyhold-faults-"));
+  dataDir = await mkdtemp(join(workRoot!, "test-"));
+  await cp(join(workRoot!, "template"), dataDir, { recursive: true });
   const connected = await start(dataDir);
-  const account = await keyhold(["storage", "create", "--name", ACCOUNT, "--location", "westeurope"], { ...endpointEnvironment(connected.server), KEYHOLD_TOKEN: await mintToken(connected.server, "admin", "management") });
-  expect(account.code, account.stderr).toBe(0);
-  const names = Array.from({ length: KEY_COUNT }, (_, i) => `bulk-${String(i).padStart(5, "0")}`);
-  await createKeys(connected.session, names);
+  const names = await keyNames(connected.session);
+  expect(names).toEqual(NAMES);
   return { ...connected, names };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the disaster-recovery drill and the backup fault tests share: `keyhold serve --dev` as a child process on
- * port-0 listeners, the built CLI run as an operator runs it, and gRPC clients for the bulk work the CLI is too slow
- * for (thousands of keys, polling a job every few milliseconds).
+ * port-0 listeners, the built CLI run as an operator runs it, and in-process clients for everything that does not
+ * test the CLI itself: gRPC sessions, the management plane's HTTPS client, and tokens minted from the data dir's
+ * issuer key with the library `keyhold token` uses (no CLI process per token).
  *
  * Needs `npm run build` first: it runs dist/src/cli/index.js, as `npx keyhold` does.
  */
@@ -10,6 +11,13 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { credentials, Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
+import { Directory } from "../../src/identity/directory.js";
+import { issuerSettings } from "../../src/identity/issuer-settings.js";
+import { parsePlane } from "../../src/identity/planes.js";
+import { TokenIssuer } from "../../src/identity/token-issuer.js";
+import { ArmClient } from "../../src/management/client/arm-client.js";
+import { parseListenAddress } from "../../src/config/listen-address.js";
+import { openStore } from "../../src/store/index.js";
 import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
 import { CLI, cleanEnvironment, killHard, startDevServer, type DevServer as StartedDevServer } from "../helpers/dev-server.js";
 
@@ -55,11 +63,27 @@ export function keyhold(args: readonly string[], env: Record<string, string>, cw
   });
 }
 
-/** A data-plane or management-plane token for `principal`, minted from the data dir as `keyhold token` does. */
+/**
+ * A data-plane or management-plane token for `principal`, minted in-process from the data dir's store as `keyhold
+ * token` does (the same Directory and TokenIssuer; its issuer URL is the server's HTTPS listener).
+ */
 export async function mintToken(server: DevServer, principal: string, plane: "data" | "management" = "data"): Promise<string> {
-  const run = await keyhold(["token", "--principal", principal, ...(plane === "management" ? ["--plane", "management"] : [])], endpointEnvironment(server));
-  if (run.code !== 0) throw new Error(`keyhold token failed: ${run.stderr}`);
-  return run.stdout.trim();
+  const store = await openStore({ dataDir: server.dataDir });
+  try {
+    const directory = new Directory(store);
+    const [tenant, ...others] = await directory.listTenants();
+    if (tenant === undefined || others.length > 0) throw new Error("the dev data dir should hold exactly one tenant");
+    const found = await directory.findPrincipal(tenant.id, principal);
+    const issuer = await TokenIssuer.open(store, issuerSettings({ baseUrl: `https://${server.https}` }));
+    return (await issuer.issue({ principal: found, plane: parsePlane("--plane", plane) })).accessToken;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The management plane's HTTPS client as `keyhold hsm|storage ...` builds it: the data dir's CA and a bearer token. */
+export async function managementClient(server: DevServer, token: string): Promise<ArmClient> {
+  return new ArmClient({ endpoint: parseListenAddress("endpoint", server.https), token, ca: await readFile(join(server.dataDir, "tls", "ca.pem")) });
 }
 
 export interface GrpcSession {

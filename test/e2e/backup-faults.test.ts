@@ -20,7 +20,7 @@ import { BackupService, type BackupJob } from "../../src/gen/keyhold/v1/backup_s
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { MANIFEST_FILE } from "../../src/hsm/backup/manifest.js";
 import { BlobStore } from "../../src/management/index.js";
-import { storageAccountId } from "../../src/management/storage-account/storage-account-ids.js";
+import { storageAccountId } from "../../src/arm/storage-account-ids.js";
 import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, grpcSession, inParallel, killHard, managementClient, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
 
 /** Enough keys that a job runs for a while (hundreds of milliseconds) on the 2-core development machine. */

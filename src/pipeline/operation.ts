@@ -70,15 +70,18 @@ export interface Operation<I = unknown, O = unknown> {
  */
 export type AnyOperation = Operation<unknown, unknown>;
 
+/** An operation whose name the type system knows, as the constructors return it: bindings look its result type up by name. */
+export type NamedOperation<N extends string, I, O> = Operation<I, O> & { readonly name: N };
+
 /** What every declaration states; the constructors add plane, HSM targeting and authorization. */
-export interface OperationDeclaration<I, O> {
-  readonly name: string;
+export interface OperationDeclaration<I, O, N extends string = string> {
+  readonly name: N;
   decode(raw: unknown): I;
   execute(input: I, context: OperationContext): Promise<O>;
   describe?(input: I): AuditProperties;
 }
 
-export interface DataOperationDeclaration<I, O> extends OperationDeclaration<I, O> {
+export interface DataOperationDeclaration<I, O, N extends string = string> extends OperationDeclaration<I, O, N> {
   /** The local-RBAC data action, after `Microsoft.KeyVault/managedHsm/` (`keys/sign/action`). */
   readonly dataAction: DataActionSuffix;
   /**
@@ -89,7 +92,7 @@ export interface DataOperationDeclaration<I, O> extends OperationDeclaration<I, 
   readonly availableWhile?: readonly InactiveState[];
 }
 
-export interface ManagementOperationDeclaration<I, O> extends OperationDeclaration<I, O> {
+export interface ManagementOperationDeclaration<I, O, N extends string = string> extends OperationDeclaration<I, O, N> {
   /** The ARM action, e.g. Microsoft.KeyVault/managedHSMs/write. */
   readonly action: string;
   /** The ARM scope the input addresses (a function property, as in DataOperationDeclaration). */
@@ -97,22 +100,22 @@ export interface ManagementOperationDeclaration<I, O> extends OperationDeclarati
 }
 
 /** An operation on one HSM's data plane: data-plane tokens, the HSM's network rules, its local RBAC. */
-export function dataOperation<I, O>(declaration: DataOperationDeclaration<I, O>): Operation<I, O> {
+export function dataOperation<N extends string, I, O>(declaration: DataOperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
   const { dataAction: suffix, scope, ...rest } = declaration;
-  const operation: Operation<I, O> = { ...rest, plane: "data", targetsHsm: true, authorization: { kind: "localRbac", dataAction: dataAction(suffix), scope } };
+  const operation: NamedOperation<N, I, O> = { ...rest, plane: "data", targetsHsm: true, authorization: { kind: "localRbac", dataAction: dataAction(suffix), scope } };
   return Object.freeze(operation);
 }
 
 /** An ARM operation: management-plane tokens and management RBAC; it names no HSM by x-hsm-name. */
-export function managementOperation<I, O>(declaration: ManagementOperationDeclaration<I, O>): Operation<I, O> {
+export function managementOperation<N extends string, I, O>(declaration: ManagementOperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
   const { action, scope, ...rest } = declaration;
-  const operation: Operation<I, O> = { ...rest, plane: "management", targetsHsm: false, authorization: { kind: "managementRbac", action, scope } };
+  const operation: NamedOperation<N, I, O> = { ...rest, plane: "management", targetsHsm: false, authorization: { kind: "managementRbac", action, scope } };
   return Object.freeze(operation);
 }
 
 /** A directory (Graph) operation: management-plane tokens and a directory administrator of the caller's tenant. */
-export function directoryOperation<I, O>(declaration: OperationDeclaration<I, O>): Operation<I, O> {
-  const operation: Operation<I, O> = { ...declaration, plane: "management", targetsHsm: false, authorization: { kind: "directoryAdministrator" } };
+export function directoryOperation<N extends string, I, O>(declaration: OperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
+  const operation: NamedOperation<N, I, O> = { ...declaration, plane: "management", targetsHsm: false, authorization: { kind: "directoryAdministrator" } };
   return Object.freeze(operation);
 }
 

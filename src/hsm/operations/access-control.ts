@@ -22,7 +22,7 @@ import { requireGuid } from "../../guid.js";
 import type { Store } from "../../store/index.js";
 import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../../pipeline/decode.js";
 import type { LocalRbac } from "../local-rbac.js";
-import { dataOperation, hsmOf, type AnyOperation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 export interface AccessControlDeps {
   readonly store: Store;
@@ -44,7 +44,7 @@ function guidField(input: Record<string, unknown>, field: string): string {
   return requireGuid(requiredString(input, field, 36), field);
 }
 
-export function accessControlOperations({ store, rbac }: AccessControlDeps): readonly AnyOperation[] {
+export function accessControlOperations({ store, rbac }: AccessControlDeps) {
   const listRoleDefinitions = dataOperation({
     name: "RoleDefinitionList",
     decode(raw: unknown) {

@@ -9,7 +9,7 @@ import { badParameter } from "../../errors.js";
 import { folderNameParam, jobView, storageRequest, type BackupJobs, type BackupJobView } from "../backup/index.js";
 import { fields, requiredString } from "../../pipeline/decode.js";
 import { keyName } from "../keys/key-input.js";
-import { dataOperation, hsmOf, type AnyOperation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 
@@ -21,7 +21,7 @@ function jobId(raw: unknown): { jobId: string } {
 
 const hsmScope = (): string => "/";
 
-export function backupOperations(jobs: BackupJobs): readonly AnyOperation[] {
+export function backupOperations(jobs: BackupJobs) {
   const startBackup = dataOperation({
     name: "BackupStart",
     decode: (raw: unknown) => storageRequest(fields(raw)),

@@ -14,7 +14,7 @@ import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
 import { poolOperation } from "../keys/placement.js";
-import { dataOperation, hsmOf, type AnyOperation, type OperationContext } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
 
 interface KeyAddress {
@@ -40,7 +40,7 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
   }
 }
 
-export function cryptoOperations({ service, openedKeys, pool }: KeyDomain): readonly AnyOperation[] {
+export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
   async function usable(input: KeyAddress, operation: KeyOperation, context: OperationContext): Promise<UsableVersion> {
     const version = await service.usableVersion(hsmOf(context), input.name, input.version, operation);
     checkFamily(input.spec, version);

@@ -11,7 +11,7 @@ import type { DeletedKeyBundle, KeyBundle, KeyItem } from "../keys/bundle.js";
 import { attributes, bytes, keyName, keyOps, keyType, keyVersion, optionalInteger, tags } from "../keys/key-input.js";
 import { importMaterial, keyShape, generateMaterial } from "../keys/key-material.js";
 import { rotationPolicyInput, type RotationPolicy } from "../keys/rotation.js";
-import { dataOperation, hsmOf, type AnyOperation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 const MAX_RANDOM_BYTES = 128;
 
@@ -30,7 +30,7 @@ function wrapped(input: Record<string, unknown>, field: string, path: string): u
   return fields(value, path)["values"] ?? (field === "tags" ? {} : []);
 }
 
-export function keyOperations({ service }: Pick<KeyDomain, "service">): readonly AnyOperation[] {
+export function keyOperations({ service }: Pick<KeyDomain, "service">) {
   const create = dataOperation({
     name: "KeyCreate",
     decode(raw: unknown) {

@@ -15,7 +15,7 @@
 import { KeyholdError, badParameter } from "../../errors.js";
 import { fields } from "../../pipeline/decode.js";
 import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
-import { dataOperation, hsmOf, type AnyOperation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 import { wrappingCertificates } from "../security-domain/certificates.js";
 import type { DomainSecretReader } from "../security-domain/domain-secret.js";
 import { sealSecurityDomain } from "../security-domain/seal-shares.js";
@@ -57,7 +57,7 @@ function requireNotActivated(hsm: { name: string; activation: string }): void {
   }
 }
 
-function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDeps): readonly AnyOperation[] {
+function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDeps) {
   const transferKey = dataOperation({
     name: "SecurityDomainTransferKey",
     availableWhile: ["NotActivated"],
@@ -97,7 +97,7 @@ function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDep
   return [transferKey, upload];
 }
 
-export function securityDomainOperations({ readDomainSecret, hsms, recovery }: SecurityDomainDeps): readonly AnyOperation[] {
+export function securityDomainOperations({ readDomainSecret, hsms, recovery }: SecurityDomainDeps) {
   const download = dataOperation({
     name: "SecurityDomainDownload",
     availableWhile: ["NotActivated"],

@@ -48,6 +48,7 @@ export const OPERATION_SAMPLES: Readonly<Record<string, (context: SampleContext)
   KeyCreate: () => ({ name: `k-${randomUUID().slice(0, 8)}`, kty: "EC", crv: "P-256" }),
   KeyImport: () => ({ name: `i-${randomUUID().slice(0, 8)}`, key: { kty: "oct", k: Buffer.alloc(32, 7).toString("base64url") } }),
   KeyGet: () => ({ name: "absent" }),
+  KeyReleasePolicyGet: () => ({ name: "absent" }),
   KeyList: () => ({}),
   KeyListVersions: () => ({ name: "absent" }),
   KeyUpdate: () => ({ name: "absent", tags: { values: { a: "b" } } }),

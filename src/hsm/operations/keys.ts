@@ -4,7 +4,7 @@
  * names its data action and scope, and hands the work to the key domain.
  */
 import { randomBytes } from "node:crypto";
-import { badParameter } from "../../errors.js";
+import { badParameter, KeyholdError } from "../../errors.js";
 import { fields, optionalString, page, pageRequest, type Page } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import type { DeletedKeyBundle, KeyBundle, KeyItem } from "../keys/bundle.js";
@@ -252,8 +252,24 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">) {
     },
   });
 
+  const getReleasePolicy = dataOperation({
+    name: "KeyReleasePolicyGet",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      return { name: keyName(input), version: keyVersion(input) };
+    },
+    dataAction: "keys/read/action",
+    scope: keyScope,
+    describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
+    async execute(input, context): Promise<never> {
+      // An unknown key is NotFound, as for GetKey; a known one has no release policy to show.
+      await service.get(hsmOf(context), input.name, input.version);
+      throw new KeyholdError("OperationNotAllowed", `Key '${input.name}' has no release policy: keyhold keys are never exportable, so they cannot be released.`);
+    },
+  });
+
   return [
     create, importKey, get, list, listVersions, update, remove, getDeleted, listDeleted, recover, purge, backup, restore, rotate,
-    getRotationPolicy, setRotationPolicy, random,
+    getRotationPolicy, setRotationPolicy, random, getReleasePolicy,
   ];
 }

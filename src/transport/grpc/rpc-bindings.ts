@@ -107,6 +107,7 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(KeyService.method.getRotationPolicy, "KeyRotationPolicyGet", (policy) => ({ policy: rotationPolicyToWire(policy) })),
   bind(KeyService.method.updateRotationPolicy, "KeyRotationPolicySet", (policy) => ({ policy: rotationPolicyToWire(policy) })),
   bind(KeyService.method.getRandomBytes, "RandomBytes", same),
+  bind(KeyService.method.getKeyReleasePolicy, "KeyReleasePolicyGet", () => ({})),
 
   bind(CryptoService.method.sign, "KeySign", same),
   bind(CryptoService.method.verify, "KeyVerify", same),

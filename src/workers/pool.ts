@@ -157,16 +157,19 @@ export class CryptoPool {
   }
 
   /**
-   * Runs a private-key operation and answers what its operation answers (`AnswerOf`); the key's material is sent
-   * to a worker only if it asks for it.
+   * Runs a private-key operation and answers what its operation answers (`AnswerOf`), or what `read` makes of it
+   * (verify: `isValid`) in the same promise; the key's material is sent to a worker only if it asks for it.
    */
-  async run<T extends PoolTask>(task: T, options: RunOptions = {}): Promise<AnswerOf<T>> {
+  run<T extends PoolTask>(task: T, options?: RunOptions): Promise<AnswerOf<T>>;
+  run<T extends PoolTask, A>(task: T, options: RunOptions, read: (answer: AnswerOf<T>) => A): Promise<A>;
+  async run<T extends PoolTask, A>(task: T, options: RunOptions = {}, read?: (answer: AnswerOf<T>) => A): Promise<AnswerOf<T> | A> {
     let reply = await this.#enqueue(owned(task, undefined), options.signal);
     if (reply.status === "needKey") reply = await this.#enqueue(owned(task, await this.#load(task.keyRef)), options.signal);
     if (reply.status === "error") throw errorFromReply(reply);
     if (reply.status !== "ok") throw new KeyholdError("InternalError", "A crypto worker could not load the key.");
-    // The worker answered this task's operation (worker.ts, one case each); its type does not survive the clone.
-    return reply.value as AnswerOf<T>;
+    // The worker answered this task's operation (perform.ts, one case each); its type does not survive the clone.
+    const answer = reply.value as AnswerOf<T>;
+    return read === undefined ? answer : read(answer);
   }
 
   #load(keyRef: string): Promise<JsonWebKey> {

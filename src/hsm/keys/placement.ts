@@ -63,27 +63,32 @@ export interface KeyCryptoParts {
 }
 
 const NO_SIGNAL: RunOptions = Object.freeze({});
+const asIs = <A>(answer: A): A => answer;
 
 export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto {
-  /** The one "pool or here?": the pool for a key pair's private-key work, this thread for a symmetric key's. */
-  function place<T extends KeyTask>(version: UsableVersion, task: T, signal: AbortSignal | undefined): Promise<AnswerOf<T>> {
-    return ON_POOL[version.family] ? pool.run(task, signal === undefined ? NO_SIGNAL : { signal }) : performHere(version, task);
+  /**
+   * The one "pool or here?": the pool for a key pair's private-key work, this thread for a symmetric key's.
+   * `read` turns the task's answer into the caller's (verify: a boolean) inside the pool's own promise.
+   */
+  function place<T extends KeyTask, A>(version: UsableVersion, task: T, signal: AbortSignal | undefined, read: (answer: AnswerOf<T>) => A): Promise<A> {
+    return ON_POOL[version.family] ? pool.run(task, signal === undefined ? NO_SIGNAL : { signal }, read) : performHere(version, task, read);
   }
 
-  async function performHere<T extends KeyTask>(version: UsableVersion, task: T): Promise<AnswerOf<T>> {
-    return perform(task, await openedKeys.privateJwk(version.keyRef));
+  async function performHere<T extends KeyTask, A>(version: UsableVersion, task: T, read: (answer: AnswerOf<T>) => A): Promise<A> {
+    return read(await perform(task, await openedKeys.privateJwk(version.keyRef)));
   }
 
   /** A key pair's public key; encrypt and wrap use it, or a symmetric key's secret. */
   const publicKey = (version: UsableVersion): JsonWebKey => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
 
   return {
-    sign: (version, algorithm, digest, signal) => place(version, { operation: "sign", keyRef: version.keyRef, algorithm, data: digest }, signal),
+    sign: (version, algorithm, digest, signal) => place(version, { operation: "sign", keyRef: version.keyRef, algorithm, data: digest }, signal, asIs),
     verify: (version, algorithm, digest, signature, signal) =>
-      place(version, { operation: "verify", keyRef: version.keyRef, algorithm, data: digest, signature }, signal).then(isValid),
+      place(version, { operation: "verify", keyRef: version.keyRef, algorithm, data: digest, signature }, signal, isValid),
     decrypt: (version, algorithm, ciphertext, { iv, aad, tag }, signal) =>
-      place(version, { operation: "decrypt", keyRef: version.keyRef, algorithm, data: ciphertext, iv, aad, tag }, signal),
-    unwrapKey: (version, algorithm, wrappedKey, signal) => place(version, { operation: "unwrapKey", keyRef: version.keyRef, algorithm, data: wrappedKey }, signal),
+      place(version, { operation: "decrypt", keyRef: version.keyRef, algorithm, data: ciphertext, iv, aad, tag }, signal, asIs),
+    unwrapKey: (version, algorithm, wrappedKey, signal) =>
+      place(version, { operation: "unwrapKey", keyRef: version.keyRef, algorithm, data: wrappedKey }, signal, asIs),
     async encrypt(version, algorithm, plaintext, parameters) {
       const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
       return encrypt(algorithm, jwk, plaintext, parameters);

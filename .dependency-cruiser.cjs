@@ -103,10 +103,8 @@ module.exports = {
     },
     {
       name: "no-circular",
-      comment:
-        "A cycle between modules. Between folders the layer rules above rule it out; the cycles left are inside one " +
-        "folder (store/sqlite, server, identity/http) and are reported as warnings until they are untied.",
-      severity: "warn",
+      comment: "A cycle between modules, within a folder or across folders: one side should stand on the other.",
+      severity: "error",
       from: {},
       to: { circular: true },
     },

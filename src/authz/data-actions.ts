@@ -50,6 +50,9 @@ export const DATA_ACTIONS = Object.freeze([
 
 export type DataAction = (typeof DATA_ACTIONS)[number];
 
+/** What follows `Microsoft.KeyVault/managedHsm/` in a known data action (`keys/sign/action`): an unknown suffix fails to compile. */
+export type DataActionSuffix = DataAction extends `${typeof DATA_ACTION_PREFIX}/${infer Suffix}` ? Suffix : never;
+
 const DATA_ACTION_SET: ReadonlySet<string> = new Set(DATA_ACTIONS);
 
 export function isDataAction(value: unknown): value is DataAction {

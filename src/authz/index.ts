@@ -1,4 +1,4 @@
-export { DATA_ACTIONS, DATA_ACTION_PREFIX, isDataAction, type DataAction } from "./data-actions.js";
+export { DATA_ACTIONS, DATA_ACTION_PREFIX, isDataAction, type DataAction, type DataActionSuffix } from "./data-actions.js";
 export {
   BUILT_IN_ROLES,
   builtInRoleDefinition,

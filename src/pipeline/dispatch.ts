@@ -16,7 +16,7 @@ import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
 import { enforceNetworkRules } from "./network-rules.js";
 import type { Caller } from "./caller.js";
-import type { Operation, OperationContext, Plane } from "./operation.js";
+import type { AnyOperation, Operation, OperationContext, Plane } from "./operation.js";
 
 export interface RequestMeta {
   readonly transport: "grpc" | "https";
@@ -73,25 +73,23 @@ interface Trace {
   properties: AuditProperties;
 }
 
-/** Operations an HSM serves while it is not activated (SPEC section 8). */
-const WHILE_NOT_ACTIVATED: ReadonlySet<string> = new Set(["SecurityDomainDownload", "SecurityDomainStatus", "SecurityDomainTransferKey", "SecurityDomainUpload"]);
-const WHILE_RESTORING: ReadonlySet<string> = new Set(["RestoreStatus", "SecurityDomainStatus"]);
-
 function bearerToken(header: string | undefined): string {
   const match = header === undefined ? null : /^Bearer +(\S+)$/i.exec(header.trim());
   if (match === null) throw new KeyholdError("Unauthorized", "Missing bearer token: send 'authorization: Bearer <token>'.");
   return match[1]!;
 }
 
-function enforceActivation(hsm: HsmRuntime, operation: string): void {
-  if (hsm.activation === "NotActivated" && !WHILE_NOT_ACTIVATED.has(operation)) {
-    throw new KeyholdError(
-      "OperationNotAllowed",
-      `HSM '${hsm.name}' is not activated: download its security domain first (SecurityDomainService.Download).`,
-    );
-  }
-  if (hsm.activation === "Restoring" && !WHILE_RESTORING.has(operation)) {
-    throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is being restored; try again when the restore has finished.`);
+/** An HSM that is not Activated serves only the operations that name its state in `availableWhile` (SPEC section 8). */
+function enforceActivation(hsm: HsmRuntime, operation: AnyOperation): void {
+  if (hsm.activation === "Activated" || operation.availableWhile?.includes(hsm.activation)) return;
+  switch (hsm.activation) {
+    case "NotActivated":
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `HSM '${hsm.name}' is not activated: download its security domain first (SecurityDomainService.Download).`,
+      );
+    case "Restoring":
+      throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is being restored; try again when the restore has finished.`);
   }
 }
 
@@ -146,7 +144,7 @@ export class Pipeline {
     if (unknownHsm !== undefined) throw unknownHsm;
 
     await this.#authorize(operation, input, caller, hsm, trace);
-    if (hsm !== undefined) enforceActivation(hsm, operation.name);
+    if (hsm !== undefined) enforceActivation(hsm, operation);
     // Refuse before acting when the journal is already known to be unwritable (fail closed).
     if (!(await this.#deps.audit.writable(hsm?.name))) {
       throw new KeyholdError("Unavailable", "The audit journal cannot be written; the call was refused.");

@@ -7,7 +7,7 @@
 import { domainSecretReader } from "../hsm/security-domain/index.js";
 import type { ManagedHsmRecord } from "../store/index.js";
 import type { PrincipalRecord } from "../store/records.js";
-import { ensureDevAdmin } from "./dev.js";
+import { ensureDevAdmin } from "./dev-admin.js";
 import { ensureDevHsm } from "./dev-hsm.js";
 import { ensureDevScope, ensureRootOwner, type DevScope } from "./dev-scope.js";
 import { ensureDevSecurityDomain, type DevSecurityDomain } from "./dev-security-domain.js";

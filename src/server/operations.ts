@@ -4,8 +4,7 @@ import { BackupJobs } from "../hsm/backup/index.js";
 import { backupOperations } from "../hsm/operations/backup.js";
 import { domainSecretReader, SecurityDomainUploads, TransferKeys } from "../hsm/security-domain/index.js";
 import type { LocalRbac } from "../hsm/local-rbac.js";
-import type { Operation } from "../pipeline/operation.js";
-import { operationTable } from "../pipeline/operation-table.js";
+import { operationTable, type OperationTable } from "../pipeline/operation-table.js";
 import { accessControlOperations } from "../hsm/operations/access-control.js";
 import { cryptoOperations } from "../hsm/operations/crypto.js";
 import { directoryOperations } from "../hsm/operations/directory.js";
@@ -31,7 +30,7 @@ export interface OperationDeps {
   readonly onError?: (error: unknown) => void;
 }
 
-export function buildOperations(deps: OperationDeps): ReadonlyMap<string, Operation> {
+export function buildOperations(deps: OperationDeps): OperationTable {
   return operationTable(
     accessControlOperations({ store: deps.store, rbac: deps.rbac }),
     directoryOperations({ directory: deps.directory, credentials: deps.credentials }),

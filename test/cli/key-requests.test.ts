@@ -1,28 +1,8 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import {
-  buildCreateKeyRequest,
-  buildDecryptRequest,
-  buildEncryptRequest,
-  buildImportKeyRequest,
-  buildSignRequest,
-  buildUnwrapKeyRequest,
-  buildUpdateKeyRequest,
-  buildVerifyRequest,
-  buildWrapKeyRequest,
-  formatDeletedKey,
-  formatKeyBundle,
-  formatKeyList,
-  formatRotationPolicy,
-  jwkFromPem,
-  KEY_TAG_RULES,
-  keyIdParts,
-  parseKeyOps,
-  parseTime,
-  rotationPolicyFromJson,
-  updateNeedsCurrentAttributes,
-} from "../../src/cli/key.js";
+import { buildCreateKeyRequest, buildDecryptRequest, buildEncryptRequest, buildImportKeyRequest, buildSignRequest, buildUnwrapKeyRequest, buildUpdateKeyRequest, buildVerifyRequest, buildWrapKeyRequest, jwkFromPem, KEY_TAG_RULES, parseKeyOps, parseTime, rotationPolicyFromJson, updateNeedsCurrentAttributes } from "../../src/cli/key-requests.js";
+import { formatDeletedKey, formatKeyBundle, formatKeyList, formatRotationPolicy, keyIdParts } from "../../src/cli/key-format.js";
 import { parseTags } from "../../src/cli/client-options.js";
 import { buildRandomBytesRequest } from "../../src/cli/rng.js";
 import { toBase64Url } from "../../src/crypto/bytes.js";

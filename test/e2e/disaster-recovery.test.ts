@@ -23,17 +23,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditQuery } from "../../src/cli/audit.js";
 import { formatServiceError, isServiceError } from "../../src/cli/client-options.js";
-import {
-  buildCreateKeyRequest,
-  buildDecryptRequest,
-  buildEncryptRequest,
-  buildImportKeyRequest,
-  buildSignRequest,
-  buildUnwrapKeyRequest,
-  buildVerifyRequest,
-  buildWrapKeyRequest,
-  type CreateKeyFlags,
-} from "../../src/cli/key.js";
+import { buildCreateKeyRequest, buildDecryptRequest, buildEncryptRequest, buildImportKeyRequest, buildSignRequest, buildUnwrapKeyRequest, buildVerifyRequest, buildWrapKeyRequest, type CreateKeyFlags } from "../../src/cli/key-requests.js";
 import { buildCreateRoleAssignmentRequest, buildSetRoleDefinitionRequest } from "../../src/cli/role.js";
 import { buildDownloadRequest, buildRestoreBlob } from "../../src/cli/security-domain.js";
 import { toBase64Url } from "../../src/crypto/bytes.js";

@@ -11,7 +11,7 @@ import { openNodeJournalFile } from "../../src/audit/journal-file.js";
 import { auditJournalPath } from "../../src/audit/paths.js";
 import { KeyholdError } from "../../src/errors.js";
 import { AuditSink } from "../../src/pipeline/audit-sink.js";
-import { defineOperation } from "../../src/pipeline/operation.js";
+import { dataOperation } from "../../src/pipeline/operation.js";
 import { ServingState } from "../../src/serving-state.js";
 import { changeContext, openMemoryStore, openStore, type PendingChange, type Store } from "../../src/store/index.js";
 import { nodeSigningKey, withTempDir } from "../audit/helpers.js";
@@ -175,11 +175,10 @@ describe("audit outbox", () => {
   it("records a call that failed after its commit as a failure, once, with its change id", async () => {
     const core = await securityCore();
     try {
-      const operation = defineOperation({
+      const operation = dataOperation({
         name: "RoleAssignmentCreate",
-        plane: "data",
-        targetsHsm: true,
-        authorization: { kind: "localRbac", dataAction: "Microsoft.KeyVault/managedHsm/roleAssignments/write/action", scope: () => "/" },
+        dataAction: "roleAssignments/write/action",
+        scope: () => "/",
         decode: () => ({}),
         async execute() {
           await core.store.rbac.insertRoleAssignment(core.hsm.id, assignment("p"));

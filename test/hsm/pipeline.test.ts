@@ -11,124 +11,9 @@ import { KeyholdError } from "../../src/errors.js";
 import type { RequestMeta } from "../../src/pipeline/dispatch.js";
 import type { Operation } from "../../src/pipeline/operation.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
-import { wrappingFixtures } from "./security-domain/fixtures.js";
+import { OPERATION_SAMPLES, sampleInput, type SampleContext } from "../helpers/operation-samples.js";
 import { securityCore, type SecurityCore } from "./helpers.js";
 
-const SOME_GUID = "6f1d3c1e-0b7a-4c3e-9d55-2a7b8c9d0e1f";
-
-/** A decodable input for every operation; the table test fails when an operation has none. */
-const SAMPLES: Record<string, (core: SecurityCore) => unknown> = {
-  RoleDefinitionList: () => ({ scope: "/" }),
-  RoleDefinitionGet: () => ({ scope: "/", name: MANAGED_HSM_CRYPTO_USER.name }),
-  RoleDefinitionSet: () => ({ scope: "/", name: randomUUID(), roleDefinition: { roleName: `role-${randomUUID()}`, permissions: [{ dataActions: ["Microsoft.KeyVault/managedHsm/keys/read/action"] }] } }),
-  RoleDefinitionDelete: () => ({ scope: "/", name: SOME_GUID }),
-  RoleAssignmentList: () => ({ scope: "/" }),
-  RoleAssignmentGet: () => ({ scope: "/", name: SOME_GUID }),
-  RoleAssignmentCreate: (core) => ({ scope: "/keys/a", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: core.admin.id }),
-  RoleAssignmentDelete: () => ({ scope: "/", name: SOME_GUID }),
-  CheckAccess: (core) => ({ principalId: core.admin.id, action: "Microsoft.KeyVault/managedHsm/keys/sign/action", scope: "/keys/a" }),
-  DirectoryUserCreate: () => ({ body: { userPrincipalName: `u-${randomUUID()}@contoso.test`, displayName: "U", passwordProfile: { password: "Secret-password-1!" } } }),
-  DirectoryUserList: () => ({}),
-  DirectoryUserGet: () => ({ id: SOME_GUID }),
-  DirectoryUserUpdate: () => ({ id: SOME_GUID, body: { displayName: "V" } }),
-  DirectoryUserDelete: () => ({ id: SOME_GUID }),
-  DirectoryGroupCreate: () => ({ body: { displayName: "G" } }),
-  DirectoryGroupList: () => ({}),
-  DirectoryGroupGet: () => ({ id: SOME_GUID }),
-  DirectoryGroupUpdate: () => ({ id: SOME_GUID, body: { displayName: "H" } }),
-  DirectoryGroupDelete: () => ({ id: SOME_GUID }),
-  DirectoryServicePrincipalCreate: () => ({ body: { displayName: "App" } }),
-  DirectoryServicePrincipalList: () => ({}),
-  DirectoryServicePrincipalGet: () => ({ id: SOME_GUID }),
-  DirectoryServicePrincipalUpdate: () => ({ id: SOME_GUID, body: { displayName: "App2" } }),
-  DirectoryServicePrincipalDelete: () => ({ id: SOME_GUID }),
-  DirectoryServicePrincipalAddPassword: () => ({ id: SOME_GUID, body: {} }),
-  DirectoryGroupMemberAdd: () => ({ id: SOME_GUID, body: { "@odata.id": `https://graph.test/v1.0/directoryObjects/${SOME_GUID}` } }),
-  DirectoryGroupMemberRemove: () => ({ id: SOME_GUID, memberId: SOME_GUID }),
-  DirectoryGroupMemberList: () => ({ id: SOME_GUID }),
-  KeyCreate: () => ({ name: `k-${randomUUID().slice(0, 8)}`, kty: "EC", crv: "P-256" }),
-  KeyImport: () => ({ name: `i-${randomUUID().slice(0, 8)}`, key: { kty: "oct", k: Buffer.alloc(32, 7).toString("base64url") } }),
-  KeyGet: () => ({ name: "absent" }),
-  KeyList: () => ({}),
-  KeyListVersions: () => ({ name: "absent" }),
-  KeyUpdate: () => ({ name: "absent", tags: { values: { a: "b" } } }),
-  KeyDelete: () => ({ name: "absent" }),
-  KeyGetDeleted: () => ({ name: "absent" }),
-  KeyListDeleted: () => ({}),
-  KeyRecover: () => ({ name: "absent" }),
-  KeyPurge: () => ({ name: "absent" }),
-  KeyBackup: () => ({ name: "absent" }),
-  KeyRestore: () => ({ value: new Uint8Array(64) }),
-  KeyRotate: () => ({ name: "absent" }),
-  KeyRotationPolicyGet: () => ({ name: "absent" }),
-  KeyRotationPolicySet: () => ({ name: "absent", policy: { lifetimeActions: [{ timeAfterCreate: "P30D", action: "Rotate" }], expiryTime: "P90D" } }),
-  RandomBytes: () => ({ count: 16 }),
-  KeySign: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32) }),
-  KeyVerify: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32), signature: new Uint8Array(64) }),
-  KeyEncrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", plaintext: new Uint8Array(16) }),
-  KeyDecrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) }),
-  KeyWrap: () => ({ name: "absent", algorithm: "A256KW", key: new Uint8Array(32) }),
-  KeyUnwrap: () => ({ name: "absent", algorithm: "A256KW", wrappedKey: new Uint8Array(40) }),
-  SecurityDomainDownload: () => ({ certificates: wrappingFixtures(3).map((f) => f.certificateJwk), required: 2 }),
-  SecurityDomainStatus: () => ({}),
-  SecurityDomainTransferKey: () => ({}),
-  SecurityDomainUpload: () => ({ securityDomain: "{}" }),
-  BackupStart: () => ({ storageAccount: "acct1", container: "backups" }),
-  BackupStatus: () => ({ jobId: "0123456789abcdef0123456789abcdef" }),
-  RestoreStart: () => ({ storageAccount: "acct1", container: "backups", folder: "mhsm-contoso-hsm-20261129000000" }),
-  SelectiveKeyRestoreStart: () => ({ storageAccount: "acct1", container: "backups", folder: "mhsm-contoso-hsm-20261129000000", keyName: "k" }),
-  RestoreStatus: () => ({ jobId: "0123456789abcdef0123456789abcdef" }),
-  ManagementGroupPut: () => ({ managementGroupId: "mg-1", body: {} }),
-  ManagementGroupGet: () => ({ managementGroupId: "mg-1" }),
-  ManagementGroupDelete: () => ({ managementGroupId: "mg-1" }),
-  SubscriptionPut: () => ({ subscriptionId: SOME_GUID, body: { displayName: "S" } }),
-  SubscriptionGet: () => ({ subscriptionId: SOME_GUID }),
-  SubscriptionList: () => ({}),
-  ResourceGroupPut: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", body: { location: "westus" } }),
-  ResourceGroupGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
-  ResourceGroupDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
-  ResourceGroupList: () => ({ subscriptionId: SOME_GUID }),
-  ManagedHsmCreateOrUpdate: (core) => ({
-    subscriptionId: SOME_GUID,
-    resourceGroupName: "rg",
-    name: "hsm-x",
-    body: { location: "westus", sku: { family: "B", name: "Standard_B1" }, properties: { tenantId: core.tenant.id, initialAdminObjectIds: [core.admin.id] } },
-  }),
-  ManagedHsmGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
-  ManagedHsmUpdate: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", body: { tags: { a: "b" } } }),
-  ManagedHsmDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
-  ManagedHsmListByResourceGroup: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
-  ManagedHsmListBySubscription: () => ({ subscriptionId: SOME_GUID }),
-  DeletedManagedHsmList: () => ({ subscriptionId: SOME_GUID }),
-  DeletedManagedHsmGet: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
-  DeletedManagedHsmPurge: () => ({ subscriptionId: SOME_GUID, location: "westus", name: "hsm-x" }),
-  ManagedHsmCheckNameAvailability: () => ({ subscriptionId: SOME_GUID, body: { name: "some-hsm" } }),
-  ManagedHsmOperationResultGet: () => ({ subscriptionId: SOME_GUID, location: "westus", operationId: SOME_GUID, resourceId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-x` }),
-  ManagementRoleAssignmentCreate: (core) => ({
-    name: randomUUID(),
-    body: { properties: { roleDefinitionId: "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7", principalId: core.admin.id } },
-  }),
-  ManagementRoleAssignmentGet: () => ({ name: SOME_GUID }),
-  ManagementRoleAssignmentDelete: () => ({ name: SOME_GUID }),
-  ManagementRoleAssignmentList: () => ({}),
-  ManagementRoleDefinitionGet: () => ({ name: "acdd72a7-3385-48ef-bd42-f606fba81ae7" }),
-  ManagementRoleDefinitionList: () => ({}),
-  StorageAccountCreate: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", body: { location: "westus", sku: { name: "Standard_LRS" }, kind: "StorageV2" } }),
-  StorageAccountGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
-  StorageAccountDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
-  StorageAccountListByResourceGroup: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg" }),
-  StorageAccountListBySubscription: () => ({ subscriptionId: SOME_GUID }),
-  StorageContainerList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1" }),
-  StorageBlobList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", container: "logs" }),
-  StorageBlobGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", accountName: "acct1", container: "logs", "*": "a/b.json" }),
-  DiagnosticSettingCreateOrUpdate: () => ({
-    subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1",
-    body: { properties: { storageAccountId: `/subscriptions/${SOME_GUID}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1`, logs: [{ category: "AuditEvent", enabled: true }] } },
-  }),
-  DiagnosticSettingGet: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1" }),
-  DiagnosticSettingDelete: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x", settingName: "s1" }),
-  DiagnosticSettingList: () => ({ subscriptionId: SOME_GUID, resourceGroupName: "rg", name: "hsm-x" }),
-};
 
 /** A principal allowed everything: every data action at "/" (a custom role with "*"), Owner at the management root, and directory administration. */
 async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
@@ -170,6 +55,8 @@ async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
   return omni;
 }
 
+const samples = (core: SecurityCore): SampleContext => ({ principalId: core.admin.id, tenantId: core.tenant.id });
+
 /** The operation with its handler counted. */
 function counted(operation: Operation): { operation: Operation; calls: () => number } {
   let calls = 0;
@@ -195,9 +82,11 @@ afterEach(async () => {
 });
 
 describe("every operation of the table", () => {
-  it("has a sample input (new operations must be added to this test)", async () => {
+  it("has a sample input (new operations must be added to test/helpers/operation-samples.ts)", async () => {
     core = await securityCore();
-    expect([...core.table.keys()].filter((name) => SAMPLES[name] === undefined)).toEqual([]);
+    expect([...core.table.keys()].filter((name) => OPERATION_SAMPLES[name] === undefined)).toEqual([]);
+    // And the shared samples name no operation the table has lost.
+    expect(Object.keys(OPERATION_SAMPLES).filter((name) => !core.table.has(name))).toEqual([]);
   });
 
   it("refuses unauthenticated, unauthorized and firewalled calls before the handler, and audits each call once", async () => {
@@ -211,7 +100,7 @@ describe("every operation of the table", () => {
     const omni = await omnipotent(core);
     for (const original of core.table.values()) {
       const { operation, calls } = counted(original);
-      const sample = SAMPLES[operation.name]!(core);
+      const sample = sampleInput(operation.name, samples(core));
       const outsiderToken = await core.token(outsider, operation.plane);
       const adminToken = await core.token(omni, operation.plane);
       // Each call carries its own request id, which the audit record keeps as its correlation id.
@@ -243,7 +132,7 @@ describe("every operation of the table", () => {
     for (const original of core.table.values()) {
       if (!original.targetsHsm) continue;
       const { operation, calls } = counted(original);
-      const sample = SAMPLES[operation.name]!(core);
+      const sample = sampleInput(operation.name, samples(core));
       expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, { callerIp: "192.168.7.1" })))).toBe("ForbiddenByFirewall");
       const admin = await core.token(omni);
       expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "::ffff:10.1.2.3" })))).not.toBe("ForbiddenByFirewall");

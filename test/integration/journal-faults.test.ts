@@ -143,6 +143,8 @@ describe("a journal that cannot be written", () => {
     for (const event of await journalEvents(journal)) {
       if (event.resultType === "Success" && event.operationName === "KeyCreate") successes.set(event.correlationId, (successes.get(event.correlationId) ?? 0) + 1);
     }
+    const refused = attempts.filter((a) => a.outcome.kind === "refused").length;
+    console.log(`journal faults: ${attempts.length} key creations over two breaks (chattr +i, prlimit --fsize); ${attempts.length - refused} acknowledged, ${refused} refused; first change after each break: ${attempts.filter((a) => a.name.startsWith("first-")).map((a) => show(a.outcome)).join(", ")}`);
     for (const { name, outcome } of attempts) {
       const kept = stored.has(name);
       expect(kept, `${name}: ${show(outcome)}`).toBe(outcome.kind === "ok");

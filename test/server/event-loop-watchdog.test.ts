@@ -89,9 +89,9 @@ describe("EventLoopWatchdog", () => {
 
   it("never keeps the process alive", async () => {
     // The built module (npm test builds first), in a process of its own that has nothing else to do once the worker runs.
-    const built = (file: string) => pathToFileURL(resolve(import.meta.dirname, "../../dist/src/server", file)).href;
+    const built = (file: string) => pathToFileURL(resolve(import.meta.dirname, "../../dist/src", file)).href;
     const script = `
-      const { EventLoopWatchdog } = await import(${JSON.stringify(built("event-loop-watchdog.js"))});
+      const { EventLoopWatchdog } = await import(${JSON.stringify(built("server/event-loop-watchdog.js"))});
       const { ServingState } = await import(${JSON.stringify(built("serving-state.js"))});
       const watchdog = new EventLoopWatchdog({ serving: new ServingState(), stallMs: 300, heartbeatMs: 25, checkMs: 50 });
       const keepAlive = setTimeout(() => {}, 10_000);

@@ -20,10 +20,9 @@ import {
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import type { Store } from "../../store/index.js";
-import { dataAction } from "../../pipeline/data-action.js";
 import { fields, optionalString, page, pageRequest, requiredString, type Page } from "../../pipeline/decode.js";
 import type { LocalRbac } from "../local-rbac.js";
-import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 export interface AccessControlDeps {
   readonly store: Store;
@@ -45,31 +44,29 @@ function guidField(input: Record<string, unknown>, field: string): string {
   return requireGuid(requiredString(input, field, 36), field);
 }
 
-export function accessControlOperations({ store, rbac }: AccessControlDeps): Operation[] {
-  const listRoleDefinitions = defineOperation({
+export function accessControlOperations({ store, rbac }: AccessControlDeps) {
+  const listRoleDefinitions = dataOperation({
     name: "RoleDefinitionList",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"), page: pageRequest(input) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: (i) => i.scope },
+    dataAction: "roleDefinitions/read/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope }),
     async execute(input, context): Promise<Page<RoleDefinition>> {
       return page((await rbac.state(hsmOf(context).id)).definitions, input.page);
     },
   });
 
-  const getRoleDefinition = defineOperation({
+  const getRoleDefinition = dataOperation({
     name: "RoleDefinitionGet",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { scope: validateRoleDefinitionScope(optionalString(input, "scope") ?? "/"), name: guidField(input, "name") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/read/action"), scope: () => "/" },
+    dataAction: "roleDefinitions/read/action",
+    scope: () => "/",
     describe: (i) => ({ scope: i.scope, roleDefinitionId: i.name }),
     async execute(input, context): Promise<RoleDefinition> {
       const definition = (await rbac.state(hsmOf(context).id)).definitions.find((d) => d.name.toLowerCase() === input.name);
@@ -78,17 +75,16 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const setRoleDefinition = defineOperation({
+  const setRoleDefinition = dataOperation({
     name: "RoleDefinitionSet",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const scope = validateRoleDefinitionScope(optionalString(input, "scope") ?? "/");
       const name = optionalString(input, "name") ?? randomUUID();
       return { scope, definition: { ...fields(input["roleDefinition"] ?? {}, "role_definition"), name } };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/write/action"), scope: () => "/" },
+    dataAction: "roleDefinitions/write/action",
+    scope: () => "/",
     describe: (i) => ({ scope: i.scope, roleDefinitionId: String(i.definition.name) }),
     async execute(input, context): Promise<RoleDefinition> {
       const hsmId = hsmOf(context).id;
@@ -105,15 +101,14 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const deleteRoleDefinition = defineOperation({
+  const deleteRoleDefinition = dataOperation({
     name: "RoleDefinitionDelete",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { scope: validateRoleDefinitionScope(optionalString(input, "scope") ?? "/"), name: guidField(input, "name") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleDefinitions/delete/action"), scope: () => "/" },
+    dataAction: "roleDefinitions/delete/action",
+    scope: () => "/",
     describe: (i) => ({ scope: i.scope, roleDefinitionId: i.name }),
     async execute(input, context): Promise<RoleDefinition> {
       if (isBuiltInRoleGuid(input.name)) {
@@ -130,10 +125,8 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const listRoleAssignments = defineOperation({
+  const listRoleAssignments = dataOperation({
     name: "RoleAssignmentList",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const principalIdText = optionalString(input, "principalId", 36);
@@ -144,7 +137,8 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
         page: pageRequest(input),
       };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    dataAction: "roleAssignments/read/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, ...(i.principalId ? { targetPrincipalId: i.principalId } : {}) }),
     async execute(input, context): Promise<Page<RoleAssignment>> {
       // Listing at a scope shows the assignments made at that scope (Azure's atScope()), or
@@ -159,15 +153,14 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const getRoleAssignment = defineOperation({
+  const getRoleAssignment = dataOperation({
     name: "RoleAssignmentGet",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"), name: guidField(input, "name") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    dataAction: "roleAssignments/read/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
     async execute(input, context): Promise<RoleAssignment> {
       const assignment = await store.rbac.getRoleAssignment(hsmOf(context).id, input.name);
@@ -176,10 +169,8 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const createRoleAssignment = defineOperation({
+  const createRoleAssignment = dataOperation({
     name: "RoleAssignmentCreate",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const name = requireGuid(optionalString(input, "name", 36) ?? randomUUID(), "name");
@@ -189,7 +180,8 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
       return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name, principalId, roleDefinitionId };
     },
     // Needed at the assignment's own scope, so a Policy Administrator of /keys/a manages /keys/a only.
-    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/write/action"), scope: (i) => i.scope },
+    dataAction: "roleAssignments/write/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name, roleDefinitionId: i.roleDefinitionId, targetPrincipalId: i.principalId }),
     async execute(input, context): Promise<RoleAssignment> {
       const hsmId = hsmOf(context).id;
@@ -205,15 +197,14 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const deleteRoleAssignment = defineOperation({
+  const deleteRoleAssignment = dataOperation({
     name: "RoleAssignmentDelete",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name: guidField(input, "name") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/delete/action"), scope: (i) => i.scope },
+    dataAction: "roleAssignments/delete/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name }),
     async execute(input, context): Promise<RoleAssignment> {
       const hsmId = hsmOf(context).id;
@@ -227,16 +218,15 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     },
   });
 
-  const checkAccess = defineOperation({
+  const checkAccess = dataOperation({
     name: "CheckAccess",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const action = requiredString(input, "action", 256);
       return { principalId: guidField(input, "principalId"), action, scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("roleAssignments/read/action"), scope: (i) => i.scope },
+    dataAction: "roleAssignments/read/action",
+    scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, targetPrincipalId: i.principalId, dataAction: i.action }),
     async execute(input, context) {
       const hsm = hsmOf(context);
@@ -264,5 +254,5 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps): Ope
     createRoleAssignment,
     deleteRoleAssignment,
     checkAccess,
-  ] as Operation[];
+  ];
 }

@@ -7,10 +7,9 @@
  */
 import { badParameter } from "../../errors.js";
 import { folderNameParam, jobView, storageRequest, type BackupJobs, type BackupJobView } from "../backup/index.js";
-import { dataAction } from "../../pipeline/data-action.js";
 import { fields, requiredString } from "../../pipeline/decode.js";
 import { keyName } from "../keys/key-input.js";
-import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 const JOB_ID = /^[0-9a-f]{32}$/;
 
@@ -22,71 +21,67 @@ function jobId(raw: unknown): { jobId: string } {
 
 const hsmScope = (): string => "/";
 
-export function backupOperations(jobs: BackupJobs): Operation[] {
-  const startBackup = defineOperation({
+export function backupOperations(jobs: BackupJobs) {
+  const startBackup = dataOperation({
     name: "BackupStart",
-    plane: "data",
-    targetsHsm: true,
     decode: (raw: unknown) => storageRequest(fields(raw)),
-    authorization: { kind: "localRbac", dataAction: dataAction("backup/start/action"), scope: hsmScope },
+    dataAction: "backup/start/action",
+    scope: hsmScope,
     async execute(input, context): Promise<BackupJobView> {
       return jobView(await jobs.startBackup(hsmOf(context), input));
     },
   });
 
-  const backupStatus = defineOperation({
+  const backupStatus = dataOperation({
     name: "BackupStatus",
-    plane: "data",
-    targetsHsm: true,
     decode: jobId,
-    authorization: { kind: "localRbac", dataAction: dataAction("backup/status/action"), scope: hsmScope },
+    dataAction: "backup/status/action",
+    scope: hsmScope,
     describe: (i) => ({ jobId: i.jobId }),
     async execute(input, context): Promise<BackupJobView> {
       return jobView(await jobs.get(hsmOf(context), input.jobId, "backup"));
     },
   });
 
-  const startRestore = defineOperation({
+  const startRestore = dataOperation({
     name: "RestoreStart",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...storageRequest(input), folder: folderNameParam(input["folder"]) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("restore/start/action"), scope: hsmScope },
+    dataAction: "restore/start/action",
+    scope: hsmScope,
     async execute(input, context): Promise<BackupJobView> {
       return jobView(await jobs.startRestore(hsmOf(context), input, input.folder));
     },
   });
 
-  const startSelectiveKeyRestore = defineOperation({
+  const startSelectiveKeyRestore = dataOperation({
     name: "SelectiveKeyRestoreStart",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...storageRequest(input), folder: folderNameParam(input["folder"]), keyName: keyName(input, "keyName") };
     },
     // Managed HSM authorizes selective restore with the same action as a full one (reference section 2.2).
-    authorization: { kind: "localRbac", dataAction: dataAction("restore/start/action"), scope: hsmScope },
+    dataAction: "restore/start/action",
+    scope: hsmScope,
     describe: (i) => ({ keyName: i.keyName }),
     async execute(input, context): Promise<BackupJobView> {
       return jobView(await jobs.startSelectiveKeyRestore(hsmOf(context), input, input.folder, input.keyName));
     },
   });
 
-  const restoreStatus = defineOperation({
+  const restoreStatus = dataOperation({
     name: "RestoreStatus",
-    plane: "data",
-    targetsHsm: true,
+    availableWhile: ["Restoring"],
     decode: jobId,
-    authorization: { kind: "localRbac", dataAction: dataAction("restore/status/action"), scope: hsmScope },
+    dataAction: "restore/status/action",
+    scope: hsmScope,
     describe: (i) => ({ jobId: i.jobId }),
     async execute(input, context): Promise<BackupJobView> {
       return jobView(await jobs.get(hsmOf(context), input.jobId, "restore"));
     },
   });
 
-  return [startBackup, backupStatus, startRestore, startSelectiveKeyRestore, restoreStatus] as Operation[];
+  return [startBackup, backupStatus, startRestore, startSelectiveKeyRestore, restoreStatus];
 }

@@ -9,12 +9,11 @@
 import { algorithmFor } from "../../crypto/algorithms.js";
 import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
-import { dataAction } from "../../pipeline/data-action.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
-import { defineOperation, hsmOf, type Operation, type OperationContext } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
 
 interface KeyAddress {
@@ -40,22 +39,21 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
   }
 }
 
-export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[] {
+export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
   async function usable(input: KeyAddress, operation: KeyOperation, context: OperationContext): Promise<UsableVersion> {
     const version = await service.usableVersion(hsmOf(context), input.name, input.version, operation);
     checkFamily(input.spec, version);
     return version;
   }
 
-  const signOp = defineOperation({
+  const signOp = dataOperation({
     name: "KeySign",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...address(input, "sign"), digest: bytes(input, "digest") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/sign/action"), scope: keyScope },
+    dataAction: "keys/sign/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; signature: Uint8Array }> {
       const version = await usable(input, "sign", context);
@@ -63,15 +61,14 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  const verifyOp = defineOperation({
+  const verifyOp = dataOperation({
     name: "KeyVerify",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...address(input, "verify"), digest: bytes(input, "digest"), signature: bytes(input, "signature") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/verify/action"), scope: keyScope },
+    dataAction: "keys/verify/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ valid: boolean }> {
       const version = await usable(input, "verify", context);
@@ -79,15 +76,14 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  const encryptOp = defineOperation({
+  const encryptOp = dataOperation({
     name: "KeyEncrypt",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...address(input, "encrypt"), plaintext: bytes(input, "plaintext"), iv: optionalBytes(input, "iv"), aad: optionalBytes(input, "aad") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/encrypt/action"), scope: keyScope },
+    dataAction: "keys/encrypt/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; ciphertext: Uint8Array; iv?: Uint8Array; tag?: Uint8Array }> {
       const version = await usable(input, "encrypt", context);
@@ -96,10 +92,8 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  const decryptOp = defineOperation({
+  const decryptOp = dataOperation({
     name: "KeyDecrypt",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return {
@@ -110,7 +104,8 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
         tag: optionalBytes(input, "tag"),
       };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/decrypt/action"), scope: keyScope },
+    dataAction: "keys/decrypt/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; plaintext: Uint8Array }> {
       const version = await usable(input, "decrypt", context);
@@ -119,15 +114,14 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  const wrapOp = defineOperation({
+  const wrapOp = dataOperation({
     name: "KeyWrap",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...address(input, "wrapKey"), key: bytes(input, "key") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/wrap/action"), scope: keyScope },
+    dataAction: "keys/wrap/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; wrappedKey: Uint8Array }> {
       const version = await usable(input, "wrapKey", context);
@@ -135,15 +129,14 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  const unwrapOp = defineOperation({
+  const unwrapOp = dataOperation({
     name: "KeyUnwrap",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { ...address(input, "unwrapKey"), wrappedKey: bytes(input, "wrappedKey", "wrapped_key") };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/unwrap/action"), scope: keyScope },
+    dataAction: "keys/unwrap/action",
+    scope: keyScope,
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; key: Uint8Array }> {
       const version = await usable(input, "unwrapKey", context);
@@ -151,5 +144,5 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain): Operation[]
     },
   });
 
-  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp] as Operation[];
+  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp];
 }

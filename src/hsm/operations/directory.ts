@@ -24,80 +24,73 @@ import {
 } from "../../identity/index.js";
 import type { PrincipalKind, PrincipalRecord } from "../../store/records.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { directoryOperation, type AnyOperation } from "../../pipeline/operation.js";
 
 export interface DirectoryOperationDeps {
   readonly directory: Directory;
   readonly credentials: ServicePrincipalCredentials;
 }
 
-const ADMINISTRATOR = { kind: "directoryAdministrator" } as const;
-
 function objectId(input: Record<string, unknown>, field = "id"): string {
   return requireGuid(input[field], field, "must be an object id (GUID)");
 }
 
-interface KindSpec {
+interface KindSpec<C> {
   /** Operation name stem: DirectoryUser, DirectoryGroup, DirectoryServicePrincipal. */
   readonly stem: string;
   readonly kind: PrincipalKind;
   readonly toGraph: (p: PrincipalRecord) => object;
-  readonly parseCreate: (body: unknown) => object;
+  readonly parseCreate: (body: unknown) => C;
   readonly parsePatch: (body: unknown) => PrincipalUpdate;
-  readonly create: (directory: Directory, tenantId: string, input: never) => Promise<PrincipalRecord>;
+  readonly create: (directory: Directory, tenantId: string, input: C) => Promise<PrincipalRecord>;
 }
 
-const KINDS: readonly KindSpec[] = [
-  {
-    stem: "DirectoryUser",
-    kind: "user",
-    toGraph: userToGraph,
-    parseCreate: parseUserCreate,
-    parsePatch: parseUserPatch,
-    create: (directory, tenantId, input: ReturnType<typeof parseUserCreate>) => directory.createUser(tenantId, input),
-  },
-  {
-    stem: "DirectoryGroup",
-    kind: "group",
-    toGraph: groupToGraph,
-    parseCreate: parseGroupCreate,
-    parsePatch: parseGroupPatch,
-    create: (directory, tenantId, input: ReturnType<typeof parseGroupCreate>) => directory.createGroup(tenantId, input),
-  },
-  {
-    stem: "DirectoryServicePrincipal",
-    kind: "servicePrincipal",
-    toGraph: servicePrincipalToGraph,
-    parseCreate: parseServicePrincipalCreate,
-    parsePatch: parseServicePrincipalPatch,
-    create: (directory, tenantId, input: ReturnType<typeof parseServicePrincipalCreate>) => directory.createServicePrincipal(tenantId, input),
-  },
-];
+const USERS: KindSpec<ReturnType<typeof parseUserCreate>> = {
+  stem: "DirectoryUser",
+  kind: "user",
+  toGraph: userToGraph,
+  parseCreate: parseUserCreate,
+  parsePatch: parseUserPatch,
+  create: (directory, tenantId, input) => directory.createUser(tenantId, input),
+};
 
-function kindOperations(directory: Directory, spec: KindSpec): Operation[] {
-  const base = { plane: "management", targetsHsm: false, authorization: ADMINISTRATOR } as const;
+const GROUPS: KindSpec<ReturnType<typeof parseGroupCreate>> = {
+  stem: "DirectoryGroup",
+  kind: "group",
+  toGraph: groupToGraph,
+  parseCreate: parseGroupCreate,
+  parsePatch: parseGroupPatch,
+  create: (directory, tenantId, input) => directory.createGroup(tenantId, input),
+};
+
+const SERVICE_PRINCIPALS: KindSpec<ReturnType<typeof parseServicePrincipalCreate>> = {
+  stem: "DirectoryServicePrincipal",
+  kind: "servicePrincipal",
+  toGraph: servicePrincipalToGraph,
+  parseCreate: parseServicePrincipalCreate,
+  parsePatch: parseServicePrincipalPatch,
+  create: (directory, tenantId, input) => directory.createServicePrincipal(tenantId, input),
+};
+
+function kindOperations<C>(directory: Directory, spec: KindSpec<C>): readonly AnyOperation[] {
   return [
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: `${spec.stem}Create`,
       decode: (raw: unknown) => spec.parseCreate(fields(raw)["body"]),
-      execute: async (input, context) => spec.toGraph(await spec.create(directory, context.caller.tid, input as never)),
+      execute: async (input, context) => spec.toGraph(await spec.create(directory, context.caller.tid, input)),
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: `${spec.stem}List`,
       decode: (raw: unknown) => fields(raw),
       execute: async (_input, context) => ({ value: (await directory.listPrincipals(context.caller.tid, spec.kind)).map(spec.toGraph) }),
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: `${spec.stem}Get`,
       decode: (raw: unknown) => ({ id: objectId(fields(raw)) }),
       describe: (i) => ({ targetPrincipalId: i.id }),
       execute: async (input, context) => spec.toGraph(await directory.getPrincipal(context.caller.tid, input.id, spec.kind)),
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: `${spec.stem}Update`,
       decode: (raw: unknown) => ({ id: objectId(fields(raw)), patch: spec.parsePatch(fields(raw)["body"]) }),
       describe: (i) => ({ targetPrincipalId: i.id }),
@@ -106,8 +99,7 @@ function kindOperations(directory: Directory, spec: KindSpec): Operation[] {
         return spec.toGraph(await directory.updatePrincipal(context.caller.tid, input.id, input.patch));
       },
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: `${spec.stem}Delete`,
       decode: (raw: unknown) => ({ id: objectId(fields(raw)) }),
       describe: (i) => ({ targetPrincipalId: i.id }),
@@ -117,22 +109,21 @@ function kindOperations(directory: Directory, spec: KindSpec): Operation[] {
         return undefined;
       },
     }),
-  ] as Operation[];
+  ];
 }
 
-export function directoryOperations({ directory, credentials }: DirectoryOperationDeps): Operation[] {
-  const base = { plane: "management", targetsHsm: false, authorization: ADMINISTRATOR } as const;
+export function directoryOperations({ directory, credentials }: DirectoryOperationDeps): readonly AnyOperation[] {
   return [
-    ...KINDS.flatMap((spec) => kindOperations(directory, spec)),
-    defineOperation({
-      ...base,
+    ...kindOperations(directory, USERS),
+    ...kindOperations(directory, GROUPS),
+    ...kindOperations(directory, SERVICE_PRINCIPALS),
+    directoryOperation({
       name: "DirectoryServicePrincipalAddPassword",
       decode: (raw: unknown) => ({ id: objectId(fields(raw)), credential: parseAddPassword(fields(raw)["body"]) }),
       describe: (i) => ({ targetPrincipalId: i.id }),
       execute: (input, context) => credentials.addPassword(context.caller.tid, input.id, input.credential),
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: "DirectoryGroupMemberAdd",
       decode: (raw: unknown) => ({ id: objectId(fields(raw)), memberId: parseMemberReference(fields(raw)["body"]) }),
       describe: (i) => ({ targetPrincipalId: i.memberId }),
@@ -141,8 +132,7 @@ export function directoryOperations({ directory, credentials }: DirectoryOperati
         return undefined;
       },
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: "DirectoryGroupMemberRemove",
       decode: (raw: unknown) => ({ id: objectId(fields(raw)), memberId: objectId(fields(raw), "memberId") }),
       describe: (i) => ({ targetPrincipalId: i.memberId }),
@@ -151,13 +141,12 @@ export function directoryOperations({ directory, credentials }: DirectoryOperati
         return undefined;
       },
     }),
-    defineOperation({
-      ...base,
+    directoryOperation({
       name: "DirectoryGroupMemberList",
       decode: (raw: unknown) => ({ id: objectId(fields(raw)) }),
       execute: async (input, context) => ({
         value: (await directory.listMembers(context.caller.tid, input.id)).map(directoryObjectToGraph),
       }),
     }),
-  ] as Operation[];
+  ];
 }

@@ -5,14 +5,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { badParameter } from "../../errors.js";
-import { dataAction } from "../../pipeline/data-action.js";
 import { fields, optionalString, page, pageRequest, type Page } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import type { DeletedKeyBundle, KeyBundle, KeyItem } from "../keys/bundle.js";
 import { attributes, bytes, keyName, keyOps, keyType, keyVersion, optionalInteger, tags } from "../keys/key-input.js";
 import { importMaterial, keyShape, generateMaterial } from "../keys/key-material.js";
 import { rotationPolicyInput, type RotationPolicy } from "../keys/rotation.js";
-import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 
 const MAX_RANDOM_BYTES = 128;
 
@@ -31,11 +30,9 @@ function wrapped(input: Record<string, unknown>, field: string, path: string): u
   return fields(value, path)["values"] ?? (field === "tags" ? {} : []);
 }
 
-export function keyOperations({ service }: Pick<KeyDomain, "service">): Operation[] {
-  const create = defineOperation({
+export function keyOperations({ service }: Pick<KeyDomain, "service">) {
+  const create = dataOperation({
     name: "KeyCreate",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const name = keyName(input);
@@ -49,7 +46,8 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
         tags: tags(input["tags"]),
       };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/create"), scope: keyScope },
+    dataAction: "keys/create",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name, keyType: i.kty }),
     async execute(input, context): Promise<KeyBundle> {
       const material = await generateMaterial(input.shape);
@@ -57,10 +55,8 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
     },
   });
 
-  const importKey = defineOperation({
+  const importKey = dataOperation({
     name: "KeyImport",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const name = keyName(input);
@@ -75,54 +71,50 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
         tags: tags(input["tags"]),
       };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/import/action"), scope: keyScope },
+    dataAction: "keys/import/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name, keyType: i.kty }),
     execute: (input, context): Promise<KeyBundle> => service.addVersion(hsmOf(context), input.name, input),
   });
 
-  const get = defineOperation({
+  const get = dataOperation({
     name: "KeyGet",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { name: keyName(input), version: keyVersion(input) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/read/action"), scope: keyScope },
+    dataAction: "keys/read/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
     execute: (input, context): Promise<KeyBundle> => service.get(hsmOf(context), input.name, input.version),
   });
 
-  const list = defineOperation({
+  const list = dataOperation({
     name: "KeyList",
-    plane: "data",
-    targetsHsm: true,
     decode: (raw: unknown) => ({ page: pageRequest(fields(raw)) }),
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/read/action"), scope: () => "/keys" },
+    dataAction: "keys/read/action",
+    scope: () => "/keys",
     async execute(input, context): Promise<Page<KeyItem>> {
       return page(await service.list(hsmOf(context)), input.page);
     },
   });
 
-  const listVersions = defineOperation({
+  const listVersions = dataOperation({
     name: "KeyListVersions",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { name: keyName(input), page: pageRequest(input) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/read/action"), scope: keyScope },
+    dataAction: "keys/read/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     async execute(input, context): Promise<Page<KeyItem>> {
       return page(await service.listVersions(hsmOf(context), input.name), input.page);
     },
   });
 
-  const update = defineOperation({
+  const update = dataOperation({
     name: "KeyUpdate",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       const ops = wrapped(input, "keyOps", "key_ops");
@@ -139,58 +131,54 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
         },
       };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/write/action"), scope: keyScope },
+    dataAction: "keys/write/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
     execute: (input, context): Promise<KeyBundle> => service.update(hsmOf(context), input.name, input.version, input.change),
   });
 
-  const remove = defineOperation({
+  const remove = dataOperation({
     name: "KeyDelete",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/delete"), scope: keyScope },
+    dataAction: "keys/delete",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<DeletedKeyBundle> => service.delete(hsmOf(context), input.name),
   });
 
-  const getDeleted = defineOperation({
+  const getDeleted = dataOperation({
     name: "KeyGetDeleted",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/deletedKeys/read/action"), scope: keyScope },
+    dataAction: "keys/deletedKeys/read/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<DeletedKeyBundle> => service.getDeleted(hsmOf(context), input.name),
   });
 
-  const listDeleted = defineOperation({
+  const listDeleted = dataOperation({
     name: "KeyListDeleted",
-    plane: "data",
-    targetsHsm: true,
     decode: (raw: unknown) => ({ page: pageRequest(fields(raw)) }),
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/deletedKeys/read/action"), scope: () => "/keys" },
+    dataAction: "keys/deletedKeys/read/action",
+    scope: () => "/keys",
     async execute(input, context): Promise<Page<DeletedKeyBundle<KeyItem>>> {
       return page(await service.listDeleted(hsmOf(context)), input.page);
     },
   });
 
-  const recover = defineOperation({
+  const recover = dataOperation({
     name: "KeyRecover",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/deletedKeys/recover/action"), scope: keyScope },
+    dataAction: "keys/deletedKeys/recover/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<KeyBundle> => service.recover(hsmOf(context), input.name),
   });
 
-  const purge = defineOperation({
+  const purge = dataOperation({
     name: "KeyPurge",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/deletedKeys/delete"), scope: keyScope },
+    dataAction: "keys/deletedKeys/delete",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     async execute(input, context): Promise<Record<string, never>> {
       await service.purge(hsmOf(context), input.name);
@@ -198,65 +186,58 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
     },
   });
 
-  const backup = defineOperation({
+  const backup = dataOperation({
     name: "KeyBackup",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/backup/action"), scope: keyScope },
+    dataAction: "keys/backup/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     async execute(input, context): Promise<{ value: Uint8Array }> {
       return { value: await service.backup(hsmOf(context), input.name) };
     },
   });
 
-  const restore = defineOperation({
+  const restore = dataOperation({
     name: "KeyRestore",
-    plane: "data",
-    targetsHsm: true,
     decode: (raw: unknown) => ({ value: bytes(fields(raw), "value") }),
     // The key's name is inside the encrypted blob, so the scope is all keys.
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/restore/action"), scope: () => "/keys" },
+    dataAction: "keys/restore/action",
+    scope: () => "/keys",
     execute: (input, context): Promise<KeyBundle> => service.restore(hsmOf(context), input.value),
   });
 
-  const rotate = defineOperation({
+  const rotate = dataOperation({
     name: "KeyRotate",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/rotate/action"), scope: keyScope },
+    dataAction: "keys/rotate/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<KeyBundle> => service.rotate(hsmOf(context), input.name),
   });
 
-  const getRotationPolicy = defineOperation({
+  const getRotationPolicy = dataOperation({
     name: "KeyRotationPolicyGet",
-    plane: "data",
-    targetsHsm: true,
     decode: named,
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/read/action"), scope: keyScope },
+    dataAction: "keys/read/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<RotationPolicy> => service.getRotationPolicy(hsmOf(context), input.name),
   });
 
-  const setRotationPolicy = defineOperation({
+  const setRotationPolicy = dataOperation({
     name: "KeyRotationPolicySet",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const input = fields(raw);
       return { name: keyName(input), policy: rotationPolicyInput(input["policy"]) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("keys/write/action"), scope: keyScope },
+    dataAction: "keys/write/action",
+    scope: keyScope,
     describe: (i) => ({ keyName: i.name }),
     execute: (input, context): Promise<RotationPolicy> => service.setRotationPolicy(hsmOf(context), input.name, input.policy),
   });
 
-  const random = defineOperation({
+  const random = dataOperation({
     name: "RandomBytes",
-    plane: "data",
-    targetsHsm: true,
     decode(raw: unknown) {
       const count = fields(raw)["count"];
       if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > MAX_RANDOM_BYTES) {
@@ -264,7 +245,8 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
       }
       return { count };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("rng/action"), scope: () => "/" },
+    dataAction: "rng/action",
+    scope: () => "/",
     async execute(input): Promise<{ value: Uint8Array }> {
       return { value: new Uint8Array(randomBytes(input.count)) };
     },
@@ -273,5 +255,5 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">): Operatio
   return [
     create, importKey, get, list, listVersions, update, remove, getDeleted, listDeleted, recover, purge, backup, restore, rotate,
     getRotationPolicy, setRotationPolicy, random,
-  ] as Operation[];
+  ];
 }

@@ -4,7 +4,7 @@
  * activates the HSM; GetTransferKey and Upload give a new HSM the domain of
  * another (recovery); GetStatus tells whether the HSM is activated and how the
  * last upload went. These are the operations a NotActivated HSM serves
- * (dispatch.ts).
+ * (their `availableWhile`).
  *
  * Download of an activated HSM is allowed, as in Azure: it splits the same
  * secret again with fresh polynomials, to the certificates of that call. Shares
@@ -13,10 +13,9 @@
  * lost (the HSM activated but the response never arrived) fetch it again.
  */
 import { KeyholdError, badParameter } from "../../errors.js";
-import { dataAction } from "../../pipeline/data-action.js";
 import { fields } from "../../pipeline/decode.js";
 import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
-import { defineOperation, hsmOf, type Operation } from "../../pipeline/operation.js";
+import { dataOperation, hsmOf } from "../../pipeline/operation.js";
 import { wrappingCertificates } from "../security-domain/certificates.js";
 import type { DomainSecretReader } from "../security-domain/domain-secret.js";
 import { sealSecurityDomain } from "../security-domain/seal-shares.js";
@@ -58,16 +57,16 @@ function requireNotActivated(hsm: { name: string; activation: string }): void {
   }
 }
 
-function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDeps): Operation[] {
-  const transferKey = defineOperation({
+function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDeps) {
+  const transferKey = dataOperation({
     name: "SecurityDomainTransferKey",
-    plane: "data",
-    targetsHsm: true,
+    availableWhile: ["NotActivated"],
     decode(raw: unknown) {
       fields(raw);
       return {};
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/transferkey/read"), scope: () => "/" },
+    dataAction: "securitydomain/transferkey/read",
+    scope: () => "/",
     async execute(_input, context): Promise<{ transferKey: string }> {
       const hsm = hsmOf(context);
       requireNotActivated(hsm);
@@ -77,10 +76,9 @@ function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDep
     },
   });
 
-  const upload = defineOperation({
+  const upload = dataOperation({
     name: "SecurityDomainUpload",
-    plane: "data",
-    targetsHsm: true,
+    availableWhile: ["NotActivated"],
     decode(raw: unknown) {
       const input = fields(raw);
       const text = input["securityDomain"] ?? input["security_domain"];
@@ -88,27 +86,28 @@ function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDep
       // Parsed once the caller is known to be allowed to upload: a stranger's blob is not worth reading.
       return { text };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/upload/action"), scope: () => "/" },
+    dataAction: "securitydomain/upload/action",
+    scope: () => "/",
     async execute(input, context): Promise<{ status: SecurityDomainStatus; statusDetails: string }> {
       const outcome = await uploads.start(hsmOf(context), parseRestoreBlob(input.text));
       return { status: outcome.status, statusDetails: outcome.details };
     },
   });
 
-  return [transferKey, upload] as Operation[];
+  return [transferKey, upload];
 }
 
-export function securityDomainOperations({ readDomainSecret, hsms, recovery }: SecurityDomainDeps): Operation[] {
-  const download = defineOperation({
+export function securityDomainOperations({ readDomainSecret, hsms, recovery }: SecurityDomainDeps) {
+  const download = dataOperation({
     name: "SecurityDomainDownload",
-    plane: "data",
-    targetsHsm: true,
+    availableWhile: ["NotActivated"],
     decode(raw: unknown) {
       const input = fields(raw);
       const certificates = wrappingCertificates(input["certificates"]);
       return { certificates, required: quorum(input, certificates.length) };
     },
-    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/download/action"), scope: () => "/" },
+    dataAction: "securitydomain/download/action",
+    scope: () => "/",
     async execute(input, context): Promise<{ securityDomain: string }> {
       const hsm = hsmOf(context);
       const secret = await readDomainSecret(hsm.id);
@@ -123,17 +122,17 @@ export function securityDomainOperations({ readDomainSecret, hsms, recovery }: S
     },
   });
 
-  const status = defineOperation({
+  const status = dataOperation({
     name: "SecurityDomainStatus",
-    plane: "data",
-    targetsHsm: true,
+    availableWhile: ["NotActivated", "Restoring"],
     decode(raw: unknown) {
       fields(raw);
       return {};
     },
     // The built-in Administrator holds securitydomain/upload/read (reference section 2.2), the status action of
     // Managed HSM's security domain API; download/read is granted by no built-in role.
-    authorization: { kind: "localRbac", dataAction: dataAction("securitydomain/upload/read"), scope: () => "/" },
+    dataAction: "securitydomain/upload/read",
+    scope: () => "/",
     async execute(_input, context): Promise<{ status: SecurityDomainStatus; statusDetails: string }> {
       const hsm = hsmOf(context);
       const upload = await recovery?.uploads.outcome(hsm.id);
@@ -152,5 +151,5 @@ export function securityDomainOperations({ readDomainSecret, hsms, recovery }: S
     },
   });
 
-  return [download, status, ...(recovery === undefined ? [] : recoveryOperations(recovery))] as Operation[];
+  return [download, status, ...(recovery === undefined ? [] : recoveryOperations(recovery))];
 }

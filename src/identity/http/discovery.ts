@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { issuerUrl, jwksUrl, tokenEndpointUrl } from "../issuer-settings.js";
 import { OAuthError } from "../oauth-error.js";
 import { publishedKeys } from "../signing-keys.js";
-import type { IdentityRouteDeps } from "./identity-routes.js";
+import type { IdentityRouteDeps } from "./route-deps.js";
 
 /** OpenID Connect Discovery 1.0 section 4 and the JWKS document (RFC 7517 section 5). */
 export function registerDiscovery(app: FastifyInstance, deps: IdentityRouteDeps): void {

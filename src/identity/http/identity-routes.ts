@@ -1,28 +1,14 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { KeyholdError } from "../../errors.js";
-import type { ServicePrincipalCredentials } from "../credentials.js";
-import type { Directory } from "../directory.js";
 import { OAuthError } from "../oauth-error.js";
-import type { TokenIssuer } from "../token-issuer.js";
 import { registerDiscovery } from "./discovery.js";
 import { acceptFormBodies } from "./form-body.js";
 import { registerManagedIdentityEndpoint } from "./managed-identity-endpoint.js";
 import { registerTokenEndpoint } from "./token-endpoint.js";
+import type { IdentityRouteDeps } from "./route-deps.js";
 
-export interface ManagedIdentityEndpointSettings {
-  /** The secret clients send as X-IDENTITY-HEADER (App Service's IDENTITY_HEADER). */
-  readonly identityHeader: string;
-  /** The identity used when a request names neither principal_id nor client_id (the "system-assigned" one). */
-  readonly defaultPrincipalId?: string;
-}
+export type { IdentityRouteDeps, ManagedIdentityEndpointSettings } from "./route-deps.js";
 
-export interface IdentityRouteDeps {
-  readonly directory: Directory;
-  readonly credentials: ServicePrincipalCredentials;
-  readonly issuer: TokenIssuer;
-  /** Without it the managed identity endpoint is not served. */
-  readonly managedIdentity?: ManagedIdentityEndpointSettings;
-}
 
 /**
  * The identity provider's HTTPS endpoints as a fastify plugin:

@@ -4,7 +4,7 @@ import type { PrincipalRecord } from "../../store/records.js";
 import { isGuid } from "../ids.js";
 import { OAuthError } from "../oauth-error.js";
 import { planeOfResource } from "../planes.js";
-import type { IdentityRouteDeps } from "./identity-routes.js";
+import type { IdentityRouteDeps } from "./route-deps.js";
 
 /** The only version of the App Service identity protocol served. */
 export const MANAGED_IDENTITY_API_VERSION = "2019-08-01";

@@ -5,7 +5,7 @@ import { tokenEndpointUrl } from "../issuer-settings.js";
 import { OAuthError } from "../oauth-error.js";
 import { planeOfResource, type Plane } from "../planes.js";
 import { formFields } from "./form-body.js";
-import type { IdentityRouteDeps } from "./identity-routes.js";
+import type { IdentityRouteDeps } from "./route-deps.js";
 
 // Scopes that ask for nothing keyhold issues and are therefore ignored next to a resource scope.
 const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);

@@ -6,7 +6,7 @@
  */
 import { badParameter } from "../../errors.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import type { JsonObject } from "../body.js";
 import type { OriginReply } from "../origin-reply.js";
 import { withApiVersion } from "../api-versions.js";
@@ -64,13 +64,12 @@ function nextLink(origin: string, input: BlobListInput, marker: string): string 
   return `${origin}${withApiVersion(`${containerPath(input)}/blobs?${query.toString()}`)}`;
 }
 
-export function blobOperations(accounts: StorageAccountService, blobs: BlobStore): Operation[] {
-  const listContainers = defineOperation({
+export function blobOperations(accounts: StorageAccountService, blobs: BlobStore): readonly AnyOperation[] {
+  const listContainers = managementOperation({
     name: "StorageContainerList",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => storageAccountTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${CONTAINERS}/read`, scope: storageAccountId },
+    action: `${CONTAINERS}/read`,
+    scope: storageAccountId,
     describe: (i) => ({ scope: storageAccountId(i) }),
     async execute(input): Promise<OriginReply> {
       const account = await accounts.get(input);
@@ -80,15 +79,14 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     },
   });
 
-  const listBlobs = defineOperation({
+  const listBlobs = managementOperation({
     name: "StorageBlobList",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown): BlobListInput {
       const input = fields(raw);
       return { ...containerTarget(input), prefix: optionalQueryText(input, "prefix"), marker: optionalQueryText(input, "marker"), maxResults: maxResults(input) };
     },
-    authorization: { kind: "managementRbac", action: BLOB_READ_DATA_ACTION, scope: (i) => storageAccountId(i.account) },
+    action: BLOB_READ_DATA_ACTION,
+    scope: (i) => storageAccountId(i.account),
     describe: (i) => ({ scope: containerPath(i) }),
     async execute(input): Promise<OriginReply> {
       const account = await accounts.get(input.account);
@@ -103,17 +101,16 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     },
   });
 
-  const getBlob = defineOperation({
+  const getBlob = managementOperation({
     name: "StorageBlobGet",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const name = input["*"];
       blobNameSegments(name, "blob");
       return { ...containerTarget(input), blob: name as string };
     },
-    authorization: { kind: "managementRbac", action: BLOB_READ_DATA_ACTION, scope: (i) => storageAccountId(i.account) },
+    action: BLOB_READ_DATA_ACTION,
+    scope: (i) => storageAccountId(i.account),
     describe: (i) => ({ scope: `${containerPath(i)}/blobs/${i.blob}` }),
     async execute(input): Promise<BlobContent> {
       const account = await accounts.get(input.account);
@@ -122,5 +119,5 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     },
   });
 
-  return [listContainers, listBlobs, getBlob] as Operation[];
+  return [listContainers, listBlobs, getBlob];
 }

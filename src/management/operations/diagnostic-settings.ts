@@ -4,7 +4,7 @@
  */
 import { echo, ECHO_ID_CHARS, KeyholdError } from "../../errors.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import { managedHsmId } from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { JsonObject } from "../body.js";
@@ -29,26 +29,24 @@ function notFound(t: SettingTarget): KeyholdError {
   return new KeyholdError("NotFound", `The diagnostic setting '${echo(settingId(t), ECHO_ID_CHARS)}' was not found.`);
 }
 
-export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: DiagnosticSettingService): Operation[] {
-  const put = defineOperation({
+export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: DiagnosticSettingService): readonly AnyOperation[] {
+  const put = managementOperation({
     name: "DiagnosticSettingCreateOrUpdate",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { target: settingTarget(input), body: decodeDiagnosticSetting(input) };
     },
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/write`, scope: (i) => managedHsmId(i.target.hsm) },
+    action: `${DIAGNOSTIC_SETTING_TYPE}/write`,
+    scope: (i) => managedHsmId(i.target.hsm),
     describe: (i) => ({ hsmName: i.target.hsm.name, scope: settingId(i.target) }),
     execute: async (input): Promise<ArmReply> => ok(diagnosticSettingResource(await settings.put(await hsms.get(input.target.hsm), input.target.name, input.body))),
   });
 
-  const get = defineOperation({
+  const get = managementOperation({
     name: "DiagnosticSettingGet",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => settingTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: (i) => managedHsmId(i.hsm) },
+    action: `${DIAGNOSTIC_SETTING_TYPE}/read`,
+    scope: (i) => managedHsmId(i.hsm),
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     async execute(input): Promise<ArmReply> {
       const record = await settings.get(await hsms.get(input.hsm), input.name);
@@ -57,26 +55,24 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     },
   });
 
-  const remove = defineOperation({
+  const remove = managementOperation({
     name: "DiagnosticSettingDelete",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => settingTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/delete`, scope: (i) => managedHsmId(i.hsm) },
+    action: `${DIAGNOSTIC_SETTING_TYPE}/delete`,
+    scope: (i) => managedHsmId(i.hsm),
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     // ARM answers 200 when it deleted the setting and 204 when there was none.
     execute: async (input): Promise<ArmReply> => ((await settings.delete(await hsms.get(input.hsm), input.name)) ? ok(undefined) : { status: 204, body: undefined }),
   });
 
-  const list = defineOperation({
+  const list = managementOperation({
     name: "DiagnosticSettingList",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => hsmTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${DIAGNOSTIC_SETTING_TYPE}/read`, scope: managedHsmId },
+    action: `${DIAGNOSTIC_SETTING_TYPE}/read`,
+    scope: managedHsmId,
     describe: (i) => ({ hsmName: i.name }),
     execute: async (input): Promise<ArmReply> => ok({ value: (await settings.list(await hsms.get(input))).map(diagnosticSettingResource) }),
   });
 
-  return [put, get, remove, list] as Operation[];
+  return [put, get, remove, list];
 }

@@ -1,6 +1,6 @@
 /** Every management-plane operation (SPEC section 7). */
 import type { NodeSeal } from "../../hsm/keys/index.js";
-import type { Operation } from "../../pipeline/operation.js";
+import type { AnyOperation } from "../../pipeline/operation.js";
 import type { Store } from "../../store/index.js";
 import { ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 import { LongRunningOperations } from "../long-running.js";
@@ -31,7 +31,7 @@ export interface ManagementDeps {
   readonly now?: () => number;
 }
 
-export function managementOperations(deps: ManagementDeps): Operation[] {
+export function managementOperations(deps: ManagementDeps): readonly AnyOperation[] {
   const now = deps.now ?? Date.now;
   const operations = new LongRunningOperations(deps.store, now);
   const service = new ManagedHsmService({ store: deps.store, seal: deps.seal, registry: deps.hsms, operations, now });

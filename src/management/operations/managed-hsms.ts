@@ -3,7 +3,7 @@ import type { AuditProperties } from "../../audit/index.js";
 import { badParameter, echo } from "../../errors.js";
 import { isGuid } from "../../guid.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import {
   deletedManagedHsmId,
   hsmNameParam,
@@ -31,114 +31,95 @@ function deletedTarget(raw: unknown): { subscriptionId: string; location: string
   return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), name: hsmNameParam(input["name"]) };
 }
 
-export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRunningOperations): Operation[] {
-  const createOrUpdate = defineOperation({
+export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRunningOperations): readonly AnyOperation[] {
+  const createOrUpdate = managementOperation({
     name: "ManagedHsmCreateOrUpdate",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { target: hsmTarget(input), body: decodeHsmCreate(input) };
     },
-    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
+    action: `${HSMS}/write`,
+    scope: (i) => managedHsmId(i.target),
     describe: (i) => describeTarget(i.target),
     execute: (input, context): Promise<ArmReply> => hsms.createOrUpdate(input.target, input.body, context.caller),
   });
 
-  const get = defineOperation({
+  const get = managementOperation({
     name: "ManagedHsmGet",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => hsmTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: managedHsmId },
+    action: `${HSMS}/read`,
+    scope: managedHsmId,
     describe: describeTarget,
     execute: async (input): Promise<ArmReply> => ok(hsms.render(await hsms.get(input))),
   });
 
-  const update = defineOperation({
+  const update = managementOperation({
     name: "ManagedHsmUpdate",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { target: hsmTarget(input), patch: decodeHsmPatch(input) };
     },
-    authorization: { kind: "managementRbac", action: `${HSMS}/write`, scope: (i) => managedHsmId(i.target) },
+    action: `${HSMS}/write`,
+    scope: (i) => managedHsmId(i.target),
     describe: (i) => describeTarget(i.target),
     execute: (input): Promise<ArmReply> => hsms.update(input.target, input.patch),
   });
 
-  const remove = defineOperation({
+  const remove = managementOperation({
     name: "ManagedHsmDelete",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => hsmTarget(fields(raw)),
-    authorization: { kind: "managementRbac", action: `${HSMS}/delete`, scope: managedHsmId },
+    action: `${HSMS}/delete`,
+    scope: managedHsmId,
     describe: describeTarget,
     execute: (input): Promise<ArmReply> => hsms.delete(input),
   });
 
-  const listByResourceGroup = defineOperation({
+  const listByResourceGroup = managementOperation({
     name: "ManagedHsmListByResourceGroup",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
     },
-    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup) },
+    action: `${HSMS}/read`,
+    scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup),
     execute: async (input): Promise<ArmReply> => ok(await hsms.list(input)),
   });
 
-  const listBySubscription = defineOperation({
+  const listBySubscription = managementOperation({
     name: "ManagedHsmListBySubscription",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
-    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => subscriptionScope(i.subscriptionId) },
+    action: `${HSMS}/read`,
+    scope: (i) => subscriptionScope(i.subscriptionId),
     execute: async (input): Promise<ArmReply> => ok(await hsms.list(input)),
   });
 
-  const listDeleted = defineOperation({
+  const listDeleted = managementOperation({
     name: "DeletedManagedHsmList",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
-    authorization: { kind: "managementRbac", action: "Microsoft.KeyVault/deletedManagedHsms/read", scope: (i) => subscriptionScope(i.subscriptionId) },
+    action: "Microsoft.KeyVault/deletedManagedHsms/read",
+    scope: (i) => subscriptionScope(i.subscriptionId),
     execute: async (input): Promise<ArmReply> => ok(await hsms.listDeleted(input.subscriptionId)),
   });
 
-  const getDeleted = defineOperation({
+  const getDeleted = managementOperation({
     name: "DeletedManagedHsmGet",
-    plane: "management",
-    targetsHsm: false,
     decode: deletedTarget,
-    authorization: {
-      kind: "managementRbac",
-      action: "Microsoft.KeyVault/locations/deletedManagedHsms/read",
-      scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
-    },
+    action: "Microsoft.KeyVault/locations/deletedManagedHsms/read",
+    scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
     execute: async (input): Promise<ArmReply> => ok(deletedManagedHsmResource(await hsms.getDeleted(input.subscriptionId, input.location, input.name))),
   });
 
-  const purge = defineOperation({
+  const purge = managementOperation({
     name: "DeletedManagedHsmPurge",
-    plane: "management",
-    targetsHsm: false,
     decode: deletedTarget,
-    authorization: {
-      kind: "managementRbac",
-      action: "Microsoft.KeyVault/locations/deletedManagedHsms/purge/action",
-      scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
-    },
+    action: "Microsoft.KeyVault/locations/deletedManagedHsms/purge/action",
+    scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
     describe: (i) => ({ hsmName: i.name }),
     execute: (input): Promise<ArmReply> => hsms.purge(input.subscriptionId, input.location, input.name),
   });
 
-  const operationResult = defineOperation({
+  const operationResult = managementOperation({
     name: "ManagedHsmOperationResultGet",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const operationId = input["operationId"];
@@ -150,14 +131,13 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), operationId, resourceId };
     },
     // Whoever may read the resource may read the outcome of an operation on it; the record must name that resource.
-    authorization: { kind: "managementRbac", action: `${HSMS}/read`, scope: (i) => i.resourceId },
+    action: `${HSMS}/read`,
+    scope: (i) => i.resourceId,
     execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId, input.resourceId)),
   });
 
-  const checkNameAvailability = defineOperation({
+  const checkNameAvailability = managementOperation({
     name: "ManagedHsmCheckNameAvailability",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const body = requestBody(input, ["name"]);
@@ -166,12 +146,13 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       if (typeof name !== "string" || name.length > MAX_NAME_TO_CHECK) throw badParameter("name", `must be a string of at most ${MAX_NAME_TO_CHECK} characters`);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), name };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.KeyVault/checkMhsmNameAvailability/action", scope: (i) => subscriptionScope(i.subscriptionId) },
+    action: "Microsoft.KeyVault/checkMhsmNameAvailability/action",
+    scope: (i) => subscriptionScope(i.subscriptionId),
     describe: (i) => ({ hsmName: echo(i.name) }),
     execute: async (input): Promise<ArmReply> => ok(await hsms.nameAvailability(input.subscriptionId, input.name)),
   });
 
   return [
     createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult, checkNameAvailability,
-  ] as Operation[];
+  ];
 }

@@ -7,7 +7,7 @@ import { PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefin
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import type { ManagementRoleAssignmentRecord, Store } from "../../store/index.js";
 import {
   authorizationResourceId,
@@ -86,7 +86,7 @@ function definitionResource(definition: RoleDefinition, scope: string): Record<s
   };
 }
 
-export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDeps): Operation[] {
+export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDeps): readonly AnyOperation[] {
   const scopeOf = (raw: unknown): { scope: string; input: JsonObject } => {
     const input = fields(raw);
     return { scope: rbac.rule.normalize(scopeFromRoute(input), "scope"), input };
@@ -98,10 +98,8 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     return assignment;
   };
 
-  const create = defineOperation({
+  const create = managementOperation({
     name: "ManagementRoleAssignmentCreate",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       const body = requestBody(input, ["properties"]);
@@ -116,7 +114,8 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
       optionalText(properties, "description", "properties.description", 1024);
       return { scope, name: requireGuid(input["name"], "name"), role, principalId: requireGuid(properties["principalId"], "properties.principalId") };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/write", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleAssignments/write",
+    scope: (i) => i.scope,
     describe: (i) => ({ roleAssignmentName: i.name, roleDefinitionId: i.role.id, targetPrincipalId: i.principalId }),
     async execute(input): Promise<ArmReply> {
       const record: ManagementRoleAssignmentRecord = { name: input.name, scope: input.scope, roleDefinitionId: input.role.id, principalId: input.principalId, createdAt: now() };
@@ -135,28 +134,26 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     },
   });
 
-  const get = defineOperation({
+  const get = managementOperation({
     name: "ManagementRoleAssignmentGet",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       return { scope, name: requireGuid(input["name"], "name") };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/read", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleAssignments/read",
+    scope: (i) => i.scope,
     describe: (i) => ({ roleAssignmentName: i.name }),
     execute: async (input): Promise<ArmReply> => ok(assignmentResource(await atScope(input.scope, input.name))),
   });
 
-  const remove = defineOperation({
+  const remove = managementOperation({
     name: "ManagementRoleAssignmentDelete",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       return { scope, name: requireGuid(input["name"], "name") };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/delete", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleAssignments/delete",
+    scope: (i) => i.scope,
     describe: (i) => ({ roleAssignmentName: i.name }),
     async execute(input): Promise<ArmReply> {
       const assignment = await atScope(input.scope, input.name);
@@ -166,16 +163,15 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
   });
 
   // As ARM's "list for scope": assignments at the scope, above it (they apply to it) and below it.
-  const list = defineOperation({
+  const list = managementOperation({
     name: "ManagementRoleAssignmentList",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       const principalId = input["principalId"];
       return { scope, principalId: principalId === undefined ? undefined : requireGuid(principalId, "principalId") };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleAssignments/read", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleAssignments/read",
+    scope: (i) => i.scope,
     async execute(input): Promise<ArmReply> {
       const all = await store.management.listRoleAssignments();
       const related: ManagementRoleAssignmentRecord[] = [];
@@ -187,15 +183,14 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     },
   });
 
-  const getDefinition = defineOperation({
+  const getDefinition = managementOperation({
     name: "ManagementRoleDefinitionGet",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       return { scope, name: requireGuid(input["name"], "name") };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleDefinitions/read", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleDefinitions/read",
+    scope: (i) => i.scope,
     async execute(input): Promise<ArmReply> {
       const definition = managementRoleByGuid(input.name);
       if (definition === undefined) throw new KeyholdError("NotFound", `Role definition ${echo(input.name)} does not exist.`);
@@ -203,14 +198,13 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     },
   });
 
-  const listDefinitions = defineOperation({
+  const listDefinitions = managementOperation({
     name: "ManagementRoleDefinitionList",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ scope: scopeOf(raw).scope }),
-    authorization: { kind: "managementRbac", action: "Microsoft.Authorization/roleDefinitions/read", scope: (i) => i.scope },
+    action: "Microsoft.Authorization/roleDefinitions/read",
+    scope: (i) => i.scope,
     execute: async (input): Promise<ArmReply> => ok({ value: MANAGEMENT_BUILT_IN_ROLES.map((d) => definitionResource(d, input.scope)) }),
   });
 
-  return [create, get, remove, list, getDefinition, listDefinitions] as Operation[];
+  return [create, get, remove, list, getDefinition, listDefinitions];
 }

@@ -5,7 +5,7 @@
  */
 import { KeyholdError, badParameter } from "../../errors.js";
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import type { ManagementGroupRecord, Store } from "../../store/index.js";
 import {
   managementGroupIdParam,
@@ -59,11 +59,9 @@ async function isWithin(store: Store, candidate: string, groupId: string): Promi
   return false;
 }
 
-export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] {
-  const putGroup = defineOperation({
+export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly AnyOperation[] {
+  const putGroup = managementOperation({
     name: "ManagementGroupPut",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const id = managementGroupIdParam(input["managementGroupId"]);
@@ -78,7 +76,8 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
       return { id, parentId, displayName: optionalText(properties, "displayName", "properties.displayName", 90) ?? id };
     },
     // The group lands under its parent: that is where the caller must be allowed to write.
-    authorization: { kind: "managementRbac", action: GROUP_WRITE, scope: (i) => (i.parentId === undefined ? ROOT_SCOPE : managementGroupScope(i.parentId)) },
+    action: GROUP_WRITE,
+    scope: (i) => (i.parentId === undefined ? ROOT_SCOPE : managementGroupScope(i.parentId)),
     async execute(input, context): Promise<ArmReply> {
       if (input.parentId !== undefined && (await store.management.getManagementGroup(input.parentId)) === undefined) {
         throw GROUP_NOT_FOUND(input.parentId);
@@ -98,12 +97,11 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     },
   });
 
-  const getGroup = defineOperation({
+  const getGroup = managementOperation({
     name: "ManagementGroupGet",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ id: managementGroupIdParam(fields(raw)["managementGroupId"]) }),
-    authorization: { kind: "managementRbac", action: "Microsoft.Management/managementGroups/read", scope: (i) => managementGroupScope(i.id) },
+    action: "Microsoft.Management/managementGroups/read",
+    scope: (i) => managementGroupScope(i.id),
     async execute(input, context): Promise<ArmReply> {
       const group = await store.management.getManagementGroup(input.id);
       if (group === undefined) throw GROUP_NOT_FOUND(input.id);
@@ -111,12 +109,11 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     },
   });
 
-  const deleteGroup = defineOperation({
+  const deleteGroup = managementOperation({
     name: "ManagementGroupDelete",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ id: managementGroupIdParam(fields(raw)["managementGroupId"]) }),
-    authorization: { kind: "managementRbac", action: "Microsoft.Management/managementGroups/delete", scope: (i) => managementGroupScope(i.id) },
+    action: "Microsoft.Management/managementGroups/delete",
+    scope: (i) => managementGroupScope(i.id),
     async execute(input): Promise<ArmReply> {
       await store.transaction(async (tx) => {
         if ((await tx.management.getManagementGroup(input.id)) === undefined) throw GROUP_NOT_FOUND(input.id);
@@ -143,10 +140,8 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
   }
 
   // keyhold extension: ARM has no subscription PUT (see SUBSCRIPTION_WRITE).
-  const putSubscription = defineOperation({
+  const putSubscription = managementOperation({
     name: "SubscriptionPut",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const body = requestBody(input, ["displayName", "managementGroupId"]);
@@ -159,11 +154,8 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
         managementGroupId: group === undefined || group === null ? undefined : parseManagementGroupReference(group, "managementGroupId"),
       };
     },
-    authorization: {
-      kind: "managementRbac",
-      action: SUBSCRIPTION_WRITE,
-      scope: (i) => (i.managementGroupId === undefined ? ROOT_SCOPE : managementGroupScope(i.managementGroupId)),
-    },
+    action: SUBSCRIPTION_WRITE,
+    scope: (i) => (i.managementGroupId === undefined ? ROOT_SCOPE : managementGroupScope(i.managementGroupId)),
     async execute(input, context): Promise<ArmReply> {
       if (input.managementGroupId !== undefined && (await store.management.getManagementGroup(input.managementGroupId)) === undefined) {
         throw GROUP_NOT_FOUND(input.managementGroupId);
@@ -178,27 +170,25 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     },
   });
 
-  const getSubscription = defineOperation({
+  const getSubscription = managementOperation({
     name: "SubscriptionGet",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ id: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/read", scope: (i) => subscriptionScope(i.id) },
+    action: "Microsoft.Resources/subscriptions/read",
+    scope: (i) => subscriptionScope(i.id),
     async execute(input, context): Promise<ArmReply> {
       return ok(subscriptionResource(await requireSubscription(store, input.id), context.caller.tid));
     },
   });
 
   // Listing every subscription needs read at the tenant root; a caller below it reads its subscriptions one by one.
-  const listSubscriptions = defineOperation({
+  const listSubscriptions = managementOperation({
     name: "SubscriptionList",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       fields(raw);
       return {};
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/read", scope: () => ROOT_SCOPE },
+    action: "Microsoft.Resources/subscriptions/read",
+    scope: () => ROOT_SCOPE,
     async execute(_input, context): Promise<ArmReply> {
       return ok({ value: (await store.management.listSubscriptions()).map((s) => subscriptionResource(s, context.caller.tid)) });
     },
@@ -220,17 +210,16 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), name: resourceGroupNameParam(input["resourceGroupName"]) };
   };
 
-  const putResourceGroup = defineOperation({
+  const putResourceGroup = managementOperation({
     name: "ResourceGroupPut",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       const body = requestBody(input, ["location", "tags", "properties"]);
       if (body["properties"] !== undefined) strictObject(body["properties"], "properties", []);
       return { ...groupTarget(raw), location: locationParam(body["location"]), tags: optionalTags(body, "tags", "tags") ?? {} };
     },
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/write", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
+    action: "Microsoft.Resources/subscriptions/resourceGroups/write",
+    scope: (i) => resourceGroupScope(i.subscriptionId, i.name),
     async execute(input): Promise<ArmReply> {
       await requireSubscription(store, input.subscriptionId);
       const existing = await store.management.getResourceGroup(input.subscriptionId, input.name);
@@ -243,23 +232,21 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     },
   });
 
-  const getResourceGroup = defineOperation({
+  const getResourceGroup = managementOperation({
     name: "ResourceGroupGet",
-    plane: "management",
-    targetsHsm: false,
     decode: groupTarget,
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/read", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
+    action: "Microsoft.Resources/subscriptions/resourceGroups/read",
+    scope: (i) => resourceGroupScope(i.subscriptionId, i.name),
     async execute(input): Promise<ArmReply> {
       return ok(resourceGroupResource(await requireResourceGroup(store, input.subscriptionId, input.name)));
     },
   });
 
-  const deleteResourceGroup = defineOperation({
+  const deleteResourceGroup = managementOperation({
     name: "ResourceGroupDelete",
-    plane: "management",
-    targetsHsm: false,
     decode: groupTarget,
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/delete", scope: (i) => resourceGroupScope(i.subscriptionId, i.name) },
+    action: "Microsoft.Resources/subscriptions/resourceGroups/delete",
+    scope: (i) => resourceGroupScope(i.subscriptionId, i.name),
     async execute(input): Promise<ArmReply> {
       await store.transaction(async (tx) => {
         await requireResourceGroup(tx, input.subscriptionId, input.name);
@@ -275,12 +262,11 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
     },
   });
 
-  const listResourceGroups = defineOperation({
+  const listResourceGroups = managementOperation({
     name: "ResourceGroupList",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
-    authorization: { kind: "managementRbac", action: "Microsoft.Resources/subscriptions/resourceGroups/read", scope: (i) => subscriptionScope(i.subscriptionId) },
+    action: "Microsoft.Resources/subscriptions/resourceGroups/read",
+    scope: (i) => subscriptionScope(i.subscriptionId),
     async execute(input): Promise<ArmReply> {
       await requireSubscription(store, input.subscriptionId);
       return ok({ value: (await store.management.listResourceGroups(input.subscriptionId)).map(resourceGroupResource) });
@@ -290,5 +276,5 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): Operation[] 
   return [
     putGroup, getGroup, deleteGroup, putSubscription, getSubscription, listSubscriptions,
     putResourceGroup, getResourceGroup, deleteResourceGroup, listResourceGroups,
-  ] as Operation[];
+  ];
 }

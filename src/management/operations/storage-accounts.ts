@@ -1,6 +1,6 @@
 /** `Microsoft.Storage/storageAccounts` (SPEC section 7): create, get, delete and list, over StorageAccountService. */
 import { fields } from "../../pipeline/decode.js";
-import { defineOperation, type Operation } from "../../pipeline/operation.js";
+import { managementOperation, type AnyOperation } from "../../pipeline/operation.js";
 import { resourceGroupNameParam, resourceGroupScope, subscriptionIdParam, subscriptionScope } from "../../arm/arm-ids.js";
 import { ok, type ArmReply } from "../arm-reply.js";
 import type { OriginReply } from "../origin-reply.js";
@@ -11,16 +11,15 @@ import type { StorageAccountService } from "../storage-account/storage-account-s
 
 const target = (raw: unknown) => storageAccountTarget(fields(raw));
 
-export function storageAccountOperations(accounts: StorageAccountService): Operation[] {
-  const create = defineOperation({
+export function storageAccountOperations(accounts: StorageAccountService): readonly AnyOperation[] {
+  const create = managementOperation({
     name: "StorageAccountCreate",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { target: storageAccountTarget(input), body: decodeStorageAccountCreate(input) };
     },
-    authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/write`, scope: (i) => storageAccountId(i.target) },
+    action: `${STORAGE_ACCOUNT_TYPE}/write`,
+    scope: (i) => storageAccountId(i.target),
     describe: (i) => ({ scope: storageAccountId(i.target) }),
     async execute(input): Promise<OriginReply> {
       const { record, created: isNew } = await accounts.create(input.target, input.body);
@@ -28,12 +27,11 @@ export function storageAccountOperations(accounts: StorageAccountService): Opera
     },
   });
 
-  const get = defineOperation({
+  const get = managementOperation({
     name: "StorageAccountGet",
-    plane: "management",
-    targetsHsm: false,
     decode: target,
-    authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/read`, scope: storageAccountId },
+    action: `${STORAGE_ACCOUNT_TYPE}/read`,
+    scope: storageAccountId,
     describe: (i) => ({ scope: storageAccountId(i) }),
     async execute(input): Promise<OriginReply> {
       const record = await accounts.get(input);
@@ -41,43 +39,40 @@ export function storageAccountOperations(accounts: StorageAccountService): Opera
     },
   });
 
-  const remove = defineOperation({
+  const remove = managementOperation({
     name: "StorageAccountDelete",
-    plane: "management",
-    targetsHsm: false,
     decode: target,
-    authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/delete`, scope: storageAccountId },
+    action: `${STORAGE_ACCOUNT_TYPE}/delete`,
+    scope: storageAccountId,
     describe: (i) => ({ scope: storageAccountId(i) }),
     // ARM answers 200 when it deleted the account and 204 when there was none.
     execute: async (input): Promise<ArmReply> => ((await accounts.delete(input)) ? ok(undefined) : { status: 204, body: undefined }),
   });
 
-  const listByResourceGroup = defineOperation({
+  const listByResourceGroup = managementOperation({
     name: "StorageAccountListByResourceGroup",
-    plane: "management",
-    targetsHsm: false,
     decode(raw: unknown) {
       const input = fields(raw);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
     },
-    authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/read`, scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup) },
+    action: `${STORAGE_ACCOUNT_TYPE}/read`,
+    scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup),
     async execute(input): Promise<OriginReply> {
       const records = await accounts.list(input);
       return { status: 200, render: (origin) => ({ value: records.map((record) => storageAccountResource(record, origin)) }) };
     },
   });
 
-  const listBySubscription = defineOperation({
+  const listBySubscription = managementOperation({
     name: "StorageAccountListBySubscription",
-    plane: "management",
-    targetsHsm: false,
     decode: (raw: unknown) => ({ subscriptionId: subscriptionIdParam(fields(raw)["subscriptionId"]) }),
-    authorization: { kind: "managementRbac", action: `${STORAGE_ACCOUNT_TYPE}/read`, scope: (i) => subscriptionScope(i.subscriptionId) },
+    action: `${STORAGE_ACCOUNT_TYPE}/read`,
+    scope: (i) => subscriptionScope(i.subscriptionId),
     async execute(input): Promise<OriginReply> {
       const records = await accounts.list(input);
       return { status: 200, render: (origin) => ({ value: records.map((record) => storageAccountResource(record, origin)) }) };
     },
   });
 
-  return [create, get, remove, listByResourceGroup, listBySubscription] as Operation[];
+  return [create, get, remove, listByResourceGroup, listBySubscription];
 }

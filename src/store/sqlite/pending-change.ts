@@ -1,9 +1,9 @@
 /** The store's half of the audit outbox (src/store/change-records.ts): writing a call's record at its commit. */
-import type { Database } from "better-sqlite3";
+import type { Statements } from "./statement-cache.js";
 import { changeContext } from "../change-records.js";
 
 /** How many rows this connection has changed so far; a commit that moved it changed something. */
-export function totalChanges(db: Database): number {
+export function totalChanges(db: Statements): number {
   return (db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
 }
 
@@ -11,7 +11,7 @@ export function totalChanges(db: Database): number {
  * Inside a transaction about to commit: when it changed rows (`changesBefore` is `totalChanges` at its start) on
  * behalf of a call, writes or rewrites that call's audit record in the outbox, so both commit together.
  */
-export function recordPendingChange(db: Database, changesBefore: number, now: number): void {
+export function recordPendingChange(db: Statements, changesBefore: number, now: number): void {
   const change = changeContext.getStore();
   if (change === undefined || !change.open || totalChanges(db) === changesBefore) return;
   if (change.id === undefined) {

@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import type { Statements } from "./statement-cache.js";
 import { recordPendingChange, totalChanges } from "./pending-change.js";
 import { asStoreError } from "./constraint-errors.js";
 
@@ -9,9 +10,9 @@ import { asStoreError } from "./constraint-errors.js";
  * at once.
  */
 export interface SqliteRunner {
-  read<T>(work: (db: Database) => T): Promise<T>;
+  read<T>(work: (db: Statements) => T): Promise<T>;
   /** Runs work in one (possibly nested) transaction; the generation moves by the tables' triggers, not by the runner. */
-  write<T>(work: (db: Database) => T): Promise<T>;
+  write<T>(work: (db: Statements) => T): Promise<T>;
 }
 
 export class TransactionGate {
@@ -37,12 +38,12 @@ export class TransactionGate {
   }
 }
 
-export function gatedRunner(db: Database, gate: TransactionGate): SqliteRunner {
+export function gatedRunner(db: Database, statements: Statements, gate: TransactionGate): SqliteRunner {
   return {
     async read(work) {
       await gate.waitUntilClosed();
       try {
-        return work(db);
+        return work(statements);
       } catch (error) {
         throw asStoreError(error);
       }
@@ -52,9 +53,9 @@ export function gatedRunner(db: Database, gate: TransactionGate): SqliteRunner {
       try {
         return db
           .transaction(() => {
-            const changesBefore = totalChanges(db);
-            const result = work(db);
-            recordPendingChange(db, changesBefore, Date.now());
+            const changesBefore = totalChanges(statements);
+            const result = work(statements);
+            recordPendingChange(statements, changesBefore, Date.now());
             return result;
           })
           .immediate();
@@ -66,15 +67,15 @@ export function gatedRunner(db: Database, gate: TransactionGate): SqliteRunner {
 }
 
 /** The runner handed to code inside `Store.transaction`: the transaction is already open. */
-export function transactionRunner(db: Database): SqliteRunner {
+export function transactionRunner(db: Database, statements: Statements): SqliteRunner {
   return {
-    read: async (work) => work(db),
+    read: async (work) => work(statements),
     // Nested better-sqlite3 transactions become savepoints of the open one.
-    write: async (work) => db.transaction(() => work(db))(),
+    write: async (work) => db.transaction(() => work(statements))(),
   };
 }
 
-export function readGeneration(db: Database): number {
+export function readGeneration(db: Statements): number {
   const row = db.prepare("SELECT value FROM change_generation WHERE id = 1").get() as { value: number } | undefined;
   return row?.value ?? 0;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { cacheStatements } from "./statement-cache.js";
+import { StatementCache } from "./statement-cache.js";
 import type { Store, StoreRepositories } from "../store.js";
 import { sqliteBackupJobRepository } from "./backup-job-repository.js";
 import { sqliteCredentialRepository } from "./credential-repository.js";
@@ -33,32 +33,32 @@ export async function openMemoryStore(): Promise<Store> {
 }
 
 function openSqliteStore(db: Database.Database): Store {
-  cacheStatements(db);
+  const statements = new StatementCache(db);
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   applyMigrations(db, MIGRATIONS);
   const gate = new TransactionGate();
   const generation = new GenerationReads(async () => {
     await gate.waitUntilClosed();
-    return readGeneration(db);
+    return readGeneration(statements);
   });
-  const outer = repositories(afterWrites(gatedRunner(db, gate), () => generation.forget()));
-  const inner = repositories(transactionRunner(db));
+  const outer = repositories(afterWrites(gatedRunner(db, statements, gate), () => generation.forget()));
+  const inner = repositories(transactionRunner(db, statements));
   let closed = false;
   return {
     ...outer,
     transaction: (fn) =>
       gate.exclusive(async () => {
         try {
-          db.prepare("BEGIN IMMEDIATE").run();
-          const changesBefore = totalChanges(db);
+          statements.prepare("BEGIN IMMEDIATE").run();
+          const changesBefore = totalChanges(statements);
           const result = await fn(inner);
-          recordPendingChange(db, changesBefore, Date.now());
-          db.prepare("COMMIT").run();
+          recordPendingChange(statements, changesBefore, Date.now());
+          statements.prepare("COMMIT").run();
           return result;
         } catch (error) {
           if (db.inTransaction) {
             try {
-              db.prepare("ROLLBACK").run();
+              statements.prepare("ROLLBACK").run();
             } catch {
               // SQLite has already rolled back after some I/O errors; the transaction is over either way.
             }

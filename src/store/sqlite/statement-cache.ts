@@ -1,21 +1,29 @@
 import type { Database, Statement } from "better-sqlite3";
 
+/** What repositories need of the database: a compiled statement for a SQL text. */
+export interface Statements {
+  prepare(sql: string): Statement;
+}
+
 /**
- * Makes `db.prepare` return one compiled statement per SQL text. Repositories
- * write their SQL inline where it is used; compiling it on every call cost
- * about a tenth of the server's main thread under load. Statements are never
- * switched to pluck/raw/expand mode, so sharing them is safe.
+ * One compiled statement per SQL text. Repositories write their SQL inline where it is used; compiling it on every
+ * call cost about a tenth of the server's main thread under load. Statements are never switched to
+ * pluck/raw/expand mode, so sharing them is safe.
  */
-export function cacheStatements(db: Database): Database {
-  const prepare = db.prepare.bind(db);
-  const statements = new Map<string, Statement>();
-  db.prepare = ((sql: string) => {
-    let statement = statements.get(sql);
+export class StatementCache implements Statements {
+  readonly #db: Database;
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = prepare(sql);
-      statements.set(sql, statement);
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
     }
     return statement;
-  }) as Database["prepare"];
-  return db;
+  }
 }

@@ -1,94 +1,143 @@
 /**
- * Every RPC of keyhold.v1 bound to one operation of the table, with the
+ * Every unary RPC of keyhold.v1 bound to one operation of the table, with the
  * conversion of its request into the operation's input and of the
  * operation's result into the response. Nothing else happens here: the
  * pipeline authorizes and audits.
+ *
+ * A binding is made from the generated method descriptor and the name of
+ * its operation: its request conversion sees that method's request message,
+ * and its response conversion takes that operation's result type and must
+ * return that method's response (init) shape, so a wrong message shape or a
+ * result read wrongly fails to compile. The server mounts exactly these
+ * bindings (plus CryptoService.Stream, which it handles itself) and refuses
+ * to start when a method of a service has no handler;
+ * test/transport/grpc-bindings.test.ts proves every method bound once.
  */
-import type { DescService } from "@bufbuild/protobuf";
+import { create, isMessage, type DescMethodUnary, type Message, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { AccessControlService } from "../../gen/keyhold/v1/access_control_service_pb.js";
 import { CryptoService } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../gen/keyhold/v1/key_service_pb.js";
 import { SecurityDomainService } from "../../gen/keyhold/v1/security_domain_service_pb.js";
 import { BackupService } from "../../gen/keyhold/v1/backup_service_pb.js";
-import { bundleToWire, deletedBundleToWire, jwkFromWire, plain } from "./messages.js";
+import { KeyholdError } from "../../errors.js";
+import type { accessControlOperations } from "../../hsm/operations/access-control.js";
+import type { backupOperations } from "../../hsm/operations/backup.js";
+import type { cryptoOperations } from "../../hsm/operations/crypto.js";
+import type { keyOperations } from "../../hsm/operations/keys.js";
+import type { securityDomainOperations } from "../../hsm/operations/security-domain.js";
+import {
+  bundleToWire,
+  deletedBundleToWire,
+  jobToWire,
+  jwkFromWire,
+  plain,
+  roleAssignmentToWire,
+  roleDefinitionToWire,
+  rotationPolicyToWire,
+} from "./messages.js";
+
+/** The services of keyhold.v1 the server mounts, in the order it mounts them. */
+export const KEYHOLD_SERVICES = Object.freeze([KeyService, CryptoService, SecurityDomainService, BackupService, AccessControlService] as const);
+
+/** The operations gRPC serves, with their names and result types as the HSM's operation modules declare them. */
+type GrpcOperation =
+  | ReturnType<typeof keyOperations>[number]
+  | ReturnType<typeof cryptoOperations>[number]
+  | ReturnType<typeof securityDomainOperations>[number]
+  | ReturnType<typeof backupOperations>[number]
+  | ReturnType<typeof accessControlOperations>[number];
+
+export type GrpcOperationName = GrpcOperation["name"];
+
+/** What the operation named `N` resolves to. */
+export type ResultOf<N extends GrpcOperationName> = Awaited<ReturnType<Extract<GrpcOperation, { readonly name: N }>["execute"]>>;
 
 export interface RpcBinding {
-  readonly service: DescService;
-  /** The method's local name (createKey, sign, ...). */
-  readonly method: string;
-  readonly operation: string;
-  readonly toInput: (request: Record<string, unknown>) => unknown;
-  readonly toResponse: (result: unknown) => Record<string, unknown>;
+  /** The generated descriptor of the RPC (`KeyService.method.getKey`). */
+  readonly method: DescMethodUnary;
+  /** The operation's name in the table. */
+  readonly operation: GrpcOperationName;
+  /** The request message, as the server deserialized it for `method`, as the operation's raw input. */
+  readonly fromWire: (request: unknown) => unknown;
+  /** The operation's result as `method`'s response message. */
+  readonly toWire: (result: unknown) => Message;
 }
 
-type Result = Record<string, unknown>;
-const asIs = (result: unknown): Result => (result ?? {}) as Result;
-const wrapped = (field: string, convert: (value: unknown) => unknown = (v) => v) => (result: unknown): Result => ({ [field]: convert(result) });
-const paged = (field: string, convert: (value: unknown) => unknown = (v) => v) => (result: unknown): Result => {
-  const page = result as { items: unknown[]; nextPageToken: string };
-  return { [field]: page.items.map(convert), nextPageToken: page.nextPageToken };
-};
-const plainInput = (request: Record<string, unknown>): unknown => plain(request);
-
-function bind(service: DescService, method: string, operation: string, toResponse: RpcBinding["toResponse"], toInput = plainInput): RpcBinding {
-  return { service, method, operation, toInput, toResponse };
+/** Binds `method` to the operation named `operation`; the request becomes the input as a plain object unless `fromWire` says otherwise. */
+export function bind<M extends DescMethodUnary, N extends GrpcOperationName>(
+  method: M,
+  operation: N,
+  toWire: (result: ResultOf<N>) => MessageInitShape<M["output"]>,
+  fromWire: (request: MessageShape<M["input"]>) => unknown = plain,
+): RpcBinding {
+  return Object.freeze({
+    method,
+    operation,
+    fromWire: (request: unknown) => {
+      if (!isMessage<M["input"]>(request, method.input)) throw new KeyholdError("InternalError", `${method.parent.typeName}.${method.name} received a message that is not ${method.input.typeName}`);
+      return fromWire(request);
+    },
+    // The table is typed by name only at run time: the server passes the result of the table's operation named
+    // `operation`, which is the operation ResultOf<N> was read from (the table refuses two operations of one name,
+    // and test/transport/grpc-bindings.test.ts proves each binding's name is in the production table).
+    toWire: (result: unknown) => create(method.output, toWire(result as ResultOf<N>)),
+  });
 }
+
+const same = <T>(result: T): T => result;
 
 export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
-  bind(KeyService, "createKey", "KeyCreate", wrapped("key", bundleToWire)),
-  bind(KeyService, "importKey", "KeyImport", wrapped("key", bundleToWire), (request) => ({
+  bind(KeyService.method.createKey, "KeyCreate", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.importKey, "KeyImport", (bundle) => ({ key: bundleToWire(bundle) }), (request) => ({
     ...(plain(request) as object),
-    key: jwkFromWire(request["key"]),
+    key: jwkFromWire(request.key),
   })),
-  bind(KeyService, "getKey", "KeyGet", wrapped("key", bundleToWire)),
-  bind(KeyService, "listKeys", "KeyList", paged("keys", bundleToWire)),
-  bind(KeyService, "listKeyVersions", "KeyListVersions", paged("keys", bundleToWire)),
-  bind(KeyService, "updateKey", "KeyUpdate", wrapped("key", bundleToWire)),
-  bind(KeyService, "deleteKey", "KeyDelete", wrapped("deletedKey", deletedBundleToWire)),
-  bind(KeyService, "getDeletedKey", "KeyGetDeleted", wrapped("deletedKey", deletedBundleToWire)),
-  bind(KeyService, "listDeletedKeys", "KeyListDeleted", paged("deletedKeys", deletedBundleToWire)),
-  bind(KeyService, "recoverDeletedKey", "KeyRecover", wrapped("key", bundleToWire)),
-  bind(KeyService, "purgeDeletedKey", "KeyPurge", () => ({})),
-  bind(KeyService, "backupKey", "KeyBackup", asIs),
-  bind(KeyService, "restoreKey", "KeyRestore", wrapped("key", bundleToWire)),
-  bind(KeyService, "rotateKey", "KeyRotate", wrapped("key", bundleToWire)),
-  bind(KeyService, "getRotationPolicy", "KeyRotationPolicyGet", wrapped("policy")),
-  bind(KeyService, "updateRotationPolicy", "KeyRotationPolicySet", wrapped("policy")),
-  bind(KeyService, "getRandomBytes", "RandomBytes", asIs),
+  bind(KeyService.method.getKey, "KeyGet", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.listKeys, "KeyList", (page) => ({ keys: page.items.map(bundleToWire), nextPageToken: page.nextPageToken })),
+  bind(KeyService.method.listKeyVersions, "KeyListVersions", (page) => ({ keys: page.items.map(bundleToWire), nextPageToken: page.nextPageToken })),
+  bind(KeyService.method.updateKey, "KeyUpdate", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.deleteKey, "KeyDelete", (deleted) => ({ deletedKey: deletedBundleToWire(deleted) })),
+  bind(KeyService.method.getDeletedKey, "KeyGetDeleted", (deleted) => ({ deletedKey: deletedBundleToWire(deleted) })),
+  bind(KeyService.method.listDeletedKeys, "KeyListDeleted", (page) => ({ deletedKeys: page.items.map(deletedBundleToWire), nextPageToken: page.nextPageToken })),
+  bind(KeyService.method.recoverDeletedKey, "KeyRecover", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.purgeDeletedKey, "KeyPurge", () => ({})),
+  bind(KeyService.method.backupKey, "KeyBackup", same),
+  bind(KeyService.method.restoreKey, "KeyRestore", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.rotateKey, "KeyRotate", (bundle) => ({ key: bundleToWire(bundle) })),
+  bind(KeyService.method.getRotationPolicy, "KeyRotationPolicyGet", (policy) => ({ policy: rotationPolicyToWire(policy) })),
+  bind(KeyService.method.updateRotationPolicy, "KeyRotationPolicySet", (policy) => ({ policy: rotationPolicyToWire(policy) })),
+  bind(KeyService.method.getRandomBytes, "RandomBytes", same),
 
-  bind(CryptoService, "sign", "KeySign", asIs),
-  bind(CryptoService, "verify", "KeyVerify", asIs),
-  bind(CryptoService, "encrypt", "KeyEncrypt", asIs),
-  bind(CryptoService, "decrypt", "KeyDecrypt", asIs),
-  bind(CryptoService, "wrapKey", "KeyWrap", asIs),
-  bind(CryptoService, "unwrapKey", "KeyUnwrap", asIs),
+  bind(CryptoService.method.sign, "KeySign", same),
+  bind(CryptoService.method.verify, "KeyVerify", same),
+  bind(CryptoService.method.encrypt, "KeyEncrypt", same),
+  bind(CryptoService.method.decrypt, "KeyDecrypt", same),
+  bind(CryptoService.method.wrapKey, "KeyWrap", same),
+  bind(CryptoService.method.unwrapKey, "KeyUnwrap", same),
 
-  bind(SecurityDomainService, "download", "SecurityDomainDownload", asIs),
-  bind(SecurityDomainService, "getStatus", "SecurityDomainStatus", asIs),
-  bind(SecurityDomainService, "getTransferKey", "SecurityDomainTransferKey", asIs),
-  bind(SecurityDomainService, "upload", "SecurityDomainUpload", asIs),
+  bind(SecurityDomainService.method.download, "SecurityDomainDownload", same),
+  bind(SecurityDomainService.method.getStatus, "SecurityDomainStatus", same),
+  bind(SecurityDomainService.method.getTransferKey, "SecurityDomainTransferKey", same),
+  bind(SecurityDomainService.method.upload, "SecurityDomainUpload", same),
 
-  bind(BackupService, "startBackup", "BackupStart", wrapped("job")),
-  bind(BackupService, "getBackupStatus", "BackupStatus", wrapped("job")),
-  bind(BackupService, "startRestore", "RestoreStart", wrapped("job")),
-  bind(BackupService, "startSelectiveKeyRestore", "SelectiveKeyRestoreStart", wrapped("job")),
-  bind(BackupService, "getRestoreStatus", "RestoreStatus", wrapped("job")),
+  bind(BackupService.method.startBackup, "BackupStart", (job) => ({ job: jobToWire(job) })),
+  bind(BackupService.method.getBackupStatus, "BackupStatus", (job) => ({ job: jobToWire(job) })),
+  bind(BackupService.method.startRestore, "RestoreStart", (job) => ({ job: jobToWire(job) })),
+  bind(BackupService.method.startSelectiveKeyRestore, "SelectiveKeyRestoreStart", (job) => ({ job: jobToWire(job) })),
+  bind(BackupService.method.getRestoreStatus, "RestoreStatus", (job) => ({ job: jobToWire(job) })),
 
-  bind(AccessControlService, "listRoleDefinitions", "RoleDefinitionList", paged("roleDefinitions")),
-  bind(AccessControlService, "getRoleDefinition", "RoleDefinitionGet", wrapped("roleDefinition")),
-  bind(AccessControlService, "setRoleDefinition", "RoleDefinitionSet", wrapped("roleDefinition")),
-  bind(AccessControlService, "deleteRoleDefinition", "RoleDefinitionDelete", wrapped("roleDefinition")),
-  bind(AccessControlService, "listRoleAssignments", "RoleAssignmentList", paged("roleAssignments")),
-  bind(AccessControlService, "getRoleAssignment", "RoleAssignmentGet", wrapped("roleAssignment")),
-  bind(AccessControlService, "createRoleAssignment", "RoleAssignmentCreate", wrapped("roleAssignment")),
-  bind(AccessControlService, "deleteRoleAssignment", "RoleAssignmentDelete", wrapped("roleAssignment")),
-  bind(AccessControlService, "checkAccess", "CheckAccess", (result) => {
-    const r = result as { allowed: boolean; principalExists: boolean; principalEnabled: boolean; decidingAssignments: { assignment: unknown; roleDefinitionId: string; roleName: string }[] };
-    return {
-      allowed: r.allowed,
-      principalExists: r.principalExists,
-      principalEnabled: r.principalEnabled,
-      decidingAssignments: r.decidingAssignments.map((d) => ({ roleAssignment: d.assignment, roleDefinitionId: d.roleDefinitionId, roleName: d.roleName })),
-    };
-  }),
+  bind(AccessControlService.method.listRoleDefinitions, "RoleDefinitionList", (page) => ({ roleDefinitions: page.items.map(roleDefinitionToWire), nextPageToken: page.nextPageToken })),
+  bind(AccessControlService.method.getRoleDefinition, "RoleDefinitionGet", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
+  bind(AccessControlService.method.setRoleDefinition, "RoleDefinitionSet", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
+  bind(AccessControlService.method.deleteRoleDefinition, "RoleDefinitionDelete", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
+  bind(AccessControlService.method.listRoleAssignments, "RoleAssignmentList", (page) => ({ roleAssignments: page.items.map(roleAssignmentToWire), nextPageToken: page.nextPageToken })),
+  bind(AccessControlService.method.getRoleAssignment, "RoleAssignmentGet", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
+  bind(AccessControlService.method.createRoleAssignment, "RoleAssignmentCreate", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
+  bind(AccessControlService.method.deleteRoleAssignment, "RoleAssignmentDelete", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
+  bind(AccessControlService.method.checkAccess, "CheckAccess", (access) => ({
+    allowed: access.allowed,
+    principalExists: access.principalExists,
+    principalEnabled: access.principalEnabled,
+    decidingAssignments: access.decidingAssignments.map((d) => ({ roleAssignment: roleAssignmentToWire(d.assignment), roleDefinitionId: d.roleDefinitionId, roleName: d.roleName })),
+  })),
 ]);

@@ -4,16 +4,28 @@
  * result), plus the bidirectional CryptoService.Stream, health and
  * reflection. Authorization and audit happen only in the pipeline.
  */
-import { create, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import { create, isMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { asKeyholdError, ERROR_CLASSES, KeyholdError } from "../../errors.js";
 import type { Pipeline, RequestMeta } from "../../pipeline/dispatch.js";
-import type { Operation } from "../../pipeline/operation.js";
-import { CryptoService, StreamResponseSchema, type StreamRequest } from "../../gen/keyhold/v1/crypto_service_pb.js";
+import type { AnyOperation } from "../../pipeline/operation.js";
+import type { OperationTable } from "../../pipeline/operation-table.js";
+import {
+  CryptoService,
+  DecryptResponseSchema,
+  EncryptResponseSchema,
+  SignResponseSchema,
+  StreamResponseSchema,
+  UnwrapKeyResponseSchema,
+  VerifyResponseSchema,
+  WrapKeyResponseSchema,
+  type StreamRequest,
+  type StreamResponse,
+} from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { grpcStatusOf, toServiceError } from "./errors.js";
 import { addHealth, addReflection } from "./reflection.js";
 import type { ServingState } from "../../serving-state.js";
-import { RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
+import { KEYHOLD_SERVICES, RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
 import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
 
 export interface RpcObserver {
@@ -22,7 +34,7 @@ export interface RpcObserver {
 
 export interface GrpcServerDeps {
   readonly pipeline: Pipeline;
-  readonly operations: ReadonlyMap<string, Operation>;
+  readonly operations: OperationTable;
   readonly metrics?: RpcObserver;
   /** Operations one Stream may have in flight before the server stops reading it (backpressure). */
   readonly streamWindow?: number;
@@ -56,9 +68,9 @@ function requestMeta(call: { metadata: Metadata; getPeer(): string }, method: st
   };
 }
 
-function operationOf(deps: GrpcServerDeps, binding: RpcBinding): Operation {
+function operationOf(deps: GrpcServerDeps, binding: RpcBinding): AnyOperation {
   const operation = deps.operations.get(binding.operation);
-  if (operation === undefined) throw new Error(`RPC ${binding.method} is bound to unknown operation ${binding.operation}`);
+  if (operation === undefined) throw new Error(`RPC ${methodPath(binding.method)} is bound to unknown operation ${binding.operation}`);
   return operation;
 }
 
@@ -72,14 +84,24 @@ function undecodable(request: UndecodableRequest): KeyholdError {
 }
 
 /** Runs one bound RPC through the pipeline and returns the response message. */
-async function invoke(deps: GrpcServerDeps, binding: RpcBinding, operation: Operation, request: unknown, meta: RequestMeta): Promise<unknown> {
+async function invoke(deps: GrpcServerDeps, binding: RpcBinding, operation: AnyOperation, request: unknown, meta: RequestMeta): Promise<Message> {
   if (request instanceof UndecodableRequest) throw undecodable(request);
-  const result = await deps.pipeline.dispatch(operation, binding.toInput(request as Record<string, unknown>), meta);
-  return create(descMethod(binding).output as DescMessage, binding.toResponse(result) as never);
+  const result = await deps.pipeline.dispatch(operation, binding.fromWire(request), meta);
+  return binding.toWire(result);
 }
 
-function descMethod(binding: RpcBinding): DescMethod {
-  return binding.service.methods.find((m) => m.localName === binding.method)!;
+/** The methods the server handles itself rather than through one binding: each StreamRequest is one bound operation. */
+export const OWN_HANDLERS: readonly DescMethod[] = Object.freeze([CryptoService.method.stream]);
+
+/** CryptoService.Stream's result for the response of one of CryptoService's unary RPCs. */
+function streamResult(response: Message): StreamResponse["result"] {
+  if (isMessage(response, SignResponseSchema)) return { case: "sign", value: response };
+  if (isMessage(response, VerifyResponseSchema)) return { case: "verify", value: response };
+  if (isMessage(response, EncryptResponseSchema)) return { case: "encrypt", value: response };
+  if (isMessage(response, DecryptResponseSchema)) return { case: "decrypt", value: response };
+  if (isMessage(response, WrapKeyResponseSchema)) return { case: "wrapKey", value: response };
+  if (isMessage(response, UnwrapKeyResponseSchema)) return { case: "unwrapKey", value: response };
+  throw new KeyholdError("InternalError", `${response.$typeName} is not a result of CryptoService.Stream`);
 }
 
 /**
@@ -103,7 +125,7 @@ function callSignal(call: { on(event: "cancelled", listener: () => void): unknow
 
 function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
   const operation = operationOf(deps, binding);
-  const path = methodPath(descMethod(binding));
+  const path = methodPath(binding.method);
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const started = performance.now();
     const cancellation = callSignal(call);
@@ -123,7 +145,7 @@ function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
         cancellation.finish();
         const serviceError = toServiceError(error);
         deps.metrics?.observe(path, statusName(error), (performance.now() - started) / 1000);
-        callback(serviceError as never);
+        callback(serviceError);
       },
     );
   };
@@ -136,7 +158,7 @@ function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
  */
 function streamHandler(deps: GrpcServerDeps) {
   const window = deps.streamWindow ?? 256;
-  const byCase = new Map(RPC_BINDINGS.filter((b) => b.service === CryptoService).map((b) => [b.method, { binding: b, operation: operationOf(deps, b) }]));
+  const byCase = new Map(RPC_BINDINGS.filter((b) => b.method.parent === CryptoService).map((b) => [b.method.localName, { binding: b, operation: operationOf(deps, b) }]));
   const path = `/${CryptoService.typeName}/Stream`;
   return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
     const cancellation = callSignal(call);
@@ -171,13 +193,15 @@ function streamHandler(deps: GrpcServerDeps) {
       if (inFlight >= window) call.pause();
       const started = performance.now();
       const operation = operationSignal();
-      const work = target === undefined
-        ? Promise.reject(request instanceof UndecodableRequest ? undecodable(request) : new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
-        : invoke(deps, target.binding, target.operation, (request as StreamRequest).operation.value, requestMeta(call, `${path}#${kind}`, operation.signal));
+      const work = request instanceof UndecodableRequest
+        ? Promise.reject(undecodable(request))
+        : target === undefined
+          ? Promise.reject(new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
+          : invoke(deps, target.binding, target.operation, request.operation.value, requestMeta(call, `${path}#${kind}`, operation.signal)).then(streamResult);
       work.then(
-        (value) => {
+        (result) => {
           deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
-          if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result: { case: kind, value } as never }));
+          if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result }));
         },
         (error: unknown) => {
           const keyholdError = asKeyholdError(error);
@@ -209,14 +233,19 @@ export function buildGrpcServer(deps: GrpcServerDeps): Server {
     // metrics cover the same ground.
     "grpc.enable_channelz": 0,
   });
-  const services = [...new Set(RPC_BINDINGS.map((b) => b.service))];
-  for (const service of services) {
+  for (const service of KEYHOLD_SERVICES) {
     const implementation: UntypedServiceImplementation = {};
-    for (const binding of RPC_BINDINGS.filter((b) => b.service === service)) implementation[binding.method] = unaryHandler(deps, binding);
-    if (service === CryptoService) implementation["stream"] = streamHandler(deps);
+    for (const binding of RPC_BINDINGS.filter((b) => b.method.parent === service)) {
+      if (implementation[binding.method.localName] !== undefined) throw new Error(`RPC ${methodPath(binding.method)} is bound twice`);
+      implementation[binding.method.localName] = unaryHandler(deps, binding);
+    }
+    if (service === CryptoService) implementation[CryptoService.method.stream.localName] = streamHandler(deps);
+    // A method without a handler would answer UNIMPLEMENTED at run time; refuse to start instead.
+    const unbound = service.methods.filter((method) => implementation[method.localName] === undefined);
+    if (unbound.length > 0) throw new Error(`RPCs without a handler: ${unbound.map(methodPath).join(", ")}`);
     server.addService(serviceDefinition(service, "server"), implementation);
   }
-  addHealth(server, services.map((s) => s.typeName), deps.serving);
+  addHealth(server, KEYHOLD_SERVICES.map((s) => s.typeName), deps.serving);
   addReflection(server);
   return server;
 }

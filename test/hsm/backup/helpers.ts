@@ -143,7 +143,7 @@ export async function backupFixture(): Promise<BackupFixture> {
     };
   };
   const jobs = new BackupJobs({ store, storage, domains, restoring, evictions: keys.openedKeys, now: () => (clock += 1000) });
-  const operations = new Map(
+  const operations = new Map<string, Operation>(
     [...keyOperations(keys), ...cryptoOperations(keys), ...accessControlOperations({ store, rbac: core.rbac }), ...backupOperations(jobs)].map((op) => [op.name, op]),
   );
   const person = (name: string) =>

@@ -61,7 +61,7 @@ export async function keyFixture(options: { fileStore?: boolean; threads?: numbe
   const pool = await CryptoPool.start({ threads: options.threads ?? 1, loadKey: createKeyLoader(keyStore, domains) });
   const clock = { now: Date.now() };
   const keys = createKeyDomain({ store: keyStore, domains, pool, now: () => clock.now });
-  const operations = new Map([...keyOperations(keys), ...cryptoOperations(keys)].map((op) => [op.name, op]));
+  const operations = new Map<string, Operation>([...keyOperations(keys), ...cryptoOperations(keys)].map((op) => [op.name, op]));
   const user = await core.directory.createUser(core.tenant.id, {
     userPrincipalName: "crypto@contoso.test",
     displayName: "Crypto",

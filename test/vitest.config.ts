@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
+    // Every test file, the slow ones too: `*.slow.test.ts` (the Wycheproof runner, RSA key generation under load,
+    // the bignum differential) run here; `npm run test:fast` leaves them out for local iteration.
     include: ["test/**/*.test.ts"],
     // Integration tests start real servers; crypto property tests do RSA work.
     testTimeout: 120_000,

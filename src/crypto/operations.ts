@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { badParameter } from "../errors.js";
-import { type AlgorithmSpec, algorithmFor, curveByName, HASH_BYTES, type KeyOperation, OCT_KEY_BITS } from "./algorithms.js";
+import { type AlgorithmSpec, algorithmFor, curveByName, type EcdsaSpec, HASH_BYTES, OCT_KEY_BITS, type SpecFor } from "./algorithms.js";
 import { aesCbcDecrypt, aesCbcEncrypt } from "./aes/cbc.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aes/gcm.js";
 import { aesKeyUnwrap, aesKeyUnwrapPad, aesKeyWrap, aesKeyWrapPad } from "./aes/kw.js";
@@ -69,14 +69,19 @@ export async function generateKey(kty: GenerateKeyType, opts: { size?: number; c
   }
 }
 
-function checkDigest(spec: AlgorithmSpec, digest: unknown): Uint8Array {
+/** The algorithms that sign a digest, each with its hash. */
+type SignatureSpec = SpecFor<"sign">;
+/** RSAES-OAEP and RSAES-PKCS1-v1_5: they encrypt and wrap alike. */
+type RsaEncryptionSpec = Extract<SpecFor<"encrypt">, { readonly kty: "RSA" }>;
+
+function checkDigest(spec: SignatureSpec, digest: unknown): Uint8Array {
   const bytes = requireBytes(digest, "digest");
-  const expected = HASH_BYTES[spec.hash!];
+  const expected = HASH_BYTES[spec.hash];
   if (bytes.length !== expected) throw badParameter("digest", `must be ${expected} bytes for ${spec.name} (got ${bytes.length})`);
   return bytes;
 }
 
-function checkCurve(spec: AlgorithmSpec, key: EcPublicKey): void {
+function checkCurve(spec: EcdsaSpec, key: EcPublicKey): void {
   if (key.curve.name !== spec.curve) throw badParameter("algorithm", `${spec.name} needs a ${spec.curve} key, not ${key.curve.name}`);
 }
 
@@ -104,17 +109,17 @@ export async function sign(alg: string, privateJwk: JsonWebKey, digest: Uint8Arr
   const input = checkDigest(spec, digest);
   switch (spec.scheme) {
     case "RSASSA-PSS":
-      return pssSign(rsaProvider(opts.provider), parseRsaPrivateKey(privateJwk), spec.hash!, input);
+      return pssSign(rsaProvider(opts.provider), parseRsaPrivateKey(privateJwk), spec.hash, input);
     case "RSASSA-PKCS1-v1_5":
-      return pkcs1Sign(rsaProvider(opts.provider), parseRsaPrivateKey(privateJwk), spec.hash!, input);
+      return pkcs1Sign(rsaProvider(opts.provider), parseRsaPrivateKey(privateJwk), spec.hash, input);
     case "ECDSA": {
       const key = parseEcPrivateKey(privateJwk);
       checkCurve(spec, key);
       return ecProvider(opts.provider).sign(key, input);
     }
-    default:
+    case "HMAC":
       checkSymmetricProvider(opts);
-      return hmacSign(spec.hash!, parseOctKey(privateJwk), input);
+      return hmacSign(spec.hash, parseOctKey(privateJwk), input);
   }
 }
 
@@ -130,30 +135,30 @@ export async function verify(
   const sig = requireBytes(signature, "signature");
   switch (spec.scheme) {
     case "RSASSA-PSS":
-      return pssVerify(rsaProvider(opts.provider), parseRsaPublicKey(publicJwk), spec.hash!, input, sig);
+      return pssVerify(rsaProvider(opts.provider), parseRsaPublicKey(publicJwk), spec.hash, input, sig);
     case "RSASSA-PKCS1-v1_5":
-      return pkcs1Verify(rsaProvider(opts.provider), parseRsaPublicKey(publicJwk), spec.hash!, input, sig);
+      return pkcs1Verify(rsaProvider(opts.provider), parseRsaPublicKey(publicJwk), spec.hash, input, sig);
     case "ECDSA": {
       const key = parseEcPublicKey(publicJwk);
       checkCurve(spec, key);
       return ecProvider(opts.provider).verify(key, input, sig);
     }
-    default:
+    case "HMAC":
       checkSymmetricProvider(opts);
-      return hmacVerify(spec.hash!, parseOctKey(publicJwk), input, sig);
+      return hmacVerify(spec.hash, parseOctKey(publicJwk), input, sig);
   }
 }
 
-function rsaEncrypt(spec: AlgorithmSpec, jwk: JsonWebKey, data: Uint8Array, opts: CryptoOptions, field: string): Uint8Array {
+function rsaEncrypt(spec: RsaEncryptionSpec, jwk: JsonWebKey, data: Uint8Array, opts: CryptoOptions, field: string): Uint8Array {
   const provider = rsaProvider(opts.provider);
   const key = parseRsaPublicKey(jwk);
-  return spec.scheme === "RSAES-OAEP" ? oaepEncrypt(provider, key, spec.hash!, data, field) : pkcs1Encrypt(provider, key, data, field);
+  return spec.scheme === "RSAES-OAEP" ? oaepEncrypt(provider, key, spec.hash, data, field) : pkcs1Encrypt(provider, key, data, field);
 }
 
-function rsaDecrypt(spec: AlgorithmSpec, jwk: JsonWebKey, data: Uint8Array, opts: CryptoOptions): Uint8Array {
+function rsaDecrypt(spec: RsaEncryptionSpec, jwk: JsonWebKey, data: Uint8Array, opts: CryptoOptions): Uint8Array {
   const provider = rsaProvider(opts.provider);
   const key = parseRsaPrivateKey(jwk);
-  return spec.scheme === "RSAES-OAEP" ? oaepDecrypt(provider, key, spec.hash!, data) : pkcs1Decrypt(provider, key, data);
+  return spec.scheme === "RSAES-OAEP" ? oaepDecrypt(provider, key, spec.hash, data) : pkcs1Decrypt(provider, key, data);
 }
 
 export async function encrypt(alg: string, jwk: JsonWebKey, plaintext: Uint8Array, opts: EncryptOptions = {}): Promise<EncryptResult> {
@@ -192,26 +197,27 @@ export async function decrypt(alg: string, jwk: JsonWebKey, ciphertext: Uint8Arr
   return aesCbcDecrypt(key, data, { iv: opts.iv, padding: spec.scheme === "AES-CBC-PAD" });
 }
 
-function wrapSpec(alg: string, operation: KeyOperation, jwk: JsonWebKey): { spec: AlgorithmSpec; kek?: OctKey } {
-  const spec = algorithmFor(alg, operation);
-  if (spec.kty === "RSA") return { spec };
+/** The key-encryption key of an AES wrapping algorithm, checked against the length the algorithm fixes. */
+function kekFor(spec: AlgorithmSpec, jwk: JsonWebKey): OctKey {
   const kek = parseOctKey(jwk);
   checkOctSize(spec, kek);
-  return { spec, kek };
+  return kek;
 }
 
 export async function wrapKey(alg: string, jwk: JsonWebKey, keyToWrap: Uint8Array, opts: CryptoOptions = {}): Promise<Uint8Array> {
-  const { spec, kek } = wrapSpec(alg, "wrapKey", jwk);
+  const spec = algorithmFor(alg, "wrapKey");
+  if (spec.kty === "RSA") return rsaEncrypt(spec, jwk, requireBytes(keyToWrap, "key"), opts, "key");
+  const kek = kekFor(spec, jwk);
   const data = requireBytes(keyToWrap, "key");
-  if (kek === undefined) return rsaEncrypt(spec, jwk, data, opts, "key");
   checkSymmetricProvider(opts);
   return spec.scheme === "AES-KW" ? aesKeyWrap(kek, data) : aesKeyWrapPad(kek, data);
 }
 
 export async function unwrapKey(alg: string, jwk: JsonWebKey, wrapped: Uint8Array, opts: CryptoOptions = {}): Promise<Uint8Array> {
-  const { spec, kek } = wrapSpec(alg, "unwrapKey", jwk);
+  const spec = algorithmFor(alg, "unwrapKey");
+  if (spec.kty === "RSA") return rsaDecrypt(spec, jwk, requireBytes(wrapped, "wrapped_key"), opts);
+  const kek = kekFor(spec, jwk);
   const data = requireBytes(wrapped, "wrapped_key");
-  if (kek === undefined) return rsaDecrypt(spec, jwk, data, opts);
   checkSymmetricProvider(opts);
   return spec.scheme === "AES-KW" ? aesKeyUnwrap(kek, data) : aesKeyUnwrapPad(kek, data);
 }

@@ -23,7 +23,7 @@ import { Piscina } from "piscina";
 import type { JsonWebKey, ProviderName } from "../crypto/index.js";
 import { KeyholdError, badParameter } from "../errors.js";
 import type { WorkerSettings } from "./settings.js";
-import { errorFromReply, WORKER_FAILED, type WorkerReply, type WorkerTask } from "./task.js";
+import { errorFromReply, WORKER_FAILED, type AnswerOf, type PoolTask, type WorkerReply, type WorkerTask } from "./task.js";
 
 /** At most this many tasks per message, so that a burst is still spread over every worker. */
 const MAX_BATCH = 32;
@@ -42,7 +42,12 @@ export interface CryptoPoolOptions {
   readonly workerFile?: string;
 }
 
-export type PoolTask = Omit<WorkerTask, "jwk">;
+export type { PoolTask } from "./task.js";
+
+export interface RunOptions {
+  /** The caller's cancellation: a task still queued when it fires is dropped and rejected with Unavailable. */
+  readonly signal?: AbortSignal | undefined;
+}
 
 /**
  * The compiled worker next to this module; when this module runs from
@@ -70,6 +75,9 @@ const shuttingDown = (): KeyholdError => new KeyholdError("Unavailable", "The cr
 /** The fields of a task that hold bytes: copied once into buffers of their exact size, then moved to the worker. */
 const BUFFER_FIELDS = ["data", "signature", "iv", "aad", "tag"] as const;
 
+/** Any task seen through its byte fields, whichever of them its operation has. */
+type ByteFields = { [F in (typeof BUFFER_FIELDS)[number]]?: Uint8Array | undefined };
+
 /**
  * A copy of the task in which every byte field has an ArrayBuffer of its own, exactly its contents, so it can be
  * moved without touching the caller's. `new Uint8Array(view)` always allocates; `slice()` does not do that for a
@@ -78,17 +86,19 @@ const BUFFER_FIELDS = ["data", "signature", "iv", "aad", "tag"] as const;
  * transfer list detached it for everyone, or named it twice (DataCloneError, INTERNAL to the caller).
  */
 function owned(task: PoolTask, jwk: JsonWebKey | undefined): WorkerTask {
-  const copy: { -readonly [K in keyof WorkerTask]: WorkerTask[K] } = { ...task, ...(jwk === undefined ? {} : { jwk }) };
+  const copy: WorkerTask = jwk === undefined ? { ...task } : { ...task, jwk };
+  const fields = copy as ByteFields;
   for (const field of BUFFER_FIELDS) {
-    const bytes = task[field];
-    if (bytes !== undefined) copy[field] = new Uint8Array(bytes);
+    const bytes = fields[field];
+    if (bytes !== undefined) fields[field] = new Uint8Array(bytes);
   }
   return copy;
 }
 
 /** The ArrayBuffers to move: one per field, each whole and its field's alone, because `owned` made them. */
 function buffersOf(task: WorkerTask): ArrayBuffer[] {
-  return BUFFER_FIELDS.flatMap((field) => (task[field] === undefined ? [] : [task[field].buffer as ArrayBuffer]));
+  const fields = task as ByteFields;
+  return BUFFER_FIELDS.flatMap((field) => (fields[field] === undefined ? [] : [fields[field].buffer as ArrayBuffer]));
 }
 
 export class CryptoPool {
@@ -137,7 +147,7 @@ export class CryptoPool {
     const pool = new CryptoPool(piscina, evictions, options.loadKey, threads, maxQueue);
     try {
       // One ping per worker, each in its own batch, and every one answered: every worker has passed its self-test.
-      const pings = Array.from({ length: threads }, () => piscina.run([{ operation: "ping", keyRef: "", algorithm: "", data: new Uint8Array(0) }]));
+      const pings = Array.from({ length: threads }, () => piscina.run([{ operation: "ping", keyRef: "", algorithm: "", data: new Uint8Array(0) } satisfies WorkerTask]));
       await Promise.all(pings);
     } catch (cause) {
       await pool.close();
@@ -146,13 +156,20 @@ export class CryptoPool {
     return pool;
   }
 
-  /** Runs a private-key operation; the key's material is sent to a worker only if it asks for it. */
-  async run(task: PoolTask, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  /**
+   * Runs a private-key operation and answers what its operation answers (`AnswerOf`), or what `read` makes of it
+   * (verify: `isValid`) in the same promise; the key's material is sent to a worker only if it asks for it.
+   */
+  run<T extends PoolTask>(task: T, options?: RunOptions): Promise<AnswerOf<T>>;
+  run<T extends PoolTask, A>(task: T, options: RunOptions, read: (answer: AnswerOf<T>) => A): Promise<A>;
+  async run<T extends PoolTask, A>(task: T, options: RunOptions = {}, read?: (answer: AnswerOf<T>) => A): Promise<AnswerOf<T> | A> {
     let reply = await this.#enqueue(owned(task, undefined), options.signal);
     if (reply.status === "needKey") reply = await this.#enqueue(owned(task, await this.#load(task.keyRef)), options.signal);
     if (reply.status === "error") throw errorFromReply(reply);
     if (reply.status !== "ok") throw new KeyholdError("InternalError", "A crypto worker could not load the key.");
-    return reply.value;
+    // The worker answered this task's operation (perform.ts, one case each); its type does not survive the clone.
+    const answer = reply.value as AnswerOf<T>;
+    return read === undefined ? answer : read(answer);
   }
 
   #load(keyRef: string): Promise<JsonWebKey> {

@@ -2,28 +2,75 @@
  * What travels between the pool and its workers. A task names its key by a
  * reference and carries the key material only when the worker asked for it
  * (once per worker and key version); buffers are transferred, not copied.
+ * One case per operation, so each carries exactly its fields and the worker's
+ * dispatch is checked to cover them all.
  */
 import type { JsonWebKey } from "../crypto/index.js";
 import { KeyholdError, type KeyholdErrorCode } from "../errors.js";
 
-/** "ping" answers once the worker has passed its self-test; the pool sends one to each worker at start. */
-export type PrivateOperation = "sign" | "verify" | "decrypt" | "unwrapKey" | "ping";
-
-export interface WorkerTask {
-  readonly operation: PrivateOperation;
+interface TaskBase<O extends string> {
+  readonly operation: O;
   /** Unique per key version, e.g. `<hsm id>/<key name>/<version>`. */
   readonly keyRef: string;
   readonly algorithm: string;
   /** The digest to sign or verify, the ciphertext to decrypt or the wrapped key to unwrap. */
   readonly data: Uint8Array;
-  /** verify: the signature; the reply's value is one byte, 1 for valid and 0 for not. */
-  readonly signature?: Uint8Array;
-  readonly iv?: Uint8Array;
-  readonly aad?: Uint8Array;
-  readonly tag?: Uint8Array;
-  /** Present only on a retry after the worker answered "needKey". */
-  readonly jwk?: JsonWebKey;
 }
+
+export type SignTask = TaskBase<"sign">;
+
+export interface VerifyTask extends TaskBase<"verify"> {
+  readonly signature: Uint8Array;
+}
+
+export interface DecryptTask extends TaskBase<"decrypt"> {
+  readonly iv?: Uint8Array | undefined;
+  readonly aad?: Uint8Array | undefined;
+  readonly tag?: Uint8Array | undefined;
+}
+
+export type UnwrapKeyTask = TaskBase<"unwrapKey">;
+
+/** Answered once the worker has passed its self-test; the pool sends one to each worker at start. */
+export type PingTask = TaskBase<"ping">;
+
+/** A task as a caller of the pool gives it. */
+export type PoolTask = SignTask | VerifyTask | DecryptTask | UnwrapKeyTask | PingTask;
+
+export type PrivateOperation = PoolTask["operation"];
+
+/** A task as it reaches a worker: with the key's material only on a retry after the worker answered "needKey". */
+export type WorkerTask = PoolTask & { readonly jwk?: JsonWebKey };
+
+declare const verdict: unique symbol;
+
+/**
+ * verify's answer: one byte, 1 for valid and 0 for not. Bytes like every other answer, so a reply has one shape;
+ * its own type, so that only a verify's answer can be read as a verdict (`isValid`).
+ */
+export type Verdict = Uint8Array & { readonly [verdict]: true };
+
+/** What a task's answer holds, by operation: the signature, the verdict, the plaintext, the unwrapped key; ping's is empty. */
+export interface PoolAnswers {
+  readonly sign: Uint8Array;
+  readonly verify: Verdict;
+  readonly decrypt: Uint8Array;
+  readonly unwrapKey: Uint8Array;
+  readonly ping: Uint8Array;
+}
+
+export type AnswerOf<T extends PoolTask> = PoolAnswers[T["operation"]];
+
+// Every verdict is one of these two arrays, and none is kept where it could be changed: a worker's reply is cloned
+// to the pool (never transferred), and a verdict made on the main thread (placement.ts) is read by `isValid` at
+// once. One allocation fewer per verify.
+const VALID = Uint8Array.of(1) as Verdict;
+const INVALID = Uint8Array.of(0) as Verdict;
+
+export const verdictOf = (valid: boolean): Verdict => (valid ? VALID : INVALID);
+
+/** A verdict as the boolean it stands for. */
+export const isValid = (answer: Verdict): boolean => answer[0] === 1;
 
 export type WorkerReply =
   | { readonly status: "ok"; readonly value: Uint8Array }

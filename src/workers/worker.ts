@@ -2,12 +2,13 @@
  * A crypto worker (piscina). It sets the providers it was given, runs the
  * crypto core's known-answer self-test before its first task (a failure makes
  * the module fail to load, so the worker never serves), then serves private
- * key operations from its key cache.
+ * key operations from its key cache (the work itself: perform.ts).
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { workerData } from "piscina";
-import { decrypt, selfTest, setDefaultProvider, sign, unwrapKey, verify, type JsonWebKey } from "../crypto/index.js";
+import { selfTest, setDefaultProvider, type JsonWebKey } from "../crypto/index.js";
 import { Lru } from "../lru.js";
+import { perform } from "./perform.js";
 import { replyForError, type WorkerReply, type WorkerTask } from "./task.js";
 import type { WorkerSettings } from "./settings.js";
 
@@ -36,22 +37,15 @@ export default async function run(tasks: readonly WorkerTask[]): Promise<WorkerR
   return replies;
 }
 
+const PONG: WorkerReply = Object.freeze({ status: "ok", value: new Uint8Array(0) });
+
 async function runOne(task: WorkerTask): Promise<WorkerReply> {
   try {
-    if (task.operation === "ping") return { status: "ok", value: new Uint8Array(0) };
+    if (task.operation === "ping") return PONG;
     if (task.jwk !== undefined) cache.set(task.keyRef, task.jwk);
     const jwk = task.jwk ?? cache.get(task.keyRef);
     if (jwk === undefined) return { status: "needKey" };
-    switch (task.operation) {
-      case "sign":
-        return { status: "ok", value: await sign(task.algorithm, jwk, task.data) };
-      case "verify":
-        return { status: "ok", value: Uint8Array.of((await verify(task.algorithm, jwk, task.data, task.signature ?? new Uint8Array(0))) ? 1 : 0) };
-      case "decrypt":
-        return { status: "ok", value: await decrypt(task.algorithm, jwk, task.data, { iv: task.iv, aad: task.aad, tag: task.tag }) };
-      case "unwrapKey":
-        return { status: "ok", value: await unwrapKey(task.algorithm, jwk, task.data) };
-    }
+    return { status: "ok", value: await perform(task, jwk) };
   } catch (error) {
     return replyForError(error);
   }

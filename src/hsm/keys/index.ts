@@ -14,6 +14,7 @@ import type { HsmDomains } from "./domain.js";
 import { createKeyLoader } from "./key-loader.js";
 import { KeyService } from "./key-service.js";
 import { OpenedKeys } from "./opened-keys.js";
+import { createKeyCrypto, type KeyCrypto } from "./placement.js";
 
 /** The parts of the worker pool the key domain uses. */
 export type PrivateKeyPool = Pick<CryptoPool, "run" | "evict" | "evictPrefix">;
@@ -22,6 +23,8 @@ export interface KeyDomain {
   readonly service: KeyService;
   readonly openedKeys: OpenedKeys;
   readonly pool: PrivateKeyPool;
+  /** Sign, verify, encrypt, decrypt, wrap and unwrap with a key version, in the pool or here (placement.ts). */
+  readonly keyCrypto: KeyCrypto;
 }
 
 export interface KeyDomainOptions {
@@ -41,13 +44,14 @@ export function createKeyDomain(options: KeyDomainOptions): KeyDomain {
     evictions: openedKeys,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  return { service, openedKeys, pool: options.pool };
+  return { service, openedKeys, pool: options.pool, keyCrypto: createKeyCrypto({ pool: options.pool, openedKeys }) };
 }
 
 export { openNodeSeal, SEAL_PASSPHRASE_ENV, type NodeSeal, type NodeSealOptions } from "./seal.js";
 export { ensureHsmDomain, HsmDomains, type DomainKeys } from "./domain.js";
 export { createKeyLoader, keyRef, type KeyLoader } from "./key-loader.js";
 export { KeyService } from "./key-service.js";
+export { createKeyCrypto, type KeyCrypto, type EncryptParameters, type DecryptParameters } from "./placement.js";
 export { RotationScheduler, type MaintenanceOutcome, type RotationSchedulerOptions } from "./rotation-scheduler.js";
 export type { DeletedKeyBundle, KeyBundle, KeyItem, KeyAttributes } from "./bundle.js";
 export type { RotationPolicy } from "./rotation.js";

@@ -16,14 +16,86 @@
  * 550 µs would stall the event loop; the worker also keeps the parsed key,
  * so the point is validated once per worker, not per call). RSA encrypt and
  * wrap (45 µs) stay here, next to the 26 µs round trip they would cost.
+ *
+ * `keyCrypto` is what the operations call: they say what to do with which key
+ * version and get typed answers (verify: a boolean); sign, verify, decrypt
+ * and unwrapKey are described once as a pool task, which either the pool or
+ * this thread performs (src/workers/perform.ts), so the two cannot drift.
  */
-import type { KeyOperation, KeyType } from "../../crypto/index.js";
+import { encrypt, wrapKey, type EncryptResult, type JsonWebKey, type KeyType } from "../../crypto/index.js";
+import { perform, type KeyTask } from "../../workers/perform.js";
+import type { CryptoPool, RunOptions } from "../../workers/pool.js";
+import { isValid, type AnswerOf } from "../../workers/task.js";
+import type { UsableVersion } from "./key-service.js";
+import type { OpenedKeys } from "./opened-keys.js";
 
-export type PoolOperation = "sign" | "verify" | "decrypt" | "unwrapKey";
+/**
+ * Whether the private-key work (sign, verify, decrypt, unwrapKey) of a key of this family runs in the pool.
+ * Encrypt and wrap are public-key or symmetric work and always run here.
+ */
+const ON_POOL: Readonly<Record<KeyType, boolean>> = Object.freeze({ RSA: true, EC: true, oct: false });
 
-/** The worker-pool operation for this work, or undefined when it runs on the main thread. */
-export function poolOperation(family: KeyType, operation: KeyOperation): PoolOperation | undefined {
-  if (family === "oct") return undefined;
-  if (operation === "sign" || operation === "verify" || operation === "decrypt" || operation === "unwrapKey") return operation;
-  return undefined;
+export interface EncryptParameters {
+  readonly iv?: Uint8Array | undefined;
+  readonly aad?: Uint8Array | undefined;
+}
+
+export interface DecryptParameters extends EncryptParameters {
+  readonly tag?: Uint8Array | undefined;
+}
+
+/**
+ * A key version's cryptography, wherever it runs. `signal` is the caller's cancellation: a task still queued for
+ * the pool is dropped when it fires; work on this thread is too short to cancel.
+ */
+export interface KeyCrypto {
+  sign(version: UsableVersion, algorithm: string, digest: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  verify(version: UsableVersion, algorithm: string, digest: Uint8Array, signature: Uint8Array, signal?: AbortSignal): Promise<boolean>;
+  decrypt(version: UsableVersion, algorithm: string, ciphertext: Uint8Array, parameters: DecryptParameters, signal?: AbortSignal): Promise<Uint8Array>;
+  unwrapKey(version: UsableVersion, algorithm: string, wrappedKey: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  encrypt(version: UsableVersion, algorithm: string, plaintext: Uint8Array, parameters: EncryptParameters, signal?: AbortSignal): Promise<EncryptResult>;
+  wrapKey(version: UsableVersion, algorithm: string, key: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+export interface KeyCryptoParts {
+  readonly pool: Pick<CryptoPool, "run">;
+  readonly openedKeys: Pick<OpenedKeys, "privateJwk" | "publicJwk">;
+}
+
+const NO_SIGNAL: RunOptions = Object.freeze({});
+const asIs = <A>(answer: A): A => answer;
+
+export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto {
+  /**
+   * The one "pool or here?": the pool for a key pair's private-key work, this thread for a symmetric key's.
+   * `read` turns the task's answer into the caller's (verify: a boolean) inside the pool's own promise.
+   */
+  function place<T extends KeyTask, A>(version: UsableVersion, task: T, signal: AbortSignal | undefined, read: (answer: AnswerOf<T>) => A): Promise<A> {
+    return ON_POOL[version.family] ? pool.run(task, signal === undefined ? NO_SIGNAL : { signal }, read) : performHere(version, task, read);
+  }
+
+  async function performHere<T extends KeyTask, A>(version: UsableVersion, task: T, read: (answer: AnswerOf<T>) => A): Promise<A> {
+    return read(await perform(task, await openedKeys.privateJwk(version.keyRef)));
+  }
+
+  /** A key pair's public key; encrypt and wrap use it, or a symmetric key's secret. */
+  const publicKey = (version: UsableVersion): JsonWebKey => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
+
+  return {
+    sign: (version, algorithm, digest, signal) => place(version, { operation: "sign", keyRef: version.keyRef, algorithm, data: digest }, signal, asIs),
+    verify: (version, algorithm, digest, signature, signal) =>
+      place(version, { operation: "verify", keyRef: version.keyRef, algorithm, data: digest, signature }, signal, isValid),
+    decrypt: (version, algorithm, ciphertext, { iv, aad, tag }, signal) =>
+      place(version, { operation: "decrypt", keyRef: version.keyRef, algorithm, data: ciphertext, iv, aad, tag }, signal, asIs),
+    unwrapKey: (version, algorithm, wrappedKey, signal) =>
+      place(version, { operation: "unwrapKey", keyRef: version.keyRef, algorithm, data: wrappedKey }, signal, asIs),
+    async encrypt(version, algorithm, plaintext, parameters) {
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
+      return encrypt(algorithm, jwk, plaintext, parameters);
+    },
+    async wrapKey(version, algorithm, key) {
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
+      return wrapKey(algorithm, jwk, key);
+    },
+  };
 }

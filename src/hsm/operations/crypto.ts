@@ -2,18 +2,17 @@
  * CryptoService: sign, verify, encrypt, decrypt, wrap and unwrap with a key
  * version of one HSM (SPEC sections 3 and 4). Before any cryptography the
  * version must be enabled, within nbf..exp, and permit the operation in its
- * key_ops, and the algorithm must fit the key's type. Private RSA and EC work
- * goes to the worker pool; the rest runs here (see keys/placement.ts).
+ * key_ops, and the algorithm must fit the key's type. keys/placement.ts
+ * decides where the work runs: private RSA and EC work in the worker pool.
  * `describe` names the key and algorithm only: never digests, data or keys.
  */
 import { algorithmFor } from "../../crypto/algorithms.js";
-import { decrypt, encrypt, sign, unwrapKey, verify, wrapKey, type AlgorithmSpec, type KeyOperation } from "../../crypto/index.js";
+import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
-import { poolOperation } from "../keys/placement.js";
 import { dataOperation, hsmOf, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
 
@@ -40,15 +39,12 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
   }
 }
 
-export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
+export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
   async function usable(input: KeyAddress, operation: KeyOperation, context: OperationContext): Promise<UsableVersion> {
     const version = await service.usableVersion(hsmOf(context), input.name, input.version, operation);
     checkFamily(input.spec, version);
     return version;
   }
-
-  const publicJwk = (version: UsableVersion) => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
-  const signal = (context: OperationContext) => (context.signal === undefined ? {} : { signal: context.signal });
 
   const signOp = dataOperation({
     name: "KeySign",
@@ -61,11 +57,7 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; signature: Uint8Array }> {
       const version = await usable(input, "sign", context);
-      const onPool = poolOperation(version.family, "sign");
-      const signature = onPool === undefined
-        ? await sign(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.digest)
-        : await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.digest }, signal(context));
-      return { kid: version.kid, signature };
+      return { kid: version.kid, signature: await keyCrypto.sign(version, input.algorithm, input.digest, context.signal) };
     },
   });
 
@@ -80,13 +72,7 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ valid: boolean }> {
       const version = await usable(input, "verify", context);
-      const onPool = poolOperation(version.family, "verify");
-      if (onPool !== undefined) {
-        const answer = await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.digest, signature: input.signature }, signal(context));
-        return { valid: answer[0] === 1 };
-      }
-      // HMAC verification needs the secret.
-      return { valid: await verify(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.digest, input.signature) };
+      return { valid: await keyCrypto.verify(version, input.algorithm, input.digest, input.signature, context.signal) };
     },
   });
 
@@ -101,8 +87,7 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; ciphertext: Uint8Array; iv?: Uint8Array; tag?: Uint8Array }> {
       const version = await usable(input, "encrypt", context);
-      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicJwk(version);
-      const result = await encrypt(input.algorithm, jwk, input.plaintext, { iv: input.iv, aad: input.aad });
+      const result = await keyCrypto.encrypt(version, input.algorithm, input.plaintext, { iv: input.iv, aad: input.aad }, context.signal);
       return { kid: version.kid, ...result };
     },
   });
@@ -124,23 +109,8 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; plaintext: Uint8Array }> {
       const version = await usable(input, "decrypt", context);
-      const onPool = poolOperation(version.family, "decrypt");
-      const options = { iv: input.iv, aad: input.aad, tag: input.tag };
-      const plaintext = onPool === undefined
-        ? await decrypt(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.ciphertext, options)
-        : await pool.run(
-            {
-              operation: onPool,
-              keyRef: version.keyRef,
-              algorithm: input.algorithm,
-              data: input.ciphertext,
-              ...(input.iv === undefined ? {} : { iv: input.iv }),
-              ...(input.aad === undefined ? {} : { aad: input.aad }),
-              ...(input.tag === undefined ? {} : { tag: input.tag }),
-            },
-            signal(context),
-          );
-      return { kid: version.kid, plaintext };
+      const parameters = { iv: input.iv, aad: input.aad, tag: input.tag };
+      return { kid: version.kid, plaintext: await keyCrypto.decrypt(version, input.algorithm, input.ciphertext, parameters, context.signal) };
     },
   });
 
@@ -155,8 +125,7 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; wrappedKey: Uint8Array }> {
       const version = await usable(input, "wrapKey", context);
-      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicJwk(version);
-      return { kid: version.kid, wrappedKey: await wrapKey(input.algorithm, jwk, input.key) };
+      return { kid: version.kid, wrappedKey: await keyCrypto.wrapKey(version, input.algorithm, input.key, context.signal) };
     },
   });
 
@@ -171,11 +140,7 @@ export function cryptoOperations({ service, openedKeys, pool }: KeyDomain) {
     describe: (i) => describeAddress(i),
     async execute(input, context): Promise<{ kid: string; key: Uint8Array }> {
       const version = await usable(input, "unwrapKey", context);
-      const onPool = poolOperation(version.family, "unwrapKey");
-      const key = onPool === undefined
-        ? await unwrapKey(input.algorithm, await openedKeys.privateJwk(version.keyRef), input.wrappedKey)
-        : await pool.run({ operation: onPool, keyRef: version.keyRef, algorithm: input.algorithm, data: input.wrappedKey }, signal(context));
-      return { kid: version.kid, key };
+      return { kid: version.kid, key: await keyCrypto.unwrapKey(version, input.algorithm, input.wrappedKey, context.signal) };
     },
   });
 

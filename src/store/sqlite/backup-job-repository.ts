@@ -1,7 +1,7 @@
 import type { BackupJobRecord, BackupJobStatus } from "../backup-job-records.js";
 import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { orUndefined } from "./nullable-column.js";
+import { orUndefined } from "../nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
 
 interface JobRow {

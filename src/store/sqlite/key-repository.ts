@@ -1,7 +1,7 @@
 import type { KeyRecord, KeyVersionRecord } from "../key-records.js";
 import type { KeyRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { orUndefined } from "./nullable-column.js";
+import { orUndefined } from "../nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
 
 interface KeyRow {

@@ -10,7 +10,7 @@ import type {
 } from "../management-records.js";
 import type { ManagementRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { orUndefined } from "./nullable-column.js";
+import { orUndefined } from "../nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
 
 // JSON columns hold documents this repository wrote itself.

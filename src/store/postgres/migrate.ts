@@ -1,6 +1,7 @@
 import type { Pool } from "pg";
 import { KeyholdError } from "../../errors.js";
 import type { Migration } from "../sqlite/migrations.js";
+import { checkout } from "./runner.js";
 
 /** The session-level advisory lock every opener takes while it migrates ("keyhold migrations"). */
 export const MIGRATION_LOCK = "7307291164011001";
@@ -11,7 +12,7 @@ export const MIGRATION_LOCK = "7307291164011001";
  * connection that dies mid-migration releases the lock with it.
  */
 export async function applyMigrations(pool: Pool, migrations: readonly Migration[]): Promise<void> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   let broken = false;
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
@@ -47,6 +48,6 @@ export async function applyMigrations(pool: Pool, migrations: readonly Migration
       await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => (broken = true));
     }
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }

@@ -15,14 +15,35 @@ export interface PgRunner {
 
 const clientQuery = (client: PoolClient): Query => (config) => client.query(config);
 
-/** Runs fn in one transaction on one pooled client; the call's audit record is written before COMMIT. */
-export async function inTransaction<T>(pool: Pool, fn: (session: PgSession) => Promise<T>): Promise<T> {
+/**
+ * A client taken from the pool for a while. A checked-out client whose connection dies (the server stops, an
+ * administrator ends it) emits 'error' on the client, which the pool listens for only while the client is idle;
+ * unheard, it would end the process. The query in flight fails on its own; the client is then not reused.
+ */
+export async function checkout(pool: Pool): Promise<{ client: PoolClient; release(broken: boolean): void }> {
   let client: PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
     throw asStoreError(error);
   }
+  let died = false;
+  const onError = (): void => {
+    died = true;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release(broken) {
+      client.off("error", onError);
+      client.release(broken || died);
+    },
+  };
+}
+
+/** Runs fn in one transaction on one pooled client; the call's audit record is written before COMMIT. */
+export async function inTransaction<T>(pool: Pool, fn: (session: PgSession) => Promise<T>): Promise<T> {
+  const { client, release } = await checkout(pool);
   let broken = false;
   try {
     await client.query("BEGIN");
@@ -40,7 +61,7 @@ export async function inTransaction<T>(pool: Pool, fn: (session: PgSession) => P
     }
     throw asStoreError(error);
   } finally {
-    client.release(broken);
+    release(broken);
   }
 }
 

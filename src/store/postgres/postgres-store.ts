@@ -25,8 +25,6 @@ export interface PostgresStoreOptions {
   readonly connectionTimeoutMillis?: number;
 }
 
-export const DEFAULT_POSTGRES_POOL_SIZE = 10;
-
 const INT8 = 20;
 /** BIGINT columns hold milliseconds and counters, all below 2^53: numbers, as the SQLite store returns them. */
 const types = {

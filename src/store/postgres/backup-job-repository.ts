@@ -33,9 +33,11 @@ export function postgresBackupJobRepository(runner: PgRunner): BackupJobReposito
       ),
     failInProgress: (endedAt, error) =>
       runner.write(async (db) => {
-        const rows = await db.prepare("SELECT * FROM backup_jobs WHERE status = 'InProgress' ORDER BY started_at").all() as JobRow[];
-        await db.prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress'").run(endedAt, JSON.stringify(error));
-        return rows.map((row) => ({ ...jobFromRow(row), status: "Failed" as const, endedAt, error }));
+        // One statement, so a job another node starts meanwhile is either failed and returned, or left alone.
+        const rows = await db
+          .prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress' RETURNING *")
+          .all(endedAt, JSON.stringify(error)) as JobRow[];
+        return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(jobFromRow);
       }),
   };
 }

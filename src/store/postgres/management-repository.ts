@@ -91,7 +91,8 @@ export function postgresManagementRepository(runner: PgRunner): ManagementReposi
       }),
     updateManagedHsm: (hsmId, patch) =>
       runner.write(async (db) => {
-        const row = await db.prepare("SELECT * FROM managed_hsms WHERE hsm_id = ?").get(hsmId) as HsmRow | undefined;
+        // FOR UPDATE: two nodes patching the same HSM take turns, so neither writes back a row the other changed.
+        const row = await db.prepare("SELECT * FROM managed_hsms WHERE hsm_id = ? FOR UPDATE").get(hsmId) as HsmRow | undefined;
         if (row === undefined) return false;
         const current = hsmFromRow(row);
         // Spread would copy explicit `undefined`s too; they mean "clear" only for the deletion dates.

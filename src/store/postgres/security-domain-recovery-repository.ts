@@ -28,8 +28,10 @@ export function postgresSecurityDomainRecoveryRepository(runner: PgRunner): Secu
       }),
     hasKeys: (hsmId) => runner.read(async (db) => await db.prepare("SELECT 1 FROM keys WHERE hsm_id = ? LIMIT 1").get(hsmId) !== undefined),
     replaceSealedDomainSecretIfNoKeys: (hsmId, sealed, now) =>
-      // runner.write is one transaction: the check and the replacement cannot be split by another writer.
+      // One transaction, and under READ COMMITTED another node could insert a key between the check and the
+      // replacement: SHARE mode holds every insert into keys back until this transaction ends (replacements are rare).
       runner.write(async (db) => {
+        await db.prepare("LOCK TABLE keys IN SHARE MODE").run();
         if (await db.prepare("SELECT 1 FROM keys WHERE hsm_id = ? LIMIT 1").get(hsmId) !== undefined) return false;
         await db.prepare(
           "INSERT INTO hsm_domain_secrets (hsm_id, sealed_secret, created_at) VALUES (?, ?, ?) ON CONFLICT (hsm_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, created_at = excluded.created_at",

@@ -1,6 +1,6 @@
 import type { Pool } from "pg";
 import { KeyholdError } from "../../errors.js";
-import type { Migration } from "../sqlite/migrations.js";
+import type { Migration } from "../migration.js";
 import { checkout } from "./runner.js";
 
 /** The session-level advisory lock every opener takes while it migrates ("keyhold migrations"). */

@@ -8,7 +8,7 @@
  * (COLLATE "C"); SQLite's COLLATE NOCASE columns use `keyhold_nocase`, a nondeterministic ICU collation that
  * compares ignoring case (strength 2), so uniqueness, equality and ordering ignore case as they do in SQLite.
  */
-import type { Migration } from "../sqlite/migrations.js";
+import type { Migration } from "../migration.js";
 
 const TEXT = 'TEXT COLLATE "C"';
 const NOCASE = "TEXT COLLATE keyhold_nocase";

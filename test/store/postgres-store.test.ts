@@ -4,8 +4,8 @@
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { openPostgresStore, PG_MIGRATIONS, type Store } from "../../src/store/index.js";
-import { createTestDatabase, databaseUrl, dropTestDatabase, POSTGRES_URL } from "./store-kinds.js";
+import { MIGRATIONS, openPostgresStore, PG_MIGRATIONS, type Store } from "../../src/store/index.js";
+import { createTestDatabase, databaseUrl, dropTestDatabase, POSTGRES_URL, STORE_KINDS } from "./store-kinds.js";
 import pg from "pg";
 
 const databases: string[] = [];
@@ -57,6 +57,29 @@ class Relay {
     await new Promise<void>((resolve) => this.#server!.close(() => resolve()));
   }
 }
+
+describe("postgres store: schema", () => {
+  it("has the SQLite store's migrations, version for version, and the same tables and columns", async () => {
+    expect(PG_MIGRATIONS.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+    const columns = async (kind: (typeof STORE_KINDS)[number]): Promise<Record<string, string[]>> => {
+      const place = await kind.place();
+      await (await place.open()).close();
+      const rows =
+        kind.name === "sqlite"
+          ? await place.query("SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'")
+          : await place.query("SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public'");
+      const tables: Record<string, string[]> = {};
+      for (const row of rows) (tables[String(row.t)] ??= []).push(String(row.c));
+      for (const list of Object.values(tables)) list.sort();
+      return tables;
+    };
+    try {
+      expect(await columns(STORE_KINDS[1]!)).toEqual(await columns(STORE_KINDS[0]!));
+    } finally {
+      for (const kind of STORE_KINDS) await kind.dropAll();
+    }
+  });
+});
 
 describe("postgres store: several nodes on one database", () => {
   it("two stores (two pools) see each other's commits through generation() and reads", async () => {

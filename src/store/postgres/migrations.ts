@@ -3,7 +3,7 @@
  * version for version, in PostgreSQL's types. Adding a table is one migration appended to each list with the same
  * version; never edit one that has shipped.
  *
- * Integers are BIGINT (times are milliseconds; pg's int8 parser is set to return numbers, src/store/postgres/pool.ts),
+ * Integers are BIGINT (times are milliseconds; pg's int8 parser is set to return numbers, src/store/postgres/postgres-store.ts),
  * blobs BYTEA, JSON stays TEXT as the SQLite side stores it. Text compares as SQLite's default BINARY does
  * (COLLATE "C"); SQLite's COLLATE NOCASE columns use `keyhold_nocase`, a nondeterministic ICU collation that
  * compares ignoring case (strength 2), so uniqueness, equality and ordering ignore case as they do in SQLite.

@@ -39,6 +39,17 @@ function issuerBaseUrlProblem(text: string): string | undefined {
   return "must be https://host[:port] with no path";
 }
 
+/** A libpq connection URL (postgres:// or postgresql://); its password, if any, is never echoed back. */
+function postgresUrlProblem(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    if ((url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "") return undefined;
+  } catch {
+    // Reported below as the one message.
+  }
+  return "must be a postgres://user@host[:port]/database URL";
+}
+
 function lengthProblem(max: number): (text: string) => string | undefined {
   return (text) => (text.trim().length === 0 || text.length > max ? `must have 1 to ${max} characters` : undefined);
 }
@@ -141,6 +152,18 @@ export const CONFIG_SCHEMA: ObjectNode = {
       kind: "object",
       fields: { keyFile: string() },
       forbidden: { passphrase: "must not be in the configuration; set the environment variable KEYHOLD_SEAL_PASSPHRASE" },
+    },
+    // Absent: the embedded SQLite store in dataDir. Set: every node sharing the database shares the store (SPEC section 14).
+    store: {
+      kind: "object",
+      fields: {
+        postgres: {
+          kind: "object",
+          optional: true,
+          required: ["url"],
+          fields: { url: string({ check: postgresUrlProblem }), poolSize: integer(1, 1000, 10) },
+        },
+      },
     },
     tenant: { kind: "object", fields: { name: string({ default: "dev", check: lengthProblem(256) }) } },
     hsms: { kind: "array", item: HSM, maxItems: 1000 },

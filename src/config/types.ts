@@ -47,6 +47,8 @@ export interface KeyholdConfig {
   readonly health: { readonly eventLoopStallMs: number };
   /** The seal passphrase is never configuration: it comes from KEYHOLD_SEAL_PASSPHRASE only. */
   readonly seal: { readonly keyFile: string };
+  /** `postgres` absent: the embedded SQLite store in `dataDir`. */
+  readonly store: { readonly postgres?: { readonly url: string; readonly poolSize: number } };
   readonly tenant: { readonly name: string };
   readonly hsms: readonly HsmConfig[];
 }

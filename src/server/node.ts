@@ -19,7 +19,7 @@ import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredent
 import type { TenantRecord } from "../store/records.js";
 import { createServerMetrics } from "../metrics/metrics.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/metrics-server.js";
-import { openStore, type Store } from "../store/index.js";
+import { openPostgresStore, openStore, type Store } from "../store/index.js";
 import { ensureDevTls, loadTls, type ServerTls } from "../tls/index.js";
 import { buildHttpsApp } from "../transport/http/app.js";
 import { GRAPH_ROUTES } from "../transport/http/operation-routes.js";
@@ -84,7 +84,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
   const config = await settleHttpsPort(requested);
   const logger = options.logger ?? pino({ level: process.env["KEYHOLD_LOG_LEVEL"] ?? "info" }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore({ dataDir: config.dataDir });
+  // The blob store and the audit journals stay files in dataDir either way.
+  const store = config.store.postgres === undefined ? await openStore({ dataDir: config.dataDir }) : await openPostgresStore(config.store.postgres);
   const stack: (() => Promise<void>)[] = [() => store.close()];
   const unwind = async (): Promise<void> => {
     for (const close of stack.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, "shutdown step failed"));

@@ -43,3 +43,5 @@ export type {
 export type { BackupJobKind, BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
 export type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "./security-domain-records.js";
 export { changeContext, type AuditOutboxRepository, type OutboxRecord, type PendingChange } from "./change-records.js";
+export { openPostgresStore, type PostgresStoreOptions } from "./postgres/postgres-store.js";
+export { PG_MIGRATIONS } from "./postgres/migrations.js";

@@ -1,7 +1,8 @@
 /**
- * The store every service talks to. Methods are async although the embedded
- * SQLite driver is synchronous, so that a PostgreSQL implementation can
- * follow without touching callers.
+ * The store every service talks to, with two implementations: the embedded
+ * SQLite store (sqlite/, the default) and PostgreSQL (postgres/, shared by
+ * several nodes). Methods are async although the SQLite driver is synchronous,
+ * so that callers do not know which one they have.
  */
 import type {
   CredentialRecord,
@@ -201,8 +202,10 @@ export interface StoreRepositories {
 export interface Store extends StoreRepositories {
   /**
    * Runs fn as one atomic change: everything it does through `tx` commits
-   * together or not at all. Other callers wait until it ends, so fn must use
-   * `tx`, never the outer store (that would wait for itself).
+   * together or not at all, and no other caller sees any of it before the
+   * commit. fn must use `tx`, never the outer store: with SQLite other callers
+   * wait until it ends (the outer store would wait for itself); with PostgreSQL
+   * they run on other connections and would not see fn's uncommitted work.
    */
   transaction<T>(fn: (tx: StoreRepositories) => Promise<T>): Promise<T>;
   /**

@@ -181,7 +181,7 @@ describe("loadConfig errors name the field", () => {
   it.each([
     ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 91\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
     ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 7.5\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
-    ["grpcc:\n  listen: 127.0.0.1:1\n", "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, tenant, hsms"],
+    ["grpcc:\n  listen: 127.0.0.1:1\n", "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, tenant, hsms"],
     ["grpc:\n  listen: 127.0.0.1:65536\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: ::1:7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: 7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
@@ -302,5 +302,29 @@ describe("listen addresses", () => {
   it("knows the loopback addresses", () => {
     for (const host of ["localhost", "127.0.0.1", "127.8.9.10", "::1"]) expect(isLoopbackHost(host)).toBe(true);
     for (const host of ["0.0.0.0", "::", "10.0.0.1", "keyhold.internal", "128.0.0.1"]) expect(isLoopbackHost(host)).toBe(false);
+  });
+});
+
+describe("loadConfig store", () => {
+  it("uses the embedded store unless PostgreSQL is configured, from the file or KEYHOLD_STORE_POSTGRES_*", () => {
+    expect(loadConfig({ env: {} }).store).toEqual({});
+    expect(loadConfig({ env: { KEYHOLD_STORE_POSTGRES_URL: "postgres://keyhold@db:5432/keyhold" } }).store).toEqual({
+      postgres: { url: "postgres://keyhold@db:5432/keyhold", poolSize: 10 },
+    });
+    expect(
+      loadConfig({ env: { KEYHOLD_STORE_POSTGRES_URL: "postgresql://db/keyhold", KEYHOLD_STORE_POSTGRES_POOL_SIZE: "32" } }).store.postgres,
+    ).toEqual({ url: "postgresql://db/keyhold", poolSize: 32 });
+    const yaml = "store:\n  postgres:\n    url: postgres://db/k\n    poolSize: 4\n";
+    expect(loadConfig({ file: configFile("pg.yaml", yaml), env: {} }).store.postgres).toEqual({ url: "postgres://db/k", poolSize: 4 });
+  });
+
+  it("refuses a URL that is not postgres://, a pool size out of range, and a pool size without a URL, naming the option", () => {
+    expect(problems({ env: { KEYHOLD_STORE_POSTGRES_URL: "mysql://db/k" } })).toEqual([
+      "store.postgres.url (from KEYHOLD_STORE_POSTGRES_URL): must be a postgres://user@host[:port]/database URL",
+    ]);
+    expect(problems({ env: { KEYHOLD_STORE_POSTGRES_URL: "postgres://db/k", KEYHOLD_STORE_POSTGRES_POOL_SIZE: "0" } }).join("\n")).toMatch(
+      /^store\.postgres\.poolSize \(from KEYHOLD_STORE_POSTGRES_POOL_SIZE\): /m,
+    );
+    expect(problems({ env: { KEYHOLD_STORE_POSTGRES_POOL_SIZE: "5" } }).join("\n")).toMatch(/store\.postgres.*url/);
   });
 });

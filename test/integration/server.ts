@@ -48,8 +48,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { threads?: number; eventLoopStallMs?: number } = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), "keyhold-it-"));
+export async function startTestServer(
+  options: { threads?: number; eventLoopStallMs?: number; dataDir?: string; postgresUrl?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "keyhold-it-")));
   const config = loadConfig({
     env: {},
     overrides: {
@@ -60,6 +62,7 @@ export async function startTestServer(options: { threads?: number; eventLoopStal
       workers: { threads: options.threads ?? 2 },
       providers: { rsa: "native", ec: "native" },
       ...(options.eventLoopStallMs === undefined ? {} : { health: { eventLoopStallMs: options.eventLoopStallMs } }),
+      ...(options.postgresUrl === undefined ? {} : { store: { postgres: { url: options.postgresUrl, poolSize: 4 } } }),
       hsms: [
         { name: "hsm-a", initialAdminObjectIds: ["admin"] },
         { name: "hsm-b", initialAdminObjectIds: ["admin"], softDeleteRetentionInDays: 7 },
@@ -69,8 +72,9 @@ export async function startTestServer(options: { threads?: number; eventLoopStal
   let admin: PrincipalRecord | undefined;
   const node = await startNode(config, {
     logger: pino({ level: "silent" }),
-    beforeHsms: async ({ directory, tenant }) => {
-      admin = await directory.createUser(tenant.id, { userPrincipalName: "admin", displayName: "Admin", password: "Admin-password-1!", enabled: true });
+    beforeHsms: async ({ store, directory, tenant }) => {
+      // A restart on the same data dir or database finds the admin it made before.
+      admin = (await store.directory.findPrincipalByUserPrincipalName(tenant.id, "admin")) ?? await directory.createUser(tenant.id, { userPrincipalName: "admin", displayName: "Admin", password: "Admin-password-1!", enabled: true });
     },
   });
   const channel = credentials.createSsl(Buffer.from(node.tls!.caPem!));

@@ -1,34 +1,16 @@
 /**
  * The data plane caches the HSM record and the key version each call names, keyed by the store's generation.
- * These tests open two stores on one data dir (two processes, in effect) and check that a change made through
- * one is seen by the other's caches on the next call.
+ * These tests open two stores on one data dir or database (two processes or two nodes, in effect) and check that a
+ * change made through one is seen by the other's caches on the next call; they run against both implementations.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
 import type { HsmDomains } from "../../src/hsm/keys/domain.js";
-import { openStore, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
+import { STORE_KINDS } from "./store-kinds.js";
 
 const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDeleteRetentionInDays: 7, enablePurgeProtection: false };
 const VERSION = "0123456789abcdef0123456789abcdef";
-
-const opened: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const store of opened.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-async function twoStores(): Promise<[Store, Store]> {
-  const dataDir = mkdtempSync(join(tmpdir(), "keyhold-generation-"));
-  dirs.push(dataDir);
-  const a = await openStore({ dataDir });
-  const b = await openStore({ dataDir });
-  opened.push(a, b);
-  return [a, b];
-}
 
 async function insertEcKey(store: Store): Promise<void> {
   await store.keys.insertKey({ hsmId: HSM.id, name: "k", state: "active", createdAt: 1, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined });
@@ -38,7 +20,23 @@ async function insertEcKey(store: Store): Promise<void> {
   });
 }
 
-describe("store generation", () => {
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+describe.each(STORE_KINDS)("$name store generation", (kind) => {
+  afterAll(() => kind.dropAll());
+
+  async function twoStores(): Promise<[Store, Store]> {
+    const place = await kind.place();
+    const a = await place.open();
+    const b = await place.open();
+    opened.push(a, b);
+    return [a, b];
+  }
+
   it("moves with every change to keys and key versions, whichever connection made it", async () => {
     const [a, b] = await twoStores();
     const before = await a.generation();

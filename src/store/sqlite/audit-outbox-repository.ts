@@ -1,13 +1,6 @@
 import type { AuditOutboxRepository, OutboxRecord } from "../change-records.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface OutboxRow {
-  id: number;
-  journal: string;
-  node_id: string;
-  event: string;
-  created_at: number;
-}
+import { type OutboxRow } from "../rows/audit-outbox-rows.js";
 
 export function sqliteAuditOutboxRepository(runner: SqliteRunner): AuditOutboxRepository {
   return {

@@ -1,37 +1,7 @@
-import type { BackupJobRecord, BackupJobStatus } from "../backup-job-records.js";
 import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
-import { orUndefined } from "./nullable-column.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface JobRow {
-  id: string;
-  hsm_id: string;
-  kind: BackupJobRecord["kind"];
-  status: BackupJobStatus;
-  storage_account: string;
-  container: string;
-  folder: string;
-  key_name: string | null;
-  started_at: number;
-  ended_at: number | null;
-  error: string | null;
-}
-
-// `error` is written by this repository only, as JSON of { code, message }.
-const jobFromRow = (row: JobRow): BackupJobRecord => ({
-  id: row.id,
-  hsmId: row.hsm_id,
-  kind: row.kind,
-  status: row.status,
-  storageAccount: row.storage_account,
-  container: row.container,
-  folder: row.folder,
-  keyName: orUndefined(row.key_name),
-  startedAt: row.started_at,
-  endedAt: orUndefined(row.ended_at),
-  error: row.error === null ? undefined : (JSON.parse(row.error) as BackupJobRecord["error"]),
-});
+import { type JobRow, jobFromRow } from "../rows/backup-job-rows.js";
 
 export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobRepository {
   return {

@@ -1,31 +1,7 @@
 import type { CredentialRepository } from "../store.js";
-import type { CredentialKind, CredentialRecord } from "../records.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface CredentialRow {
-  id: string;
-  principal_id: string;
-  kind: CredentialKind;
-  display_name: string;
-  secret_hash: string | null;
-  certificate_pem: string | null;
-  thumbprint: string | null;
-  start_at: number;
-  end_at: number;
-}
-
-const credentialFromRow = (row: CredentialRow): CredentialRecord => ({
-  id: row.id,
-  principalId: row.principal_id,
-  kind: row.kind,
-  displayName: row.display_name,
-  secretHash: row.secret_hash,
-  certificatePem: row.certificate_pem,
-  thumbprint: row.thumbprint,
-  startAt: row.start_at,
-  endAt: row.end_at,
-});
+import { type CredentialRow, credentialFromRow } from "../rows/credential-rows.js";
 
 export function sqliteCredentialRepository(runner: SqliteRunner): CredentialRepository {
   return {

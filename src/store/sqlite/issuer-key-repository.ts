@@ -2,14 +2,7 @@ import type { IssuerKeyRepository } from "../store.js";
 import type { IssuerKeyRecord } from "../records.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface IssuerKeyRow {
-  kid: string;
-  alg: "ES256";
-  private_jwk: string;
-  public_jwk: string;
-  created_at: number;
-}
+import { type IssuerKeyRow } from "../rows/issuer-key-rows.js";
 
 export function sqliteIssuerKeyRepository(runner: SqliteRunner): IssuerKeyRepository {
   return {

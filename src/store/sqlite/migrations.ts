@@ -1,13 +1,12 @@
 /**
- * The ordered schema of the embedded store. Adding a table is one change to
- * this file: append a migration with the next version; never edit one that
- * has shipped, since stores in the field have already applied it.
+ * The ordered schema of the embedded store. Adding a table is one migration
+ * appended here with the next version, and its PostgreSQL form with the same
+ * version in src/store/postgres/migrations.ts; never edit one that has
+ * shipped, since stores in the field have already applied it.
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+import type { Migration } from "../migration.js";
+
+export type { Migration };
 
 /** One trigger per table and write kind; they fire per changed row, so a write that changed nothing bumps nothing. */
 function generationTriggers(tables: readonly string[]): string {

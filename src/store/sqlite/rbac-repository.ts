@@ -1,26 +1,7 @@
 import type { RbacRepository } from "../store.js";
-import type { RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface AssignmentRow {
-  id: string;
-  name: string;
-  scope: string;
-  role_definition_id: string;
-  principal_id: string;
-}
-
-const assignmentFromRow = (row: AssignmentRow): RoleAssignmentRecord => ({
-  id: row.id,
-  name: row.name,
-  scope: row.scope,
-  roleDefinitionId: row.role_definition_id,
-  principalId: row.principal_id,
-});
-
-// Definitions are documents read whole; they are stored as the JSON the store wrote itself.
-const definitionFromBody = (body: string): RoleDefinitionRecord => JSON.parse(body) as RoleDefinitionRecord;
+import { type AssignmentRow, assignmentFromRow, definitionFromBody } from "../rows/rbac-rows.js";
 
 export function sqliteRbacRepository(runner: SqliteRunner): RbacRepository {
   return {

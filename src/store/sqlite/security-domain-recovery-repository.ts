@@ -1,12 +1,7 @@
 /** SQLite implementation of the security-domain recovery state (transfer keys, upload outcomes, secret replacement). */
-import type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "../security-domain-records.js";
+import type { SecurityDomainRecoveryRepository, UploadOutcome } from "../security-domain-records.js";
+import type { OutcomeRow } from "../rows/security-domain-recovery-rows.js";
 import type { SqliteRunner } from "./runner.js";
-
-interface OutcomeRow {
-  status: UploadStatus;
-  details: string;
-  updated_at: number;
-}
 
 export function sqliteSecurityDomainRecoveryRepository(runner: SqliteRunner): SecurityDomainRecoveryRepository {
   return {

@@ -15,7 +15,8 @@ import { sqliteAuditOutboxRepository } from "./audit-outbox-repository.js";
 import { recordPendingChange, totalChanges } from "./pending-change.js";
 import { MIGRATIONS } from "./migrations.js";
 import { SQLITE_PRAGMAS } from "./pragmas.js";
-import { afterWrites, gatedRunner, GenerationReads, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
+import { GenerationReads } from "../generation-reads.js";
+import { afterWrites, gatedRunner, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
 import { sqliteRbacRepository } from "./rbac-repository.js";
 import { sqliteSecurityDomainRecoveryRepository } from "./security-domain-recovery-repository.js";
 

@@ -16,7 +16,8 @@ module.exports = {
   forbidden: [
     {
       name: "crypto-is-pure",
-      comment: "crypto/ is bytes in, bytes out: it imports nothing of ours but the one error base, authz types and the generated WASM kernels.",
+      comment:
+        "crypto/ is bytes in, bytes out: it imports nothing of ours but the one error base, authz types and the generated WASM kernels.",
       severity: "error",
       from: { path: "^src/crypto/" },
       to: { path: "^src/", pathNot: ["^src/crypto/", "^src/errors\\.ts$", "^src/gen/wasm-kernels"] },

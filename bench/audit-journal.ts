@@ -50,8 +50,9 @@ export async function runAuditJournalBench(): Promise<void> {
     console.log("concurrency    records   records/s   fdatasyncs   records/sync");
     for (const row of rows) {
       console.log(
-        `${String(row.concurrency).padStart(11)}  ${String(row.records).padStart(9)}  ${Math.round(row.records / row.seconds).toString().padStart(10)}  ` +
-          `${String(row.syncs).padStart(11)}  ${(row.records / row.syncs).toFixed(1).padStart(13)}`,
+        `${String(row.concurrency).padStart(11)}  ${String(row.records).padStart(9)}  ${Math.round(row.records / row.seconds)
+          .toString()
+          .padStart(10)}  ` + `${String(row.syncs).padStart(11)}  ${(row.records / row.syncs).toFixed(1).padStart(13)}`,
       );
     }
   } finally {

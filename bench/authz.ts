@@ -32,7 +32,11 @@ export async function runAuthzBench(): Promise<void> {
     };
   });
   const state: AuthorizationState = { definitions: BUILT_IN_ROLES, assignments };
-  const query = { principalIds: [caller, randomUUID(), randomUUID()], action: "Microsoft.KeyVault/managedHsm/keys/sign/action", target: "/keys/key-499" };
+  const query = {
+    principalIds: [caller, randomUUID(), randomUUID()],
+    action: "Microsoft.KeyVault/managedHsm/keys/sign/action",
+    target: "/keys/key-499",
+  };
   const options = { rule: hsmScopeRule, plane: "data" as const };
   const cache = createDecisionCache({ ...options, maxEntries: 10_000 });
   let generation = 0;
@@ -41,12 +45,16 @@ export async function runAuthzBench(): Promise<void> {
   for (const assignment of assignments) await store.rbac.insertRoleAssignment(hsmId, assignment);
   const rbac = new LocalRbac(store);
 
-  await runGroup("Local RBAC decision, 500 assignments", [
-    { name: "cold: evaluator, no cache", fn: () => decide(query, state, options) },
-    { name: "cold: cache miss (new generation)", fn: () => cache.decide(query, ++generation, () => state) },
-    { name: "warm: cache hit", fn: () => cache.decide(query, 0, () => state) },
-    { name: "warm: LocalRbac (store generation + cache)", fn: () => rbac.decide(hsmId, query.principalIds, query.action, query.target) },
-  ], "cold: evaluator, no cache");
+  await runGroup(
+    "Local RBAC decision, 500 assignments",
+    [
+      { name: "cold: evaluator, no cache", fn: () => decide(query, state, options) },
+      { name: "cold: cache miss (new generation)", fn: () => cache.decide(query, ++generation, () => state) },
+      { name: "warm: cache hit", fn: () => cache.decide(query, 0, () => state) },
+      { name: "warm: LocalRbac (store generation + cache)", fn: () => rbac.decide(hsmId, query.principalIds, query.action, query.target) },
+    ],
+    "cold: evaluator, no cache",
+  );
   await store.close();
 }
 

@@ -19,8 +19,11 @@ export const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Objec
 /** Runs the named groups (all when none is named); throws on an unknown name. */
 export async function runBenchGroups(names: readonly string[]): Promise<void> {
   const unknown = names.filter((name) => BENCH_GROUPS[name] === undefined);
-  if (unknown.length > 0) throw new Error(`unknown benchmark group(s): ${unknown.join(", ")}; choose from ${Object.keys(BENCH_GROUPS).join(", ")}`);
-  console.log(`keyhold bench on ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, OpenSSL ${process.versions.openssl}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark group(s): ${unknown.join(", ")}; choose from ${Object.keys(BENCH_GROUPS).join(", ")}`);
+  console.log(
+    `keyhold bench on ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, OpenSSL ${process.versions.openssl}`,
+  );
   for (const name of names.length > 0 ? names : Object.keys(BENCH_GROUPS)) {
     console.log(`\n=== ${name} ===`);
     await BENCH_GROUPS[name]!();

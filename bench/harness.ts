@@ -31,7 +31,11 @@ export async function runGroup(title: string, tasks: BenchTask[], baseline?: str
     return result.throughput.mean;
   };
   const base = baseline === undefined ? undefined : rate(baseline);
-  const rows = tasks.map((task) => ({ name: task.name, opsPerSecond: rate(task.name), ratio: base === undefined ? undefined : rate(task.name) / base }));
+  const rows = tasks.map((task) => ({
+    name: task.name,
+    opsPerSecond: rate(task.name),
+    ratio: base === undefined ? undefined : rate(task.name) / base,
+  }));
   printRows(title, rows, baseline);
   return rows;
 }

@@ -41,7 +41,16 @@ function fixture(bits: (typeof SIZES)[number]): Fixture {
 
 function forgeKey(params: RsaPrivateParams): import("node-forge").pki.rsa.PrivateKey {
   const big = (bytes: Uint8Array) => new forge.jsbn.BigInteger(Buffer.from(bytes).toString("hex"), 16);
-  return forge.pki.setRsaPrivateKey(big(params.n), big(params.e), big(params.d), big(params.p), big(params.q), big(params.dp), big(params.dq), big(params.qi));
+  return forge.pki.setRsaPrivateKey(
+    big(params.n),
+    big(params.e),
+    big(params.d),
+    big(params.p),
+    big(params.q),
+    big(params.dp),
+    big(params.dq),
+    big(params.qi),
+  );
 }
 
 /** A random input below n (top byte cleared). */
@@ -65,7 +74,9 @@ async function benchPrivateOps(): Promise<void> {
     const forgePrivate = forgeKey(params);
     const forgeInput = Buffer.from(input).toString("binary");
     // rsa.decrypt with ml === false is forge's raw CRT modexp (with blinding), no unpadding.
-    const forgeDecrypt = (forge.pki.rsa as unknown as { decrypt(ed: string, key: import("node-forge").pki.rsa.PrivateKey, pub: boolean, ml: boolean): string }).decrypt;
+    const forgeDecrypt = (
+      forge.pki.rsa as unknown as { decrypt(ed: string, key: import("node-forge").pki.rsa.PrivateKey, pub: boolean, ml: boolean): string }
+    ).decrypt;
     await runGroup(
       `RSA-${bits} private operation (raw)`,
       [
@@ -113,11 +124,13 @@ async function constantTimeCheck(bits: (typeof SIZES)[number], samples: number):
     return bytes;
   };
   const fixedKey = wasmRsaEngine.preparePrivate({ ...params, dp: lowWeight, dq: lowWeight });
-  const randomKeys = Array.from({ length: 16 }, () => wasmRsaEngine.preparePrivate({ ...params, dp: randomExponent(), dq: randomExponent() }));
+  const randomKeys = Array.from({ length: 16 }, () =>
+    wasmRsaEngine.preparePrivate({ ...params, dp: randomExponent(), dq: randomExponent() }),
+  );
   const input = bigIntToBytes(bytesToBigInt(params.n) - 3n, bits / 8);
   const timings: [number[], number[]] = [[], []];
   const run = (cls: 0 | 1, i: number) => {
-    const key = cls === 0 ? fixedKey : randomKeys[i % randomKeys.length] ?? fixedKey;
+    const key = cls === 0 ? fixedKey : (randomKeys[i % randomKeys.length] ?? fixedKey);
     const start = process.hrtime.bigint();
     try {
       wasmRsaEngine.privateOp(key, input);

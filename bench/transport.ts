@@ -24,7 +24,15 @@ const REQUEST = Buffer.alloc(60, 1);
 
 const raw = (bytes: Buffer): Buffer => bytes;
 const NOOP: ServiceDefinition = {
-  call: { path: "/keyhold.bench.Noop/Call", requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw },
+  call: {
+    path: "/keyhold.bench.Noop/Call",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: raw,
+    requestDeserialize: raw,
+    responseSerialize: raw,
+    responseDeserialize: raw,
+  },
 };
 
 export async function runTransportBench(): Promise<void> {
@@ -32,20 +40,30 @@ export async function runTransportBench(): Promise<void> {
   const server = new Server({ "grpc.enable_channelz": 0 });
   try {
     const tls = ensureDevTls({ dataDir });
-    server.addService(NOOP, { call: (_call: unknown, callback: (error: null, response: Buffer) => void) => callback(null, Buffer.alloc(72)) });
+    server.addService(NOOP, {
+      call: (_call: unknown, callback: (error: null, response: Buffer) => void) => callback(null, Buffer.alloc(72)),
+    });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }]), (error, bound) =>
-        error ? reject(error) : resolve(bound),
+      server.bindAsync(
+        "127.0.0.1:0",
+        ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.certPem), private_key: Buffer.from(tls.keyPem) }]),
+        (error, bound) => (error ? reject(error) : resolve(bound)),
       ),
     );
     const Client = makeGenericClientConstructor(NOOP, "Noop");
-    const client = new Client(`127.0.0.1:${port}`, credentials.createSsl(Buffer.from(tls.caPem)), { "grpc.enable_retries": 0, "grpc.enable_channelz": 0 });
+    const client = new Client(`127.0.0.1:${port}`, credentials.createSsl(Buffer.from(tls.caPem)), {
+      "grpc.enable_retries": 0,
+      "grpc.enable_channelz": 0,
+    });
     const metadata = new Metadata();
     metadata.set("authorization", TOKEN);
     const call = (): Promise<void> =>
       new Promise((resolve, reject) => {
-        (client as unknown as Record<string, (...args: unknown[]) => void>)["call"]!(REQUEST, metadata.clone(), { deadline: Date.now() + 10_000 }, (error: Error | null) =>
-          error ? reject(error) : resolve(),
+        (client as unknown as Record<string, (...args: unknown[]) => void>)["call"]!(
+          REQUEST,
+          metadata.clone(),
+          { deadline: Date.now() + 10_000 },
+          (error: Error | null) => (error ? reject(error) : resolve()),
         );
       });
     await inFlightRate(call, IN_FLIGHT, 300);
@@ -59,9 +77,13 @@ export async function runTransportBench(): Promise<void> {
     const bare = await inFlightRate(sign, IN_FLIGHT, DURATION_MS / 2);
 
     console.log(`\ngrpc-js unary call over TLS, no-op handler, ${IN_FLIGHT} in flight, client and server in one process`);
-    console.log(`  ${unary.perSecond.toFixed(0).padStart(8)} calls/s   ${unary.cpuMicrosPerCall.toFixed(0).padStart(5)} µs CPU per call (both sides)`);
+    console.log(
+      `  ${unary.perSecond.toFixed(0).padStart(8)} calls/s   ${unary.cpuMicrosPerCall.toFixed(0).padStart(5)} µs CPU per call (both sides)`,
+    );
     console.log(`  bare node:crypto PS256 sign (RSA-2048): ${bare.cpuMicrosPerCall.toFixed(0)} µs CPU per sign`);
-    console.log(`  so one PS256 sign over gRPC costs this machine at least ${(unary.cpuMicrosPerCall + bare.cpuMicrosPerCall).toFixed(0)} µs CPU before keyhold does anything`);
+    console.log(
+      `  so one PS256 sign over gRPC costs this machine at least ${(unary.cpuMicrosPerCall + bare.cpuMicrosPerCall).toFixed(0)} µs CPU before keyhold does anything`,
+    );
   } finally {
     server.forceShutdown();
     rmSync(dataDir, { recursive: true, force: true });

@@ -33,7 +33,12 @@ export function dialableAddress(address: string): string {
 }
 
 export function writeEndpointsFile(dataDir: string, endpoints: ServerEndpoints): void {
-  const dialable = { ...endpoints, grpc: dialableAddress(endpoints.grpc), https: dialableAddress(endpoints.https), metrics: dialableAddress(endpoints.metrics) };
+  const dialable = {
+    ...endpoints,
+    grpc: dialableAddress(endpoints.grpc),
+    https: dialableAddress(endpoints.https),
+    metrics: dialableAddress(endpoints.metrics),
+  };
   writeFileAtomically(endpointsFilePath(dataDir), `${JSON.stringify(dialable, null, 2)}\n`, 0o644);
 }
 
@@ -64,7 +69,8 @@ function readEndpointsFile(dataDir: string): ServerEndpoints | undefined {
   }
   if (!isRecord(parsed)) return undefined;
   const { grpc, https, metrics, issuerUrl, pid } = parsed;
-  if (typeof grpc !== "string" || typeof https !== "string" || typeof metrics !== "string" || typeof issuerUrl !== "string") return undefined;
+  if (typeof grpc !== "string" || typeof https !== "string" || typeof metrics !== "string" || typeof issuerUrl !== "string")
+    return undefined;
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   return { grpc, https, metrics, issuerUrl, pid };
 }

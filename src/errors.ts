@@ -23,25 +23,24 @@ export type KeyholdErrorCode =
   | "InternalError";
 
 /** Transport classes of each code: the gRPC status name and the HTTP status. */
-export const ERROR_CLASSES: Readonly<Record<KeyholdErrorCode, { grpc: GrpcStatusName; http: number }>> =
-  Object.freeze({
-    BadParameter: { grpc: "INVALID_ARGUMENT", http: 400 },
-    Unauthorized: { grpc: "UNAUTHENTICATED", http: 401 },
-    ForbiddenByRbac: { grpc: "PERMISSION_DENIED", http: 403 },
-    ForbiddenByFirewall: { grpc: "PERMISSION_DENIED", http: 403 },
-    KeyNotFound: { grpc: "NOT_FOUND", http: 404 },
-    HsmNotFound: { grpc: "NOT_FOUND", http: 404 },
-    NotFound: { grpc: "NOT_FOUND", http: 404 },
-    ObjectIsDeletedButRecoverable: { grpc: "ALREADY_EXISTS", http: 409 },
-    Conflict: { grpc: "ALREADY_EXISTS", http: 409 },
-    OperationNotAllowed: { grpc: "FAILED_PRECONDITION", http: 403 },
-    Throttled: { grpc: "RESOURCE_EXHAUSTED", http: 429 },
-    Unavailable: { grpc: "UNAVAILABLE", http: 503 },
-    // Decrypt, unwrap and similar failures: one code and one fixed message so the
-    // reason (padding, tag, length) never leaks to an attacker.
-    CryptoFailure: { grpc: "INVALID_ARGUMENT", http: 400 },
-    InternalError: { grpc: "INTERNAL", http: 500 },
-  });
+export const ERROR_CLASSES: Readonly<Record<KeyholdErrorCode, { grpc: GrpcStatusName; http: number }>> = Object.freeze({
+  BadParameter: { grpc: "INVALID_ARGUMENT", http: 400 },
+  Unauthorized: { grpc: "UNAUTHENTICATED", http: 401 },
+  ForbiddenByRbac: { grpc: "PERMISSION_DENIED", http: 403 },
+  ForbiddenByFirewall: { grpc: "PERMISSION_DENIED", http: 403 },
+  KeyNotFound: { grpc: "NOT_FOUND", http: 404 },
+  HsmNotFound: { grpc: "NOT_FOUND", http: 404 },
+  NotFound: { grpc: "NOT_FOUND", http: 404 },
+  ObjectIsDeletedButRecoverable: { grpc: "ALREADY_EXISTS", http: 409 },
+  Conflict: { grpc: "ALREADY_EXISTS", http: 409 },
+  OperationNotAllowed: { grpc: "FAILED_PRECONDITION", http: 403 },
+  Throttled: { grpc: "RESOURCE_EXHAUSTED", http: 429 },
+  Unavailable: { grpc: "UNAVAILABLE", http: 503 },
+  // Decrypt, unwrap and similar failures: one code and one fixed message so the
+  // reason (padding, tag, length) never leaks to an attacker.
+  CryptoFailure: { grpc: "INVALID_ARGUMENT", http: 400 },
+  InternalError: { grpc: "INTERNAL", http: 500 },
+});
 
 export type GrpcStatusName =
   | "INVALID_ARGUMENT"

@@ -18,7 +18,8 @@ function satisfies(version: Version, range: string): boolean {
     const match = /^(>=|\^)?\s*(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(text);
     if (match === null) throw new Error(`unsupported engines range: ${text}`);
     const [, operator, majorText, minorText, patchText] = match;
-    const number = (part: string | undefined): number | undefined => (part === undefined || part === "x" || part === "*" ? undefined : Number(part));
+    const number = (part: string | undefined): number | undefined =>
+      part === undefined || part === "x" || part === "*" ? undefined : Number(part);
     const [major, minor, patch] = [Number(majorText), number(minorText), number(patchText)];
     const lowest: Version = [major, minor ?? 0, patch ?? 0];
     if (operator === ">=") return compare(version, lowest) >= 0;
@@ -41,7 +42,9 @@ describe("engines", () => {
   });
 
   it(`every locked package accepts Node ${oldest.join(".")}`, () => {
-    const lock = JSON.parse(readFileSync(resolve(root, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+    const lock = JSON.parse(readFileSync(resolve(root, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { engines?: { node?: string } | string[] }>;
+    };
     const refused = Object.entries(lock.packages)
       .map(([path, entry]) => [path, Array.isArray(entry.engines) ? undefined : entry.engines?.node] as const)
       .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && !satisfies(oldest, entry[1]))

@@ -92,6 +92,9 @@ export function parseManagementGroupReference(value: unknown, field: string): st
 }
 
 /** Whether a stored resource lies in the subscription and resource group a request names (ARM compares ids case-insensitively). */
-export function inResourceGroup(record: { subscriptionId: string; resourceGroup: string }, target: { subscriptionId: string; resourceGroup: string }): boolean {
+export function inResourceGroup(
+  record: { subscriptionId: string; resourceGroup: string },
+  target: { subscriptionId: string; resourceGroup: string },
+): boolean {
   return sameId(record.subscriptionId, target.subscriptionId) && sameId(record.resourceGroup, target.resourceGroup);
 }

@@ -38,7 +38,10 @@ const ACCOUNT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/provider
 export function parseStorageAccountId(value: unknown, field: string): StorageAccountTarget {
   const match = typeof value === "string" ? ACCOUNT_ID.exec(value.trim()) : null;
   if (match === null) {
-    throw badParameter(field, "must be a storage account id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>");
+    throw badParameter(
+      field,
+      "must be a storage account id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>",
+    );
   }
   return {
     subscriptionId: subscriptionIdParam(match[1], field),

@@ -21,7 +21,13 @@ export function checkpointPublicKeyOf(key: KeyObject, field: string): Checkpoint
   return { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
 }
 
-export function makeCheckpoint(seq: number, prevHash: string, signingKey: KeyObject, publicKey: CheckpointPublicKey, time: Date): CheckpointRecord {
+export function makeCheckpoint(
+  seq: number,
+  prevHash: string,
+  signingKey: KeyObject,
+  publicKey: CheckpointPublicKey,
+  time: Date,
+): CheckpointRecord {
   const checkpoint: CheckpointBody = {
     time: time.toISOString(),
     algorithm: "ES256",
@@ -33,9 +39,7 @@ export function makeCheckpoint(seq: number, prevHash: string, signingKey: KeyObj
   return { seq, prevHash, checkpoint, hash: sha256Hex(bytes), signature };
 }
 
-export type CheckpointCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly untrustedKey: boolean; readonly reason: string };
+export type CheckpointCheck = { readonly ok: true } | { readonly ok: false; readonly untrustedKey: boolean; readonly reason: string };
 
 /**
  * Verifies a checkpoint's signature with the key it names, and, when a trusted

@@ -133,7 +133,10 @@ export class AuditJournal {
     }
     try {
       const tail = await readJournalTail(file, options.path, options.continueFrom?.length);
-      if (options.continueFrom !== undefined && (tail.completeLength !== options.continueFrom.length || (tail.last?.hash ?? GENESIS_HASH) !== options.continueFrom.hash)) {
+      if (
+        options.continueFrom !== undefined &&
+        (tail.completeLength !== options.continueFrom.length || (tail.last?.hash ?? GENESIS_HASH) !== options.continueFrom.hash)
+      ) {
         throw new KeyholdError(
           "Unavailable",
           `The audit journal ${options.path} no longer ends with the records this node acknowledged; run \`keyhold audit verify\` before appending to it.`,

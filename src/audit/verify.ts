@@ -67,11 +67,21 @@ export async function verifyJournal(path: string, trustedPublicKey?: KeyObject):
   const lines = readJournalLines(path);
   for await (const { line, text, terminated } of lines) {
     if (!terminated) {
-      return result({ seq: expectedSeq, line, kind: "truncated", message: `line ${line} is cut off: the journal ends inside record ${expectedSeq}` });
+      return result({
+        seq: expectedSeq,
+        line,
+        kind: "truncated",
+        message: `line ${line} is cut off: the journal ends inside record ${expectedSeq}`,
+      });
     }
     const record = parseRecordLine(text);
     if (record === undefined) {
-      return result({ seq: expectedSeq, line, kind: "malformed", message: `line ${line} is not a journal record (record ${expectedSeq} expected)` });
+      return result({
+        seq: expectedSeq,
+        line,
+        kind: "malformed",
+        message: `line ${line} is not a journal record (record ${expectedSeq} expected)`,
+      });
     }
     if (record.seq !== expectedSeq) {
       const foundLater = record.seq > expectedSeq && (await seqAppearsIn(lines, expectedSeq));
@@ -83,7 +93,12 @@ export async function verifyJournal(path: string, trustedPublicKey?: KeyObject):
       return result({ seq: expectedSeq, line, kind, message });
     }
     if (recordHash(record) !== record.hash) {
-      return result({ seq: record.seq, line, kind: "changed", message: `record ${record.seq} (line ${line}) was changed: its hash does not match its content` });
+      return result({
+        seq: record.seq,
+        line,
+        kind: "changed",
+        message: `record ${record.seq} (line ${line}) was changed: its hash does not match its content`,
+      });
     }
     if (record.prevHash !== prevHash) {
       return result({

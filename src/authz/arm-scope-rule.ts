@@ -32,7 +32,8 @@ export const PROVIDER_NAMESPACE = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)
 export const RESOURCE_TYPE = /^[A-Za-z][A-Za-z0-9]*$/;
 const RESOURCE_NAME = /^[^/\\?#%\s]{1,260}$/;
 
-const SHAPE = "must be /, /providers/Microsoft.Management/managementGroups/{id}, or /subscriptions/{id}" +
+const SHAPE =
+  "must be /, /providers/Microsoft.Management/managementGroups/{id}, or /subscriptions/{id}" +
   "[/resourceGroups/{name}][/providers/{namespace}/{type}/{name}...]";
 
 function same(a: string | undefined, b: string): boolean {
@@ -62,8 +63,11 @@ function parseArmScope(scope: string): ArmScope | undefined {
   const segments = scope.slice(1).split("/");
   const [first, second, third, fourth] = segments;
   if (
-    segments.length === 4 && same(first, "providers") && same(second, "Microsoft.Management") &&
-    same(third, "managementGroups") && CONTAINER_ID.test(fourth ?? "")
+    segments.length === 4 &&
+    same(first, "providers") &&
+    same(second, "Microsoft.Management") &&
+    same(third, "managementGroups") &&
+    CONTAINER_ID.test(fourth ?? "")
   ) {
     return { kind: "managementGroup", id: (fourth ?? "").toLowerCase() };
   }
@@ -105,8 +109,7 @@ export function armScopeRule(ancestry: ManagementGroupAncestry): ScopeRule {
         case "managementGroup":
           if (target.kind === "root") return false;
           if (target.kind === "managementGroup") {
-            return target.id === assigned.id ||
-              hasAncestor(ancestry, { kind: "managementGroup", id: target.id }, assigned.id);
+            return target.id === assigned.id || hasAncestor(ancestry, { kind: "managementGroup", id: target.id }, assigned.id);
           }
           return hasAncestor(ancestry, { kind: "subscription", id: target.subscriptionId }, assigned.id);
         case "subscriptionTree":

@@ -80,12 +80,7 @@ export const MANAGED_HSM_CRYPTO_OFFICER = builtInRole(
   "515eb02d-2335-4d2d-92f2-b1cbdf9c3778",
   "Managed HSM Crypto Officer",
   "Role management and purge or recovery of deleted keys.",
-  [
-    "/keys/deletedKeys/read/action",
-    "/keys/deletedKeys/recover/action",
-    "/keys/deletedKeys/delete",
-    ...ROLE_MANAGE,
-  ],
+  ["/keys/deletedKeys/read/action", "/keys/deletedKeys/recover/action", "/keys/deletedKeys/delete", ...ROLE_MANAGE],
 );
 
 export const MANAGED_HSM_CRYPTO_USER = builtInRole(

@@ -34,9 +34,8 @@ export interface Decision {
 }
 
 export function permissionGrants(permission: Permission, action: string, plane: Plane): boolean {
-  const [allowed, excluded] = plane === "data"
-    ? [permission.dataActions, permission.notDataActions]
-    : [permission.actions, permission.notActions];
+  const [allowed, excluded] =
+    plane === "data" ? [permission.dataActions, permission.notDataActions] : [permission.actions, permission.notActions];
   return matchesAny(allowed, action) && !matchesAny(excluded, action);
 }
 

@@ -144,10 +144,7 @@ export function canDeleteRoleDefinition(definition: RoleDefinition, assignments:
   }
   const inUse = assignments.filter((assignment) => referencesDefinition(assignment, guid)).length;
   if (inUse > 0) {
-    throw new KeyholdError(
-      "Conflict",
-      `The role definition is referenced by ${inUse} role assignment(s); delete them first.`,
-    );
+    throw new KeyholdError("Conflict", `The role definition is referenced by ${inUse} role assignment(s); delete them first.`);
   }
 }
 
@@ -161,11 +158,7 @@ export interface AssignmentAuthorization {
  * What managing an assignment at `scope` requires. Checking it at the assignment's own scope is what lets a
  * Policy Administrator of `/keys/a` manage assignments on `/keys/a` and nowhere else (SPEC section 6).
  */
-export function assignmentAuthorization(
-  op: "write" | "delete",
-  scope: unknown,
-  rule: ScopeRule = hsmScopeRule,
-): AssignmentAuthorization {
+export function assignmentAuthorization(op: "write" | "delete", scope: unknown, rule: ScopeRule = hsmScopeRule): AssignmentAuthorization {
   if (op !== "write" && op !== "delete") throw badParameter("op", "must be write or delete");
   return {
     dataAction: `${DATA_ACTION_PREFIX}/roleAssignments/${op}/action`,
@@ -218,19 +211,13 @@ export interface CheckAccessResult {
 }
 
 /** CheckAccess: the decision plus, for each granting assignment, the role it grants through. */
-export function explainCheckAccess(
-  query: AccessQuery,
-  state: AuthorizationState,
-  options: DecideOptions,
-): CheckAccessResult {
+export function explainCheckAccess(query: AccessQuery, state: AuthorizationState, options: DecideOptions): CheckAccessResult {
   const decision = decide(query, state, options);
   const byGuid = new Map(state.definitions.map((d) => [d.name.toLowerCase(), d] as const));
   const decidingAssignments = decision.decidingAssignments.flatMap((assignment) => {
     const guid = roleDefinitionGuidOf(assignment.roleDefinitionId);
     const definition = guid === undefined ? undefined : byGuid.get(guid);
-    return definition === undefined
-      ? []
-      : [Object.freeze({ assignment, roleDefinitionId: definition.id, roleName: definition.roleName })];
+    return definition === undefined ? [] : [Object.freeze({ assignment, roleDefinitionId: definition.id, roleName: definition.roleName })];
   });
   return Object.freeze({ allowed: decision.allowed, decidingAssignments: Object.freeze(decidingAssignments) });
 }

@@ -60,7 +60,9 @@ export async function auditVerify(options: AuditVerifyOptions, write: LineWriter
       const { line, seq, kind, message } = result.problem;
       write(`PROBLEM ${path}: line ${line}, record ${seq}: ${kind}: ${message}`);
     } else {
-      const keyNote = result.trustedKey ? "signed by the trusted node key" : "signatures checked against the key each checkpoint names (pass --trusted-key to pin the node key)";
+      const keyNote = result.trustedKey
+        ? "signed by the trusted node key"
+        : "signatures checked against the key each checkpoint names (pass --trusted-key to pin the node key)";
       write(
         `ok ${path}: ${result.records} records, ${result.checkpoints} checkpoints ${keyNote}; ` +
           `${result.recordsAfterLastCheckpoint} records after the last checkpoint`,
@@ -158,23 +160,33 @@ export function registerAuditCommands(program: Command): void {
     .option("--operation <name>", "operationName, e.g. KeySign")
     .option("--result <result>", "Success or Failure")
     .option("--limit <n>", "at most this many records")
-    .action(async (options: { hsmName: string; node?: string; since?: string; principal?: string; operation?: string; result?: string; limit?: string }) => {
-      await runCommand(() =>
-        auditQuery(
-          {
-            dataDir: dataDir(),
-            hsmName: options.hsmName,
-            ...optional("node", options.node),
-            ...optional("since", options.since),
-            ...optional("principal", options.principal),
-            ...optional("operation", options.operation),
-            ...optional("result", options.result),
-            ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, "limit") }),
-          },
-          write,
-        ),
-      );
-    });
+    .action(
+      async (options: {
+        hsmName: string;
+        node?: string;
+        since?: string;
+        principal?: string;
+        operation?: string;
+        result?: string;
+        limit?: string;
+      }) => {
+        await runCommand(() =>
+          auditQuery(
+            {
+              dataDir: dataDir(),
+              hsmName: options.hsmName,
+              ...optional("node", options.node),
+              ...optional("since", options.since),
+              ...optional("principal", options.principal),
+              ...optional("operation", options.operation),
+              ...optional("result", options.result),
+              ...(options.limit === undefined ? {} : { limit: parseCount(options.limit, "limit") }),
+            },
+            write,
+          ),
+        );
+      },
+    );
 }
 
 async function runCommand(command: () => Promise<number>): Promise<void> {
@@ -195,13 +207,17 @@ async function journalPaths(selection: AuditJournalSelection): Promise<string[]>
   } catch {
     names = [];
   }
-  const wanted = selection.node === undefined ? undefined : basename(auditJournalPath(selection.dataDir, selection.hsmName, selection.node));
+  const wanted =
+    selection.node === undefined ? undefined : basename(auditJournalPath(selection.dataDir, selection.hsmName, selection.node));
   const paths = names
     .filter((name) => (wanted === undefined ? name.endsWith(".jsonl") : name === wanted))
     .sort()
     .map((name) => join(directory, name));
   if (paths.length === 0) {
-    throw new KeyholdError("NotFound", `No audit journal for HSM "${selection.hsmName}"${selection.node === undefined ? "" : ` on node "${selection.node}"`} in ${directory}.`);
+    throw new KeyholdError(
+      "NotFound",
+      `No audit journal for HSM "${selection.hsmName}"${selection.node === undefined ? "" : ` on node "${selection.node}"`} in ${directory}.`,
+    );
   }
   return paths;
 }

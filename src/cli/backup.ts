@@ -52,11 +52,15 @@ function report(session: ClientSession, job: BackupJob): void {
   if (job.status === "Failed") process.exitCode = 1;
 }
 
-const backupStatus = (session: ClientSession) => async (jobId: string): Promise<BackupJob> =>
-  jobOf(await session.unary(BackupService.method.getBackupStatus, create(GetBackupStatusRequestSchema, { jobId })));
+const backupStatus =
+  (session: ClientSession) =>
+  async (jobId: string): Promise<BackupJob> =>
+    jobOf(await session.unary(BackupService.method.getBackupStatus, create(GetBackupStatusRequestSchema, { jobId })));
 
-const restoreStatus = (session: ClientSession) => async (jobId: string): Promise<BackupJob> =>
-  jobOf(await session.unary(BackupService.method.getRestoreStatus, create(GetRestoreStatusRequestSchema, { jobId })));
+const restoreStatus =
+  (session: ClientSession) =>
+  async (jobId: string): Promise<BackupJob> =>
+    jobOf(await session.unary(BackupService.method.getRestoreStatus, create(GetRestoreStatusRequestSchema, { jobId })));
 
 function storageOptions(command: Command): Command {
   return command
@@ -82,7 +86,9 @@ export function registerBackupCommands(program: Command): void {
     );
 
   const restore = program.command("restore").description("restore an HSM, or one key, from a full backup");
-  storageOptions(withClientOptions(restore.command("start").description("replace the HSM's keys and local roles with a backup's, or restore one key")))
+  storageOptions(
+    withClientOptions(restore.command("start").description("replace the HSM's keys and local roles with a backup's, or restore one key")),
+  )
     .requiredOption("--folder <folder>", "the backup folder, mhsm-<name>-<YYYYMMDDHHmmss>")
     .option("--key <name>", "restore only this key, with all its versions (its name must be free)")
     .action((flags: ClientFlags & StorageFlags & { folder: string; key?: string }) =>
@@ -91,7 +97,10 @@ export function registerBackupCommands(program: Command): void {
         const response =
           flags.key === undefined
             ? await session.unary(BackupService.method.startRestore, create(StartRestoreRequestSchema, common))
-            : await session.unary(BackupService.method.startSelectiveKeyRestore, create(StartSelectiveKeyRestoreRequestSchema, { ...common, keyName: flags.key }));
+            : await session.unary(
+                BackupService.method.startSelectiveKeyRestore,
+                create(StartSelectiveKeyRestoreRequestSchema, { ...common, keyName: flags.key }),
+              );
         const job = jobOf(response);
         report(session, flags.wait ? await untilEnded(job, restoreStatus(session)) : job);
       }),

@@ -17,13 +17,18 @@ export function registerBenchCommand(program: Command): void {
     .action(async (options: { time: string; all?: boolean; output: string }) => {
       const timeMs = Number(options.time);
       if (!Number.isInteger(timeMs) || timeMs < 50) throw new Error("--time: must be a whole number of milliseconds, at least 50");
-      const measured = await measureProviders({ rsa: await generateKey("RSA", { size: 2048 }), ec: await generateKey("EC", { crv: "P-256" }) }, timeMs);
+      const measured = await measureProviders(
+        { rsa: await generateKey("RSA", { size: 2048 }), ec: await generateKey("EC", { crv: "P-256" }) },
+        timeMs,
+      );
       const file = await saveMeasuredProviders(program.opts<{ dataDir: string }>().dataDir, measured);
       if (options.output === "json") {
         process.stdout.write(JSON.stringify({ ...measured, file }, null, 2) + "\n");
       } else {
         for (const [family, rates] of Object.entries(measured.opsPerSecond)) {
-          const figures = Object.entries(rates).map(([provider, rate]) => `${provider} ${Math.round(rate)} ops/s`).join(", ");
+          const figures = Object.entries(rates)
+            .map(([provider, rate]) => `${provider} ${Math.round(rate)} ops/s`)
+            .join(", ");
           process.stdout.write(`${family}: ${figures} -> ${measured.providers[family as "rsa" | "ec"]}\n`);
         }
         process.stdout.write(`saved to ${file}\n`);

@@ -9,7 +9,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { checkServerIdentity } from "node:tls";
 import { toJson, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
-import { Metadata, credentials, status, type CallOptions, type ChannelCredentials, type ChannelOptions, type Client, type ServiceError } from "@grpc/grpc-js";
+import {
+  Metadata,
+  credentials,
+  status,
+  type CallOptions,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import { Command, Option } from "commander";
 import { formatListenAddress, isLoopbackHost, parseListenAddress, type ListenAddress } from "../config/listen-address.js";
 import { fromBase64Url } from "../crypto/bytes.js";
@@ -22,13 +31,19 @@ import { liveServerEndpoints } from "../endpoints-file.js";
 export const DEFAULT_ENDPOINT = DEFAULT_LISTEN.grpc;
 
 /** What a flag's help says about its default: the running server's, else the built-in one. */
-export const fromRunningServer = (fallback: string): string => `default: where the server on --data-dir listens (<data-dir>/endpoints.json), else ${fallback}`;
+export const fromRunningServer = (fallback: string): string =>
+  `default: where the server on --data-dir listens (<data-dir>/endpoints.json), else ${fallback}`;
 
 /**
  * An address flag's value: the flag or its environment variable when given, else what the server running on the data
  * dir recorded in endpoints.json, else the built-in default (SPEC section 2).
  */
-export function endpointOrDefault(given: string | undefined, dataDir: string, pick: (live: NonNullable<ReturnType<typeof liveServerEndpoints>>) => string, fallback: string): string {
+export function endpointOrDefault(
+  given: string | undefined,
+  dataDir: string,
+  pick: (live: NonNullable<ReturnType<typeof liveServerEndpoints>>) => string,
+  fallback: string,
+): string {
   if (given !== undefined && given !== "") return given;
   const live = liveServerEndpoints(dataDir);
   return live === undefined ? fallback : pick(live);
@@ -68,7 +83,9 @@ export interface ClientOptions {
 /** Adds the options that say how to reach the server (every gRPC client command, and `keyhold load`), each with its environment variable. */
 export function withConnectionOptions(command: Command): Command {
   return command
-    .addOption(new Option("--endpoint <host:port>", `gRPC endpoint of the server (${fromRunningServer(DEFAULT_ENDPOINT)})`).env("KEYHOLD_ENDPOINT"))
+    .addOption(
+      new Option("--endpoint <host:port>", `gRPC endpoint of the server (${fromRunningServer(DEFAULT_ENDPOINT)})`).env("KEYHOLD_ENDPOINT"),
+    )
     .addOption(new Option("--hsm-name <name>", "the HSM to call (may be left out when the server hosts one HSM)").env("KEYHOLD_HSM"))
     .addOption(new Option("--token <jwt>", "bearer token for the data plane (see `keyhold token`)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
@@ -177,7 +194,10 @@ export function readCaFile(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch {
-    throw badParameter("--ca", `cannot read ${file}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`);
+    throw badParameter(
+      "--ca",
+      `cannot read ${file}; pass the server's CA with --ca or KEYHOLD_CA (a --dev server writes it to <data-dir>/tls/ca.pem)`,
+    );
   }
 }
 
@@ -206,7 +226,11 @@ export function channelOptions(options: ClientOptions): ChannelOptions {
 }
 
 export function isServiceError(error: unknown): error is ServiceError {
-  return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number" && (error as Partial<ServiceError>).metadata instanceof Metadata;
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<ServiceError>).code === "number" &&
+    (error as Partial<ServiceError>).metadata instanceof Metadata
+  );
 }
 
 /** `NOT_FOUND (KeyNotFound): The key ...`, with a hint when the cause is most likely local. */
@@ -219,8 +243,10 @@ export function formatServiceError(error: ServiceError, options?: ClientOptions)
     return `${head}: --hsm-name (or KEYHOLD_HSM) is required: the server hosts more than one HSM (or none); name the HSM to call.`;
   }
   let hint = "";
-  if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined) hint = ` (is the server running at ${options.target}?)`;
-  if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined) hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";
+  if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined)
+    hint = ` (is the server running at ${options.target}?)`;
+  if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined)
+    hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";
   return `${head}: ${error.details}${hint}`;
 }
 
@@ -297,7 +323,12 @@ function describeFailure(error: unknown, options: ClientOptions | undefined): st
 }
 
 /** Prints the response as protobuf JSON with --output json, else the short human summary. */
-export function printResult<D extends DescMessage>(options: ClientOptions, schema: D, message: MessageShape<D>, summary: () => string): void {
+export function printResult<D extends DescMessage>(
+  options: ClientOptions,
+  schema: D,
+  message: MessageShape<D>,
+  summary: () => string,
+): void {
   const text = options.output === "json" ? JSON.stringify(toJson(schema, message), null, 2) : summary();
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
@@ -305,7 +336,8 @@ export function printResult<D extends DescMessage>(options: ClientOptions, schem
 /** Rows under a header row, each column padded to its widest cell and columns two spaces apart (the text output of lists). */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ");
   return [line(header), ...rows.map(line)].join("\n");
 }
 

@@ -15,7 +15,11 @@ interface SettingFlags extends ManagementFlags {
 
 function settingsPath(resource: string): string {
   const id = requireFlag("--resource", resource);
-  if (!id.startsWith("/")) throw badParameter("--resource", "must be the resource's ARM id, e.g. /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/managedHSMs/<name>");
+  if (!id.startsWith("/"))
+    throw badParameter(
+      "--resource",
+      "must be the resource's ARM id, e.g. /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/managedHSMs/<name>",
+    );
   return `${id.replace(/\/+$/, "")}/providers/Microsoft.Insights/diagnosticSettings`;
 }
 
@@ -32,7 +36,9 @@ function parseLogs(text: string): unknown {
 }
 
 export function registerDiagnosticSettingsCommands(program: Command): void {
-  const settings = program.command("diagnostic-settings").description("copy an HSM's audit events into a storage account (management plane)");
+  const settings = program
+    .command("diagnostic-settings")
+    .description("copy an HSM's audit events into a storage account (management plane)");
 
   withManagementOptions(settings.command("create").description("create or replace a diagnostic setting"))
     .requiredOption("--resource <id>", "the managed HSM's ARM id")
@@ -41,7 +47,9 @@ export function registerDiagnosticSettingsCommands(program: Command): void {
     .option("--logs <json>", "log categories", '[{"category":"AuditEvent","enabled":true}]')
     .action((options: SettingFlags & { storageAccount: string; logs: string }) =>
       runManagement(program, options, async (client) => {
-        const body = { properties: { storageAccountId: requireFlag("--storage-account", options.storageAccount), logs: parseLogs(options.logs) } };
+        const body = {
+          properties: { storageAccountId: requireFlag("--storage-account", options.storageAccount), logs: parseLogs(options.logs) },
+        };
         return (await client.send("PUT", settingPath(options), body)).body;
       }),
     );
@@ -49,7 +57,9 @@ export function registerDiagnosticSettingsCommands(program: Command): void {
   withManagementOptions(settings.command("show").description("show a diagnostic setting"))
     .requiredOption("--resource <id>", "the managed HSM's ARM id")
     .requiredOption("--name <name>", "the setting's name")
-    .action((options: SettingFlags) => runManagement(program, options, async (client) => (await client.send("GET", settingPath(options))).body));
+    .action((options: SettingFlags) =>
+      runManagement(program, options, async (client) => (await client.send("GET", settingPath(options))).body),
+    );
 
   withManagementOptions(settings.command("delete").description("delete a diagnostic setting; forwarding stops at once"))
     .requiredOption("--resource <id>", "the managed HSM's ARM id")
@@ -64,6 +74,10 @@ export function registerDiagnosticSettingsCommands(program: Command): void {
   withManagementOptions(settings.command("list").description("list a resource's diagnostic settings"))
     .requiredOption("--resource <id>", "the managed HSM's ARM id")
     .action((options: ManagementFlags & { resource: string }) =>
-      runManagement(program, options, async (client) => ((await client.send("GET", settingsPath(options.resource))).body as { value?: unknown[] }).value ?? []),
+      runManagement(
+        program,
+        options,
+        async (client) => ((await client.send("GET", settingsPath(options.resource))).body as { value?: unknown[] }).value ?? [],
+      ),
     );
 }

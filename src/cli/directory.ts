@@ -59,7 +59,10 @@ export async function chooseTenant(directory: Directory, tenant: string | undefi
   const tenants = await directory.listTenants();
   const [only] = tenants;
   if (tenants.length !== 1 || only === undefined) {
-    throw badParameter("--tenant", tenants.length === 0 ? "no tenant exists yet; create one with `keyhold directory tenant create`" : "several tenants exist; name one");
+    throw badParameter(
+      "--tenant",
+      tenants.length === 0 ? "no tenant exists yet; create one with `keyhold directory tenant create`" : "several tenants exist; name one",
+    );
   }
   return only;
 }
@@ -69,7 +72,9 @@ export function printJson(value: unknown): void {
 }
 
 export function registerDirectoryCommands(program: Command): void {
-  const directoryCommand = program.command("directory").description("manage the built-in directory (users, groups, service principals, managed identities)");
+  const directoryCommand = program
+    .command("directory")
+    .description("manage the built-in directory (users, groups, service principals, managed identities)");
   registerTenantCommands(program, directoryCommand);
   for (const kind of KINDS) registerKindCommands(program, directoryCommand, kind);
   registerAdministratorCommands(program, directoryCommand);
@@ -94,11 +99,18 @@ function registerTenantCommands(program: Command, parent: Command): void {
 }
 
 /** The principal of this kind whose display name (or, for users, userPrincipalName) is the one given, compared as findPrincipal does. */
-async function sameName(directory: Directory, tenantId: string, kind: PrincipalKind, displayName: string, upn: string | undefined): Promise<PrincipalRecord | undefined> {
+async function sameName(
+  directory: Directory,
+  tenantId: string,
+  kind: PrincipalKind,
+  displayName: string,
+  upn: string | undefined,
+): Promise<PrincipalRecord | undefined> {
   const name = displayName.toLowerCase();
   const userPrincipalName = upn?.toLowerCase();
   return (await directory.listPrincipals(tenantId, kind)).find(
-    (p) => p.displayName.toLowerCase() === name || (userPrincipalName !== undefined && p.userPrincipalName?.toLowerCase() === userPrincipalName),
+    (p) =>
+      p.displayName.toLowerCase() === name || (userPrincipalName !== undefined && p.userPrincipalName?.toLowerCase() === userPrincipalName),
   );
 }
 
@@ -114,38 +126,60 @@ function registerKindCommands(program: Command, parent: Command, spec: KindComma
   }
   if (spec.kind === "servicePrincipal") create.option("--app-id <guid>", "application (client) id (default: a random GUID)");
   if (spec.kind === "managedIdentity") create.option("--client-id <guid>", "client id (default: a random GUID)");
-  create.option("--if-not-exists", `print the existing ${spec.label} of that ${spec.kind === "user" ? "name or userPrincipalName" : "display name"} instead of refusing it`);
-  create.action((options: { displayName: string; upn?: string; password?: string; disabled?: boolean; appId?: string; clientId?: string; ifNotExists?: boolean }) =>
-    withDirectory(program, async ({ directory }) => {
-      const tenant = await chooseTenant(directory, tenantOption());
-      // A second principal of the same name would make every later `show NAME` ambiguous: refuse it, or reuse it when asked.
-      const existing = await sameName(directory, tenant.id, spec.kind, options.displayName, options.upn);
-      if (existing !== undefined) {
-        if (options.ifNotExists === true) return printJson(spec.toJson(existing));
-        const what = spec.kind === "user" && options.upn !== undefined && existing.userPrincipalName?.toLowerCase() === options.upn.toLowerCase()
-          ? `userPrincipalName ${JSON.stringify(options.upn)}`
-          : `display name ${JSON.stringify(options.displayName)}`;
-        throw new KeyholdError("Conflict", `A ${spec.label} with the ${what} already exists (id ${existing.id}); add --if-not-exists to reuse it, or choose another name.`);
-      }
-      if (spec.kind === "user") {
-        const password = options.password ?? randomBytes(18).toString("base64url");
-        const user = await directory.createUser(tenant.id, {
-          userPrincipalName: options.upn ?? "",
-          displayName: options.displayName,
-          password,
-          enabled: options.disabled !== true,
-        });
-        printJson({ ...userToGraph(user), ...(options.password === undefined ? { passwordProfile: { password } } : {}) });
-        return;
-      }
-      const created =
-        spec.kind === "group"
-          ? await directory.createGroup(tenant.id, { displayName: options.displayName })
-          : spec.kind === "servicePrincipal"
-            ? await directory.createServicePrincipal(tenant.id, { displayName: options.displayName, ...(options.appId === undefined ? {} : { appId: options.appId }) })
-            : await directory.createManagedIdentity(tenant.id, { displayName: options.displayName, ...(options.clientId === undefined ? {} : { clientId: options.clientId }) });
-      printJson(spec.toJson(created));
-    }),
+  create.option(
+    "--if-not-exists",
+    `print the existing ${spec.label} of that ${spec.kind === "user" ? "name or userPrincipalName" : "display name"} instead of refusing it`,
+  );
+  create.action(
+    (options: {
+      displayName: string;
+      upn?: string;
+      password?: string;
+      disabled?: boolean;
+      appId?: string;
+      clientId?: string;
+      ifNotExists?: boolean;
+    }) =>
+      withDirectory(program, async ({ directory }) => {
+        const tenant = await chooseTenant(directory, tenantOption());
+        // A second principal of the same name would make every later `show NAME` ambiguous: refuse it, or reuse it when asked.
+        const existing = await sameName(directory, tenant.id, spec.kind, options.displayName, options.upn);
+        if (existing !== undefined) {
+          if (options.ifNotExists === true) return printJson(spec.toJson(existing));
+          const what =
+            spec.kind === "user" && options.upn !== undefined && existing.userPrincipalName?.toLowerCase() === options.upn.toLowerCase()
+              ? `userPrincipalName ${JSON.stringify(options.upn)}`
+              : `display name ${JSON.stringify(options.displayName)}`;
+          throw new KeyholdError(
+            "Conflict",
+            `A ${spec.label} with the ${what} already exists (id ${existing.id}); add --if-not-exists to reuse it, or choose another name.`,
+          );
+        }
+        if (spec.kind === "user") {
+          const password = options.password ?? randomBytes(18).toString("base64url");
+          const user = await directory.createUser(tenant.id, {
+            userPrincipalName: options.upn ?? "",
+            displayName: options.displayName,
+            password,
+            enabled: options.disabled !== true,
+          });
+          printJson({ ...userToGraph(user), ...(options.password === undefined ? { passwordProfile: { password } } : {}) });
+          return;
+        }
+        const created =
+          spec.kind === "group"
+            ? await directory.createGroup(tenant.id, { displayName: options.displayName })
+            : spec.kind === "servicePrincipal"
+              ? await directory.createServicePrincipal(tenant.id, {
+                  displayName: options.displayName,
+                  ...(options.appId === undefined ? {} : { appId: options.appId }),
+                })
+              : await directory.createManagedIdentity(tenant.id, {
+                  displayName: options.displayName,
+                  ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+                });
+        printJson(spec.toJson(created));
+      }),
   );
 
   group
@@ -177,7 +211,10 @@ function registerKindCommands(program: Command, parent: Command, spec: KindComma
         printJson({ ...spec.toJson(principal), ...extra });
       }),
     );
-  for (const [verb, enabled] of [["enable", true], ["disable", false]] as const) {
+  for (const [verb, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
     group
       .command(`${verb} <name-or-id>`)
       .description(`${verb} a ${spec.label}; takes effect on its next call`)
@@ -204,11 +241,17 @@ function registerKindCommands(program: Command, parent: Command, spec: KindComma
 }
 
 function registerMembershipCommands(program: Command, group: Command, tenantOption: () => string | undefined): void {
-  for (const [verb, adding] of [["add-member", true], ["remove-member", false]] as const) {
+  for (const [verb, adding] of [
+    ["add-member", true],
+    ["remove-member", false],
+  ] as const) {
     group
       .command(`${verb} <group> <member>`)
       .description(adding ? "add a user, group, service principal or managed identity to a group" : "remove a direct member from a group")
-      .option(adding ? "--if-not-exists" : "--if-exists", adding ? "succeed when the principal is a member already" : "succeed when the principal is not a member")
+      .option(
+        adding ? "--if-not-exists" : "--if-exists",
+        adding ? "succeed when the principal is a member already" : "succeed when the principal is not a member",
+      )
       .action((groupName: string, memberName: string, options: { ifNotExists?: boolean; ifExists?: boolean }) =>
         withDirectory(program, async ({ directory }) => {
           const tenant = await chooseTenant(directory, tenantOption());
@@ -288,7 +331,10 @@ function registerAdministratorCommands(program: Command, parent: Command): void 
         printJson(await list(directory, await chooseTenant(directory, tenantOption())));
       }),
     );
-  for (const [verb, adding] of [["add", true], ["remove", false]] as const) {
+  for (const [verb, adding] of [
+    ["add", true],
+    ["remove", false],
+  ] as const) {
     admin
       .command(`${verb} <principal>`)
       .description(`${verb} a directory administrator`)

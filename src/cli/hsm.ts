@@ -40,7 +40,12 @@ export function settingsProperties(flags: HsmSettingsFlags): Record<string, unkn
     ...(flags.publicNetworkAccess === undefined ? {} : { publicNetworkAccess: flags.publicNetworkAccess }),
     ...(flags.defaultAction === undefined && ipRules === undefined
       ? {}
-      : { networkAcls: { ...(flags.defaultAction === undefined ? {} : { defaultAction: flags.defaultAction }), ...(ipRules === undefined ? {} : { ipRules }) } }),
+      : {
+          networkAcls: {
+            ...(flags.defaultAction === undefined ? {} : { defaultAction: flags.defaultAction }),
+            ...(ipRules === undefined ? {} : { ipRules }),
+          },
+        }),
   };
 }
 
@@ -75,51 +80,66 @@ export function registerHsmCommands(program: Command): void {
   withSettingsOptions(withManagementOptions(hsm.command("create").description("create a managed HSM and wait until it is provisioned")))
     .requiredOption("--name <name>", "3-24 letters, digits or hyphens, starting with a letter")
     .requiredOption("--location <location>", "e.g. westeurope")
-    .requiredOption("--administrators <object-id|name...>", "initial administrators (Managed HSM Administrator at /): object ids, or userPrincipalNames, display names or appIds of the data dir's directory")
+    .requiredOption(
+      "--administrators <object-id|name...>",
+      "initial administrators (Managed HSM Administrator at /): object ids, or userPrincipalNames, display names or appIds of the data dir's directory",
+    )
     .option("--retention-days <days>", "soft-delete retention, 7 to 90", "90")
     .option("--sku <name>", "Standard_B1 or a Custom_ sku", "Standard_B1")
     .option("--tenant-id <guid>", "the tenant (default: the token's tid)")
-    .action((options: HsmFlags & HsmSettingsFlags & { location: string; administrators: string[]; retentionDays: string; sku: string; tenantId?: string }) =>
-      runManagement(program, options, async (client) => {
-        const retention = Number(options.retentionDays);
-        if (!Number.isInteger(retention)) throw badParameter("--retention-days", "must be an integer from 7 to 90");
-        const administrators = await resolvePrincipalIds("--administrators", options.administrators, { dataDir: dataDirOf(program), token: options.token });
-        const path = hsmPath(options);
-        await client.sendAndWait("PUT", path, {
-          location: options.location,
-          sku: { name: options.sku },
-          ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
-          properties: {
-            tenantId: tenantOf(options.token, options.tenantId),
-            initialAdminObjectIds: administrators,
-            softDeleteRetentionInDays: retention,
-            ...settingsProperties(options),
-          },
-        });
-        return show(client, path);
-      }),
+    .action(
+      (
+        options: HsmFlags &
+          HsmSettingsFlags & { location: string; administrators: string[]; retentionDays: string; sku: string; tenantId?: string },
+      ) =>
+        runManagement(program, options, async (client) => {
+          const retention = Number(options.retentionDays);
+          if (!Number.isInteger(retention)) throw badParameter("--retention-days", "must be an integer from 7 to 90");
+          const administrators = await resolvePrincipalIds("--administrators", options.administrators, {
+            dataDir: dataDirOf(program),
+            token: options.token,
+          });
+          const path = hsmPath(options);
+          await client.sendAndWait("PUT", path, {
+            location: options.location,
+            sku: { name: options.sku },
+            ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
+            properties: {
+              tenantId: tenantOf(options.token, options.tenantId),
+              initialAdminObjectIds: administrators,
+              softDeleteRetentionInDays: retention,
+              ...settingsProperties(options),
+            },
+          });
+          return show(client, path);
+        }),
     );
 
   withManagementOptions(hsm.command("show").description("show a managed HSM"))
     .requiredOption("--name <name>", "the HSM")
     .action((options: HsmFlags) => runManagement(program, options, (client) => show(client, hsmPath(options))));
 
-  withManagementOptions(hsm.command("list").description("list managed HSMs of the resource group, or of the subscription without --resource-group"))
-    .action((options: ManagementFlags) =>
-      runManagement(program, options, async (client) => {
-        const subscription = requireFlag("--subscription", options.subscription);
-        const scope = options.resourceGroup === undefined ? subscriptionScope(subscription) : resourceGroupScope(subscription, options.resourceGroup);
-        const path = `${scope}/providers/${MANAGED_HSM_TYPE}`;
-        return ((await client.send("GET", path)).body as { value?: unknown[] }).value ?? [];
-      }),
-    );
+  withManagementOptions(
+    hsm.command("list").description("list managed HSMs of the resource group, or of the subscription without --resource-group"),
+  ).action((options: ManagementFlags) =>
+    runManagement(program, options, async (client) => {
+      const subscription = requireFlag("--subscription", options.subscription);
+      const scope =
+        options.resourceGroup === undefined ? subscriptionScope(subscription) : resourceGroupScope(subscription, options.resourceGroup);
+      const path = `${scope}/providers/${MANAGED_HSM_TYPE}`;
+      return ((await client.send("GET", path)).body as { value?: unknown[] }).value ?? [];
+    }),
+  );
 
   withSettingsOptions(withManagementOptions(hsm.command("update").description("change tags, purge protection or network rules")))
     .requiredOption("--name <name>", "the HSM")
     .action((options: HsmFlags & HsmSettingsFlags) =>
       runManagement(program, options, async (client) => {
         const properties = settingsProperties(options);
-        const body = { ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }), ...(Object.keys(properties).length === 0 ? {} : { properties }) };
+        const body = {
+          ...(options.tags === undefined ? {} : { tags: parseTags("--tags", options.tags) }),
+          ...(Object.keys(properties).length === 0 ? {} : { properties }),
+        };
         if (Object.keys(body).length === 0) throw badParameter("--tags", "give at least one setting to change");
         return (await client.send("PATCH", hsmPath(options), body)).body;
       }),
@@ -134,13 +154,13 @@ export function registerHsmCommands(program: Command): void {
       }),
     );
 
-  withManagementOptions(hsm.command("list-deleted").description("list soft-deleted managed HSMs of the subscription"))
-    .action((options: ManagementFlags) =>
+  withManagementOptions(hsm.command("list-deleted").description("list soft-deleted managed HSMs of the subscription")).action(
+    (options: ManagementFlags) =>
       runManagement(program, options, async (client) => {
         const path = `${subscriptionScope(requireFlag("--subscription", options.subscription))}/providers/Microsoft.KeyVault/deletedManagedHSMs`;
         return ((await client.send("GET", path)).body as { value?: unknown[] }).value ?? [];
       }),
-    );
+  );
 
   withManagementOptions(hsm.command("recover").description("recover a soft-deleted managed HSM"))
     .requiredOption("--name <name>", "the HSM")

@@ -40,7 +40,13 @@ export function formatKeyList(bundles: readonly KeyBundle[]): string {
     ["NAME", "VERSION", "KEY", "STATE", "EXPIRES"],
     bundles.map((bundle) => {
       const { name, version } = keyIdParts(bundle.kid);
-      return [name, version || "-", keyShape(bundle), bundle.attributes?.enabled === true ? "enabled" : "disabled", formatTime(bundle.attributes?.exp)];
+      return [
+        name,
+        version || "-",
+        keyShape(bundle),
+        bundle.attributes?.enabled === true ? "enabled" : "disabled",
+        formatTime(bundle.attributes?.exp),
+      ];
     }),
   );
 }
@@ -53,8 +59,9 @@ export function formatDeletedKey(deleted: DeletedKeyBundle): string {
 export function formatRotationPolicy(policy: KeyRotationPolicy | undefined): string {
   if (policy === undefined || policy.lifetimeActions.length === 0) return "no rotation policy";
   const actions = policy.lifetimeActions.map((action) =>
-    action.timeAfterCreate !== "" ? `${action.action} ${action.timeAfterCreate} after creation` : `${action.action} ${action.timeBeforeExpiry} before expiry`,
+    action.timeAfterCreate !== ""
+      ? `${action.action} ${action.timeAfterCreate} after creation`
+      : `${action.action} ${action.timeBeforeExpiry} before expiry`,
   );
   return [...actions, `new versions expire after ${policy.expiryTime || "-"}`].join("\n");
 }
-

@@ -2,40 +2,52 @@
  * `keyhold key ...` requests: the pure functions that turn flags and files into request messages (tested without a
  * server, and used by the disaster-recovery drill as the CLI would send them).
  */
-import { createHash,createPrivateKey } from "node:crypto";
-import { create,fromJson,type JsonValue } from "@bufbuild/protobuf";
-import { CURVES,NODE_HASH,algorithmFor,type KeyOperation,type KeyType } from "../crypto/algorithms.js";
+import { createHash, createPrivateKey } from "node:crypto";
+import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { CURVES, NODE_HASH, algorithmFor, type KeyOperation, type KeyType } from "../crypto/algorithms.js";
 import { fromBase64Url } from "../crypto/bytes.js";
 import { badParameter } from "../errors.js";
 import {
-DecryptRequestSchema,
-EncryptRequestSchema,SignRequestSchema,UnwrapKeyRequestSchema,VerifyRequestSchema,WrapKeyRequestSchema,type DecryptRequest,
-type EncryptRequest,
-type SignRequest,
-type UnwrapKeyRequest,
-type VerifyRequest,
-type WrapKeyRequest
+  DecryptRequestSchema,
+  EncryptRequestSchema,
+  SignRequestSchema,
+  UnwrapKeyRequestSchema,
+  VerifyRequestSchema,
+  WrapKeyRequestSchema,
+  type DecryptRequest,
+  type EncryptRequest,
+  type SignRequest,
+  type UnwrapKeyRequest,
+  type VerifyRequest,
+  type WrapKeyRequest,
 } from "../gen/keyhold/v1/crypto_service_pb.js";
 import {
-CreateKeyRequestSchema,ImportKeyRequestSchema,UpdateKeyRequestSchema,type CreateKeyRequest,
-type ImportKeyRequest,
-type UpdateKeyRequest
+  CreateKeyRequestSchema,
+  ImportKeyRequestSchema,
+  UpdateKeyRequestSchema,
+  type CreateKeyRequest,
+  type ImportKeyRequest,
+  type UpdateKeyRequest,
 } from "../gen/keyhold/v1/key_service_pb.js";
 import {
-JsonWebKeySchema,
-KeyAttributesSchema,
-KeyOperationsSchema,
-KeyRotationPolicySchema,
-TagsSchema,type KeyAttributes,type KeyRotationPolicy
+  JsonWebKeySchema,
+  KeyAttributesSchema,
+  KeyOperationsSchema,
+  KeyRotationPolicySchema,
+  TagsSchema,
+  type KeyAttributes,
+  type KeyRotationPolicy,
 } from "../gen/keyhold/v1/keys_pb.js";
-import { keyType,MAX_TAGS } from "../hsm/keys/key-input.js";
+import { keyType, MAX_TAGS } from "../hsm/keys/key-input.js";
 import { JWK_BYTE_MEMBERS } from "../transport/grpc/messages.js";
 import {
-bytesFromValueOrFile,
-optionalBase64Url,
-parseTags,readInputFile,
-readJsonFile,
-requireFlag,type TagRules
+  bytesFromValueOrFile,
+  optionalBase64Url,
+  parseTags,
+  readInputFile,
+  readJsonFile,
+  requireFlag,
+  type TagRules,
 } from "./client-options.js";
 
 // ---------------------------------------------------------------- flag parsing
@@ -58,7 +70,10 @@ export function formatTime(seconds: bigint | undefined): string {
 
 /** Operations given as separate words or comma-separated. */
 export function parseKeyOps(flag: string, values: readonly string[]): string[] {
-  const ops = values.flatMap((value) => value.split(",")).map((op) => op.trim()).filter((op) => op !== "");
+  const ops = values
+    .flatMap((value) => value.split(","))
+    .map((op) => op.trim())
+    .filter((op) => op !== "");
   for (const op of ops) {
     if (!(KEY_OPERATIONS as readonly string[]).includes(op)) throw badParameter(flag, `"${op}" is not one of ${KEY_OPERATIONS.join(", ")}`);
   }
@@ -145,7 +160,12 @@ export function jwkMessage(flag: string, jwk: unknown): ImportKeyRequest["key"] 
     throw badParameter(`${flag} key_ops`, "must be a list of strings");
   }
   const crv = typeof members["crv"] === "string" ? members["crv"] : "";
-  return create(JsonWebKeySchema, { kty: members["kty"], crv: JWK_CURVE_ALIASES[crv] ?? crv, keyOps: (keyOps as string[] | undefined) ?? [], ...bytes });
+  return create(JsonWebKeySchema, {
+    kty: members["kty"],
+    crv: JWK_CURVE_ALIASES[crv] ?? crv,
+    keyOps: (keyOps as string[] | undefined) ?? [],
+    ...bytes,
+  });
 }
 
 /** A PEM private key (PKCS#1, SEC 1 or unencrypted PKCS#8) as a JWK. */
@@ -156,7 +176,8 @@ export function jwkFromPem(pem: string): Record<string, unknown> {
   } catch {
     throw badParameter("--pem", "must hold an unencrypted PEM private key");
   }
-  if (jwk["kty"] !== "RSA" && jwk["kty"] !== "EC") throw badParameter("--pem", `holds a ${String(jwk["kty"])} key; keyhold imports RSA and EC keys`);
+  if (jwk["kty"] !== "RSA" && jwk["kty"] !== "EC")
+    throw badParameter("--pem", `holds a ${String(jwk["kty"])} key; keyhold imports RSA and EC keys`);
   return jwk;
 }
 
@@ -167,7 +188,10 @@ export interface ImportKeyFlags extends AttributeFlags {
   readonly tags?: readonly string[];
 }
 
-export function buildImportKeyRequest(flags: ImportKeyFlags, readFile: (flag: string, path: string) => Uint8Array = readInputFile): ImportKeyRequest {
+export function buildImportKeyRequest(
+  flags: ImportKeyFlags,
+  readFile: (flag: string, path: string) => Uint8Array = readInputFile,
+): ImportKeyRequest {
   const name = requireName(flags.name);
   if ((flags.jwk === undefined) === (flags.pem === undefined)) throw badParameter("--jwk", "give exactly one of --jwk and --pem");
   let key: ImportKeyRequest["key"];
@@ -176,7 +200,12 @@ export function buildImportKeyRequest(flags: ImportKeyFlags, readFile: (flag: st
   } else {
     key = jwkMessage("--pem", jwkFromPem(Buffer.from(readFile("--pem", flags.pem ?? "")).toString("utf8")));
   }
-  return create(ImportKeyRequestSchema, { name, key, attributes: newVersionAttributes(flags), tags: parseTags("--tags", flags.tags ?? [], KEY_TAG_RULES) });
+  return create(ImportKeyRequestSchema, {
+    name,
+    key,
+    attributes: newVersionAttributes(flags),
+    tags: parseTags("--tags", flags.tags ?? [], KEY_TAG_RULES),
+  });
 }
 
 export interface UpdateKeyFlags {
@@ -283,7 +312,12 @@ export interface CryptoFlags {
 }
 
 export function buildSignRequest(flags: CryptoFlags & DigestFlags, readFile?: (flag: string, path: string) => Uint8Array): SignRequest {
-  return create(SignRequestSchema, { name: requireName(flags.name), version: flags.version ?? "", algorithm: flags.alg ?? "", digest: digestFrom(flags, readFile) });
+  return create(SignRequestSchema, {
+    name: requireName(flags.name),
+    version: flags.version ?? "",
+    algorithm: flags.alg ?? "",
+    digest: digestFrom(flags, readFile),
+  });
 }
 
 export function buildVerifyRequest(

@@ -6,47 +6,56 @@ import { create } from "@bufbuild/protobuf";
 import type { Command } from "commander";
 import { toBase64Url } from "../crypto/bytes.js";
 import {
-CryptoService,EncryptResponseSchema,
-DecryptResponseSchema,SignResponseSchema,UnwrapKeyResponseSchema,VerifyResponseSchema,WrapKeyResponseSchema
+  CryptoService,
+  EncryptResponseSchema,
+  DecryptResponseSchema,
+  SignResponseSchema,
+  UnwrapKeyResponseSchema,
+  VerifyResponseSchema,
+  WrapKeyResponseSchema,
 } from "../gen/keyhold/v1/crypto_service_pb.js";
 import {
-BackupKeyRequestSchema,
-BackupKeyResponseSchema,CreateKeyResponseSchema,
-DeleteKeyRequestSchema,
-DeleteKeyResponseSchema,
-GetDeletedKeyRequestSchema,
-GetDeletedKeyResponseSchema,
-GetKeyRequestSchema,
-GetKeyResponseSchema,
-GetRotationPolicyRequestSchema,
-GetRotationPolicyResponseSchema,ImportKeyResponseSchema,
-KeyService,
-ListDeletedKeysRequestSchema,
-ListDeletedKeysResponseSchema,
-ListKeysRequestSchema,
-ListKeysResponseSchema,
-ListKeyVersionsRequestSchema,
-ListKeyVersionsResponseSchema,
-PurgeDeletedKeyRequestSchema,
-PurgeDeletedKeyResponseSchema,
-RecoverDeletedKeyRequestSchema,
-RecoverDeletedKeyResponseSchema,
-RestoreKeyRequestSchema,
-RestoreKeyResponseSchema,
-RotateKeyRequestSchema,
-RotateKeyResponseSchema,UpdateKeyResponseSchema,
-UpdateRotationPolicyRequestSchema,
-UpdateRotationPolicyResponseSchema
+  BackupKeyRequestSchema,
+  BackupKeyResponseSchema,
+  CreateKeyResponseSchema,
+  DeleteKeyRequestSchema,
+  DeleteKeyResponseSchema,
+  GetDeletedKeyRequestSchema,
+  GetDeletedKeyResponseSchema,
+  GetKeyRequestSchema,
+  GetKeyResponseSchema,
+  GetRotationPolicyRequestSchema,
+  GetRotationPolicyResponseSchema,
+  ImportKeyResponseSchema,
+  KeyService,
+  ListDeletedKeysRequestSchema,
+  ListDeletedKeysResponseSchema,
+  ListKeysRequestSchema,
+  ListKeysResponseSchema,
+  ListKeyVersionsRequestSchema,
+  ListKeyVersionsResponseSchema,
+  PurgeDeletedKeyRequestSchema,
+  PurgeDeletedKeyResponseSchema,
+  RecoverDeletedKeyRequestSchema,
+  RecoverDeletedKeyResponseSchema,
+  RestoreKeyRequestSchema,
+  RestoreKeyResponseSchema,
+  RotateKeyRequestSchema,
+  RotateKeyResponseSchema,
+  UpdateKeyResponseSchema,
+  UpdateRotationPolicyRequestSchema,
+  UpdateRotationPolicyResponseSchema,
 } from "../gen/keyhold/v1/key_service_pb.js";
+import { type KeyBundle } from "../gen/keyhold/v1/keys_pb.js";
 import {
-type KeyBundle
-} from "../gen/keyhold/v1/keys_pb.js";
-import {
-allPages,printResult,
-readInputFile,
-readJsonFile,runClient,
-withClientOptions,writeOutputFile,
-type ClientFlags
+  allPages,
+  printResult,
+  readInputFile,
+  readJsonFile,
+  runClient,
+  withClientOptions,
+  writeOutputFile,
+  type ClientFlags,
 } from "./client-options.js";
 import {
   type CreateKeyFlags,
@@ -137,7 +146,10 @@ function registerManagementCommands(program: Command, key: Command): void {
     .option("--version <version>", "version (default: the latest)")
     .action((flags: Flags<{ name: string; version?: string }>) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(KeyService.method.getKey, create(GetKeyRequestSchema, { name: flags.name, version: flags.version ?? "" }));
+        const response = await session.unary(
+          KeyService.method.getKey,
+          create(GetKeyRequestSchema, { name: flags.name, version: flags.version ?? "" }),
+        );
         printResult(session.options, GetKeyResponseSchema, response, () => bundleText(response.key));
       }),
     );
@@ -157,10 +169,15 @@ function registerManagementCommands(program: Command, key: Command): void {
     .action((flags: Flags<{ name: string }>) =>
       runClient(program, flags, async (session) => {
         const keys = await allPages(async (pageToken) => {
-          const page = await session.unary(KeyService.method.listKeyVersions, create(ListKeyVersionsRequestSchema, { name: flags.name, pageSize: 0, pageToken }));
+          const page = await session.unary(
+            KeyService.method.listKeyVersions,
+            create(ListKeyVersionsRequestSchema, { name: flags.name, pageSize: 0, pageToken }),
+          );
           return { items: page.keys, nextPageToken: page.nextPageToken };
         });
-        printResult(session.options, ListKeyVersionsResponseSchema, create(ListKeyVersionsResponseSchema, { keys }), () => formatKeyList(keys));
+        printResult(session.options, ListKeyVersionsResponseSchema, create(ListKeyVersionsResponseSchema, { keys }), () =>
+          formatKeyList(keys),
+        );
       }),
     );
 
@@ -175,7 +192,12 @@ function registerManagementCommands(program: Command, key: Command): void {
     .action((flags: Flags<UpdateKeyFlags>) =>
       runClient(program, flags, async (session) => {
         const current = updateNeedsCurrentAttributes(flags)
-          ? (await session.unary(KeyService.method.getKey, create(GetKeyRequestSchema, { name: flags.name ?? "", version: flags.version ?? "" }))).key?.attributes
+          ? (
+              await session.unary(
+                KeyService.method.getKey,
+                create(GetKeyRequestSchema, { name: flags.name ?? "", version: flags.version ?? "" }),
+              )
+            ).key?.attributes
           : undefined;
         const response = await session.unary(KeyService.method.updateKey, buildUpdateKeyRequest(flags, current));
         printResult(session.options, UpdateKeyResponseSchema, response, () => bundleText(response.key));
@@ -195,7 +217,9 @@ function registerLifecycleCommands(program: Command, key: Command): void {
     .action((flags: Flags<{ name: string }>) =>
       runClient(program, flags, async (session) => {
         const response = await session.unary(KeyService.method.deleteKey, create(DeleteKeyRequestSchema, { name: flags.name }));
-        printResult(session.options, DeleteKeyResponseSchema, response, () => (response.deletedKey === undefined ? "deleted" : formatDeletedKey(response.deletedKey)));
+        printResult(session.options, DeleteKeyResponseSchema, response, () =>
+          response.deletedKey === undefined ? "deleted" : formatDeletedKey(response.deletedKey),
+        );
       }),
     );
 
@@ -205,11 +229,16 @@ function registerLifecycleCommands(program: Command, key: Command): void {
       runClient(program, flags, async (session) => {
         if (flags.name !== undefined) {
           const response = await session.unary(KeyService.method.getDeletedKey, create(GetDeletedKeyRequestSchema, { name: flags.name }));
-          printResult(session.options, GetDeletedKeyResponseSchema, response, () => (response.deletedKey === undefined ? "-" : formatDeletedKey(response.deletedKey)));
+          printResult(session.options, GetDeletedKeyResponseSchema, response, () =>
+            response.deletedKey === undefined ? "-" : formatDeletedKey(response.deletedKey),
+          );
           return;
         }
         const deletedKeys = await allPages(async (pageToken) => {
-          const page = await session.unary(KeyService.method.listDeletedKeys, create(ListDeletedKeysRequestSchema, { pageSize: 0, pageToken }));
+          const page = await session.unary(
+            KeyService.method.listDeletedKeys,
+            create(ListDeletedKeysRequestSchema, { pageSize: 0, pageToken }),
+          );
           return { items: page.deletedKeys, nextPageToken: page.nextPageToken };
         });
         printResult(session.options, ListDeletedKeysResponseSchema, create(ListDeletedKeysResponseSchema, { deletedKeys }), () =>
@@ -222,7 +251,10 @@ function registerLifecycleCommands(program: Command, key: Command): void {
     .requiredOption("--name <name>", "key name")
     .action((flags: Flags<{ name: string }>) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(KeyService.method.recoverDeletedKey, create(RecoverDeletedKeyRequestSchema, { name: flags.name }));
+        const response = await session.unary(
+          KeyService.method.recoverDeletedKey,
+          create(RecoverDeletedKeyRequestSchema, { name: flags.name }),
+        );
         printResult(session.options, RecoverDeletedKeyResponseSchema, response, () => bundleText(response.key));
       }),
     );
@@ -243,7 +275,12 @@ function registerLifecycleCommands(program: Command, key: Command): void {
       runClient(program, flags, async (session) => {
         const response = await session.unary(KeyService.method.backupKey, create(BackupKeyRequestSchema, { name: flags.name }));
         writeOutputFile("--file", flags.file, response.value);
-        printResult(session.options, BackupKeyResponseSchema, response, () => `backup of ${flags.name} written to ${flags.file} (${response.value.length} bytes)`);
+        printResult(
+          session.options,
+          BackupKeyResponseSchema,
+          response,
+          () => `backup of ${flags.name} written to ${flags.file} (${response.value.length} bytes)`,
+        );
       }),
     );
 
@@ -271,7 +308,10 @@ function registerLifecycleCommands(program: Command, key: Command): void {
     .requiredOption("--name <name>", "key name")
     .action((flags: Flags<{ name: string }>) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(KeyService.method.getRotationPolicy, create(GetRotationPolicyRequestSchema, { name: flags.name }));
+        const response = await session.unary(
+          KeyService.method.getRotationPolicy,
+          create(GetRotationPolicyRequestSchema, { name: flags.name }),
+        );
         printResult(session.options, GetRotationPolicyResponseSchema, response, () => formatRotationPolicy(response.policy));
       }),
     );
@@ -280,7 +320,10 @@ function registerLifecycleCommands(program: Command, key: Command): void {
     .requiredOption("--file <file>", "policy JSON")
     .action((flags: Flags<{ name: string; file: string }>) =>
       runClient(program, flags, async (session) => {
-        const request = create(UpdateRotationPolicyRequestSchema, { name: flags.name, policy: rotationPolicyFromJson(readJsonFile("--file", flags.file)) });
+        const request = create(UpdateRotationPolicyRequestSchema, {
+          name: flags.name,
+          policy: rotationPolicyFromJson(readJsonFile("--file", flags.file)),
+        });
         const response = await session.unary(KeyService.method.updateRotationPolicy, request);
         printResult(session.options, UpdateRotationPolicyResponseSchema, response, () => formatRotationPolicy(response.policy));
       }),
@@ -297,7 +340,12 @@ function registerCryptoCommands(program: Command, key: Command): void {
   digestHelp(addCryptoTarget(keyCommand(key, "sign", "sign a digest"))).action((flags: Flags<CryptoFlags & DigestFlags>) =>
     runClient(program, flags, async (session) => {
       const response = await session.unary(CryptoService.method.sign, buildSignRequest(flags));
-      printResult(session.options, SignResponseSchema, response, () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`);
+      printResult(
+        session.options,
+        SignResponseSchema,
+        response,
+        () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`,
+      );
     }),
   );
 
@@ -320,7 +368,13 @@ function registerCryptoCommands(program: Command, key: Command): void {
     runClient(program, flags, async (session) => {
       const response = await session.unary(CryptoService.method.encrypt, buildEncryptRequest(flags));
       printResult(session.options, EncryptResponseSchema, response, () =>
-        [`kid: ${response.kid}`, ...bytesResultLines("ciphertext", response.ciphertext, flags.out, [["iv", response.iv], ["tag", response.tag]])].join("\n"),
+        [
+          `kid: ${response.kid}`,
+          ...bytesResultLines("ciphertext", response.ciphertext, flags.out, [
+            ["iv", response.iv],
+            ["tag", response.tag],
+          ]),
+        ].join("\n"),
       );
     }),
   );
@@ -345,13 +399,14 @@ function registerCryptoCommands(program: Command, key: Command): void {
     }),
   );
 
-  addCipherInput(addCryptoTarget(keyCommand(key, "unwrap", "unwrap (decrypt) a wrapped key")), "wrapped key").action((flags: Flags<CipherFlags>) =>
-    runClient(program, flags, async (session) => {
-      const response = await session.unary(CryptoService.method.unwrapKey, buildUnwrapKeyRequest(flags));
-      printResult(session.options, UnwrapKeyResponseSchema, response, () =>
-        [`kid: ${response.kid}`, ...bytesResultLines("key", response.key, flags.out, [])].join("\n"),
-      );
-    }),
+  addCipherInput(addCryptoTarget(keyCommand(key, "unwrap", "unwrap (decrypt) a wrapped key")), "wrapped key").action(
+    (flags: Flags<CipherFlags>) =>
+      runClient(program, flags, async (session) => {
+        const response = await session.unary(CryptoService.method.unwrapKey, buildUnwrapKeyRequest(flags));
+        printResult(session.options, UnwrapKeyResponseSchema, response, () =>
+          [`kid: ${response.kid}`, ...bytesResultLines("key", response.key, flags.out, [])].join("\n"),
+        );
+      }),
   );
 }
 

@@ -10,7 +10,15 @@ import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from 
 import { LOAD_OPERATIONS } from "../load/operations.js";
 import { runWorkerChild } from "../load/worker-child.js";
 import { KeyholdError } from "../errors.js";
-import { caFileOrDefault, dataDirOf, DEFAULT_ENDPOINT, endpointOrDefault, fromRunningServer, readCaFile, withConnectionOptions } from "./client-options.js";
+import {
+  caFileOrDefault,
+  dataDirOf,
+  DEFAULT_ENDPOINT,
+  endpointOrDefault,
+  fromRunningServer,
+  readCaFile,
+  withConnectionOptions,
+} from "./client-options.js";
 import { DEFAULT_LISTEN } from "../config/defaults.js";
 
 interface LoadCommandOptions extends Omit<RawLoadOptions, "endpoint"> {
@@ -30,21 +38,36 @@ const INTERNAL_WORKER_FLAG = "--internal-load-worker";
 
 export function registerLoadCommand(program: Command): void {
   withConnectionOptions(program.command("load"))
-    .description("generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation")
+    .description(
+      "generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation",
+    )
     .addOption(new Option("--op <op>", "operation").choices(LOAD_OPERATIONS))
     .option("--alg <alg>", "algorithm (PS256, ES256, RSA-OAEP-256, A256GCM, A256KW, ...)")
     .option("--key <name>", "key name")
     .option("--key-version <version>", "key version (default: the latest)")
-    .option("--stream", `pipeline over bidirectional Stream calls: --concurrency streams, each keeping --window requests in flight (matched by id)`)
-    .option("--window <n>", "with --stream: requests in flight per stream (in-flight total = concurrency x window)", String(DEFAULT_STREAM_WINDOW))
+    .option(
+      "--stream",
+      `pipeline over bidirectional Stream calls: --concurrency streams, each keeping --window requests in flight (matched by id)`,
+    )
+    .option(
+      "--window <n>",
+      "with --stream: requests in flight per stream (in-flight total = concurrency x window)",
+      String(DEFAULT_STREAM_WINDOW),
+    )
     .option("--concurrency <n>", "unary: requests in flight; --stream: number of streams", "16")
-    .option("--rate <ops-per-s>", "open loop at this total arrival rate; latency is measured from each request's intended send time (as wrk2)")
+    .option(
+      "--rate <ops-per-s>",
+      "open loop at this total arrival rate; latency is measured from each request's intended send time (as wrk2)",
+    )
     .option("--workers <n>", "client processes sharing the concurrency, rate and count (one grpc-js process saturates a core)", "1")
     .option("--duration <time>", "run for this long: 30s, 500ms, 2m")
     .option("--count <n>", "run this many operations")
     .option("--json <file>", "also write the result as JSON")
     .option("--html <file>", "also write a self-contained HTML report with a latency plot")
-    .option("--metrics-endpoint <url>", `the server's Prometheus metrics, read before and after for server CPU (${fromRunningServer(DEFAULT_METRICS_URL)})`)
+    .option(
+      "--metrics-endpoint <url>",
+      `the server's Prometheus metrics, read before and after for server CPU (${fromRunningServer(DEFAULT_METRICS_URL)})`,
+    )
     .addOption(new Option(INTERNAL_WORKER_FLAG).hideHelp())
     .action(async (options: LoadCommandOptions) => {
       if (options.internalLoadWorker === true) return runWorkerChild();

@@ -11,7 +11,15 @@ import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../mana
 import { authorizationResourceId, ROOT_SCOPE } from "../arm/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
 import { resolvePrincipalIds } from "./principal-names.js";
-import { caFileOrDefault, dataDirOf, endpointOrDefault, fromRunningServer, readCaFile, requireFlag, serverEndpoint } from "./client-options.js";
+import {
+  caFileOrDefault,
+  dataDirOf,
+  endpointOrDefault,
+  fromRunningServer,
+  readCaFile,
+  requireFlag,
+  serverEndpoint,
+} from "./client-options.js";
 
 export interface ManagementFlags {
   readonly endpoint?: string;
@@ -24,7 +32,11 @@ export interface ManagementFlags {
 /** Adds the connection options of the management plane, each with its environment variable. */
 export function withManagementOptions(command: Command): Command {
   return command
-    .addOption(new Option("--endpoint <host:port>", `HTTPS endpoint of the server (${fromRunningServer(DEFAULT_MANAGEMENT_ENDPOINT)})`).env("KEYHOLD_MANAGEMENT_ENDPOINT"))
+    .addOption(
+      new Option("--endpoint <host:port>", `HTTPS endpoint of the server (${fromRunningServer(DEFAULT_MANAGEMENT_ENDPOINT)})`).env(
+        "KEYHOLD_MANAGEMENT_ENDPOINT",
+      ),
+    )
     .addOption(new Option("--token <jwt>", "bearer token for the management plane (keyhold token --plane management)").env("KEYHOLD_TOKEN"))
     .addOption(new Option("--ca <file>", "CA certificate to trust (default: <data-dir>/tls/ca.pem)").env("KEYHOLD_CA"))
     .addOption(new Option("--subscription <id>", "subscription id").env("KEYHOLD_SUBSCRIPTION"))
@@ -32,7 +44,11 @@ export function withManagementOptions(command: Command): Command {
 }
 
 /** Runs a management command: one client, JSON on stdout, and any failure as one line on stderr with exit code 1. */
-export async function runManagement(program: Command, flags: ManagementFlags, work: (client: ArmClient) => Promise<unknown>): Promise<void> {
+export async function runManagement(
+  program: Command,
+  flags: ManagementFlags,
+  work: (client: ArmClient) => Promise<unknown>,
+): Promise<void> {
   try {
     const dataDir = dataDirOf(program);
     const client = new ArmClient({
@@ -43,7 +59,8 @@ export async function runManagement(program: Command, flags: ManagementFlags, wo
     const result = await work(client);
     if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } catch (error) {
-    const message = error instanceof ArmRequestError || error instanceof KeyholdError || error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof ArmRequestError || error instanceof KeyholdError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
   }
@@ -55,7 +72,10 @@ export function resolveManagementRole(role: string): string {
   const guid = byName?.name ?? roleDefinitionGuidOf(role);
   const definition = guid === undefined ? undefined : managementRoleByGuid(guid);
   if (definition === undefined) {
-    throw badParameter("--role", `must be one of the built-in roles (name or GUID): ${MANAGEMENT_BUILT_IN_ROLES.map((r) => r.roleName).join(", ")}`);
+    throw badParameter(
+      "--role",
+      `must be one of the built-in roles (name or GUID): ${MANAGEMENT_BUILT_IN_ROLES.map((r) => r.roleName).join(", ")}`,
+    );
   }
   return definition.id;
 }
@@ -82,13 +102,22 @@ export function registerMgmtCommands(program: Command): void {
   const assignment = role.command("assignment").description("role assignments at any ARM scope");
 
   withManagementOptions(assignment.command("create").description("assign a built-in management role"))
-    .requiredOption("--role <name|guid>", "Owner, Contributor, Reader, User Access Administrator, Managed HSM contributor, Storage Blob Data Reader|Contributor")
-    .requiredOption("--assignee <object-id|name>", "the principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
+    .requiredOption(
+      "--role <name|guid>",
+      "Owner, Contributor, Reader, User Access Administrator, Managed HSM contributor, Storage Blob Data Reader|Contributor",
+    )
+    .requiredOption(
+      "--assignee <object-id|name>",
+      "the principal: object id, or a userPrincipalName, display name or appId of the data dir's directory",
+    )
     .requiredOption("--scope <scope>", "/, a management group, subscription, resource group or resource id")
     .option("--name <guid>", "the assignment's GUID (default: a new one)")
     .action((options: ManagementFlags & { role: string; assignee: string; scope: string; name?: string }) =>
       runManagement(program, options, async (client) => {
-        const [assignee] = await resolvePrincipalIds("--assignee", [requireFlag("--assignee", options.assignee)], { dataDir: dataDirOf(program), token: options.token });
+        const [assignee] = await resolvePrincipalIds("--assignee", [requireFlag("--assignee", options.assignee)], {
+          dataDir: dataDirOf(program),
+          token: options.token,
+        });
         const name = options.name ?? randomUUID();
         const body = { properties: { roleDefinitionId: resolveManagementRole(options.role), principalId: assignee } };
         return (await client.send("PUT", assignmentPath(options.scope, name), body)).body;
@@ -100,7 +129,10 @@ export function registerMgmtCommands(program: Command): void {
     .option("--assignee <object-id|name>", "only this principal's assignments")
     .action((options: ManagementFlags & { scope: string; assignee?: string }) =>
       runManagement(program, options, async (client) => {
-        const [assignee] = options.assignee === undefined ? [] : await resolvePrincipalIds("--assignee", [options.assignee], { dataDir: dataDirOf(program), token: options.token });
+        const [assignee] =
+          options.assignee === undefined
+            ? []
+            : await resolvePrincipalIds("--assignee", [options.assignee], { dataDir: dataDirOf(program), token: options.token });
         const query = assignee === undefined ? "" : `?principalId=${encodeURIComponent(assignee)}`;
         return ((await client.send("GET", `${assignmentsPath(options.scope)}${query}`)).body as { value?: unknown[] }).value ?? [];
       }),
@@ -110,6 +142,10 @@ export function registerMgmtCommands(program: Command): void {
     .requiredOption("--name <guid>", "the assignment's GUID")
     .requiredOption("--scope <scope>", "the assignment's scope")
     .action((options: ManagementFlags & { name: string; scope: string }) =>
-      runManagement(program, options, async (client) => (await client.send("DELETE", assignmentPath(options.scope, requireFlag("--name", options.name)))).body),
+      runManagement(
+        program,
+        options,
+        async (client) => (await client.send("DELETE", assignmentPath(options.scope, requireFlag("--name", options.name)))).body,
+      ),
     );
 }

@@ -27,16 +27,27 @@ function tokenTenant(token: string | undefined): string | undefined {
  * Each value as an object id. Object ids pass unchanged unless they are an appId of the local directory; names are
  * looked up in the token's tenant (or the only tenant) of the directory in `dataDir`.
  */
-export async function resolvePrincipalIds(flag: string, values: readonly string[], context: { readonly dataDir: string; readonly token?: string | undefined }): Promise<string[]> {
+export async function resolvePrincipalIds(
+  flag: string,
+  values: readonly string[],
+  context: { readonly dataDir: string; readonly token?: string | undefined },
+): Promise<string[]> {
   const storeFile = join(context.dataDir, STORE_FILE);
   const names = values.filter((value) => !isGuid(value.trim()));
   if (!existsSync(storeFile)) {
     if (names.length > 0) {
-      throw badParameter(flag, `${JSON.stringify(names[0])} is not an object id, and there is no directory in ${context.dataDir} to look the name up in; give the principal's object id, or --data-dir of the server`);
+      throw badParameter(
+        flag,
+        `${JSON.stringify(names[0])} is not an object id, and there is no directory in ${context.dataDir} to look the name up in; give the principal's object id, or --data-dir of the server`,
+      );
     }
     return values.map((value) => value.trim().toLowerCase());
   }
-  const [{ openStore }, { Directory }, { chooseTenant }] = await Promise.all([import("../store/index.js"), import("../identity/directory.js"), import("./directory.js")]);
+  const [{ openStore }, { Directory }, { chooseTenant }] = await Promise.all([
+    import("../store/index.js"),
+    import("../identity/directory.js"),
+    import("./directory.js"),
+  ]);
   const store = await openStore({ dataDir: context.dataDir });
   try {
     const directory = new Directory(store);
@@ -49,7 +60,10 @@ export async function resolvePrincipalIds(flag: string, values: readonly string[
         } catch (error) {
           // An object id unknown here may belong to a trusted external issuer's principal: the server decides.
           if (isGuid(value)) return value.toLowerCase();
-          const reason = error instanceof KeyholdError && error.message.includes("names") ? error.message.replace(/^principal: /, "") : `no principal ${JSON.stringify(value)} in the tenant`;
+          const reason =
+            error instanceof KeyholdError && error.message.includes("names")
+              ? error.message.replace(/^principal: /, "")
+              : `no principal ${JSON.stringify(value)} in the tenant`;
           throw badParameter(flag, reason);
         }
       }),

@@ -17,31 +17,77 @@ interface CommandGroup {
 }
 
 const GROUPS: readonly CommandGroup[] = [
-  { names: ["serve"], descriptions: ["run the keyhold server (gRPC data plane, HTTPS identity and management, metrics)"], load: async () => (await import("./serve.js")).registerServeCommand },
-  { names: ["token"], descriptions: ["mint an access token for a principal with the local issuer's key (prints only the token)"], load: async () => (await import("./token.js")).registerTokenCommand },
-  { names: ["directory"], descriptions: ["manage the built-in directory (users, groups, service principals, managed identities)"], load: async () => (await import("./directory.js")).registerDirectoryCommands },
-  { names: ["key"], descriptions: ["keys of an HSM and cryptography with them (gRPC data plane)"], load: async () => (await import("./key.js")).registerKeyCommands },
-  { names: ["rng"], descriptions: ["random bytes from the HSM (printed as base64url)"], load: async () => (await import("./rng.js")).registerRngCommands },
-  { names: ["role"], descriptions: ["local RBAC of an HSM: role definitions, assignments, access checks"], load: async () => (await import("./role.js")).registerRoleCommands },
-  { names: ["security-domain"], descriptions: ["the HSM's security domain: activation and recovery keys"], load: async () => (await import("./security-domain.js")).registerSecurityDomainCommands },
+  {
+    names: ["serve"],
+    descriptions: ["run the keyhold server (gRPC data plane, HTTPS identity and management, metrics)"],
+    load: async () => (await import("./serve.js")).registerServeCommand,
+  },
+  {
+    names: ["token"],
+    descriptions: ["mint an access token for a principal with the local issuer's key (prints only the token)"],
+    load: async () => (await import("./token.js")).registerTokenCommand,
+  },
+  {
+    names: ["directory"],
+    descriptions: ["manage the built-in directory (users, groups, service principals, managed identities)"],
+    load: async () => (await import("./directory.js")).registerDirectoryCommands,
+  },
+  {
+    names: ["key"],
+    descriptions: ["keys of an HSM and cryptography with them (gRPC data plane)"],
+    load: async () => (await import("./key.js")).registerKeyCommands,
+  },
+  {
+    names: ["rng"],
+    descriptions: ["random bytes from the HSM (printed as base64url)"],
+    load: async () => (await import("./rng.js")).registerRngCommands,
+  },
+  {
+    names: ["role"],
+    descriptions: ["local RBAC of an HSM: role definitions, assignments, access checks"],
+    load: async () => (await import("./role.js")).registerRoleCommands,
+  },
+  {
+    names: ["security-domain"],
+    descriptions: ["the HSM's security domain: activation and recovery keys"],
+    load: async () => (await import("./security-domain.js")).registerSecurityDomainCommands,
+  },
   {
     names: ["backup", "restore"],
     descriptions: ["full backups of an HSM into a storage-account container", "restore an HSM, or one key, from a full backup"],
     load: async () => (await import("./backup.js")).registerBackupCommands,
   },
   { names: ["hsm"], descriptions: ["managed HSMs (management plane)"], load: async () => (await import("./hsm.js")).registerHsmCommands },
-  { names: ["mgmt"], descriptions: ["management plane (Azure RBAC over the scope tree)"], load: async () => (await import("./mgmt.js")).registerMgmtCommands },
-  { names: ["storage"], descriptions: ["storage accounts and their blobs (management plane)"], load: async () => (await import("./storage.js")).registerStorageCommands },
+  {
+    names: ["mgmt"],
+    descriptions: ["management plane (Azure RBAC over the scope tree)"],
+    load: async () => (await import("./mgmt.js")).registerMgmtCommands,
+  },
+  {
+    names: ["storage"],
+    descriptions: ["storage accounts and their blobs (management plane)"],
+    load: async () => (await import("./storage.js")).registerStorageCommands,
+  },
   {
     names: ["diagnostic-settings"],
     descriptions: ["copy an HSM's audit events into a storage account (management plane)"],
     load: async () => (await import("./diagnostic-settings.js")).registerDiagnosticSettingsCommands,
   },
-  { names: ["audit"], descriptions: ["read and verify the audit journals of an HSM"], load: async () => (await import("./audit.js")).registerAuditCommands },
-  { names: ["bench"], descriptions: ["measure the crypto providers on this machine and cache the fastest for `providers: auto`"], load: async () => (await import("./bench.js")).registerBenchCommand },
+  {
+    names: ["audit"],
+    descriptions: ["read and verify the audit journals of an HSM"],
+    load: async () => (await import("./audit.js")).registerAuditCommands,
+  },
+  {
+    names: ["bench"],
+    descriptions: ["measure the crypto providers on this machine and cache the fastest for `providers: auto`"],
+    load: async () => (await import("./bench.js")).registerBenchCommand,
+  },
   {
     names: ["load"],
-    descriptions: ["generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation"],
+    descriptions: [
+      "generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation",
+    ],
     load: async () => (await import("./load.js")).registerLoadCommand,
   },
 ];

@@ -3,7 +3,12 @@ import { create } from "@bufbuild/protobuf";
 import type { Command } from "commander";
 import { toBase64Url } from "../crypto/bytes.js";
 import { badParameter } from "../errors.js";
-import { GetRandomBytesRequestSchema, GetRandomBytesResponseSchema, KeyService, type GetRandomBytesRequest } from "../gen/keyhold/v1/key_service_pb.js";
+import {
+  GetRandomBytesRequestSchema,
+  GetRandomBytesResponseSchema,
+  KeyService,
+  type GetRandomBytesRequest,
+} from "../gen/keyhold/v1/key_service_pb.js";
 import { printResult, runClient, withClientOptions, type ClientFlags } from "./client-options.js";
 
 /** SPEC section 4: 1 to 128 bytes. */

@@ -33,7 +33,18 @@ import {
   type RoleDefinition,
   type SetRoleDefinitionRequest,
 } from "../gen/keyhold/v1/access_control_service_pb.js";
-import { allPages, dataDirOf, formatTable, printResult, readJsonFile, requireFlag, runClient, withClientOptions, type ClientFlags, type ClientSession } from "./client-options.js";
+import {
+  allPages,
+  dataDirOf,
+  formatTable,
+  printResult,
+  readJsonFile,
+  requireFlag,
+  runClient,
+  withClientOptions,
+  type ClientFlags,
+  type ClientSession,
+} from "./client-options.js";
 import { principalLabels, resolvePrincipalIds } from "./principal-names.js";
 
 /** `--assignee` / `--principal` as an object id: a name is looked up in the data dir's directory (principal-names.ts). */
@@ -55,12 +66,20 @@ export function resolveRoleDefinitionId(role: string): string {
   const wanted = role.trim().toLowerCase();
   const builtIn = BUILT_IN_ROLES.find((definition) => definition.roleName.toLowerCase() === wanted);
   if (builtIn === undefined) {
-    throw badParameter("--role", `must be a role definition GUID or id, or one of the built-in roles: ${BUILT_IN_ROLES.map((r) => r.roleName).join(", ")}`);
+    throw badParameter(
+      "--role",
+      `must be a role definition GUID or id, or one of the built-in roles: ${BUILT_IN_ROLES.map((r) => r.roleName).join(", ")}`,
+    );
   }
   return builtIn.name;
 }
 
-export function buildCreateRoleAssignmentRequest(flags: { role?: string; assignee?: string; scope?: string; name?: string }): CreateRoleAssignmentRequest {
+export function buildCreateRoleAssignmentRequest(flags: {
+  role?: string;
+  assignee?: string;
+  scope?: string;
+  name?: string;
+}): CreateRoleAssignmentRequest {
   const name = flags.name ?? "";
   if (name !== "" && !isGuid(name)) throw badParameter("--name", "must be a GUID (or left out to make one)");
   return create(CreateRoleAssignmentRequestSchema, {
@@ -94,7 +113,8 @@ export function buildSetRoleDefinitionRequest(json: unknown): SetRoleDefinitionR
     throw badParameter("--file", `is not a role definition: ${(error as Error).message}`);
   }
   if (roleDefinition.roleName === "") throw badParameter("--file roleName", "is required");
-  if (roleDefinition.name !== "" && !isGuid(roleDefinition.name)) throw badParameter("--file name", "must be a GUID (or left out to make one)");
+  if (roleDefinition.name !== "" && !isGuid(roleDefinition.name))
+    throw badParameter("--file name", "must be a GUID (or left out to make one)");
   return create(SetRoleDefinitionRequestSchema, { scope: DEFINITION_SCOPE, name: roleDefinition.name, roleDefinition });
 }
 
@@ -108,12 +128,20 @@ export function buildCheckAccessRequest(flags: { principal?: string; action?: st
 
 export function formatRoleDefinitions(definitions: readonly RoleDefinition[]): string {
   if (definitions.length === 0) return "(no role definitions)";
-  return formatTable(["NAME", "TYPE", "ROLE NAME"], definitions.map((d) => [d.name, d.type, d.roleName]));
+  return formatTable(
+    ["NAME", "TYPE", "ROLE NAME"],
+    definitions.map((d) => [d.name, d.type, d.roleName]),
+  );
 }
 
 export function formatRoleDefinition(definition: RoleDefinition | undefined): string {
   if (definition === undefined) return "(no role definition in the response)";
-  const lines = [`name:        ${definition.name}`, `role name:   ${definition.roleName}`, `type:        ${definition.type}`, `description: ${definition.description || "-"}`];
+  const lines = [
+    `name:        ${definition.name}`,
+    `role name:   ${definition.roleName}`,
+    `type:        ${definition.type}`,
+    `description: ${definition.description || "-"}`,
+  ];
   for (const permission of definition.permissions) {
     lines.push(`dataActions:    ${permission.dataActions.join(", ") || "-"}`);
     if (permission.notDataActions.length > 0) lines.push(`notDataActions: ${permission.notDataActions.join(", ")}`);
@@ -124,7 +152,11 @@ export function formatRoleDefinition(definition: RoleDefinition | undefined): st
 /** The role name of a definition id (built-in, or a custom role the caller could read), so listings read as `Managed HSM Crypto User`. */
 function roleLabel(roleDefinitionId: string, customRoles: ReadonlyMap<string, string> = new Map()): string {
   const guid = roleDefinitionGuidOf(roleDefinitionId);
-  return BUILT_IN_ROLES.find((role) => role.name === guid)?.roleName ?? (guid === undefined ? undefined : customRoles.get(guid)) ?? roleDefinitionId;
+  return (
+    BUILT_IN_ROLES.find((role) => role.name === guid)?.roleName ??
+    (guid === undefined ? undefined : customRoles.get(guid)) ??
+    roleDefinitionId
+  );
 }
 
 /**
@@ -139,19 +171,35 @@ export function formatRoleAssignments(
   if (assignments.length === 0) return "(no role assignments)";
   return formatTable(
     ["NAME", "SCOPE", "PRINCIPAL", "PRINCIPAL ID", "ROLE"],
-    assignments.map((a) => [a.name, a.scope, principals.get(a.principalId) ?? "-", a.principalId, roleLabel(a.roleDefinitionId, customRoles)]),
+    assignments.map((a) => [
+      a.name,
+      a.scope,
+      principals.get(a.principalId) ?? "-",
+      a.principalId,
+      roleLabel(a.roleDefinitionId, customRoles),
+    ]),
   );
 }
 
 /** Names for an assignment listing: principals from the data dir's directory, custom roles from the HSM when the caller may read them. */
-async function assignmentLabels(program: Command, session: ClientSession, assignments: readonly RoleAssignment[]): Promise<[Map<string, string>, Map<string, string>]> {
-  const principals = await principalLabels(assignments.map((a) => a.principalId), dataDirOf(program)).catch(() => new Map<string, string>());
+async function assignmentLabels(
+  program: Command,
+  session: ClientSession,
+  assignments: readonly RoleAssignment[],
+): Promise<[Map<string, string>, Map<string, string>]> {
+  const principals = await principalLabels(
+    assignments.map((a) => a.principalId),
+    dataDirOf(program),
+  ).catch(() => new Map<string, string>());
   const customRoles = new Map<string, string>();
   const builtIn = new Set(BUILT_IN_ROLES.map((role) => role.name));
   if (assignments.some((a) => !builtIn.has(roleDefinitionGuidOf(a.roleDefinitionId) ?? ""))) {
     try {
       const definitions = await allPages(async (pageToken) => {
-        const page = await session.unary(AccessControlService.method.listRoleDefinitions, create(ListRoleDefinitionsRequestSchema, { scope: DEFINITION_SCOPE, pageToken }));
+        const page = await session.unary(
+          AccessControlService.method.listRoleDefinitions,
+          create(ListRoleDefinitionsRequestSchema, { scope: DEFINITION_SCOPE, pageToken }),
+        );
         return { items: page.roleDefinitions, nextPageToken: page.nextPageToken };
       });
       for (const definition of definitions) customRoles.set(definition.name, definition.roleName);
@@ -169,7 +217,9 @@ export function formatCheckAccess(request: CheckAccessRequest, response: CheckAc
   if (response.decidingAssignments.length === 0) lines.push(response.allowed ? "" : "no role assignment grants this action at this scope");
   for (const deciding of response.decidingAssignments) {
     const assignment = deciding.roleAssignment;
-    lines.push(`deciding assignment ${assignment?.name ?? "-"}: ${deciding.roleName || roleLabel(deciding.roleDefinitionId)} at ${assignment?.scope ?? "-"} for ${assignment?.principalId ?? "-"}`);
+    lines.push(
+      `deciding assignment ${assignment?.name ?? "-"}: ${deciding.roleName || roleLabel(deciding.roleDefinitionId)} at ${assignment?.scope ?? "-"} for ${assignment?.principalId ?? "-"}`,
+    );
   }
   return lines.filter((line) => line !== "").join("\n");
 }
@@ -183,10 +233,15 @@ function registerDefinitionCommands(program: Command, role: Command): void {
   roleCommand(definition, "list", "list role definitions").action((flags: ClientFlags) =>
     runClient(program, flags, async (session) => {
       const roleDefinitions = await allPages(async (pageToken) => {
-        const page = await session.unary(AccessControlService.method.listRoleDefinitions, create(ListRoleDefinitionsRequestSchema, { scope: DEFINITION_SCOPE, pageToken }));
+        const page = await session.unary(
+          AccessControlService.method.listRoleDefinitions,
+          create(ListRoleDefinitionsRequestSchema, { scope: DEFINITION_SCOPE, pageToken }),
+        );
         return { items: page.roleDefinitions, nextPageToken: page.nextPageToken };
       });
-      printResult(session.options, ListRoleDefinitionsResponseSchema, create(ListRoleDefinitionsResponseSchema, { roleDefinitions }), () => formatRoleDefinitions(roleDefinitions));
+      printResult(session.options, ListRoleDefinitionsResponseSchema, create(ListRoleDefinitionsResponseSchema, { roleDefinitions }), () =>
+        formatRoleDefinitions(roleDefinitions),
+      );
     }),
   );
 
@@ -195,7 +250,10 @@ function registerDefinitionCommands(program: Command, role: Command): void {
     .action((flags: ClientFlags & { name: string }) =>
       runClient(program, flags, async (session) => {
         const name = roleDefinitionGuidOf(resolveRoleDefinitionId(flags.name)) ?? flags.name;
-        const response = await session.unary(AccessControlService.method.getRoleDefinition, create(GetRoleDefinitionRequestSchema, { scope: DEFINITION_SCOPE, name }));
+        const response = await session.unary(
+          AccessControlService.method.getRoleDefinition,
+          create(GetRoleDefinitionRequestSchema, { scope: DEFINITION_SCOPE, name }),
+        );
         printResult(session.options, GetRoleDefinitionResponseSchema, response, () => formatRoleDefinition(response.roleDefinition));
       }),
     );
@@ -204,7 +262,10 @@ function registerDefinitionCommands(program: Command, role: Command): void {
     .requiredOption("--file <file>", "role definition JSON (roleName, description, permissions[].dataActions, ...)")
     .action((flags: ClientFlags & { file: string }) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(AccessControlService.method.setRoleDefinition, buildSetRoleDefinitionRequest(readJsonFile("--file", flags.file)));
+        const response = await session.unary(
+          AccessControlService.method.setRoleDefinition,
+          buildSetRoleDefinitionRequest(readJsonFile("--file", flags.file)),
+        );
         printResult(session.options, SetRoleDefinitionResponseSchema, response, () => formatRoleDefinition(response.roleDefinition));
       }),
     );
@@ -213,7 +274,10 @@ function registerDefinitionCommands(program: Command, role: Command): void {
     .requiredOption("--name <guid>", "definition GUID")
     .action((flags: ClientFlags & { name: string }) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(AccessControlService.method.deleteRoleDefinition, create(DeleteRoleDefinitionRequestSchema, { scope: DEFINITION_SCOPE, name: flags.name }));
+        const response = await session.unary(
+          AccessControlService.method.deleteRoleDefinition,
+          create(DeleteRoleDefinitionRequestSchema, { scope: DEFINITION_SCOPE, name: flags.name }),
+        );
         printResult(session.options, DeleteRoleDefinitionResponseSchema, response, () => `deleted role definition ${flags.name}`);
       }),
     );
@@ -232,24 +296,35 @@ function registerAssignmentCommands(program: Command, role: Command): void {
           const page = await session.unary(AccessControlService.method.listRoleAssignments, request);
           return { items: page.roleAssignments, nextPageToken: page.nextPageToken };
         });
-        const [principals, customRoles] = session.options.output === "text" ? await assignmentLabels(program, session, roleAssignments) : [new Map(), new Map()];
-        printResult(session.options, ListRoleAssignmentsResponseSchema, create(ListRoleAssignmentsResponseSchema, { roleAssignments }), () =>
-          formatRoleAssignments(roleAssignments, principals, customRoles),
+        const [principals, customRoles] =
+          session.options.output === "text" ? await assignmentLabels(program, session, roleAssignments) : [new Map(), new Map()];
+        printResult(
+          session.options,
+          ListRoleAssignmentsResponseSchema,
+          create(ListRoleAssignmentsResponseSchema, { roleAssignments }),
+          () => formatRoleAssignments(roleAssignments, principals, customRoles),
         );
       }),
     );
 
   roleCommand(assignment, "create", "assign a role to a principal at a scope")
     .requiredOption("--role <name|guid>", 'built-in role name (e.g. "Managed HSM Crypto User") or definition GUID/id')
-    .requiredOption("--assignee <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
+    .requiredOption(
+      "--assignee <object-id|name>",
+      "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory",
+    )
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .option("--name <guid>", "assignment GUID (default: a new one)")
     .action((flags: ClientFlags & { role: string; assignee: string; scope: string; name?: string }) =>
       runClient(program, flags, async (session) => {
         const assignee = await principalId(program, session, "--assignee", flags.assignee);
-        const response = await session.unary(AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest({ ...flags, assignee }));
+        const response = await session.unary(
+          AccessControlService.method.createRoleAssignment,
+          buildCreateRoleAssignmentRequest({ ...flags, assignee }),
+        );
         const created = response.roleAssignment === undefined ? [] : [response.roleAssignment];
-        const [principals, customRoles] = session.options.output === "text" ? await assignmentLabels(program, session, created) : [new Map(), new Map()];
+        const [principals, customRoles] =
+          session.options.output === "text" ? await assignmentLabels(program, session, created) : [new Map(), new Map()];
         printResult(session.options, CreateRoleAssignmentResponseSchema, response, () =>
           response.roleAssignment === undefined ? "created" : formatRoleAssignments(created, principals, customRoles),
         );
@@ -261,7 +336,10 @@ function registerAssignmentCommands(program: Command, role: Command): void {
     .requiredOption("--scope <scope>", "the assignment's scope")
     .action((flags: ClientFlags & { name: string; scope: string }) =>
       runClient(program, flags, async (session) => {
-        const response = await session.unary(AccessControlService.method.deleteRoleAssignment, create(DeleteRoleAssignmentRequestSchema, { scope: flags.scope, name: flags.name }));
+        const response = await session.unary(
+          AccessControlService.method.deleteRoleAssignment,
+          create(DeleteRoleAssignmentRequestSchema, { scope: flags.scope, name: flags.name }),
+        );
         printResult(session.options, DeleteRoleAssignmentResponseSchema, response, () => `deleted role assignment ${flags.name}`);
       }),
     );
@@ -272,12 +350,18 @@ export function registerRoleCommands(program: Command): void {
   registerDefinitionCommands(program, role);
   registerAssignmentCommands(program, role);
   roleCommand(role, "check", "may a principal perform an action at a scope, and which assignments decide it")
-    .requiredOption("--principal <object-id|name>", "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory")
+    .requiredOption(
+      "--principal <object-id|name>",
+      "principal: object id, or a userPrincipalName, display name or appId of the data dir's directory",
+    )
     .requiredOption("--action <data-action>", "e.g. Microsoft.KeyVault/managedHsm/keys/sign/action")
     .requiredOption("--scope <scope>", '"/", "/keys" or "/keys/<name>"')
     .action((flags: ClientFlags & { principal: string; action: string; scope: string }) =>
       runClient(program, flags, async (session) => {
-        const request = buildCheckAccessRequest({ ...flags, principal: await principalId(program, session, "--principal", flags.principal) });
+        const request = buildCheckAccessRequest({
+          ...flags,
+          principal: await principalId(program, session, "--principal", flags.principal),
+        });
         const response = await session.unary(AccessControlService.method.checkAccess, request);
         printResult(session.options, CheckAccessResponseSchema, response, () => formatCheckAccess(request, response));
       }),

@@ -31,7 +31,15 @@ import {
 import { MAX_CERTIFICATES, MIN_CERTIFICATES } from "../hsm/security-domain/certificates.js";
 import type { RestoreBlob } from "../hsm/security-domain/restore-blob.js";
 import { MIN_QUORUM } from "../hsm/security-domain/shamir.js";
-import { dataDirOf, printResult, readInputFile, runClient, wholeNumberFlag, withClientOptions, type ClientFlags } from "./client-options.js";
+import {
+  dataDirOf,
+  printResult,
+  readInputFile,
+  runClient,
+  wholeNumberFlag,
+  withClientOptions,
+  type ClientFlags,
+} from "./client-options.js";
 
 // The offline commands' share and key code is loaded by the commands that use it (`await import`), so that `status`,
 // `download`, `transfer-key` and `upload` start without it.
@@ -54,7 +62,8 @@ export function certificateJwk(flag: string, path: string, pem: string): Securit
     throw badParameter(flag, `${path} holds no PEM certificate`);
   }
   const publicKey = certificate.publicKey.export({ format: "jwk" });
-  if (publicKey.kty !== "RSA" || publicKey.n === undefined || publicKey.e === undefined) throw badParameter(flag, `${path} does not certify an RSA key`);
+  if (publicKey.kty !== "RSA" || publicKey.n === undefined || publicKey.e === undefined)
+    throw badParameter(flag, `${path} does not certify an RSA key`);
   const thumbprint = createHash("sha256").update(certificate.raw).digest("base64url");
   return create(SecurityDomainCertificateSchema, {
     kid: thumbprint,
@@ -69,7 +78,10 @@ export function certificateJwk(flag: string, path: string, pem: string): Securit
   });
 }
 
-export function buildDownloadRequest(certificates: ReadonlyArray<{ path: string; pem: string }>, quorum: string | undefined): DownloadRequest {
+export function buildDownloadRequest(
+  certificates: ReadonlyArray<{ path: string; pem: string }>,
+  quorum: string | undefined,
+): DownloadRequest {
   if (certificates.length < MIN_CERTIFICATES || certificates.length > MAX_CERTIFICATES) {
     throw badParameter("--sd-wrapping-keys", `give ${MIN_CERTIFICATES} to ${MAX_CERTIFICATES} certificate files`);
   }
@@ -102,20 +114,36 @@ export interface VerifiedShares {
 
 /** Opens a quorum of the blob's shares with the private keys and checks the secret they reconstruct. */
 export async function verifyShares(blobText: string, keys: ReadonlyArray<{ path: string; pem: string }>): Promise<VerifiedShares> {
-  const [{ parseSecurityDomain }, { recoverDomainSecret }] = await Promise.all([import("../hsm/security-domain/blob.js"), import("../hsm/security-domain/open-shares.js")]);
+  const [{ parseSecurityDomain }, { recoverDomainSecret }] = await Promise.all([
+    import("../hsm/security-domain/blob.js"),
+    import("../hsm/security-domain/open-shares.js"),
+  ]);
   const blob = parseSecurityDomain(blobText, "--sd-file");
   const privateKeys = keys.map(({ path, pem }) => privateKeyJwk("--sd-wrapping-keys", path, pem));
   const recovered = await recoverDomainSecret(blob, privateKeys, "--sd-wrapping-keys");
   recovered.secret.fill(0);
-  return { hsmId: blob.hsmId, domainFingerprint: recovered.domainFingerprint, required: blob.required, shares: blob.shares.length, sharesUsed: recovered.sharesUsed };
+  return {
+    hsmId: blob.hsmId,
+    domainFingerprint: recovered.domainFingerprint,
+    required: blob.required,
+    shares: blob.shares.length,
+    sharesUsed: recovered.sharesUsed,
+  };
 }
 
 /**
  * The restore blob of `restore-blob`: the private keys' files name them in errors (a key that opens no share says
  * which file it came from), the transfer key is the JSON that `transfer-key` wrote.
  */
-export async function buildRestoreBlob(blobText: string, keys: ReadonlyArray<{ path: string; pem: string }>, transferKeyText: string): Promise<RestoreBlob> {
-  const [{ parseSecurityDomain }, { makeRestoreBlob }] = await Promise.all([import("../hsm/security-domain/blob.js"), import("../hsm/security-domain/restore-blob.js")]);
+export async function buildRestoreBlob(
+  blobText: string,
+  keys: ReadonlyArray<{ path: string; pem: string }>,
+  transferKeyText: string,
+): Promise<RestoreBlob> {
+  const [{ parseSecurityDomain }, { makeRestoreBlob }] = await Promise.all([
+    import("../hsm/security-domain/blob.js"),
+    import("../hsm/security-domain/restore-blob.js"),
+  ]);
   const securityDomain = parseSecurityDomain(blobText, "--sd-file");
   const privateKeys = keys.map(({ path, pem }) => privateKeyJwk("--sd-wrapping-keys", path, pem));
   let transferKey: unknown;
@@ -148,7 +176,10 @@ function writeNewFile(flag: string, path: string, text: string, mode: number): v
     writeFileSync(path, text, { flag: "wx", mode });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw badParameter(flag, code === "EEXIST" ? `${path} already exists; choose another file` : `cannot write ${path} (${code ?? "unwritable"})`);
+    throw badParameter(
+      flag,
+      code === "EEXIST" ? `${path} already exists; choose another file` : `cannot write ${path} (${code ?? "unwritable"})`,
+    );
   }
 }
 
@@ -199,11 +230,16 @@ function registerDownload(program: Command, group: Command): void {
   withClientOptions(group.command("download").description("download the HSM's security domain, which activates a new HSM"))
     .requiredOption("--sd-wrapping-keys <files...>", `${MIN_CERTIFICATES} to ${MAX_CERTIFICATES} PEM certificates to encrypt the shares to`)
     .requiredOption("--sd-quorum <n>", `how many private keys recover the domain (${MIN_QUORUM} to the number of certificates)`)
-    .option("--security-domain-file <file>", "where to write the security domain (must not exist; default: <data-dir>/security-domain/<hsm-name>-SD.json)")
+    .option(
+      "--security-domain-file <file>",
+      "where to write the security domain (must not exist; default: <data-dir>/security-domain/<hsm-name>-SD.json)",
+    )
     .action((flags: ClientFlags & { sdWrappingKeys: string[]; sdQuorum: string; securityDomainFile?: string }) =>
       runClient(program, flags, async (session) => {
-        const file = flags.securityDomainFile ?? join(securityDomainDirectory(dataDirOf(program)), `${session.options.hsmName ?? "hsm"}-SD.json`);
-        if (flags.securityDomainFile === undefined) mkdirSync(securityDomainDirectory(dataDirOf(program)), { recursive: true, mode: 0o700 });
+        const file =
+          flags.securityDomainFile ?? join(securityDomainDirectory(dataDirOf(program)), `${session.options.hsmName ?? "hsm"}-SD.json`);
+        if (flags.securityDomainFile === undefined)
+          mkdirSync(securityDomainDirectory(dataDirOf(program)), { recursive: true, mode: 0o700 });
         // Checked before the call: the download activates the HSM, and its only copy must have somewhere to go.
         if (existsSync(file)) throw badParameter("--security-domain-file", `${file} already exists; choose another file`);
         const certificates = flags.sdWrappingKeys.map((path) => ({ path, pem: readText("--sd-wrapping-keys", path) }));
@@ -212,17 +248,22 @@ function registerDownload(program: Command, group: Command): void {
         if (response.securityDomain === "") throw new KeyholdError("InternalError", "The server returned an empty security domain.");
         writeNewFile("--security-domain-file", file, response.securityDomain, 0o600);
         const summary = { securityDomainFile: file, shares: request.certificates.length, required: request.required };
-        print(session.options.output, summary, `Security domain written to ${summary.securityDomainFile}: ${summary.shares} shares, any ${summary.required} recover it.`);
+        print(
+          session.options.output,
+          summary,
+          `Security domain written to ${summary.securityDomainFile}: ${summary.shares} shares, any ${summary.required} recover it.`,
+        );
       }),
     );
 }
 
 function registerStatus(program: Command, group: Command): void {
-  withClientOptions(group.command("status").description("whether the HSM is activated (its security domain downloaded)")).action((flags: ClientFlags) =>
-    runClient(program, flags, async (session) => {
-      const response = await session.unary(SecurityDomainService.method.getStatus, create(GetStatusRequestSchema, {}));
-      printResult(session.options, GetStatusResponseSchema, response, () => `${response.status}: ${response.statusDetails}`);
-    }),
+  withClientOptions(group.command("status").description("whether the HSM is activated (its security domain downloaded)")).action(
+    (flags: ClientFlags) =>
+      runClient(program, flags, async (session) => {
+        const response = await session.unary(SecurityDomainService.method.getStatus, create(GetStatusRequestSchema, {}));
+        printResult(session.options, GetStatusResponseSchema, response, () => `${response.status}: ${response.statusDetails}`);
+      }),
   );
 }
 
@@ -247,7 +288,9 @@ function registerVerifyShares(group: Command): void {
 }
 
 function registerTransferKey(program: Command, group: Command): void {
-  withClientOptions(group.command("transfer-key").description("get the transfer key of a new, not activated HSM, to make a restore blob for it"))
+  withClientOptions(
+    group.command("transfer-key").description("get the transfer key of a new, not activated HSM, to make a restore blob for it"),
+  )
     .requiredOption("--output-file <file>", "where to write the transfer key (JWK JSON; must not exist)")
     .action((flags: ClientFlags & { outputFile: string }) =>
       runClient(program, flags, async (session) => {
@@ -274,8 +317,18 @@ function registerRestoreBlob(group: Command): void {
         const keys = flags.sdWrappingKeys.map((path) => ({ path, pem: readText("--sd-wrapping-keys", path) }));
         const blob = await buildRestoreBlob(readText("--sd-file", flags.sdFile), keys, readText("--sd-exchange-key", flags.sdExchangeKey));
         writeNewFile("--output-file", flags.outputFile, JSON.stringify(blob), 0o600);
-        const summary = { outputFile: flags.outputFile, sourceHsmId: blob.sourceHsmId, domainFingerprint: blob.domainFingerprint, shares: blob.shares.map((s) => s.x), transferKey: blob.transferKeyThumbprint };
-        print(flags.output, summary, `Restore blob written to ${summary.outputFile}: shares ${summary.shares.join(", ")} of HSM ${summary.sourceHsmId}, for transfer key ${summary.transferKey}.`);
+        const summary = {
+          outputFile: flags.outputFile,
+          sourceHsmId: blob.sourceHsmId,
+          domainFingerprint: blob.domainFingerprint,
+          shares: blob.shares.map((s) => s.x),
+          transferKey: blob.transferKeyThumbprint,
+        };
+        print(
+          flags.output,
+          summary,
+          `Restore blob written to ${summary.outputFile}: shares ${summary.shares.join(", ")} of HSM ${summary.sourceHsmId}, for transfer key ${summary.transferKey}.`,
+        );
       }),
     );
 }
@@ -290,7 +343,8 @@ function registerUpload(program: Command, group: Command): void {
         let response: { status: string; statusDetails: string } = await session.unary(SecurityDomainService.method.upload, request);
         const deadline = Date.now() + UPLOAD_WAIT_MS;
         while (flags.wait && response.status === "InProgress") {
-          if (Date.now() > deadline) throw new KeyholdError("Unavailable", "The upload is still in progress; ask again with 'keyhold security-domain status'.");
+          if (Date.now() > deadline)
+            throw new KeyholdError("Unavailable", "The upload is still in progress; ask again with 'keyhold security-domain status'.");
           await new Promise((resolve) => setTimeout(resolve, UPLOAD_POLL_MS));
           response = await session.unary(SecurityDomainService.method.getStatus, create(GetStatusRequestSchema, {}));
         }

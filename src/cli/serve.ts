@@ -36,7 +36,10 @@ export function registerServeCommand(program: Command): void {
     .command("serve")
     .description("run the keyhold server (gRPC data plane, HTTPS identity and management, metrics)")
     .option("--config <file>", "configuration file (YAML or JSON)")
-    .option("--dev", "development mode: local CA, tenant 'dev', user 'admin', subscription and resource group 'dev', and an activated managed HSM 'dev'")
+    .option(
+      "--dev",
+      "development mode: local CA, tenant 'dev', user 'admin', subscription and resource group 'dev', and an activated managed HSM 'dev'",
+    )
     .option("--grpc-listen <host:port>", "gRPC data plane listener (port 0 picks a free port)")
     .option("--https-listen <host:port>", "HTTPS listener for identity and management")
     .option("--metrics-listen <host:port>", "Prometheus metrics listener (plain HTTP)")
@@ -46,7 +49,11 @@ export function registerServeCommand(program: Command): void {
       const dataDir = dataDirSet ? program.opts<{ dataDir: string }>().dataDir : undefined;
       let config: KeyholdConfig;
       try {
-        config = loadConfig({ ...(options.config ? { file: options.config } : {}), env: process.env, overrides: overrides(dataDir, options) });
+        config = loadConfig({
+          ...(options.config ? { file: options.config } : {}),
+          env: process.env,
+          overrides: overrides(dataDir, options),
+        });
       } catch (error) {
         // A bad configuration is the operator's to fix: say what, never a stack trace.
         process.stderr.write(`keyhold serve: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -89,9 +89,13 @@ export function registerStorageCommands(program: Command): void {
 
   withManagementOptions(storage.command("show").description("show a storage account"))
     .requiredOption("--name <name>", "the account")
-    .action((options: AccountFlags) => runManagement(program, options, async (client) => (await client.send("GET", accountPath(options, options.name))).body));
+    .action((options: AccountFlags) =>
+      runManagement(program, options, async (client) => (await client.send("GET", accountPath(options, options.name))).body),
+    );
 
-  withManagementOptions(storage.command("delete").description("delete a storage account with its blobs and the diagnostic settings writing into it"))
+  withManagementOptions(
+    storage.command("delete").description("delete a storage account with its blobs and the diagnostic settings writing into it"),
+  )
     .requiredOption("--name <name>", "the account")
     .action((options: AccountFlags) =>
       runManagement(program, options, async (client) => {
@@ -100,14 +104,16 @@ export function registerStorageCommands(program: Command): void {
       }),
     );
 
-  withManagementOptions(storage.command("list").description("list storage accounts of the resource group, or of the subscription without --resource-group"))
-    .action((options: ManagementFlags) =>
-      runManagement(program, options, (client) => {
-        const scope = options.resourceGroup === undefined ? subscriptionScope(requireFlag("--subscription", options.subscription)) : groupPath(options);
-        const path = `${scope}/providers/${STORAGE_ACCOUNT_TYPE}`;
-        return listAll(client, path);
-      }),
-    );
+  withManagementOptions(
+    storage.command("list").description("list storage accounts of the resource group, or of the subscription without --resource-group"),
+  ).action((options: ManagementFlags) =>
+    runManagement(program, options, (client) => {
+      const scope =
+        options.resourceGroup === undefined ? subscriptionScope(requireFlag("--subscription", options.subscription)) : groupPath(options);
+      const path = `${scope}/providers/${STORAGE_ACCOUNT_TYPE}`;
+      return listAll(client, path);
+    }),
+  );
 
   const blob = storage.command("blob").description("read blobs (needs Storage Blob Data Reader or Contributor)");
 

@@ -60,7 +60,7 @@ function setPath(tree: Record<string, unknown>, path: string, value: unknown): v
   let node = tree;
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
-    node = typeof next === "object" && next !== null ? (next as Record<string, unknown>) : (node[key] = {}) as Record<string, unknown>;
+    node = typeof next === "object" && next !== null ? (next as Record<string, unknown>) : ((node[key] = {}) as Record<string, unknown>);
   }
   node[keys[keys.length - 1] ?? ""] = value;
 }

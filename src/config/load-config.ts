@@ -38,7 +38,13 @@ export class ConfigError extends KeyholdError {
 const COMMAND_LINE = "command line";
 
 /** Deep-merges `layer` into `base` (objects merge, lists and values replace) and records where each value came from. */
-function mergeLayer(base: Record<string, unknown>, layer: Readonly<Record<string, unknown>>, path: string, label: string, origins: Map<string, string>): void {
+function mergeLayer(
+  base: Record<string, unknown>,
+  layer: Readonly<Record<string, unknown>>,
+  path: string,
+  label: string,
+  origins: Map<string, string>,
+): void {
   for (const [key, value] of Object.entries(layer)) {
     if (value === undefined) continue;
     const keyPath = childPath(path, key);
@@ -61,7 +67,10 @@ function describePath(path: string, origins: ReadonlyMap<string, string>): strin
 
 /** A node id from the host name: the journal needs a file-name-safe id, stable across restarts. */
 export function nodeIdFromHostname(name: string = hostname()): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 64);
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "")
+    .slice(0, 64);
   return NODE_ID.test(cleaned) ? cleaned : "node";
 }
 
@@ -75,7 +84,10 @@ function crossFieldIssues(config: KeyholdConfig): ConfigIssue[] {
     ];
     for (const [path, address] of listeners) {
       if (!isLoopbackHost(address.host)) {
-        issues.push({ path: "insecureLoopback", problem: `is refused because ${path} ${formatListenAddress(address)} is not a loopback address` });
+        issues.push({
+          path: "insecureLoopback",
+          problem: `is refused because ${path} ${formatListenAddress(address)} is not a loopback address`,
+        });
       }
     }
   }

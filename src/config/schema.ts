@@ -55,7 +55,11 @@ function lengthProblem(max: number): (text: string) => string | undefined {
 }
 
 /** A family's providers, plus `auto` for the one `keyhold bench` measured fastest. */
-const providerChoice = (family: ProviderFamily): SchemaNode => ({ kind: "enum", values: [...PROVIDERS_BY_FAMILY[family], "auto"], default: "auto" });
+const providerChoice = (family: ProviderFamily): SchemaNode => ({
+  kind: "enum",
+  values: [...PROVIDERS_BY_FAMILY[family], "auto"],
+  default: "auto",
+});
 
 const string = (extra: Partial<Extract<SchemaNode, { kind: "string" }>> = {}): SchemaNode => ({ kind: "string", ...extra });
 const integer = (min: number, max: number, defaultValue?: number): SchemaNode =>
@@ -135,7 +139,10 @@ export const CONFIG_SCHEMA: ObjectNode = {
     audit: {
       kind: "object",
       fields: {
-        nodeId: string({ check: (id) => (NODE_ID.test(id) ? undefined : "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit") }),
+        nodeId: string({
+          check: (id) =>
+            NODE_ID.test(id) ? undefined : "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        }),
         checkpointEveryRecords: integer(1, 1_000_000, 1000),
         // 0 turns the timer off; records still trigger checkpoints.
         checkpointIntervalMs: integer(0, 24 * 3600 * 1000, 60_000),

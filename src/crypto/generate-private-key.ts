@@ -30,13 +30,18 @@ export function generatePrivateKey(shape: KeyPairShape): Promise<KeyObject> {
         reject(failure);
       }
     };
-    if (shape.type === "rsa") generateKeyPair("rsa", { modulusLength: shape.modulusLength, publicExponent: 65537, publicKeyEncoding, privateKeyEncoding }, done);
+    if (shape.type === "rsa")
+      generateKeyPair("rsa", { modulusLength: shape.modulusLength, publicExponent: 65537, publicKeyEncoding, privateKeyEncoding }, done);
     else generateKeyPair("ec", { namedCurve: shape.namedCurve, publicKeyEncoding, privateKeyEncoding }, done);
   });
 }
 
 /** The same, on the calling thread. */
 export function generatePrivateKeySync(shape: KeyPairShape): KeyObject {
-  if (shape.type === "rsa") return parsed(generateKeyPairSync("rsa", { modulusLength: shape.modulusLength, publicExponent: 65537, publicKeyEncoding, privateKeyEncoding }).privateKey);
+  if (shape.type === "rsa")
+    return parsed(
+      generateKeyPairSync("rsa", { modulusLength: shape.modulusLength, publicExponent: 65537, publicKeyEncoding, privateKeyEncoding })
+        .privateKey,
+    );
   return parsed(generateKeyPairSync("ec", { namedCurve: shape.namedCurve, publicKeyEncoding, privateKeyEncoding }).privateKey);
 }

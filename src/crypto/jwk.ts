@@ -135,7 +135,13 @@ export function parseRsaPrivateKey(jwk: JsonWebKey, field = "jwk"): RsaPrivateKe
       qi: integer(jwk, "qi", field),
     };
     const [n, d, p, q, dp, dq, qi] = [pub.n, parts.d, parts.p, parts.q, parts.dp, parts.dq, parts.qi].map(bytesToBigInt) as [
-      bigint, bigint, bigint, bigint, bigint, bigint, bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+      bigint,
     ];
     const half = pub.bits / 2;
     if (bitLength(p) !== half || bitLength(q) !== half) throw badParameter(`${field}.p`, "p and q must each be half the modulus size");

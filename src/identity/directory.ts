@@ -67,8 +67,12 @@ export class Directory {
 
   /** By id or by name, as the OAuth endpoints accept either in their path. */
   async findTenant(idOrName: string): Promise<TenantRecord | undefined> {
-    const found = await this.tenants.getOrLoad(idOrName.toLowerCase(), async () =>
-      (isGuid(idOrName) ? await this.store.directory.getTenant(idOrName.toLowerCase()) : await this.store.directory.findTenantByName(idOrName)) ?? null,
+    const found = await this.tenants.getOrLoad(
+      idOrName.toLowerCase(),
+      async () =>
+        (isGuid(idOrName)
+          ? await this.store.directory.getTenant(idOrName.toLowerCase())
+          : await this.store.directory.findTenantByName(idOrName)) ?? null,
     );
     return found ?? undefined;
   }
@@ -112,7 +116,10 @@ export class Directory {
   async getPrincipal(tenantId: string, id: string, kind?: PrincipalKind): Promise<PrincipalRecord> {
     const principal = isGuid(id) ? await this.store.directory.getPrincipal(tenantId, id.toLowerCase()) : undefined;
     if (principal === undefined || (kind !== undefined && principal.kind !== kind)) {
-      throw new KeyholdError("NotFound", `No ${kind === undefined ? "principal" : KIND_NAMES[kind]} with id '${echo(id)}' exists in this tenant.`);
+      throw new KeyholdError(
+        "NotFound",
+        `No ${kind === undefined ? "principal" : KIND_NAMES[kind]} with id '${echo(id)}' exists in this tenant.`,
+      );
     }
     return principal;
   }
@@ -299,10 +306,7 @@ export class Directory {
   }
 
   /** Every group containing groupId, through any groups, enabled or not (a cycle is a cycle either way). */
-  private async allContainingGroups(
-    directory: Store["directory"],
-    groupId: string,
-  ): Promise<Set<string>> {
+  private async allContainingGroups(directory: Store["directory"], groupId: string): Promise<Set<string>> {
     const seen = new Set<string>();
     const pending = [groupId];
     for (let id = pending.pop(); id !== undefined; id = pending.pop()) {

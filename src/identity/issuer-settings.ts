@@ -45,8 +45,6 @@ export function checkTtl(field: string, seconds: number): void {
 
 export const issuerUrl = (settings: IssuerSettings, tenantId: string): string => `${settings.baseUrl}/${tenantId}/v2.0`;
 
-export const tokenEndpointUrl = (settings: IssuerSettings, tenantId: string): string =>
-  `${settings.baseUrl}/${tenantId}/oauth2/v2.0/token`;
+export const tokenEndpointUrl = (settings: IssuerSettings, tenantId: string): string => `${settings.baseUrl}/${tenantId}/oauth2/v2.0/token`;
 
-export const jwksUrl = (settings: IssuerSettings, tenantId: string): string =>
-  `${settings.baseUrl}/${tenantId}/discovery/v2.0/keys`;
+export const jwksUrl = (settings: IssuerSettings, tenantId: string): string => `${settings.baseUrl}/${tenantId}/discovery/v2.0/keys`;

@@ -21,9 +21,7 @@ function derive(password: string, salt: Buffer, params: ScryptParameters): Promi
   // Node refuses unless maxmem covers 128 * N * r bytes; allow it with headroom.
   const maxmem = 256 * params.N * params.r + 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize("NFKC"), salt, HASH_BYTES, { ...params, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
+    scrypt(password.normalize("NFKC"), salt, HASH_BYTES, { ...params, maxmem }, (error, key) => (error ? reject(error) : resolve(key)));
   });
 }
 

@@ -17,7 +17,10 @@ export function parsePlane(field: string, value: unknown): Plane {
 
 /** The resource identifier without a trailing `/` or `/.default` (the v2 scope form), compared case-insensitively. */
 function normalizeResource(resource: string): string {
-  return resource.replace(/\/\.default$/i, "").replace(/\/+$/, "").toLowerCase();
+  return resource
+    .replace(/\/\.default$/i, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
 }
 
 /** Which plane a resource (v1) or `<resource>/.default` scope (v2) asks for; undefined when neither. */

@@ -78,9 +78,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): VerifyToken 
     }
 
     const caller =
-      localTenant !== undefined
-        ? await localCaller(directory, localTenant, payload)
-        : externalCaller(external as TrustedIssuer, payload);
+      localTenant !== undefined ? await localCaller(directory, localTenant, payload) : externalCaller(external as TrustedIssuer, payload);
     if (verifyOptions.tenantId !== undefined && caller.tid !== verifyOptions.tenantId.toLowerCase()) {
       throw unauthorized("The token was issued for another tenant.");
     }

@@ -37,7 +37,10 @@ export function trustedIssuer(config: TrustedIssuerConfig, index: number): Trust
     config,
     objectIdClaim: config.objectIdClaim ?? "oid",
     groupsClaim: config.groupsClaim ?? "groups",
-    keys: config.jwksFile !== undefined ? localKeys(`${field}.jwksFile`, config.jwksFile) : remoteKeys(`${field}.jwksUri`, config.jwksUri ?? ""),
+    keys:
+      config.jwksFile !== undefined
+        ? localKeys(`${field}.jwksFile`, config.jwksFile)
+        : remoteKeys(`${field}.jwksUri`, config.jwksUri ?? ""),
   };
 }
 

@@ -18,10 +18,14 @@ function sleepersOf(signal: AbortSignal): Set<() => void> {
   let set = sleepers.get(signal);
   if (set === undefined) {
     const created = new Set<() => void>();
-    signal.addEventListener("abort", () => {
-      for (const wake of created) wake();
-      created.clear();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const wake of created) wake();
+        created.clear();
+      },
+      { once: true },
+    );
     sleepers.set(signal, created);
     set = created;
   }

@@ -58,7 +58,14 @@ export async function executeLoad(job: LoadJob): Promise<LoadReport> {
 async function runPlan(job: LoadJob, onProgress: (done: number) => void): Promise<LoadTally> {
   if (job.workers > 1) {
     if (job.launchWorker === undefined) throw new LoadError("--workers: no way to start worker processes here");
-    return runInWorkers({ plan: job.plan, workers: job.workers, connection: job.connection, launch: job.launchWorker, stop: job.stop, onProgress });
+    return runInWorkers({
+      plan: job.plan,
+      workers: job.workers,
+      connection: job.connection,
+      launch: job.launchWorker,
+      stop: job.stop,
+      onProgress,
+    });
   }
   const connection = openConnection(job.connection);
   let done = 0;

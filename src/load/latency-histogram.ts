@@ -9,7 +9,12 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type His
 const HIGHEST_TRACKABLE_MICROS = 60_000_000;
 
 export function newLatencyHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_TRACKABLE_MICROS, numberOfSignificantValueDigits: 3, autoResize: true });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_MICROS,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 }
 
 /** Records a latency given in milliseconds (performance.now() units) as whole µs, at least 1. */

@@ -33,7 +33,9 @@ export function latencyPlotSvg(points: readonly PercentilePoint[]): string {
     parts.push(`<text x="${MARGIN.left - 8}" y="${y(millis) + 4}" text-anchor="end">${trimZeros(millis.toPrecision(3))}</text>`);
   }
   parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 8}" text-anchor="middle">percentile</text>`);
-  parts.push(`<text x="16" y="${MARGIN.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${MARGIN.top + plotHeight / 2})">latency (ms)</text>`);
+  parts.push(
+    `<text x="16" y="${MARGIN.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 16 ${MARGIN.top + plotHeight / 2})">latency (ms)</text>`,
+  );
   if (points.length > 0) {
     const coordinates = points.map((point) => `${x(decadesOf(point.percentile)).toFixed(1)},${y(point.micros / 1000).toFixed(1)}`);
     parts.push(`<polyline points="${coordinates.join(" ")}" class="curve"/>`);

@@ -87,11 +87,20 @@ export async function prepareOperation(op: LoadOperation, alg: string, key: KeyR
     case "decrypt": {
       const plaintext = randomBytes(PAYLOAD_BYTES);
       const encrypt: CryptoRequest = { case: "encrypt", value: create(EncryptRequestSchema, { ...target, plaintext }) };
-      if (op === "encrypt") return { request: encrypt, check: (response) => response.case === "encrypt" && response.value.ciphertext.length > 0 };
+      if (op === "encrypt")
+        return { request: encrypt, check: (response) => response.case === "encrypt" && response.value.ciphertext.length > 0 };
       const sealed = await call(encrypt);
       if (sealed.case !== "encrypt") throw unexpectedAnswer("encrypt", sealed);
       return {
-        request: { case: "decrypt", value: create(DecryptRequestSchema, { ...target, ciphertext: sealed.value.ciphertext, iv: sealed.value.iv, tag: sealed.value.tag }) },
+        request: {
+          case: "decrypt",
+          value: create(DecryptRequestSchema, {
+            ...target,
+            ciphertext: sealed.value.ciphertext,
+            iv: sealed.value.iv,
+            tag: sealed.value.tag,
+          }),
+        },
         check: (response) => response.case === "decrypt" && equalBytes(response.value.plaintext, plaintext),
       };
     }

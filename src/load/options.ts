@@ -35,7 +35,8 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
   checkAlgorithm(op, alg);
   const name = requireFlag("--key", raw.key);
   parseListenAddress("--endpoint", raw.endpoint);
-  if (raw.duration === undefined && raw.count === undefined) throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
+  if (raw.duration === undefined && raw.count === undefined)
+    throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
   const plan: LoadPlan = {
     op,
     alg,

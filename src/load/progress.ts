@@ -25,7 +25,9 @@ export function startProgress(plan: ProgressPlan, enabled = progressEnabled()): 
   const bar = new SingleBar(
     {
       stream: process.stderr,
-      format: byCount ? "{bar} {percentage}% | {value}/{total} ops | {rate} ops/s" : "{bar} {percentage}% | {value}/{total} s | {done} ops | {rate} ops/s",
+      format: byCount
+        ? "{bar} {percentage}% | {value}/{total} ops | {rate} ops/s"
+        : "{bar} {percentage}% | {value}/{total} s | {done} ops | {rate} ops/s",
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,

@@ -1,5 +1,11 @@
 /** The result of a load run, as printed, written to --json and drawn in --html. */
-import { encodeHistogram, percentileDistribution, summarizeLatency, type LatencySummary, type PercentilePoint } from "./latency-histogram.js";
+import {
+  encodeHistogram,
+  percentileDistribution,
+  summarizeLatency,
+  type LatencySummary,
+  type PercentilePoint,
+} from "./latency-histogram.js";
 import type { ErrorCounts } from "./outcome.js";
 import type { LoadPlan, LoadTally } from "./run.js";
 import type { ServerCpu } from "./server-cpu.js";
@@ -41,7 +47,15 @@ export interface LoadReport {
 }
 
 export function settingsOf(plan: LoadPlan, workers: number, endpoint: string): LoadSettings {
-  const settings: LoadSettings = { op: plan.op, alg: plan.alg, key: plan.key.name, mode: plan.stream ? "stream" : "unary", concurrency: plan.concurrency, workers, endpoint };
+  const settings: LoadSettings = {
+    op: plan.op,
+    alg: plan.alg,
+    key: plan.key.name,
+    mode: plan.stream ? "stream" : "unary",
+    concurrency: plan.concurrency,
+    workers,
+    endpoint,
+  };
   if (plan.stream) settings.window = plan.window;
   if (plan.rate !== undefined) settings.rate = plan.rate;
   if (plan.count !== undefined) settings.count = plan.count;
@@ -77,7 +91,10 @@ export function formatMicros(micros: number): string {
 
 export function describeRun(settings: LoadSettings): string {
   const bound = settings.count !== undefined ? `${settings.count} ops` : `${settings.durationSeconds ?? 0} s`;
-  const shape = settings.mode === "stream" ? `${settings.concurrency} streams x ${settings.window ?? 0} in flight` : `concurrency ${settings.concurrency}`;
+  const shape =
+    settings.mode === "stream"
+      ? `${settings.concurrency} streams x ${settings.window ?? 0} in flight`
+      : `concurrency ${settings.concurrency}`;
   const pace = settings.rate === undefined ? "closed loop" : `open loop at ${settings.rate} ops/s`;
   return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${settings.mode}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
 }

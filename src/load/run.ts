@@ -71,7 +71,10 @@ export async function runLoad(plan: LoadPlan, deps: RunDependencies): Promise<Lo
   };
 
   const channels = plan.stream
-    ? Array.from({ length: plan.concurrency }, (_, index) => new StreamChannel(() => connection.openStream(), `${deps.idPrefix ?? ""}${index}.`, connection.callTimeoutMs))
+    ? Array.from(
+        { length: plan.concurrency },
+        (_, index) => new StreamChannel(() => connection.openStream(), `${deps.idPrefix ?? ""}${index}.`, connection.callTimeoutMs),
+      )
     : [];
   const send: SendOne = plan.stream
     ? async (slot) => {

@@ -8,7 +8,8 @@ import type { LoadPlan } from "./run.js";
 
 export function splitPlan(plan: LoadPlan, workers: number): LoadPlan[] {
   if (!Number.isInteger(workers) || workers < 1) throw badParameter("--workers", "must be a whole number, at least 1");
-  if (workers > plan.concurrency) throw badParameter("--workers", `cannot exceed --concurrency (${plan.concurrency}): each worker needs at least one loop`);
+  if (workers > plan.concurrency)
+    throw badParameter("--workers", `cannot exceed --concurrency (${plan.concurrency}): each worker needs at least one loop`);
   if (plan.count !== undefined && workers > plan.count) throw badParameter("--workers", `cannot exceed --count (${plan.count})`);
   const concurrencies = shares(plan.concurrency, workers);
   const counts = plan.count === undefined ? undefined : shares(plan.count, workers);

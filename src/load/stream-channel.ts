@@ -82,7 +82,10 @@ export class StreamChannel {
       this.matched++;
       pending.delete(response.id);
       item.settle({
-        outcome: response.code === 0 ? { ok: true } : { ok: false, code: statusName(response.code), ...(response.errorCode ? { errorCode: response.errorCode } : {}) },
+        outcome:
+          response.code === 0
+            ? { ok: true }
+            : { ok: false, code: statusName(response.code), ...(response.errorCode ? { errorCode: response.errorCode } : {}) },
         response,
       });
     });

@@ -3,14 +3,9 @@ import type { ConnectionOptions } from "./connection.js";
 import type { LoadPlan } from "./run.js";
 import type { WireTally } from "./tally-wire.js";
 
-export type ToWorker =
-  | { type: "start"; plan: LoadPlan; connection: ConnectionOptions; idPrefix: string }
-  | { type: "stop" };
+export type ToWorker = { type: "start"; plan: LoadPlan; connection: ConnectionOptions; idPrefix: string } | { type: "stop" };
 
-export type FromWorker =
-  | { type: "progress"; done: number }
-  | { type: "result"; tally: WireTally }
-  | { type: "failed"; message: string };
+export type FromWorker = { type: "progress"; done: number } | { type: "result"; tally: WireTally } | { type: "failed"; message: string };
 
 /** How often a child reports progress; the parent's bar needs no more. */
 export const PROGRESS_INTERVAL_MS = 200;

@@ -54,7 +54,12 @@ export async function runInWorkers(run: WorkersRun): Promise<LoadTally> {
             child.once("exit", (code, signal) => {
               if (!settled) reject(new LoadError(`worker ${index} exited (${signal ?? `code ${code}`}) without a result`));
             });
-            child.send({ type: "start", plan: plans[index] as LoadPlan, connection: run.connection, idPrefix: `w${index}.` } satisfies ToWorker);
+            child.send({
+              type: "start",
+              plan: plans[index] as LoadPlan,
+              connection: run.connection,
+              idPrefix: `w${index}.`,
+            } satisfies ToWorker);
           }),
       ),
     );

@@ -53,7 +53,10 @@ export function withApiVersion(path: string): string {
 
 /** A 400 in ARM's own words; the body's code is ARM's, not the generic InvalidRequestContent. */
 export class ApiVersionError extends KeyholdError {
-  constructor(readonly armCode: "MissingApiVersionParameter" | "InvalidApiVersionParameter", message: string) {
+  constructor(
+    readonly armCode: "MissingApiVersionParameter" | "InvalidApiVersionParameter",
+    message: string,
+  ) {
     super("BadParameter", message, { field: "api-version" });
   }
 }
@@ -61,7 +64,10 @@ export class ApiVersionError extends KeyholdError {
 /** Refuses a request whose `api-version` is missing or not one of `versions` (ARM's codes and messages). */
 export function checkApiVersion(value: unknown, provider: string, versions: readonly string[]): void {
   if (value === undefined || value === "") {
-    throw new ApiVersionError("MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    throw new ApiVersionError(
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    );
   }
   if (typeof value !== "string" || !versions.includes(value)) {
     const problem = typeof value === "string" ? `'${echo(value, 32)}' is invalid` : "must be given once";

@@ -14,7 +14,8 @@ const MAX_TAG_VALUE = 256;
 export function strictObject(value: unknown, field: string, allowed: readonly string[]): JsonObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw badParameter(field, "must be a JSON object");
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw badParameter(join(field, echo(key)), `is not a known property (expected one of: ${allowed.join(", ")})`);
+    if (!allowed.includes(key))
+      throw badParameter(join(field, echo(key)), `is not a known property (expected one of: ${allowed.join(", ")})`);
   }
   return value as JsonObject;
 }
@@ -73,7 +74,8 @@ export function optionalTags(input: JsonObject, key: string, field: string): Rea
   if (entries.length > MAX_TAGS) throw badParameter(field, `must hold at most ${MAX_TAGS} tags`);
   const tags: Record<string, string> = {};
   for (const [name, tagValue] of entries) {
-    if (name.length === 0 || name.length > MAX_TAG_NAME) throw badParameter(`${field}.${echo(name)}`, `tag names must be 1 to ${MAX_TAG_NAME} characters`);
+    if (name.length === 0 || name.length > MAX_TAG_NAME)
+      throw badParameter(`${field}.${echo(name)}`, `tag names must be 1 to ${MAX_TAG_NAME} characters`);
     if (typeof tagValue !== "string" || tagValue.length > MAX_TAG_VALUE) {
       throw badParameter(`${field}.${echo(name)}`, `must be a string of at most ${MAX_TAG_VALUE} characters`);
     }

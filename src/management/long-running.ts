@@ -48,7 +48,10 @@ export class LongRunningOperations {
       finished = { ...started, status: "Succeeded", endedAt: this.#now() };
     } catch (error) {
       // Only keyhold's own messages are stored; anything else could carry internal detail.
-      const described = error instanceof KeyholdError ? { code: error.code, message: error.message } : { code: "InternalError", message: "The operation failed." };
+      const described =
+        error instanceof KeyholdError
+          ? { code: error.code, message: error.message }
+          : { code: "InternalError", message: "The operation failed." };
       finished = { ...started, status: "Failed", endedAt: this.#now(), error: described };
     }
     await this.#store.management.putOperation(finished);

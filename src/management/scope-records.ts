@@ -11,7 +11,11 @@ export async function requireSubscription(store: ManagementRepositories, subscri
   return subscription;
 }
 
-export async function requireResourceGroup(store: ManagementRepositories, subscriptionId: string, resourceGroup: string): Promise<ResourceGroupRecord> {
+export async function requireResourceGroup(
+  store: ManagementRepositories,
+  subscriptionId: string,
+  resourceGroup: string,
+): Promise<ResourceGroupRecord> {
   const group = await store.management.getResourceGroup(subscriptionId, resourceGroup);
   if (group === undefined) throw resourceGroupNotFound(resourceGroup);
   return group;

@@ -103,7 +103,10 @@ export class StoreHsmRegistry implements HsmRegistry {
       resourceId: managedHsmId(record),
       tenantId: record.tenantId,
       activation: record.activation,
-      networkAcls: Object.freeze({ defaultAction: record.settings.networkAcls.defaultAction, ipRules: record.settings.networkAcls.ipRules }),
+      networkAcls: Object.freeze({
+        defaultAction: record.settings.networkAcls.defaultAction,
+        ipRules: record.settings.networkAcls.ipRules,
+      }),
       publicNetworkAccess: record.settings.publicNetworkAccess,
       initialAdminObjectIds: record.settings.initialAdminObjectIds,
       softDeleteRetentionInDays: record.softDeleteRetentionInDays,

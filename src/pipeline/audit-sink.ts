@@ -204,7 +204,9 @@ export class AuditSink {
   async #drain(hsmName: string, journal: AuditJournal): Promise<void> {
     const outbox = this.#options.outbox;
     if (outbox === undefined) return;
-    const rows = (await changeContext.exit(() => outbox.list(hsmName, this.#options.nodeId))).filter((row) => !this.#inFlight.has(String(row.id)));
+    const rows = (await changeContext.exit(() => outbox.list(hsmName, this.#options.nodeId))).filter(
+      (row) => !this.#inFlight.has(String(row.id)),
+    );
     if (rows.length === 0) return;
     const oldest = Math.min(...rows.map((row) => row.createdAt));
     const present = await journal.findChangeIds(new Set(rows.map((row) => String(row.id))), oldest - CLOCK_SLACK_MS);
@@ -224,7 +226,9 @@ export class AuditSink {
     if (ids.length === 0 || this.#options.outbox === undefined) return;
     const outbox = this.#options.outbox;
     // A row left behind only costs a lookup at the next drain, which finds its line and skips it.
-    await changeContext.exit(() => outbox.remove(ids)).catch((error: unknown) => this.#options.logger?.error({ err: error }, "audit outbox rows not removed"));
+    await changeContext
+      .exit(() => outbox.remove(ids))
+      .catch((error: unknown) => this.#options.logger?.error({ err: error }, "audit outbox rows not removed"));
   }
 
   #markFailed(hsmName: string, cause: unknown): void {
@@ -240,7 +244,8 @@ export class AuditSink {
   #retryFailed(): void {
     const failed = [...this.#slots.entries()].filter(([, slot]) => slot.current === undefined && slot.failedTail !== undefined);
     const serving = this.#options.serving;
-    const standing = serving === undefined ? [] : [...serving.reasons().keys()].filter((key) => key.startsWith("journal:")).map((key) => key.slice(8));
+    const standing =
+      serving === undefined ? [] : [...serving.reasons().keys()].filter((key) => key.startsWith("journal:")).map((key) => key.slice(8));
     const names = new Set([...failed.map(([name]) => name), ...standing]);
     if (names.size === 0) {
       clearInterval(this.#retryTimer);

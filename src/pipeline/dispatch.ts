@@ -45,7 +45,11 @@ export interface LocalAuthorizer {
 
 /** Management-plane RBAC over ARM scopes (src/management implements it). */
 export interface ManagementAuthorizer {
-  decide(principalIds: readonly string[], action: string, scope: string): Promise<{ allowed: boolean; decidingAssignments: readonly { id: string }[] }>;
+  decide(
+    principalIds: readonly string[],
+    action: string,
+    scope: string,
+  ): Promise<{ allowed: boolean; decidingAssignments: readonly { id: string }[] }>;
 }
 
 export interface PipelineLogger {
@@ -123,7 +127,14 @@ export class Pipeline {
     return result;
   }
 
-  async #run<I, O>(operation: Operation<I, O>, raw: unknown, meta: RequestMeta, correlationId: string, trace: Trace, change: CallChange): Promise<O> {
+  async #run<I, O>(
+    operation: Operation<I, O>,
+    raw: unknown,
+    meta: RequestMeta,
+    correlationId: string,
+    trace: Trace,
+    change: CallChange,
+  ): Promise<O> {
     const input = operation.decode(raw);
     trace.properties = { ...operation.describe?.(input) };
 
@@ -165,7 +176,9 @@ export class Pipeline {
   }
 
   /** The HSM a call names; HsmNotFound is returned, not thrown, so that it is told only after authentication. */
-  async #resolveHsm(name: string | undefined): Promise<{ hsm: HsmRuntime; unknownHsm?: undefined } | { hsm?: undefined; unknownHsm: KeyholdError }> {
+  async #resolveHsm(
+    name: string | undefined,
+  ): Promise<{ hsm: HsmRuntime; unknownHsm?: undefined } | { hsm?: undefined; unknownHsm: KeyholdError }> {
     try {
       return { hsm: await this.#deps.hsms.resolve(name) };
     } catch (error) {
@@ -174,7 +187,13 @@ export class Pipeline {
     }
   }
 
-  async #authorize<I>(operation: Operation<I, unknown>, input: I, caller: Caller, hsm: HsmRuntime | undefined, trace: Trace): Promise<void> {
+  async #authorize<I>(
+    operation: Operation<I, unknown>,
+    input: I,
+    caller: Caller,
+    hsm: HsmRuntime | undefined,
+    trace: Trace,
+  ): Promise<void> {
     const authorization = operation.authorization;
     if (authorization.kind === "directoryAdministrator") {
       const allowed = await this.#deps.directory.isDirectoryAdministrator(caller.tid, caller.oid);
@@ -184,8 +203,10 @@ export class Pipeline {
       }
       return;
     }
-    if (authorization.kind === "managementRbac") return this.#authorizeManagement(authorization.action, authorization.scope(input), caller, trace);
-    if (hsm === undefined) throw new KeyholdError("InternalError", `operation ${operation.name} is authorized by local RBAC but names no HSM`);
+    if (authorization.kind === "managementRbac")
+      return this.#authorizeManagement(authorization.action, authorization.scope(input), caller, trace);
+    if (hsm === undefined)
+      throw new KeyholdError("InternalError", `operation ${operation.name} is authorized by local RBAC but names no HSM`);
     const scope = authorization.scope(input);
     const decision = await this.#deps.rbac.decide(hsm.id, [caller.oid, ...caller.groupIds], authorization.dataAction, scope);
     recordDecision(trace, authorization.dataAction, scope, decision);
@@ -203,7 +224,10 @@ export class Pipeline {
     const decision = await this.#deps.management.decide([caller.oid, ...caller.groupIds], action, scope);
     recordDecision(trace, action, scope, decision);
     if (!decision.allowed) {
-      throw new KeyholdError("ForbiddenByRbac", `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${echo(scope, ECHO_ID_CHARS)}.`);
+      throw new KeyholdError(
+        "ForbiddenByRbac",
+        `The client ${caller.oid} does not have authorization to perform action ${action} over scope ${echo(scope, ECHO_ID_CHARS)}.`,
+      );
     }
   }
 
@@ -231,10 +255,23 @@ export class Pipeline {
     started: number,
     error: KeyholdError | undefined,
   ): AuditEventInput {
-    const status = error === undefined ? (meta.transport === "grpc" ? "OK" : "200") : meta.transport === "grpc" ? ERROR_CLASSES[error.code].grpc : String(ERROR_CLASSES[error.code].http);
-    const identity = trace.caller === undefined
-      ? {}
-      : { oid: trace.caller.oid, tid: trace.caller.tid, ...(trace.caller.upn ? { upn: trace.caller.upn } : {}), ...(trace.caller.appid ? { appid: trace.caller.appid } : {}) };
+    const status =
+      error === undefined
+        ? meta.transport === "grpc"
+          ? "OK"
+          : "200"
+        : meta.transport === "grpc"
+          ? ERROR_CLASSES[error.code].grpc
+          : String(ERROR_CLASSES[error.code].http);
+    const identity =
+      trace.caller === undefined
+        ? {}
+        : {
+            oid: trace.caller.oid,
+            tid: trace.caller.tid,
+            ...(trace.caller.upn ? { upn: trace.caller.upn } : {}),
+            ...(trace.caller.appid ? { appid: trace.caller.appid } : {}),
+          };
     return {
       time: new Date(started),
       resourceId: trace.hsm?.resourceId ?? (meta.hsmName === undefined ? "/" : `hsm:${echo(meta.hsmName)}`),
@@ -298,7 +335,12 @@ class CallChange implements PendingChange {
   }
 }
 
-function recordDecision(trace: Trace, action: string, scope: string, decision: { allowed: boolean; decidingAssignments: readonly { id: string }[] }): void {
+function recordDecision(
+  trace: Trace,
+  action: string,
+  scope: string,
+  decision: { allowed: boolean; decidingAssignments: readonly { id: string }[] },
+): void {
   trace.properties = {
     ...trace.properties,
     scope,

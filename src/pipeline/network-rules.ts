@@ -21,7 +21,14 @@ export function parseIpRule(rule: string): IpSubnet | undefined {
   const family = isIP(address);
   const maxPrefix = family === 6 ? 128 : 32;
   const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-  if (family === 0 || rest.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+  if (
+    family === 0 ||
+    rest.length > 0 ||
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > maxPrefix ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  ) {
     return undefined;
   }
   return { address, prefix, type: family === 6 ? "ipv6" : "ipv4" };
@@ -51,7 +58,10 @@ function matches(list: BlockList, ip: string): boolean {
 /** Throws ForbiddenByFirewall unless the HSM's rules admit `callerIp`. An unparsable address is refused. */
 export function enforceNetworkRules(hsm: HsmRuntime, callerIp: string): void {
   const refuse = (): KeyholdError =>
-    new KeyholdError("ForbiddenByFirewall", `Client address ${callerIp || "(unknown)"} is not allowed by the network rules of HSM '${hsm.name}'.`);
+    new KeyholdError(
+      "ForbiddenByFirewall",
+      `Client address ${callerIp || "(unknown)"} is not allowed by the network rules of HSM '${hsm.name}'.`,
+    );
   if (hsm.publicNetworkAccess === "Disabled") {
     if (!isLoopback(callerIp)) throw refuse();
     return;

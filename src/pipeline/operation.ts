@@ -102,20 +102,35 @@ export interface ManagementOperationDeclaration<I, O, N extends string = string>
 /** An operation on one HSM's data plane: data-plane tokens, the HSM's network rules, its local RBAC. */
 export function dataOperation<N extends string, I, O>(declaration: DataOperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
   const { dataAction: suffix, scope, ...rest } = declaration;
-  const operation: NamedOperation<N, I, O> = { ...rest, plane: "data", targetsHsm: true, authorization: { kind: "localRbac", dataAction: dataAction(suffix), scope } };
+  const operation: NamedOperation<N, I, O> = {
+    ...rest,
+    plane: "data",
+    targetsHsm: true,
+    authorization: { kind: "localRbac", dataAction: dataAction(suffix), scope },
+  };
   return Object.freeze(operation);
 }
 
 /** An ARM operation: management-plane tokens and management RBAC; it names no HSM by x-hsm-name. */
 export function managementOperation<N extends string, I, O>(declaration: ManagementOperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
   const { action, scope, ...rest } = declaration;
-  const operation: NamedOperation<N, I, O> = { ...rest, plane: "management", targetsHsm: false, authorization: { kind: "managementRbac", action, scope } };
+  const operation: NamedOperation<N, I, O> = {
+    ...rest,
+    plane: "management",
+    targetsHsm: false,
+    authorization: { kind: "managementRbac", action, scope },
+  };
   return Object.freeze(operation);
 }
 
 /** A directory (Graph) operation: management-plane tokens and a directory administrator of the caller's tenant. */
 export function directoryOperation<N extends string, I, O>(declaration: OperationDeclaration<I, O, N>): NamedOperation<N, I, O> {
-  const operation: NamedOperation<N, I, O> = { ...declaration, plane: "management", targetsHsm: false, authorization: { kind: "directoryAdministrator" } };
+  const operation: NamedOperation<N, I, O> = {
+    ...declaration,
+    plane: "management",
+    targetsHsm: false,
+    authorization: { kind: "directoryAdministrator" },
+  };
   return Object.freeze(operation);
 }
 

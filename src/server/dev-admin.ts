@@ -11,12 +11,14 @@ export const DEV_ADMIN = "admin";
 export async function ensureDevAdmin(dataDir: string, directory: Directory, tenant: TenantRecord): Promise<PrincipalRecord> {
   const existing = await directory.findPrincipal(tenant.id, DEV_ADMIN).catch(() => undefined);
   const passwordFile = join(dataDir, "dev-admin-password");
-  const admin = existing ?? (await directory.createUser(tenant.id, {
-    userPrincipalName: DEV_ADMIN,
-    displayName: "Development administrator",
-    password: existsSync(passwordFile) ? readFileSync(passwordFile, "utf8").trim() : writeNewPassword(passwordFile),
-    enabled: true,
-  }));
+  const admin =
+    existing ??
+    (await directory.createUser(tenant.id, {
+      userPrincipalName: DEV_ADMIN,
+      displayName: "Development administrator",
+      password: existsSync(passwordFile) ? readFileSync(passwordFile, "utf8").trim() : writeNewPassword(passwordFile),
+      enabled: true,
+    }));
   if (!(await directory.isDirectoryAdministrator(tenant.id, admin.id))) await directory.addDirectoryAdministrator(tenant.id, admin.id);
   return admin;
 }

@@ -65,7 +65,13 @@ function createBody(deps: DevHsmDeps, createMode: "default" | "recover"): Record
  */
 export async function ensureDevHsm(deps: DevHsmDeps): Promise<{ readonly record: ManagedHsmRecord; readonly created: boolean }> {
   const now = deps.now ?? Date.now;
-  const service = new ManagedHsmService({ store: deps.store, seal: deps.seal, registry: deps.registry, operations: new LongRunningOperations(deps.store, now), now });
+  const service = new ManagedHsmService({
+    store: deps.store,
+    seal: deps.seal,
+    registry: deps.registry,
+    operations: new LongRunningOperations(deps.store, now),
+    now,
+  });
   const target: HsmTarget = { subscriptionId: deps.scope.subscriptionId, resourceGroup: deps.scope.resourceGroup, name: DEV_HSM };
   const existing = await deps.store.management.findManagedHsmByName(DEV_HSM);
   if (existing === undefined || existing.deletedAt !== undefined) {

@@ -29,17 +29,34 @@ export interface DevScope {
 export async function ensureRootOwner(store: Store, principal: PrincipalRecord, now: () => number = Date.now): Promise<void> {
   const existing = await store.management.listRoleAssignments();
   if (existing.some((a) => a.scope === ROOT_SCOPE && a.roleDefinitionId === OWNER.id && a.principalId === principal.id)) return;
-  await store.management.insertRoleAssignment({ name: randomUUID(), scope: ROOT_SCOPE, roleDefinitionId: OWNER.id, principalId: principal.id, createdAt: now() });
+  await store.management.insertRoleAssignment({
+    name: randomUUID(),
+    scope: ROOT_SCOPE,
+    roleDefinitionId: OWNER.id,
+    principalId: principal.id,
+    createdAt: now(),
+  });
 }
 
 /** The subscription and resource group `dev`, created once; an existing one is left as its owner shaped it. */
 export async function ensureDevScope(store: Store, now: () => number = Date.now): Promise<DevScope> {
   if ((await store.management.getSubscription(DEV_SUBSCRIPTION_ID)) === undefined) {
-    await store.management.putSubscription({ id: DEV_SUBSCRIPTION_ID, displayName: DEV_SUBSCRIPTION_NAME, managementGroupId: undefined, createdAt: now() });
+    await store.management.putSubscription({
+      id: DEV_SUBSCRIPTION_ID,
+      displayName: DEV_SUBSCRIPTION_NAME,
+      managementGroupId: undefined,
+      createdAt: now(),
+    });
   }
   const group = await store.management.getResourceGroup(DEV_SUBSCRIPTION_ID, DEV_RESOURCE_GROUP);
   if (group === undefined) {
-    await store.management.putResourceGroup({ subscriptionId: DEV_SUBSCRIPTION_ID, name: DEV_RESOURCE_GROUP, location: DEV_LOCATION, tags: {}, createdAt: now() });
+    await store.management.putResourceGroup({
+      subscriptionId: DEV_SUBSCRIPTION_ID,
+      name: DEV_RESOURCE_GROUP,
+      location: DEV_LOCATION,
+      tags: {},
+      createdAt: now(),
+    });
   }
   return { subscriptionId: DEV_SUBSCRIPTION_ID, resourceGroup: DEV_RESOURCE_GROUP, location: group?.location ?? DEV_LOCATION };
 }

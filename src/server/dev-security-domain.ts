@@ -101,7 +101,10 @@ export async function ensureDevSecurityDomain(deps: DevSecurityDomainDeps): Prom
   }
   if (deps.hsm.activation === "NotActivated") await deps.registry.markActivated(deps.hsm.hsmId);
   else if (deps.hsm.activation !== "Activated") {
-    throw new KeyholdError("Unavailable", `The development HSM is ${deps.hsm.activation}; wait for it to finish before starting in dev mode.`);
+    throw new KeyholdError(
+      "Unavailable",
+      `The development HSM is ${deps.hsm.activation}; wait for it to finish before starting in dev mode.`,
+    );
   }
   return {
     directory,

@@ -9,7 +9,17 @@ import { AUDIT_OPERATION_VERSION } from "../audit/index.js";
 import type { KeyholdConfig } from "../config/index.js";
 import type { AuditSink } from "../pipeline/audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "../pipeline/hsm-registry.js";
-import { createKeyDomain, createKeyLoader, ensureHsmDomain, HsmDomains, openNodeSeal, RotationScheduler, type KeyDomain, type MaintenanceOutcome, type NodeSeal } from "../hsm/keys/index.js";
+import {
+  createKeyDomain,
+  createKeyLoader,
+  ensureHsmDomain,
+  HsmDomains,
+  openNodeSeal,
+  RotationScheduler,
+  type KeyDomain,
+  type MaintenanceOutcome,
+  type NodeSeal,
+} from "../hsm/keys/index.js";
 import type { JsonWebKey } from "../crypto/index.js";
 import type { Store } from "../store/index.js";
 import type { CryptoPool } from "../workers/pool.js";
@@ -34,7 +44,9 @@ export interface KeyDomainOptions {
 }
 
 /** Opens the seal and every HSM's domain; the pool is attached afterwards (its key loader needs the domains). */
-export async function openKeyDomain(options: KeyDomainOptions): Promise<{ loader: (keyRef: string) => Promise<JsonWebKey>; attach(pool: CryptoPool): KeyDomainHandle }> {
+export async function openKeyDomain(
+  options: KeyDomainOptions,
+): Promise<{ loader: (keyRef: string) => Promise<JsonWebKey>; attach(pool: CryptoPool): KeyDomainHandle }> {
   const seal = openNodeSeal({ dataDir: options.config.dataDir });
   for (const hsm of options.hsmList) await ensureHsmDomain(options.store, seal, hsm.id);
   const domains = new HsmDomains(options.store, seal);
@@ -68,18 +80,20 @@ async function recordMaintenance(options: KeyDomainOptions, outcome: Maintenance
   // Configured and management-created HSMs alike.
   const hsm = (await options.hsms.list()).find((h) => h.id === outcome.hsmId);
   if (hsm === undefined) return;
-  await options.audit.record(hsm.name, {
-    time: new Date(),
-    resourceId: hsm.resourceId,
-    operationName: OPERATION_OF[outcome.action],
-    operationVersion: AUDIT_OPERATION_VERSION,
-    resultType: outcome.error === undefined ? "Success" : "Failure",
-    resultSignature: outcome.error === undefined ? "OK" : "INTERNAL",
-    resultDescription: outcome.error === undefined ? "automatic key maintenance" : "automatic key maintenance failed",
-    durationMs: 0,
-    callerIpAddress: "",
-    correlationId: "",
-    identity: { appid: `keyhold-node:${options.config.audit.nodeId}` },
-    properties: { keyName: outcome.keyName, ...(outcome.keyVersion === undefined ? {} : { keyVersion: outcome.keyVersion }) },
-  }).catch((error: unknown) => options.logger.error({ err: error, keyName: outcome.keyName }, "could not audit key maintenance"));
+  await options.audit
+    .record(hsm.name, {
+      time: new Date(),
+      resourceId: hsm.resourceId,
+      operationName: OPERATION_OF[outcome.action],
+      operationVersion: AUDIT_OPERATION_VERSION,
+      resultType: outcome.error === undefined ? "Success" : "Failure",
+      resultSignature: outcome.error === undefined ? "OK" : "INTERNAL",
+      resultDescription: outcome.error === undefined ? "automatic key maintenance" : "automatic key maintenance failed",
+      durationMs: 0,
+      callerIpAddress: "",
+      correlationId: "",
+      identity: { appid: `keyhold-node:${options.config.audit.nodeId}` },
+      properties: { keyName: outcome.keyName, ...(outcome.keyVersion === undefined ? {} : { keyVersion: outcome.keyVersion }) },
+    })
+    .catch((error: unknown) => options.logger.error({ err: error, keyName: outcome.keyName }, "could not audit key maintenance"));
 }

@@ -13,7 +13,15 @@ import { AuditSink } from "../pipeline/audit-sink.js";
 import { Pipeline } from "../pipeline/dispatch.js";
 import type { HsmRuntime } from "../pipeline/hsm-registry.js";
 import type { HsmDomains, NodeSeal } from "../hsm/keys/index.js";
-import { BlobStore, defaultHsmUriHost, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, restoreDiagnosticSettings, StoreHsmRegistry } from "../management/index.js";
+import {
+  BlobStore,
+  defaultHsmUriHost,
+  DiagnosticForwarder,
+  MANAGEMENT_ROUTES,
+  ManagementRbac,
+  restoreDiagnosticSettings,
+  StoreHsmRegistry,
+} from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
 import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
 import type { TenantRecord } from "../store/records.js";
@@ -76,7 +84,10 @@ async function settleHttpsPort(config: KeyholdConfig): Promise<KeyholdConfig> {
   if (config.https.listen.port !== 0) return config;
   const port = await freePort(config.https.listen.host);
   const defaultIssuer = `https://${formatListenAddress(config.https.listen)}`;
-  const issuerBaseUrl = config.identity.issuerBaseUrl === defaultIssuer ? `https://${formatListenAddress({ ...config.https.listen, port })}` : config.identity.issuerBaseUrl;
+  const issuerBaseUrl =
+    config.identity.issuerBaseUrl === defaultIssuer
+      ? `https://${formatListenAddress({ ...config.https.listen, port })}`
+      : config.identity.issuerBaseUrl;
   return { ...config, https: { listen: { ...config.https.listen, port } }, identity: { ...config.identity, issuerBaseUrl } };
 }
 
@@ -85,7 +96,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
   const logger = options.logger ?? pino({ level: process.env["KEYHOLD_LOG_LEVEL"] ?? "info" }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // The blob store and the audit journals stay files in dataDir either way.
-  const store = config.store.postgres === undefined ? await openStore({ dataDir: config.dataDir }) : await openPostgresStore(config.store.postgres);
+  const store =
+    config.store.postgres === undefined ? await openStore({ dataDir: config.dataDir }) : await openPostgresStore(config.store.postgres);
   const stack: (() => Promise<void>)[] = [() => store.close()];
   const unwind = async (): Promise<void> => {
     for (const close of stack.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, "shutdown step failed"));
@@ -97,7 +109,11 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     const tenant = await openTenant(directory, config.tenant.name);
     await options.beforeHsms?.({ store, directory, tenant });
 
-    const settings = issuerSettings({ baseUrl: config.identity.issuerBaseUrl, audiences: config.identity.audiences, defaultTtlSeconds: config.identity.tokenTtlSeconds });
+    const settings = issuerSettings({
+      baseUrl: config.identity.issuerBaseUrl,
+      audiences: config.identity.audiences,
+      defaultTtlSeconds: config.identity.tokenTtlSeconds,
+    });
     const issuer = await TokenIssuer.open(store, settings);
     const verifyToken = createTokenVerifier({ directory, settings, trustedIssuers: config.identity.trustedIssuers });
 
@@ -122,10 +138,15 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     stack.push(() => audit.close());
     await audit.drainOutbox();
     const blobs = new BlobStore(config.dataDir);
-    const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }), logger });
+    const forwarder = new DiagnosticForwarder({
+      blobs,
+      openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
+      logger,
+    });
     stack.push(() => forwarder.close());
     const restored = await restoreDiagnosticSettings(store, forwarder);
-    for (const failure of restored.failed) logger.error({ resourceId: failure.resourceId, setting: failure.name, error: failure.error }, "diagnostic setting not restored");
+    for (const failure of restored.failed)
+      logger.error({ resourceId: failure.resourceId, setting: failure.name, error: failure.error }, "diagnostic setting not restored");
 
     const providers = await resolveProviders(config.providers, config.dataDir);
     setDefaultProvider("rsa", providers.rsa);
@@ -155,7 +176,21 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     await backupJobs.recoverInterrupted();
     stack.push(() => backupJobs.idle());
     const onError = (error: unknown): void => logger.error({ err: error }, "security domain upload failed");
-    const operations = buildOperations({ store, rbac, directory, credentials, keys: keys.keys, seal: keys.seal, domains: keys.domains, hsms, management, blobs, forwarder, backupJobs, onError });
+    const operations = buildOperations({
+      store,
+      rbac,
+      directory,
+      credentials,
+      keys: keys.keys,
+      seal: keys.seal,
+      domains: keys.domains,
+      hsms,
+      management,
+      blobs,
+      forwarder,
+      backupJobs,
+      onError,
+    });
     const pipeline = new Pipeline({ hsms, verifyToken, directory, rbac, audit, management, logger });
     const metrics = createServerMetrics({ poolQueueDepth: () => pool.queueSize });
     const tls = serverTls(config);
@@ -175,13 +210,18 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     const httpsPort = (app.server.address() as { port: number }).port;
 
     const grpcServer = buildGrpcServer({ pipeline, operations, metrics: metrics.rpc, serving });
-    const credentialsForGrpc = tls === undefined
-      ? ServerCredentials.createInsecure()
-      : ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], false);
+    const credentialsForGrpc =
+      tls === undefined
+        ? ServerCredentials.createInsecure()
+        : ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], false);
     const grpcPort = await listen(grpcServer, formatListenAddress(config.grpc.listen), credentialsForGrpc);
     stack.push(() => shutdown(grpcServer, 10_000));
 
-    const metricsServer: MetricsServer = await startMetricsServer({ host: config.metrics.listen.host, port: config.metrics.listen.port, registry: metrics.registry });
+    const metricsServer: MetricsServer = await startMetricsServer({
+      host: config.metrics.listen.host,
+      port: config.metrics.listen.port,
+      registry: metrics.registry,
+    });
     stack.push(() => metricsServer.close());
 
     // Watches from here on: start-up does seconds of synchronous work (TLS keys, the pool's self-tests) that is
@@ -189,7 +229,13 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     if (config.health.eventLoopStallMs > 0) {
       // Checks every second (or faster for a shorter threshold), the main thread beating twice as often.
       const checkMs = Math.min(1000, config.health.eventLoopStallMs / 2);
-      const watchdog = new EventLoopWatchdog({ serving, logger, stallMs: config.health.eventLoopStallMs, checkMs, heartbeatMs: checkMs / 2 });
+      const watchdog = new EventLoopWatchdog({
+        serving,
+        logger,
+        stallMs: config.health.eventLoopStallMs,
+        checkMs,
+        heartbeatMs: checkMs / 2,
+      });
       stack.push(() => watchdog.stop());
     }
 

@@ -11,7 +11,13 @@ import { directoryOperations } from "../hsm/operations/directory.js";
 import { keyOperations } from "../hsm/operations/keys.js";
 import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
-import { managementOperations, type BlobStore, type DiagnosticForwarder, type ManagementRbac, type StoreHsmRegistry } from "../management/index.js";
+import {
+  managementOperations,
+  type BlobStore,
+  type DiagnosticForwarder,
+  type ManagementRbac,
+  type StoreHsmRegistry,
+} from "../management/index.js";
 import type { Store } from "../store/index.js";
 
 export interface OperationDeps {
@@ -42,7 +48,14 @@ export function buildOperations(deps: OperationDeps): OperationTable {
       recovery: securityDomainRecovery(deps),
     }),
     backupOperations(deps.backupJobs),
-    managementOperations({ store: deps.store, rbac: deps.management, seal: deps.seal, hsms: deps.hsms, blobs: deps.blobs, forwarder: deps.forwarder }),
+    managementOperations({
+      store: deps.store,
+      rbac: deps.management,
+      seal: deps.seal,
+      hsms: deps.hsms,
+      blobs: deps.blobs,
+      forwarder: deps.forwarder,
+    }),
   );
 }
 

@@ -67,7 +67,10 @@ export interface ManagedHsmRecord {
 }
 
 export type ManagedHsmPatch = Partial<
-  Pick<ManagedHsmRecord, "tags" | "settings" | "enablePurgeProtection" | "provisioningState" | "activation" | "deletedAt" | "scheduledPurgeAt" | "updatedAt">
+  Pick<
+    ManagedHsmRecord,
+    "tags" | "settings" | "enablePurgeProtection" | "provisioningState" | "activation" | "deletedAt" | "scheduledPurgeAt" | "updatedAt"
+  >
 >;
 
 export interface StorageAccountRecord {

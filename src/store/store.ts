@@ -144,7 +144,11 @@ export interface ManagementRepository {
   /** The HSM holding `name` (ignoring case), active or soft-deleted. */
   findManagedHsmByName(name: string): Promise<ManagedHsmRecord | undefined>;
   /** Sorted by name. */
-  listManagedHsms(filter: { readonly deleted: boolean; readonly subscriptionId?: string; readonly resourceGroup?: string }): Promise<ManagedHsmRecord[]>;
+  listManagedHsms(filter: {
+    readonly deleted: boolean;
+    readonly subscriptionId?: string;
+    readonly resourceGroup?: string;
+  }): Promise<ManagedHsmRecord[]>;
   updateManagedHsm(hsmId: string, patch: ManagedHsmPatch): Promise<boolean>;
   /** Removes the HSM forever with everything its data plane kept: keys, domain secret, local roles and assignments. */
   purgeManagedHsm(hsmId: string): Promise<boolean>;
@@ -181,7 +185,11 @@ export interface BackupJobRepository {
   /** Ends a job in progress; returns false when it was not in progress. */
   finish(
     id: string,
-    outcome: { readonly status: Exclude<BackupJobStatus, "InProgress">; readonly endedAt: number; readonly error?: { readonly code: string; readonly message: string } },
+    outcome: {
+      readonly status: Exclude<BackupJobStatus, "InProgress">;
+      readonly endedAt: number;
+      readonly error?: { readonly code: string; readonly message: string };
+    },
   ): Promise<boolean>;
   /** Marks every job in progress Failed with `error` (at start: the process that ran them is gone); returns them. */
   failInProgress(endedAt: number, error: { readonly code: string; readonly message: string }): Promise<BackupJobRecord[]>;

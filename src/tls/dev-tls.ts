@@ -8,13 +8,7 @@ import { mkdirSync } from "node:fs";
 import { isIP } from "node:net";
 import { HOSTNAME } from "../config/listen-address.js";
 import { badParameter } from "../errors.js";
-import {
-  canonicalHost,
-  certificateHosts,
-  createCaCertificate,
-  createServerCertificate,
-  type CertificateAndKey,
-} from "./certificates.js";
+import { canonicalHost, certificateHosts, createCaCertificate, createServerCertificate, type CertificateAndKey } from "./certificates.js";
 import { readIfPresent, writeFileAtomically } from "../files.js";
 import { devTlsPaths } from "./dev-tls-paths.js";
 

@@ -115,7 +115,13 @@ export class CryptoPool {
   #closed = false;
   readonly threads: number;
 
-  private constructor(piscina: Piscina, evictions: BroadcastChannel, loadKey: (keyRef: string) => Promise<JsonWebKey>, threads: number, maxQueue: number) {
+  private constructor(
+    piscina: Piscina,
+    evictions: BroadcastChannel,
+    loadKey: (keyRef: string) => Promise<JsonWebKey>,
+    threads: number,
+    maxQueue: number,
+  ) {
     this.#piscina = piscina;
     this.#evictions = evictions;
     this.#loadKey = loadKey;
@@ -147,7 +153,9 @@ export class CryptoPool {
     const pool = new CryptoPool(piscina, evictions, options.loadKey, threads, maxQueue);
     try {
       // One ping per worker, each in its own batch, and every one answered: every worker has passed its self-test.
-      const pings = Array.from({ length: threads }, () => piscina.run([{ operation: "ping", keyRef: "", algorithm: "", data: new Uint8Array(0) } satisfies WorkerTask]));
+      const pings = Array.from({ length: threads }, () =>
+        piscina.run([{ operation: "ping", keyRef: "", algorithm: "", data: new Uint8Array(0) } satisfies WorkerTask]),
+      );
       await Promise.all(pings);
     } catch (cause) {
       await pool.close();
@@ -184,7 +192,8 @@ export class CryptoPool {
   #enqueue(task: WorkerTask, signal: AbortSignal | undefined): Promise<WorkerReply> {
     if (this.#closed) return Promise.reject(shuttingDown());
     if (signal?.aborted) return Promise.reject(cancelled());
-    if (this.#queue.length >= this.#maxQueue) return Promise.reject(new KeyholdError("Throttled", "The server is at capacity: retry with backoff."));
+    if (this.#queue.length >= this.#maxQueue)
+      return Promise.reject(new KeyholdError("Throttled", "The server is at capacity: retry with backoff."));
     return new Promise<WorkerReply>((resolve, reject) => {
       const entry: Queued = { task, resolve, reject, detach: () => undefined };
       if (signal !== undefined) {
@@ -223,13 +232,16 @@ export class CryptoPool {
       batch.forEach((entry) => entry.detach());
       const tasks = batch.map((entry) => entry.task);
       this.#batchesInFlight++;
-      this.#piscina.run(tasks, { transferList: tasks.flatMap(buffersOf) }).then(
-        (replies: WorkerReply[]) => batch.forEach((entry, i) => entry.resolve(replies[i] ?? WORKER_FAILED)),
-        (error: unknown) => batch.forEach((entry) => entry.reject(error)),
-      ).finally(() => {
-        this.#batchesInFlight--;
-        this.#dispatch();
-      });
+      this.#piscina
+        .run(tasks, { transferList: tasks.flatMap(buffersOf) })
+        .then(
+          (replies: WorkerReply[]) => batch.forEach((entry, i) => entry.resolve(replies[i] ?? WORKER_FAILED)),
+          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+        )
+        .finally(() => {
+          this.#batchesInFlight--;
+          this.#dispatch();
+        });
     }
   }
 

@@ -17,7 +17,12 @@ function reference(value: unknown): string {
 /** The same members inserted in reverse order, recursively. */
 function reversed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversed);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reversed(v)]),
+    );
   return value;
 }
 
@@ -25,7 +30,11 @@ function reversed(value: unknown): unknown {
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sorted(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sorted(v)]),
+    );
   }
   return value;
 }
@@ -44,7 +53,9 @@ describe("canonicalJson", () => {
   });
 
   it("sorts integer-like member names as strings, drops undefined members and refuses non-finite numbers", () => {
-    expect(canonicalJson({ "10": 1, "9": 2, a: undefined, b: [1, "x", null, true] } as CanonicalValue)).toBe('{"10":1,"9":2,"b":[1,"x",null,true]}');
+    expect(canonicalJson({ "10": 1, "9": 2, a: undefined, b: [1, "x", null, true] } as CanonicalValue)).toBe(
+      '{"10":1,"9":2,"b":[1,"x",null,true]}',
+    );
     expect(() => canonicalJson({ a: Number.NaN })).toThrow(RangeError);
   });
 

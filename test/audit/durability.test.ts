@@ -11,7 +11,12 @@ describe("durability and group commit", () => {
   it("shares one fdatasync among appends that arrive while a flush is in flight", async () => {
     await withTempDir(async (dir) => {
       const spy = spyFile();
-      const journal = await AuditJournal.open({ path: join(dir, "n.jsonl"), signingKey: nodeSigningKey(), openFile: spy.opener, checkpointIntervalMs: 0 });
+      const journal = await AuditJournal.open({
+        path: join(dir, "n.jsonl"),
+        signingKey: nodeSigningKey(),
+        openFile: spy.opener,
+        checkpointIntervalMs: 0,
+      });
       const release = spy.holdSyncs();
       const first = journal.append(sampleEvent(0));
       let firstResolved = false;
@@ -86,7 +91,12 @@ describe("durability and group commit", () => {
   it("writes a checkpoint when its interval passes with unsigned records", async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "n.jsonl");
-      const journal = await AuditJournal.open({ path, signingKey: nodeSigningKey(), checkpointIntervalMs: 10, checkpointEveryRecords: 1000 });
+      const journal = await AuditJournal.open({
+        path,
+        signingKey: nodeSigningKey(),
+        checkpointIntervalMs: 10,
+        checkpointEveryRecords: 1000,
+      });
       await journal.append(sampleEvent(0));
       await vi.waitFor(() => expect(journal.getStats().checkpoints).toBe(1));
       await journal.close();

@@ -30,13 +30,18 @@ describe("buildAuditEvent", () => {
   });
 
   it("refuses unknown names, with the field named", () => {
-    expect(refusal({ ...sampleEvent(0), properties: { digest: "abc" } })).toMatchObject({ code: "BadParameter", field: "event.properties.digest" });
+    expect(refusal({ ...sampleEvent(0), properties: { digest: "abc" } })).toMatchObject({
+      code: "BadParameter",
+      field: "event.properties.digest",
+    });
     expect(refusal({ ...sampleEvent(0), identity: { password: "hunter2" } })).toMatchObject({ field: "event.identity.password" });
     expect(refusal({ ...sampleEvent(0), plaintext: "x" })).toMatchObject({ field: "event.plaintext" });
   });
 
   it("refuses bytes, nested objects and numbers where strings belong", () => {
-    expect(refusal({ ...sampleEvent(0), properties: { keyName: new Uint8Array([1, 2, 3]) } })).toMatchObject({ field: "event.properties.keyName" });
+    expect(refusal({ ...sampleEvent(0), properties: { keyName: new Uint8Array([1, 2, 3]) } })).toMatchObject({
+      field: "event.properties.keyName",
+    });
     expect(refusal({ ...sampleEvent(0), properties: { scope: { d: "secret" } } })).toMatchObject({ field: "event.properties.scope" });
     expect(refusal({ ...sampleEvent(0), resultDescription: 42 })).toMatchObject({ field: "event.resultDescription" });
     expect(refusal({ ...sampleEvent(0), properties: new Map([["keyName", "k"]]) })).toMatchObject({ field: "event.properties" });

@@ -88,8 +88,12 @@ describe("fail closed", () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "n.jsonl");
       const journal = await AuditJournal.open({ path, signingKey: nodeSigningKey(), checkpointIntervalMs: 0 });
-      const unknown = { ...sampleEvent(0), properties: { keyName: "k", plaintext: "attack at dawn" } } as unknown as Parameters<typeof journal.append>[0];
-      const bytes = { ...sampleEvent(1), properties: { keyName: Buffer.from("secret key bytes") } } as unknown as Parameters<typeof journal.append>[0];
+      const unknown = { ...sampleEvent(0), properties: { keyName: "k", plaintext: "attack at dawn" } } as unknown as Parameters<
+        typeof journal.append
+      >[0];
+      const bytes = { ...sampleEvent(1), properties: { keyName: Buffer.from("secret key bytes") } } as unknown as Parameters<
+        typeof journal.append
+      >[0];
       const unknownError = await rejection(journal.append(unknown));
       expect(unknownError).toMatchObject({ code: "BadParameter", field: "event.properties.plaintext" });
       expect(await rejection(journal.append(bytes))).toMatchObject({ code: "BadParameter", field: "event.properties.keyName" });

@@ -13,8 +13,16 @@ const APP = { oid: "bbbbbbbb-0000-0000-0000-000000000002", appid: "cccccccc-0000
 
 /** node-a: 10 events at seconds 0,2,..,18; node-b: 10 at 1,3,..,19. Alice signs, the app decrypts, every third fails. */
 async function writeJournals(dataDir: string): Promise<void> {
-  for (const [node, offset] of [["node-a", 0], ["node-b", 1]] as const) {
-    const journal = await AuditJournal.open({ path: auditJournalPath(dataDir, "hsm1", node), signingKey: nodeSigningKey(), checkpointEveryRecords: 4, checkpointIntervalMs: 0 });
+  for (const [node, offset] of [
+    ["node-a", 0],
+    ["node-b", 1],
+  ] as const) {
+    const journal = await AuditJournal.open({
+      path: auditJournalPath(dataDir, "hsm1", node),
+      signingKey: nodeSigningKey(),
+      checkpointEveryRecords: 4,
+      checkpointIntervalMs: 0,
+    });
     for (let index = 0; index < 10; index += 1) {
       const second = index * 2 + offset;
       const byAlice = second % 2 === 0;
@@ -108,7 +116,9 @@ describe("audit CLI functions", () => {
       await writeJournals(dataDir);
       const out: string[] = [];
       const now = new Date(Date.UTC(2026, 0, 1, 0, 0, 30));
-      await auditQuery({ dataDir, hsmName: "hsm1", since: "20s", operation: "KeyDecrypt", result: "success", now }, (line) => out.push(line));
+      await auditQuery({ dataDir, hsmName: "hsm1", since: "20s", operation: "KeyDecrypt", result: "success", now }, (line) =>
+        out.push(line),
+      );
       expect(seconds(parseLines(out))).toEqual([11, 13, 17, 19]);
       expect(parseLines(out).every((event) => event.operationName === "KeyDecrypt")).toBe(true);
 
@@ -122,7 +132,10 @@ describe("audit CLI functions", () => {
     await withTempDir(async (dataDir) => {
       await writeJournals(dataDir);
       const sink = (): void => undefined;
-      await expect(auditQuery({ dataDir, hsmName: "hsm1", result: "maybe" }, sink)).rejects.toMatchObject({ code: "BadParameter", field: "result" });
+      await expect(auditQuery({ dataDir, hsmName: "hsm1", result: "maybe" }, sink)).rejects.toMatchObject({
+        code: "BadParameter",
+        field: "result",
+      });
       await expect(auditQuery({ dataDir, hsmName: "hsm1", since: "last tuesday" }, sink)).rejects.toMatchObject({ field: "since" });
       await expect(auditVerify({ dataDir, hsmName: "../etc" }, sink)).rejects.toMatchObject({ field: "hsm-name" });
       await expect(auditVerify({ dataDir, hsmName: "other" }, sink)).rejects.toMatchObject({ code: "NotFound" });
@@ -140,11 +153,19 @@ describe("audit CLI functions", () => {
         written.push(String(chunk));
         return true;
       });
-      await program.parseAsync(["--data-dir", dataDir, "audit", "query", "--hsm-name", "hsm1", "--principal", ALICE.oid, "--limit", "3"], { from: "user" });
+      await program.parseAsync(["--data-dir", dataDir, "audit", "query", "--hsm-name", "hsm1", "--principal", ALICE.oid, "--limit", "3"], {
+        from: "user",
+      });
       expect(seconds(parseLines(written.join("").trim().split("\n")))).toEqual([0, 2, 4]);
       written.length = 0;
       await program.parseAsync(["--data-dir", dataDir, "audit", "verify", "--hsm-name", "hsm1", "--output", "json"], { from: "user" });
-      expect(written.join("").trim().split("\n").map((line) => (JSON.parse(line) as { ok: boolean }).ok)).toEqual([true, true]);
+      expect(
+        written
+          .join("")
+          .trim()
+          .split("\n")
+          .map((line) => (JSON.parse(line) as { ok: boolean }).ok),
+      ).toEqual([true, true]);
       expect(process.exitCode).toBe(0);
     });
   });

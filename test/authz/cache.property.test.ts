@@ -56,7 +56,10 @@ function referenceGroupsOf(user: string, directory: Directory): Set<string> {
 }
 
 function referenceMatches(pattern: string, action: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
+  const source = pattern
+    .split("*")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${source}$`, "i").test(action);
 }
 
@@ -147,12 +150,25 @@ type Op =
   | { kind: "toggleUser"; user: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant("query" as const), user: fc.constantFrom(...USERS), action: fc.constantFrom(...QUERY_ACTIONS), target: fc.constantFrom(...TARGETS) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("query" as const),
+      user: fc.constantFrom(...USERS),
+      action: fc.constantFrom(...QUERY_ACTIONS),
+      target: fc.constantFrom(...TARGETS),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("addAssignment" as const), assignment: assignmentArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("removeAssignment" as const), index: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("addMember" as const), edge: memberEdgeArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("removeMember" as const), index: fc.nat() }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 4 }).chain((index) => customRoleArb(index).map((role) => ({ kind: "replaceRole" as const, index, role }))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 0, max: 4 })
+      .chain((index) => customRoleArb(index).map((role) => ({ kind: "replaceRole" as const, index, role }))),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteRole" as const), index: fc.integer({ min: 0, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("toggleUser" as const), user: fc.constantFrom(...USERS) }) },
 );

@@ -31,7 +31,10 @@ describe("decide", () => {
   });
 
   it("compares principal ids case-insensitively and accepts any roleDefinitionId ending in the GUID", () => {
-    const a = { ...assignment(user.toUpperCase(), MANAGED_HSM_CRYPTO_USER), roleDefinitionId: `/keys/providers/Microsoft.Authorization/roleDefinitions/${MANAGED_HSM_CRYPTO_USER.name.toUpperCase()}` };
+    const a = {
+      ...assignment(user.toUpperCase(), MANAGED_HSM_CRYPTO_USER),
+      roleDefinitionId: `/keys/providers/Microsoft.Authorization/roleDefinitions/${MANAGED_HSM_CRYPTO_USER.name.toUpperCase()}`,
+    };
     const state = { definitions: BUILT_IN_ROLES, assignments: [a] };
     expect(decide({ principalIds: [user], action: SIGN, target: "/keys/x" }, state, data).allowed).toBe(true);
   });
@@ -97,8 +100,7 @@ describe("decide", () => {
     const target = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/h1";
     expect(decide({ principalIds: [user], action: write, target }, armState, management).allowed).toBe(true);
     expect(decide({ principalIds: [group], action: write, target }, armState, management).allowed).toBe(false);
-    expect(decide({ principalIds: [user], action: write, target: "/subscriptions/s2" }, armState, management).allowed)
-      .toBe(false);
+    expect(decide({ principalIds: [user], action: write, target: "/subscriptions/s2" }, armState, management).allowed).toBe(false);
   });
 
   it("refuses malformed queries with field-named errors", () => {

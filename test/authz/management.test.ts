@@ -53,8 +53,10 @@ describe("validateRoleDefinition", () => {
       permissions: [{ actions: [], notActions: [], dataActions: [SIGN, "Microsoft.KeyVault/managedHsm/keys/read/*"], notDataActions: [] }],
       assignableScopes: ["/"],
     });
-    expect(validateRoleDefinition(roleInput({ permissions: [{ dataActions: ["*"] }], assignableScopes: undefined }), DATA_ACTIONS).assignableScopes)
-      .toEqual(["/"]);
+    expect(
+      validateRoleDefinition(roleInput({ permissions: [{ dataActions: ["*"] }], assignableScopes: undefined }), DATA_ACTIONS)
+        .assignableScopes,
+    ).toEqual(["/"]);
   });
 
   it("accepts a copy of a built-in role under a new GUID and name", () => {
@@ -71,7 +73,10 @@ describe("validateRoleDefinition", () => {
       [roleInput({ type: "AKVBuiltInRole" }), "type"],
       [roleInput({ permissions: [] }), "permissions"],
       [roleInput({ permissions: [null] }), "permissions[0]"],
-      [roleInput({ permissions: [{ dataActions: [SIGN] }, { dataActions: [SIGN, "Microsoft.KeyVault/managedHsm/keys/fly/action"] }] }), "permissions[1].dataActions[1]"],
+      [
+        roleInput({ permissions: [{ dataActions: [SIGN] }, { dataActions: [SIGN, "Microsoft.KeyVault/managedHsm/keys/fly/action"] }] }),
+        "permissions[1].dataActions[1]",
+      ],
       [roleInput({ permissions: [{ dataActions: ["Microsoft.KeyVault/vaults/*"] }] }), "permissions[0].dataActions[0]"],
       [roleInput({ permissions: [{ dataActions: [SIGN], notDataActions: ["nope"] }] }), "permissions[0].notDataActions[0]"],
       [roleInput({ permissions: [{ dataActions: "*" }] }), "permissions[0].dataActions"],
@@ -89,19 +94,17 @@ describe("validateRoleDefinition", () => {
   });
 
   it("never lets a built-in role be written", () => {
-    const error = refusal(() =>
-      validateRoleDefinition(roleInput({ name: MANAGED_HSM_CRYPTO_USER.name.toUpperCase() }), DATA_ACTIONS));
+    const error = refusal(() => validateRoleDefinition(roleInput({ name: MANAGED_HSM_CRYPTO_USER.name.toUpperCase() }), DATA_ACTIONS));
     expect(error.code).toBe("OperationNotAllowed");
   });
 
   it("refuses a second role with the same roleName, but lets a role keep its own name on update", () => {
     const existing = validateRoleDefinition(roleInput(), DATA_ACTIONS);
-    expect(refusal(() => validateRoleDefinition(roleInput({ roleName: "SIGNER" }), DATA_ACTIONS, { existing: [existing] })).code)
-      .toBe("Conflict");
-    expect(refusal(() => validateRoleDefinition(roleInput({ roleName: "Managed HSM Backup" }), DATA_ACTIONS)).code)
-      .toBe("Conflict");
-    expect(validateRoleDefinition(roleInput({ name: existing.name }), DATA_ACTIONS, { existing: [existing] }).name)
-      .toBe(existing.name);
+    expect(refusal(() => validateRoleDefinition(roleInput({ roleName: "SIGNER" }), DATA_ACTIONS, { existing: [existing] })).code).toBe(
+      "Conflict",
+    );
+    expect(refusal(() => validateRoleDefinition(roleInput({ roleName: "Managed HSM Backup" }), DATA_ACTIONS)).code).toBe("Conflict");
+    expect(validateRoleDefinition(roleInput({ name: existing.name }), DATA_ACTIONS, { existing: [existing] }).name).toBe(existing.name);
   });
 
   it("keeps definitions at / only", () => {
@@ -144,8 +147,12 @@ describe("assignment management", () => {
       }).allowed;
     };
     expect([may("write", "/keys/a"), may("delete", "/keys/a")]).toEqual([true, true]);
-    expect([may("write", "/keys/b"), may("write", "/"), may("write", "/keys"), may("delete", "/keys/b")])
-      .toEqual([false, false, false, false]);
+    expect([may("write", "/keys/b"), may("write", "/"), may("write", "/keys"), may("delete", "/keys/b")]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("validates an assignment against existing definitions and their assignable scopes", () => {
@@ -166,8 +173,9 @@ describe("assignment management", () => {
       roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id,
       principalId,
     });
-    expect(validateRoleAssignment({ ...input, scope: "/" }, definitions).id)
-      .toBe(`/providers/Microsoft.Authorization/roleAssignments/${name}`);
+    expect(validateRoleAssignment({ ...input, scope: "/" }, definitions).id).toBe(
+      `/providers/Microsoft.Authorization/roleAssignments/${name}`,
+    );
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ ...input, name: "x" }, "name"],
       [{ ...input, scope: "/vaults" }, "scope"],

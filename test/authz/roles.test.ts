@@ -35,20 +35,34 @@ describe("data actions and built-in roles", () => {
     const byName = (name: string) => BUILT_IN_ROLES.find((r) => r.roleName === name)?.permissions[0]?.dataActions;
     const p = "Microsoft.KeyVault/managedHsm";
     expect([...(byName("Managed HSM Crypto Officer") ?? [])].sort()).toEqual([
-      `${p}/keys/deletedKeys/delete`, `${p}/keys/deletedKeys/read/action`, `${p}/keys/deletedKeys/recover/action`,
-      `${p}/roleAssignments/delete/action`, `${p}/roleAssignments/read/action`, `${p}/roleAssignments/write/action`,
-      `${p}/roleDefinitions/delete/action`, `${p}/roleDefinitions/read/action`, `${p}/roleDefinitions/write/action`,
+      `${p}/keys/deletedKeys/delete`,
+      `${p}/keys/deletedKeys/read/action`,
+      `${p}/keys/deletedKeys/recover/action`,
+      `${p}/roleAssignments/delete/action`,
+      `${p}/roleAssignments/read/action`,
+      `${p}/roleAssignments/write/action`,
+      `${p}/roleDefinitions/delete/action`,
+      `${p}/roleDefinitions/read/action`,
+      `${p}/roleDefinitions/write/action`,
     ]);
     expect([...(byName("Managed HSM Policy Administrator") ?? [])].sort()).toEqual([
-      `${p}/roleAssignments/delete/action`, `${p}/roleAssignments/read/action`, `${p}/roleAssignments/write/action`,
-      `${p}/roleDefinitions/delete/action`, `${p}/roleDefinitions/read/action`, `${p}/roleDefinitions/write/action`,
+      `${p}/roleAssignments/delete/action`,
+      `${p}/roleAssignments/read/action`,
+      `${p}/roleAssignments/write/action`,
+      `${p}/roleDefinitions/delete/action`,
+      `${p}/roleDefinitions/read/action`,
+      `${p}/roleDefinitions/write/action`,
     ]);
     expect(byName("Managed HSM Crypto Service Release User")).toEqual([`${p}/keys/release/action`]);
     expect([...(byName("Managed HSM Backup") ?? [])].sort()).toEqual([
-      `${p}/backup/start/action`, `${p}/backup/status/action`, `${p}/keys/backup/action`,
+      `${p}/backup/start/action`,
+      `${p}/backup/status/action`,
+      `${p}/keys/backup/action`,
     ]);
     expect([...(byName("Managed HSM Restore") ?? [])].sort()).toEqual([
-      `${p}/keys/restore/action`, `${p}/restore/start/action`, `${p}/restore/status/action`,
+      `${p}/keys/restore/action`,
+      `${p}/restore/start/action`,
+      `${p}/restore/status/action`,
     ]);
   });
 

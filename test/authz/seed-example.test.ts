@@ -87,8 +87,9 @@ describe("seed example: the documented allow/deny table for every data action", 
     it(`yields the table at target ${target}`, () => {
       const actual = EXPECTED.map(([action]) => [
         action,
-        ...callers.map(([, principalIds]) =>
-          decide({ principalIds, action, target }, state, { rule: hsmScopeRule, plane: "data" }).allowed),
+        ...callers.map(
+          ([, principalIds]) => decide({ principalIds, action, target }, state, { rule: hsmScopeRule, plane: "data" }).allowed,
+        ),
       ]);
       expect(actual).toEqual(EXPECTED.map((row) => [...row]));
       for (const [action] of EXPECTED) {

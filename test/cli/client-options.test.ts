@@ -20,9 +20,15 @@ describe("client options", () => {
       output: "text",
       insecure: false,
     });
-    const v6 = resolveClientOptions({ ...flags, endpoint: "[::1]:7443", ca: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" }, "/d");
+    const v6 = resolveClientOptions(
+      { ...flags, endpoint: "[::1]:7443", ca: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" },
+      "/d",
+    );
     expect(v6).toMatchObject({ target: "[::1]:7443", caPath: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" });
-    expect(resolveClientOptions({ ...flags, endpoint: "localhost:1", insecure: true }, "/d")).toMatchObject({ caPath: undefined, insecure: true });
+    expect(resolveClientOptions({ ...flags, endpoint: "localhost:1", insecure: true }, "/d")).toMatchObject({
+      caPath: undefined,
+      insecure: true,
+    });
   });
 
   it("names a bad endpoint, output or --insecure to a remote host", () => {
@@ -37,7 +43,11 @@ describe("client options", () => {
   it("sets the SPEC section 3 metadata", () => {
     const options = resolveClientOptions({ ...flags, token: "abc.def.ghi", hsmName: "payments" }, "/d");
     const metadata = requestMetadata(options, "6f1c1f3e-0000-4000-8000-000000000001").getMap();
-    expect(metadata).toEqual({ authorization: "Bearer abc.def.ghi", "x-hsm-name": "payments", "x-ms-client-request-id": "6f1c1f3e-0000-4000-8000-000000000001" });
+    expect(metadata).toEqual({
+      authorization: "Bearer abc.def.ghi",
+      "x-hsm-name": "payments",
+      "x-ms-client-request-id": "6f1c1f3e-0000-4000-8000-000000000001",
+    });
     const anonymous = requestMetadata(resolveClientOptions(flags, "/d")).getMap();
     expect(Object.keys(anonymous)).toEqual(["x-ms-client-request-id"]);
   });
@@ -56,7 +66,12 @@ describe("client options", () => {
     expect(formatServiceError(serviceError(status.UNAUTHENTICATED, "No token.", "Unauthorized"), options)).toBe(
       "UNAUTHENTICATED (Unauthorized): No token. (no token given: pass --token or set KEYHOLD_TOKEN)",
     );
-    expect(formatServiceError(serviceError(status.NOT_FOUND, "x-hsm-name is required: this server hosts more than one HSM (or none).", "HsmNotFound"), options)).toBe(
+    expect(
+      formatServiceError(
+        serviceError(status.NOT_FOUND, "x-hsm-name is required: this server hosts more than one HSM (or none).", "HsmNotFound"),
+        options,
+      ),
+    ).toBe(
       "NOT_FOUND (HsmNotFound): --hsm-name (or KEYHOLD_HSM) is required: the server hosts more than one HSM (or none); name the HSM to call.",
     );
     expect(formatServiceError(serviceError(status.UNAVAILABLE, "No connection established"), options)).toBe(

@@ -19,7 +19,9 @@ describe("directory create", () => {
 
     const again = await directory("group", "create", "--display-name", "contoso security team");
     expect(again.exitCode).toBe(1);
-    expect(again.stderr).toBe(`error: A group with the display name "contoso security team" already exists (id ${id}); add --if-not-exists to reuse it, or choose another name.\n`);
+    expect(again.stderr).toBe(
+      `error: A group with the display name "contoso security team" already exists (id ${id}); add --if-not-exists to reuse it, or choose another name.\n`,
+    );
     const reused = await directory("group", "create", "--display-name", "Contoso Security Team", "--if-not-exists");
     expect(reused.exitCode, reused.stderr).toBe(0);
     expect((JSON.parse(reused.stdout) as { id: string }).id).toBe(id);
@@ -41,7 +43,9 @@ describe("directory create", () => {
     expect((JSON.parse(member.stdout) as { members: unknown[] }).members).toHaveLength(1);
 
     expect((await directory("sp", "create", "--display-name", "contoso-app")).exitCode).toBe(0);
-    expect((await directory("sp", "create", "--display-name", "contoso-app")).stderr).toContain("A service principal with the display name");
+    expect((await directory("sp", "create", "--display-name", "contoso-app")).stderr).toContain(
+      "A service principal with the display name",
+    );
     expect((await directory("sp", "list")).stdout.match(/"displayName": "contoso-app"/g)).toHaveLength(1);
   });
 });

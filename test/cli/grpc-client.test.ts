@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/crypto/bytes.js";
 import { CryptoService, SignResponseSchema, type SignRequest } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
@@ -31,7 +39,13 @@ function cannedServices(seen: SeenCall[]): { key: UntypedServiceImplementation; 
   };
   const bundle = create(KeyBundleSchema, {
     kid: "https://dev.keyhold.test/keys/signer/0123456789abcdef0123456789abcdef",
-    key: create(JsonWebKeySchema, { kty: "EC-HSM", crv: "P-256", keyOps: ["sign", "verify"], x: new Uint8Array(32), y: new Uint8Array(32) }),
+    key: create(JsonWebKeySchema, {
+      kty: "EC-HSM",
+      crv: "P-256",
+      keyOps: ["sign", "verify"],
+      x: new Uint8Array(32),
+      y: new Uint8Array(32),
+    }),
     attributes: create(KeyAttributesSchema, { enabled: true, created: 1_700_000_000n, exp: 1_900_000_000n }),
     tags: { team: "payments" },
   });
@@ -51,7 +65,11 @@ function cannedServices(seen: SeenCall[]): { key: UntypedServiceImplementation; 
         record("createKey", call);
         const trailer = new Metadata();
         trailer.set("x-error-code", "ForbiddenByRbac");
-        callback({ code: status.PERMISSION_DENIED, details: "Caller is not authorized to perform action keys/create/action on /keys/new.", metadata: trailer });
+        callback({
+          code: status.PERMISSION_DENIED,
+          details: "Caller is not authorized to perform action keys/create/action on /keys/new.",
+          metadata: trailer,
+        });
       },
     },
     crypto: {
@@ -105,7 +123,9 @@ describe("client commands against an insecure loopback server", () => {
 
   it("prints the response as protobuf JSON with --output json", async () => {
     const result = await keyhold(dataDir, "key", "get", ...client("--name", "signer", "--output", "json"));
-    const json = JSON.parse(result.stdout) as { key: { kid: string; attributes: { enabled: boolean; exp: string }; key: { keyOps: string[] } } };
+    const json = JSON.parse(result.stdout) as {
+      key: { kid: string; attributes: { enabled: boolean; exp: string }; key: { keyOps: string[] } };
+    };
     expect(json.key.kid).toBe("https://dev.keyhold.test/keys/signer/0123456789abcdef0123456789abcdef");
     expect(json.key.attributes).toMatchObject({ enabled: true, exp: "1900000000" });
     expect(json.key.key.keyOps).toEqual(["sign", "verify"]);
@@ -115,7 +135,9 @@ describe("client commands against an insecure loopback server", () => {
     const missing = await keyhold(dataDir, "key", "get", ...client("--name", "absent"));
     expect(missing).toEqual({ stdout: "", stderr: "error: NOT_FOUND (KeyNotFound): The key 'absent' was not found.\n", exitCode: 1 });
     const denied = await keyhold(dataDir, "key", "create", ...client("--name", "new", "--kty", "EC", "--curve", "P-256"));
-    expect(denied.stderr).toBe("error: PERMISSION_DENIED (ForbiddenByRbac): Caller is not authorized to perform action keys/create/action on /keys/new.\n");
+    expect(denied.stderr).toBe(
+      "error: PERMISSION_DENIED (ForbiddenByRbac): Caller is not authorized to perform action keys/create/action on /keys/new.\n",
+    );
     expect(denied.exitCode).toBe(1);
     expect(denied.stderr).not.toMatch(/\n\s+at /);
   });
@@ -124,7 +146,9 @@ describe("client commands against an insecure loopback server", () => {
     const dataFile = join(dataDir, "message.txt");
     writeFileSync(dataFile, "hello");
     const result = await keyhold(dataDir, "key", "sign", ...client("--name", "signer", "--alg", "ES256", "--data-file", dataFile));
-    expect(result.stdout).toBe(`kid: https://dev.keyhold.test/keys/signer/0123456789abcdef0123456789abcdef\nsignature: ${toBase64Url(SIGNATURE)}\n`);
+    expect(result.stdout).toBe(
+      `kid: https://dev.keyhold.test/keys/signer/0123456789abcdef0123456789abcdef\nsignature: ${toBase64Url(SIGNATURE)}\n`,
+    );
     const request = seen.find((call) => call.method === "sign")?.request as SignRequest;
     expect(Buffer.from(request.digest).toString("hex")).toBe("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
     expect(request).toMatchObject({ name: "signer", algorithm: "ES256" });
@@ -182,9 +206,16 @@ describe("client commands over TLS", () => {
 
   it("checks the certificate against the IP address dialled, though SNI carries localhost", async () => {
     const tls = ensureDevTls({ dataDir });
-    const elsewhere = createServerCertificate({ certPem: tls.caPem, keyPem: readFileSync(join(dataDir, "tls", "ca-key.pem"), "utf8") }, ["localhost", "keyhold.test"]);
+    const elsewhere = createServerCertificate({ certPem: tls.caPem, keyPem: readFileSync(join(dataDir, "tls", "ca-key.pem"), "utf8") }, [
+      "localhost",
+      "keyhold.test",
+    ]);
     const otherServer = await startServer(
-      ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(elsewhere.certPem), private_key: Buffer.from(elsewhere.keyPem) }], false),
+      ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: Buffer.from(elsewhere.certPem), private_key: Buffer.from(elsewhere.keyPem) }],
+        false,
+      ),
       [],
     );
     try {

@@ -1,7 +1,23 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { buildCreateKeyRequest, buildDecryptRequest, buildEncryptRequest, buildImportKeyRequest, buildSignRequest, buildUnwrapKeyRequest, buildUpdateKeyRequest, buildVerifyRequest, buildWrapKeyRequest, jwkFromPem, KEY_TAG_RULES, parseKeyOps, parseTime, rotationPolicyFromJson, updateNeedsCurrentAttributes } from "../../src/cli/key-requests.js";
+import {
+  buildCreateKeyRequest,
+  buildDecryptRequest,
+  buildEncryptRequest,
+  buildImportKeyRequest,
+  buildSignRequest,
+  buildUnwrapKeyRequest,
+  buildUpdateKeyRequest,
+  buildVerifyRequest,
+  buildWrapKeyRequest,
+  jwkFromPem,
+  KEY_TAG_RULES,
+  parseKeyOps,
+  parseTime,
+  rotationPolicyFromJson,
+  updateNeedsCurrentAttributes,
+} from "../../src/cli/key-requests.js";
 import { formatDeletedKey, formatKeyBundle, formatKeyList, formatRotationPolicy, keyIdParts } from "../../src/cli/key-format.js";
 import { parseTags } from "../../src/cli/client-options.js";
 import { buildRandomBytesRequest } from "../../src/cli/rng.js";
@@ -32,7 +48,13 @@ describe("flag parsing", () => {
     expect(parseTags("--tags", ["team=payments", "env=", "note=a=b"], KEY_TAG_RULES)).toEqual({ team: "payments", env: "", note: "a=b" });
     expect(() => parseTags("--tags", ["=x"], KEY_TAG_RULES)).toThrow('--tags: "=x" must be key=value');
     expect(() => parseTags("--tags", ["a=1", "a=2"], KEY_TAG_RULES)).toThrow('--tags: tag "a" is given twice');
-    expect(() => parseTags("--tags", Array.from({ length: 16 }, (_, i) => `t${i}=v`), KEY_TAG_RULES)).toThrow("--tags: at most 15 tags");
+    expect(() =>
+      parseTags(
+        "--tags",
+        Array.from({ length: 16 }, (_, i) => `t${i}=v`),
+        KEY_TAG_RULES,
+      ),
+    ).toThrow("--tags: at most 15 tags");
     expect(parseKeyOps("--ops", ["sign,verify", "sign", "wrapKey"])).toEqual(["sign", "verify", "wrapKey"]);
     expect(() => parseKeyOps("--ops", ["export"])).toThrow('--ops: "export" is not one of');
   });
@@ -56,16 +78,29 @@ describe("key management requests", () => {
       expires: "2030-01-01T00:00:00Z",
       notBefore: "2026-01-01T00:00:00Z",
     });
-    expect(request).toMatchObject({ name: "signer", kty: "RSA-HSM", keySize: 3072, crv: "", keyOps: ["sign", "verify"], tags: { team: "payments" } });
+    expect(request).toMatchObject({
+      name: "signer",
+      kty: "RSA-HSM",
+      keySize: 3072,
+      crv: "",
+      keyOps: ["sign", "verify"],
+      tags: { team: "payments" },
+    });
     expect(request.attributes).toMatchObject({ enabled: true, exp: 1_893_456_000n, nbf: 1_767_225_600n });
-    expect(buildCreateKeyRequest({ name: "ec", kty: "EC", curve: "P-256K", disabled: true })).toMatchObject({ crv: "P-256K", keySize: 0, attributes: { enabled: false } });
+    expect(buildCreateKeyRequest({ name: "ec", kty: "EC", curve: "P-256K", disabled: true })).toMatchObject({
+      crv: "P-256K",
+      keySize: 0,
+      attributes: { enabled: false },
+    });
   });
 
   it("refuses CreateKey flags that do not fit the key type", () => {
     expect(() => buildCreateKeyRequest({ name: "k", kty: "DSA" })).toThrow("--kty: must be one of RSA, RSA-HSM, EC, EC-HSM, oct, oct-HSM");
     expect(() => buildCreateKeyRequest({ name: "k", kty: "EC", size: "256" })).toThrow("--size: applies to RSA and oct keys");
     expect(() => buildCreateKeyRequest({ name: "k", kty: "RSA", curve: "P-256" })).toThrow("--curve: applies to EC keys only");
-    expect(() => buildCreateKeyRequest({ name: "k", kty: "EC", curve: "P-224" })).toThrow("--curve: must be one of P-256, P-256K, P-384, P-521");
+    expect(() => buildCreateKeyRequest({ name: "k", kty: "EC", curve: "P-224" })).toThrow(
+      "--curve: must be one of P-256, P-256K, P-384, P-521",
+    );
     expect(() => buildCreateKeyRequest({ name: "k", kty: "RSA", size: "2k" })).toThrow("--size: must be a positive whole number");
     expect(() => buildCreateKeyRequest({ kty: "RSA" })).toThrow("--name: is required");
   });
@@ -92,16 +127,24 @@ describe("key management requests", () => {
 
   it("names what is wrong with an import without echoing the key", () => {
     const secret = '{"kty":"oct","k":"c2VjcmV0IGtleSBtYXRlcmlhbA"';
-    expect(() => buildImportKeyRequest({ name: "k", jwk: "bad.json" }, files({ "bad.json": secret }))).toThrow("--jwk: bad.json is not valid JSON");
+    expect(() => buildImportKeyRequest({ name: "k", jwk: "bad.json" }, files({ "bad.json": secret }))).toThrow(
+      "--jwk: bad.json is not valid JSON",
+    );
     expect(() => buildImportKeyRequest({ name: "k", jwk: "a", pem: "b" })).toThrow("--jwk: give exactly one of --jwk and --pem");
-    expect(() => buildImportKeyRequest({ name: "k", jwk: "k.json" }, files({ "k.json": '{"kty":"RSA","n":"***"}' }))).toThrow("--jwk n: is not valid base64url");
-    expect(() => buildImportKeyRequest({ name: "k", jwk: "k.json" }, files({ "k.json": '{"n":"AQAB"}' }))).toThrow("--jwk kty: is required");
+    expect(() => buildImportKeyRequest({ name: "k", jwk: "k.json" }, files({ "k.json": '{"kty":"RSA","n":"***"}' }))).toThrow(
+      "--jwk n: is not valid base64url",
+    );
+    expect(() => buildImportKeyRequest({ name: "k", jwk: "k.json" }, files({ "k.json": '{"n":"AQAB"}' }))).toThrow(
+      "--jwk kty: is required",
+    );
     const { privateKey } = generateKeyPairSync("ed25519");
     const ed = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    expect(() => buildImportKeyRequest({ name: "k", pem: "ed.pem" }, files({ "ed.pem": ed }))).toThrow("--pem: holds a OKP key; keyhold imports RSA and EC keys");
-    expect(() => buildImportKeyRequest({ name: "k", pem: "pub.pem" }, files({ "pub.pem": "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n" }))).toThrow(
-      "--pem: must hold an unencrypted PEM private key",
+    expect(() => buildImportKeyRequest({ name: "k", pem: "ed.pem" }, files({ "ed.pem": ed }))).toThrow(
+      "--pem: holds a OKP key; keyhold imports RSA and EC keys",
     );
+    expect(() =>
+      buildImportKeyRequest({ name: "k", pem: "pub.pem" }, files({ "pub.pem": "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n" })),
+    ).toThrow("--pem: must hold an unencrypted PEM private key");
   });
 
   it("builds UpdateKey with only the parts given, keeping the current enabled state when only dates change", () => {
@@ -161,7 +204,9 @@ describe("crypto requests", () => {
   });
 
   it("refuses ambiguous or missing digests and unknown algorithms", () => {
-    expect(() => buildSignRequest({ name: "k", alg: "PS256" })).toThrow("--digest: give exactly one of --digest, --digest-file, --data-file");
+    expect(() => buildSignRequest({ name: "k", alg: "PS256" })).toThrow(
+      "--digest: give exactly one of --digest, --digest-file, --data-file",
+    );
     expect(() => buildSignRequest({ name: "k", alg: "PS256", digest: "AA", digestFile: "x" })).toThrow("give exactly one of");
     expect(() => buildSignRequest({ name: "k", alg: "PS257", digest: "AA" })).toThrow(/^--alg: unknown algorithm/);
     expect(() => buildSignRequest({ name: "k", alg: "RSA-OAEP", digest: "AA" })).toThrow("--alg: RSA-OAEP cannot be used to sign");
@@ -169,7 +214,10 @@ describe("crypto requests", () => {
 
   it("builds Verify with the signature inline or from a file", () => {
     const signature = new Uint8Array([9, 8, 7]);
-    const request = buildVerifyRequest({ name: "k", alg: "ES256", digest: toBase64Url(digest), signatureFile: "sig" }, files({ sig: signature }));
+    const request = buildVerifyRequest(
+      { name: "k", alg: "ES256", digest: toBase64Url(digest), signatureFile: "sig" },
+      files({ sig: signature }),
+    );
     expect(request.signature).toEqual(signature);
     expect(Buffer.from(request.digest)).toEqual(digest);
     expect(() => buildVerifyRequest({ name: "k", alg: "ES256", digest: toBase64Url(digest) })).toThrow(
@@ -182,10 +230,20 @@ describe("crypto requests", () => {
     expect(Buffer.from(encrypt.plaintext).toString()).toBe("hello");
     expect(encrypt.iv.length).toBe(12);
     expect(Buffer.from(encrypt.aad).toString()).toBe("aad");
-    const decrypt = buildDecryptRequest({ name: "aes", alg: "A256GCM", in: "ct", iv: "AAAAAAAAAAAAAAAA", tag: "AQID" }, files({ ct: new Uint8Array([5, 6]) }));
-    expect(decrypt).toMatchObject({ algorithm: "A256GCM", ciphertext: new Uint8Array([5, 6]), tag: new Uint8Array([1, 2, 3]), aad: new Uint8Array() });
+    const decrypt = buildDecryptRequest(
+      { name: "aes", alg: "A256GCM", in: "ct", iv: "AAAAAAAAAAAAAAAA", tag: "AQID" },
+      files({ ct: new Uint8Array([5, 6]) }),
+    );
+    expect(decrypt).toMatchObject({
+      algorithm: "A256GCM",
+      ciphertext: new Uint8Array([5, 6]),
+      tag: new Uint8Array([1, 2, 3]),
+      aad: new Uint8Array(),
+    });
     expect(buildWrapKeyRequest({ name: "kek", alg: "A256KW", value: "AAECAwQFBgcICQoLDA0ODw" }).key.length).toBe(16);
-    expect(buildUnwrapKeyRequest({ name: "rsa", alg: "RSA-OAEP-256", in: "w" }, files({ w: new Uint8Array(256) })).wrappedKey.length).toBe(256);
+    expect(buildUnwrapKeyRequest({ name: "rsa", alg: "RSA-OAEP-256", in: "w" }, files({ w: new Uint8Array(256) })).wrappedKey.length).toBe(
+      256,
+    );
     expect(() => buildEncryptRequest({ name: "k", alg: "ES256", value: "AA" })).toThrow("--alg: ES256 cannot be used to encrypt");
     expect(() => buildWrapKeyRequest({ name: "k", alg: "A256GCM", value: "AA" })).toThrow("--alg: A256GCM cannot be used to wrapKey");
     expect(() => buildEncryptRequest({ name: "k", alg: "A256GCM", value: "AA", iv: "!" })).toThrow("--iv: is not valid base64url");
@@ -196,7 +254,13 @@ describe("text output", () => {
   const bundle = create(KeyBundleSchema, {
     kid: "https://dev.keyhold.test/keys/signer/0123456789abcdef0123456789abcdef",
     key: create(JsonWebKeySchema, { kty: "RSA-HSM", keyOps: ["sign", "verify"], n: new Uint8Array(256), e: new Uint8Array([1, 0, 1]) }),
-    attributes: create(KeyAttributesSchema, { enabled: true, created: 1_700_000_000n, updated: 1_700_000_000n, recoveryLevel: "Recoverable", recoverableDays: 90 }),
+    attributes: create(KeyAttributesSchema, {
+      enabled: true,
+      created: 1_700_000_000n,
+      updated: 1_700_000_000n,
+      recoveryLevel: "Recoverable",
+      recoverableDays: 90,
+    }),
     tags: { team: "payments" },
   });
 
@@ -219,10 +283,18 @@ describe("text output", () => {
 
   it("lists keys one per line and deleted keys with their dates", () => {
     expect(formatKeyList([bundle])).toBe(
-      ["NAME    VERSION                           KEY                STATE    EXPIRES", "signer  0123456789abcdef0123456789abcdef  RSA-HSM 2048 bits  enabled  -"].join("\n"),
+      [
+        "NAME    VERSION                           KEY                STATE    EXPIRES",
+        "signer  0123456789abcdef0123456789abcdef  RSA-HSM 2048 bits  enabled  -",
+      ].join("\n"),
     );
     expect(formatKeyList([])).toBe("(no keys)");
-    const deleted = create(DeletedKeyBundleSchema, { key: bundle, recoveryId: "https://dev.keyhold.test/deletedkeys/signer", deletedDate: 1_700_000_000n, scheduledPurgeDate: 1_707_776_000n });
+    const deleted = create(DeletedKeyBundleSchema, {
+      key: bundle,
+      recoveryId: "https://dev.keyhold.test/deletedkeys/signer",
+      deletedDate: 1_700_000_000n,
+      scheduledPurgeDate: 1_707_776_000n,
+    });
     expect(formatDeletedKey(deleted)).toBe(
       "signer  deleted 2023-11-14T22:13:20.000Z  purge scheduled 2024-02-12T22:13:20.000Z  recoveryId https://dev.keyhold.test/deletedkeys/signer",
     );

@@ -9,7 +9,11 @@ import {
   resolveRoleDefinitionId,
 } from "../../src/cli/role.js";
 import { MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
-import { CheckAccessResponseSchema, DecidingAssignmentSchema, RoleAssignmentSchema } from "../../src/gen/keyhold/v1/access_control_service_pb.js";
+import {
+  CheckAccessResponseSchema,
+  DecidingAssignmentSchema,
+  RoleAssignmentSchema,
+} from "../../src/gen/keyhold/v1/access_control_service_pb.js";
 
 const ALICE = "7d3f3a55-8a3e-4a8e-9c4a-1b2c3d4e5f60";
 const CRYPTO_USER_GUID = "21dbd100-6940-42c2-9190-5d6cb909625b";
@@ -22,13 +26,17 @@ describe("role requests", () => {
     expect(resolveRoleDefinitionId(CRYPTO_USER_GUID.toUpperCase())).toBe(CRYPTO_USER_GUID.toUpperCase());
     const id = `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/${CRYPTO_USER_GUID}`;
     expect(resolveRoleDefinitionId(id)).toBe(id);
-    expect(() => resolveRoleDefinitionId("Owner")).toThrow(/^--role: must be a role definition GUID or id, or one of the built-in roles: Managed HSM Administrator/);
+    expect(() => resolveRoleDefinitionId("Owner")).toThrow(
+      /^--role: must be a role definition GUID or id, or one of the built-in roles: Managed HSM Administrator/,
+    );
   });
 
   it("builds CreateRoleAssignment, with an optional assignment GUID", () => {
     const request = buildCreateRoleAssignmentRequest({ role: "Managed HSM Crypto User", assignee: ALICE, scope: "/keys/a" });
     expect(request).toMatchObject({ scope: "/keys/a", name: "", roleDefinitionId: CRYPTO_USER_GUID, principalId: ALICE });
-    expect(() => buildCreateRoleAssignmentRequest({ role: CRYPTO_USER_GUID, assignee: ALICE, scope: "/", name: "one" })).toThrow("--name: must be a GUID");
+    expect(() => buildCreateRoleAssignmentRequest({ role: CRYPTO_USER_GUID, assignee: ALICE, scope: "/", name: "one" })).toThrow(
+      "--name: must be a GUID",
+    );
     expect(() => buildCreateRoleAssignmentRequest({ role: CRYPTO_USER_GUID, assignee: ALICE })).toThrow("--scope: is required");
   });
 
@@ -44,20 +52,38 @@ describe("role requests", () => {
       type: "Microsoft.Authorization/roleDefinitions",
       properties: { roleName: "Key Reader", type: "CustomRole", permissions },
     });
-    expect(arm).toMatchObject({ name: "1b0bd4b5-0a1b-4f45-9f6a-0d7f0f0c8e11", roleDefinition: { roleName: "Key Reader", type: "CustomRole" } });
+    expect(arm).toMatchObject({
+      name: "1b0bd4b5-0a1b-4f45-9f6a-0d7f0f0c8e11",
+      roleDefinition: { roleName: "Key Reader", type: "CustomRole" },
+    });
     expect(() => buildSetRoleDefinitionRequest({ description: "x" })).toThrow("--file roleName: is required");
     expect(() => buildSetRoleDefinitionRequest({ roleName: "x", permissions: "all" })).toThrow(/^--file: is not a role definition/);
     expect(() => buildSetRoleDefinitionRequest([])).toThrow("--file: must hold a JSON object");
   });
 
   it("explains a CheckAccess answer", () => {
-    const request = buildCheckAccessRequest({ principal: ALICE, action: "Microsoft.KeyVault/managedHsm/keys/sign/action", scope: "/keys/a" });
-    const assignment = create(RoleAssignmentSchema, { name: "0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f", scope: "/keys", principalId: ALICE, roleDefinitionId: CRYPTO_USER_GUID });
+    const request = buildCheckAccessRequest({
+      principal: ALICE,
+      action: "Microsoft.KeyVault/managedHsm/keys/sign/action",
+      scope: "/keys/a",
+    });
+    const assignment = create(RoleAssignmentSchema, {
+      name: "0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f",
+      scope: "/keys",
+      principalId: ALICE,
+      roleDefinitionId: CRYPTO_USER_GUID,
+    });
     const allowed = create(CheckAccessResponseSchema, {
       allowed: true,
       principalExists: true,
       principalEnabled: true,
-      decidingAssignments: [create(DecidingAssignmentSchema, { roleAssignment: assignment, roleDefinitionId: CRYPTO_USER_GUID, roleName: "Managed HSM Crypto User" })],
+      decidingAssignments: [
+        create(DecidingAssignmentSchema, {
+          roleAssignment: assignment,
+          roleDefinitionId: CRYPTO_USER_GUID,
+          roleName: "Managed HSM Crypto User",
+        }),
+      ],
     });
     expect(formatCheckAccess(request, allowed)).toBe(
       `allowed: ${ALICE} Microsoft.KeyVault/managedHsm/keys/sign/action at /keys/a\n` +

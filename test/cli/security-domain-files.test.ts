@@ -24,7 +24,15 @@ describe("security-domain files", () => {
   });
 
   it("git ignores key pairs and security domains written into the working tree", () => {
-    const ignored = ["contoso-sd/key1.pem", "sd-keys/key2.pem", "key3.pem", "contoso-sd/ContosoMHSM-SD.json", "sd.json", "security-domain/key1.pem", ".keyhold/security-domain/key1.pem"];
+    const ignored = [
+      "contoso-sd/key1.pem",
+      "sd-keys/key2.pem",
+      "key3.pem",
+      "contoso-sd/ContosoMHSM-SD.json",
+      "sd.json",
+      "security-domain/key1.pem",
+      ".keyhold/security-domain/key1.pem",
+    ];
     const out = execFileSync("git", ["check-ignore", "--no-index", ...ignored], { cwd: REPO, encoding: "utf8" });
     expect(out.trim().split("\n").sort()).toEqual([...ignored].sort());
   });

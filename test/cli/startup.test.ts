@@ -17,8 +17,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** The modules of dist/src (as paths under it) and the packages that `keyhold ...args` loads. */
 function loadedBy(args: readonly string[]): { ours: string[]; packages: string[] } {
-  const run = spawnSync(process.execPath, ["--import", REGISTER, CLI, "--data-dir", dataDir, ...args], { env: cleanEnvironment(), encoding: "utf8" });
-  const urls = run.stderr.split("\n").filter((line) => line.startsWith("LOADED ")).map((line) => line.slice("LOADED ".length));
+  const run = spawnSync(process.execPath, ["--import", REGISTER, CLI, "--data-dir", dataDir, ...args], {
+    env: cleanEnvironment(),
+    encoding: "utf8",
+  });
+  const urls = run.stderr
+    .split("\n")
+    .filter((line) => line.startsWith("LOADED "))
+    .map((line) => line.slice("LOADED ".length));
   expect(urls.length, run.stderr).toBeGreaterThan(0);
   return {
     ours: urls.filter((url) => url.startsWith(DIST_SRC)).map((url) => url.slice(DIST_SRC.length)),
@@ -27,8 +33,18 @@ function loadedBy(args: readonly string[]): { ours: string[]; packages: string[]
 }
 
 /** What a client command must not load: the server, its store and workers, the HTTPS app, key generation. */
-const SERVER_MODULES = /^(server|store|workers|transport\/http|management\/managed-hsm|identity\/http|audit\/journal|hsm\/operations)\/|^cli\/(serve|directory)\.js$/;
-const SERVER_PACKAGES = ["fastify", "better-sqlite3", "piscina", "pino", "node-forge", "prom-client", "@grpc/reflection", "grpc-health-check"];
+const SERVER_MODULES =
+  /^(server|store|workers|transport\/http|management\/managed-hsm|identity\/http|audit\/journal|hsm\/operations)\/|^cli\/(serve|directory)\.js$/;
+const SERVER_PACKAGES = [
+  "fastify",
+  "better-sqlite3",
+  "piscina",
+  "pino",
+  "node-forge",
+  "prom-client",
+  "@grpc/reflection",
+  "grpc-health-check",
+];
 
 describe("what the CLI loads", () => {
   it("`keyhold --help` loads the program and commander, nothing else", () => {
@@ -47,13 +63,22 @@ describe("what the CLI loads", () => {
     ]) {
       const { ours, packages } = loadedBy(args);
       expect(ours, args.join(" ")).toContain(`cli/${args[0]}.js`);
-      expect(ours.filter((path) => SERVER_MODULES.test(path)), args.join(" ")).toEqual([]);
-      expect(packages.filter((name) => SERVER_PACKAGES.includes(name)), args.join(" ")).toEqual([]);
+      expect(
+        ours.filter((path) => SERVER_MODULES.test(path)),
+        args.join(" "),
+      ).toEqual([]);
+      expect(
+        packages.filter((name) => SERVER_PACKAGES.includes(name)),
+        args.join(" "),
+      ).toEqual([]);
       // Only the called group: no other group's file.
       // (A group may span files named after it: cli/key.js, cli/key-requests.js, cli/key-format.js.)
       const ownGroup = (path: string) => path === `cli/${args[0]}.js` || path.startsWith(`cli/${args[0]}-`);
       const shared = ["cli/index.js", "cli/program.js", "cli/client-options.js", "cli/mgmt.js", "cli/principal-names.js"];
-      expect(ours.filter((path) => path.startsWith("cli/") && !shared.includes(path) && !ownGroup(path)), args.join(" ")).toEqual([]);
+      expect(
+        ours.filter((path) => path.startsWith("cli/") && !shared.includes(path) && !ownGroup(path)),
+        args.join(" "),
+      ).toEqual([]);
     }
   });
 

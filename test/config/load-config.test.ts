@@ -176,13 +176,28 @@ describe("loadConfig errors name the field", () => {
   const hsm = (extra: Record<string, unknown>): LoadConfigOptions => ({
     overrides: { hsms: [{ name: "payments", initialAdminObjectIds: [ADMIN], ...extra }] },
   });
-  const fromFile = (text: string): LoadConfigOptions => ({ file: configFile(`case-${Math.random().toString(36).slice(2)}.yaml`, text), env: {} });
+  const fromFile = (text: string): LoadConfigOptions => ({
+    file: configFile(`case-${Math.random().toString(36).slice(2)}.yaml`, text),
+    env: {},
+  });
 
   it.each([
-    ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 91\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
-    ["hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 7.5\n", "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90"],
-    ["grpcc:\n  listen: 127.0.0.1:1\n", "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, tenant, hsms"],
-    ["grpc:\n  listen: 127.0.0.1:65536\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
+    [
+      "hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 91\n",
+      "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90",
+    ],
+    [
+      "hsms:\n  - name: payments\n    initialAdminObjectIds: [a]\n    softDeleteRetentionInDays: 7.5\n",
+      "hsms[0].softDeleteRetentionInDays: must be an integer from 7 to 90",
+    ],
+    [
+      "grpcc:\n  listen: 127.0.0.1:1\n",
+      "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, tenant, hsms",
+    ],
+    [
+      "grpc:\n  listen: 127.0.0.1:65536\n",
+      "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)",
+    ],
     ["grpc:\n  listen: ::1:7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: 7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc: 7443\n", "grpc: must be a mapping of options"],
@@ -191,13 +206,25 @@ describe("loadConfig errors name the field", () => {
     ["providers:\n  ec: wasm\n", "providers.ec: must be one of native, noble, auto"],
     ["identity:\n  issuerBaseUrl: http://x\n", "identity.issuerBaseUrl: must be https://host[:port] with no path"],
     ["identity:\n  tokenTtlSeconds: 10\n", "identity.tokenTtlSeconds: must be an integer from 60 to 86400"],
-    ["identity:\n  trustedIssuers:\n    - issuer: https://i\n      audiences: { data: x }\n", "identity.trustedIssuers[0].jwksFile: give exactly one of jwksFile and jwksUri"],
-    ["identity:\n  trustedIssuers:\n    - issuer: https://i\n      jwksUri: http://i/keys\n      audiences: { data: x }\n", "identity.trustedIssuers[0].jwksUri: must be an https URL"],
-    ["identity:\n  trustedIssuers:\n    - issuer: https://i\n      jwksFile: /k.json\n      audiences: {}\n", "identity.trustedIssuers[0].audiences: must name the audience of at least one plane (data, management)"],
+    [
+      "identity:\n  trustedIssuers:\n    - issuer: https://i\n      audiences: { data: x }\n",
+      "identity.trustedIssuers[0].jwksFile: give exactly one of jwksFile and jwksUri",
+    ],
+    [
+      "identity:\n  trustedIssuers:\n    - issuer: https://i\n      jwksUri: http://i/keys\n      audiences: { data: x }\n",
+      "identity.trustedIssuers[0].jwksUri: must be an https URL",
+    ],
+    [
+      "identity:\n  trustedIssuers:\n    - issuer: https://i\n      jwksFile: /k.json\n      audiences: {}\n",
+      "identity.trustedIssuers[0].audiences: must name the audience of at least one plane (data, management)",
+    ],
     ["workers:\n  cacheBytes: 10\n", "workers.cacheBytes: must be an integer from 1048576 to 68719476736"],
     ["audit:\n  nodeId: ../etc\n", "audit.nodeId: must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"],
     ["audit:\n  checkpointIntervalMs: -1\n", "audit.checkpointIntervalMs: must be an integer from 0 to 86400000"],
-    ["seal:\n  passphrase: hunter2\n", "seal.passphrase: must not be in the configuration; set the environment variable KEYHOLD_SEAL_PASSPHRASE"],
+    [
+      "seal:\n  passphrase: hunter2\n",
+      "seal.passphrase: must not be in the configuration; set the environment variable KEYHOLD_SEAL_PASSPHRASE",
+    ],
     ["tenant:\n  name: ''\n", "tenant.name: must be a non-empty string"],
     ["hsms: {}\n", "hsms: must be a list"],
   ])("%j", (text, expected) => {
@@ -211,17 +238,33 @@ describe("loadConfig errors name the field", () => {
     [{ initialAdminObjectIds: [""] }, "hsms[0].initialAdminObjectIds[0]: must be a non-empty string"],
     [{ enablePurgeProtection: "true" }, "hsms[0].enablePurgeProtection: must be true or false"],
     [{ networkAcls: { defaultAction: "deny" } }, "hsms[0].networkAcls.defaultAction: must be one of Allow, Deny"],
-    [{ networkAcls: { ipRules: ["10.0.0.0/33"] } }, "hsms[0].networkAcls.ipRules[0]: must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32"],
-    [{ networkAcls: { ipRules: ["example.com"] } }, "hsms[0].networkAcls.ipRules[0]: must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32"],
+    [
+      { networkAcls: { ipRules: ["10.0.0.0/33"] } },
+      "hsms[0].networkAcls.ipRules[0]: must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32",
+    ],
+    [
+      { networkAcls: { ipRules: ["example.com"] } },
+      "hsms[0].networkAcls.ipRules[0]: must be an IP address or CIDR range, e.g. 10.0.0.0/8 or 2001:db8::/32",
+    ],
     [{ publicNetworkAccess: "On" }, "hsms[0].publicNetworkAccess: must be one of Enabled, Disabled"],
-    [{ retention: 7 }, "hsms[0].retention: unknown option; expected one of name, initialAdminObjectIds, softDeleteRetentionInDays, enablePurgeProtection, networkAcls, publicNetworkAccess"],
+    [
+      { retention: 7 },
+      "hsms[0].retention: unknown option; expected one of name, initialAdminObjectIds, softDeleteRetentionInDays, enablePurgeProtection, networkAcls, publicNetworkAccess",
+    ],
   ])("HSM %j", (extra, expected) => {
     expect(problems(hsm(extra)).map((line) => line.replace(" (from command line)", ""))).toEqual([expected]);
   });
 
   it("reports a missing HSM name and duplicate names", () => {
-    expect(problems({ overrides: { hsms: [{ initialAdminObjectIds: [ADMIN] }] } })).toEqual(["hsms[0].name (from command line): is required"]);
-    const twice = { hsms: [{ name: "pay", initialAdminObjectIds: [ADMIN] }, { name: "PAY", initialAdminObjectIds: [ADMIN] }] };
+    expect(problems({ overrides: { hsms: [{ initialAdminObjectIds: [ADMIN] }] } })).toEqual([
+      "hsms[0].name (from command line): is required",
+    ]);
+    const twice = {
+      hsms: [
+        { name: "pay", initialAdminObjectIds: [ADMIN] },
+        { name: "PAY", initialAdminObjectIds: [ADMIN] },
+      ],
+    };
     expect(problems({ overrides: twice })).toEqual(['hsms[1].name (from command line): "PAY" is already the name of hsms[0]']);
   });
 
@@ -239,7 +282,12 @@ describe("loadConfig errors name the field", () => {
     ]);
     const loopback = loadConfig({
       env: {},
-      overrides: { insecureLoopback: true, grpc: { listen: "[::1]:0" }, https: { listen: "localhost:0" }, metrics: { listen: "127.0.0.2:0" } },
+      overrides: {
+        insecureLoopback: true,
+        grpc: { listen: "[::1]:0" },
+        https: { listen: "localhost:0" },
+        metrics: { listen: "127.0.0.2:0" },
+      },
     });
     expect(loopback.insecureLoopback).toBe(true);
   });
@@ -267,7 +315,12 @@ describe("environment and flags", () => {
 
   it("lets variables override the file and flags override both", () => {
     const file = configFile("layers.yaml", "grpc:\n  listen: 127.0.0.1:1000\nhttps:\n  listen: 127.0.0.1:2000\nworkers:\n  threads: 1\n");
-    const env = { KEYHOLD_GRPC_LISTEN: "127.0.0.1:0", KEYHOLD_HTTPS_LISTEN: "127.0.0.1:3000", KEYHOLD_WORKERS_THREADS: "3", KEYHOLD_INSECURE_LOOPBACK: "true" };
+    const env = {
+      KEYHOLD_GRPC_LISTEN: "127.0.0.1:0",
+      KEYHOLD_HTTPS_LISTEN: "127.0.0.1:3000",
+      KEYHOLD_WORKERS_THREADS: "3",
+      KEYHOLD_INSECURE_LOOPBACK: "true",
+    };
     const config = loadConfig({ file, env, overrides: { https: { listen: "127.0.0.1:4000" } } });
     expect(config.grpc.listen.port).toBe(0);
     expect(config.https.listen.port).toBe(4000);
@@ -283,12 +336,16 @@ describe("environment and flags", () => {
   });
 
   it("names the variable a bad value came from", () => {
-    expect(problems({ env: { KEYHOLD_WORKERS_THREADS: "many" } })).toEqual(["workers.threads (from KEYHOLD_WORKERS_THREADS): must be an integer from 1 to 256"]);
-    expect(problems({ env: { KEYHOLD_INSECURE_LOOPBACK: "maybe" } })).toEqual(["insecureLoopback (from KEYHOLD_INSECURE_LOOPBACK): must be true or false"]);
-    expect(problems({ env: { KEYHOLD_HSMS: "[{" } })).toEqual(["hsms: KEYHOLD_HSMS must hold a JSON list"]);
-    expect(problems({ env: { KEYHOLD_HSMS: JSON.stringify([{ name: "pay", initialAdminObjectIds: [ADMIN], softDeleteRetentionInDays: 3 }]) } })).toEqual([
-      "hsms[0].softDeleteRetentionInDays (from KEYHOLD_HSMS): must be an integer from 7 to 90",
+    expect(problems({ env: { KEYHOLD_WORKERS_THREADS: "many" } })).toEqual([
+      "workers.threads (from KEYHOLD_WORKERS_THREADS): must be an integer from 1 to 256",
     ]);
+    expect(problems({ env: { KEYHOLD_INSECURE_LOOPBACK: "maybe" } })).toEqual([
+      "insecureLoopback (from KEYHOLD_INSECURE_LOOPBACK): must be true or false",
+    ]);
+    expect(problems({ env: { KEYHOLD_HSMS: "[{" } })).toEqual(["hsms: KEYHOLD_HSMS must hold a JSON list"]);
+    expect(
+      problems({ env: { KEYHOLD_HSMS: JSON.stringify([{ name: "pay", initialAdminObjectIds: [ADMIN], softDeleteRetentionInDays: 3 }]) } }),
+    ).toEqual(["hsms[0].softDeleteRetentionInDays (from KEYHOLD_HSMS): must be an integer from 7 to 90"]);
   });
 });
 

@@ -62,7 +62,8 @@ describe("key generation stress (slow-ish)", () => {
     const stop = churn();
     try {
       const keys: JsonWebKey[] = [];
-      for (let i = 0; i < sizes.length; i += 2) keys.push(...(await Promise.all(sizes.slice(i, i + 2).map((size) => generateKey("RSA", { size })))));
+      for (let i = 0; i < sizes.length; i += 2)
+        keys.push(...(await Promise.all(sizes.slice(i, i + 2).map((size) => generateKey("RSA", { size })))));
       keys.forEach((jwk, i) => {
         expect(jwk).toMatchObject({ kty: "RSA", e: "AQAB" });
         expect(Object.keys(jwk).sort()).toEqual(["d", "dp", "dq", "e", "kty", "n", "p", "q", "qi"]);

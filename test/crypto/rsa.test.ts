@@ -45,7 +45,9 @@ describe("RSA encryption against OpenSSL", () => {
         it(`${alg} RSA-${bits} [${provider}] interoperates both ways`, async () => {
           const message = new TextEncoder().encode("a 32-byte data encryption key!!!");
           const { ciphertext } = await encrypt(alg, jwk, message, { provider });
-          expect(privateDecrypt({ key: privateKey, oaepHash, padding: constants.RSA_PKCS1_OAEP_PADDING }, ciphertext)).toEqual(Buffer.from(message));
+          expect(privateDecrypt({ key: privateKey, oaepHash, padding: constants.RSA_PKCS1_OAEP_PADDING }, ciphertext)).toEqual(
+            Buffer.from(message),
+          );
           const theirs = publicEncrypt({ key: privateKey, oaepHash, padding: constants.RSA_PKCS1_OAEP_PADDING }, message);
           expect(await decrypt(alg, jwk, theirs, { provider })).toEqual(message);
         });
@@ -65,7 +67,8 @@ describe("RSA1_5 implicit rejection", () => {
   const jwk = RSA_FIXTURES[2048];
   const privateKey = nodePrivateKey(jwk);
   /** A ciphertext whose plaintext block is `block` (built with the raw public operation). */
-  const rawEncrypt = (block: Uint8Array): Uint8Array => new Uint8Array(publicEncrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, block));
+  const rawEncrypt = (block: Uint8Array): Uint8Array =>
+    new Uint8Array(publicEncrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, block));
 
   it("returns a deterministic, provider-independent message instead of an error for bad padding", async () => {
     await fc.assert(

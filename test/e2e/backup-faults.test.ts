@@ -21,7 +21,18 @@ import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { MANIFEST_FILE } from "../../src/hsm/backup/manifest.js";
 import { BlobStore } from "../../src/management/index.js";
 import { storageAccountId } from "../../src/arm/storage-account-ids.js";
-import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, grpcSession, inParallel, killHard, managementClient, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
+import {
+  DEV_RESOURCE_GROUP,
+  DEV_SUBSCRIPTION,
+  grpcSession,
+  inParallel,
+  killHard,
+  managementClient,
+  mintToken,
+  serveDev,
+  type DevServer,
+  type GrpcSession,
+} from "./recovery-harness.js";
 
 /** Enough keys that a job runs for a while (hundreds of milliseconds) on the 2-core development machine. */
 const KEY_COUNT = 2_000;
@@ -55,7 +66,11 @@ beforeAll(async () => {
   const template = await serveDev(join(workRoot, "template"));
   try {
     const management = await managementClient(template, await mintToken(template, "admin", "management"));
-    await management.send("PUT", storageAccountId({ subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name: ACCOUNT }), { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
+    await management.send("PUT", storageAccountId({ subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name: ACCOUNT }), {
+      location: "westeurope",
+      sku: { name: "Standard_LRS" },
+      kind: "StorageV2",
+    });
     const session = await grpcSession(template, await mintToken(template, "admin"), HSM);
     await createKeys(session, NAMES);
     session.close();
@@ -138,11 +153,14 @@ async function killDuring(connected: Connected, kind: JobKind, job: BackupJob, w
   let lastSeen = job.status;
   let killed = false;
   const kill = new Promise<void>((done) =>
-    setTimeout(() => {
-      killed = true;
-      connected.server.proc.kill("SIGKILL");
-      done();
-    }, windowMs * (0.05 + 0.6 * Math.random())),
+    setTimeout(
+      () => {
+        killed = true;
+        connected.server.proc.kill("SIGKILL");
+        done();
+      },
+      windowMs * (0.05 + 0.6 * Math.random()),
+    ),
   );
   const poll = async (): Promise<void> => {
     while (!killed) {
@@ -176,7 +194,11 @@ async function nextSecond(): Promise<void> {
 }
 
 /** Starts a job and measures how long it runs, from the start call's answer to the first poll that sees its end. */
-async function timed(session: GrpcSession, kind: JobKind, started: Promise<{ job?: BackupJob | undefined }>): Promise<{ job: BackupJob; ms: number }> {
+async function timed(
+  session: GrpcSession,
+  kind: JobKind,
+  started: Promise<{ job?: BackupJob | undefined }>,
+): Promise<{ job: BackupJob; ms: number }> {
   const job = (await started).job!;
   return untilEnded(session, kind, job);
 }
@@ -199,7 +221,9 @@ describe("SIGKILL during backup and restore jobs (built CLI; `npm run build` mus
       const lastSeen = await killDuring(connected, "backup", doomed, calibration.ms);
       connected = await start(dataDir!);
       job = await jobStatus(connected.session, "backup", doomed.jobId);
-      console.info(`backup of ${KEY_COUNT} keys: ${calibration.ms.toFixed(0)} ms; kill ${attempt} with the job last seen ${lastSeen}, after restart ${job.status}`);
+      console.info(
+        `backup of ${KEY_COUNT} keys: ${calibration.ms.toFixed(0)} ms; kill ${attempt} with the job last seen ${lastSeen}, after restart ${job.status}`,
+      );
       expectEndedOrInterrupted(job, lastSeen);
       expect(await keyNames(connected.session)).toEqual(first.names);
     }
@@ -209,22 +233,30 @@ describe("SIGKILL during backup and restore jobs (built CLI; `npm run build` mus
       // folder's last file) was written but before the job recorded its end leaves a complete, authentic folder.
       // Otherwise the manifest is missing or does not match and the restore is refused. Either way: no mix.
       const manifestWritten = existsSync(manifestPath(doomed!.folder));
-      const restored = await second.session.call(BackupService, BackupService.method.startRestore, { ...storage, folder: doomed!.folder }).then(
-        (response) => untilEnded(second.session, "restore", response.job!).then((ended) => ended.job.status),
-        (error: Error) => `refused: ${error.message}`,
-      );
+      const restored = await second.session
+        .call(BackupService, BackupService.method.startRestore, { ...storage, folder: doomed!.folder })
+        .then(
+          (response) => untilEnded(second.session, "restore", response.job!).then((ended) => ended.job.status),
+          (error: Error) => `refused: ${error.message}`,
+        );
       if (!manifestWritten) expect(restored).not.toBe("Succeeded");
       expect(await keyNames(second.session)).toEqual(first.names);
     }
     // The job machinery works after the crash: a new backup runs to its end.
     await nextSecond();
-    expect((await timed(second.session, "backup", second.session.call(BackupService, BackupService.method.startBackup, storage))).job.status).toBe("Succeeded");
+    expect(
+      (await timed(second.session, "backup", second.session.call(BackupService, BackupService.method.startBackup, storage))).job.status,
+    ).toBe("Succeeded");
     second.session.close();
   });
 
   it("a restore killed mid-run reports Failed after restart, and the HSM holds the old contents or exactly the backup's", async () => {
     const first = await populated();
-    const backup = await timed(first.session, "backup", first.session.call(BackupService, BackupService.method.startBackup, { storageAccount: ACCOUNT, container: CONTAINER }));
+    const backup = await timed(
+      first.session,
+      "backup",
+      first.session.call(BackupService, BackupService.method.startBackup, { storageAccount: ACCOUNT, container: CONTAINER }),
+    );
     expect(backup.job.status).toBe("Succeeded");
     const restoreRequest = { storageAccount: ACCOUNT, container: CONTAINER, folder: backup.job.folder };
     const backupContents = { names: first.names, versions: 1 };
@@ -242,7 +274,11 @@ describe("SIGKILL during backup and restore jobs (built CLI; `npm run build` mus
     });
     await drift(first.session);
     // One restore to its end measures the window the kill aims at; then the contents drift again.
-    const calibration = await timed(first.session, "restore", first.session.call(BackupService, BackupService.method.startRestore, restoreRequest));
+    const calibration = await timed(
+      first.session,
+      "restore",
+      first.session.call(BackupService, BackupService.method.startRestore, restoreRequest),
+    );
     expect(calibration.job.status).toBe("Succeeded");
     expect(await contentsOf(first.session)).toEqual(backupContents);
     const oldContents = await drift(first.session);
@@ -252,7 +288,9 @@ describe("SIGKILL during backup and restore jobs (built CLI; `npm run build` mus
 
     const second = await start(dataDir!);
     const job = await jobStatus(second.session, "restore", doomed.jobId);
-    console.info(`restore of ${KEY_COUNT} keys: ${calibration.ms.toFixed(0)} ms; killed with the job last seen ${lastSeen}, after restart ${job.status}`);
+    console.info(
+      `restore of ${KEY_COUNT} keys: ${calibration.ms.toFixed(0)} ms; killed with the job last seen ${lastSeen}, after restart ${job.status}`,
+    );
     expectEndedOrInterrupted(job, lastSeen);
     // "Succeeded" commits with the new contents; an interrupted restore leaves the old ones.
     expect(await contentsOf(second.session)).toEqual(job.status === "Succeeded" ? backupContents : oldContents);

@@ -68,13 +68,27 @@ function bannerCommands(banner: string): { token: string[]; examples: string[][]
 }
 
 function armGet(started: Started, caPem: Buffer, token: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const [host, port] = [started.https.slice(0, started.https.lastIndexOf(":")), Number(started.https.slice(started.https.lastIndexOf(":") + 1))];
+  const [host, port] = [
+    started.https.slice(0, started.https.lastIndexOf(":")),
+    Number(started.https.slice(started.https.lastIndexOf(":") + 1)),
+  ];
   return new Promise((done, fail) => {
-    const req = request({ host, port, path: withApiVersion(path), method: "GET", ca: caPem, servername: "localhost", headers: { authorization: `Bearer ${token}` } }, (res) => {
-      let text = "";
-      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    });
+    const req = request(
+      {
+        host,
+        port,
+        path: withApiVersion(path),
+        method: "GET",
+        ca: caPem,
+        servername: "localhost",
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => done({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      },
+    );
     req.on("error", fail);
     req.end();
   });
@@ -98,14 +112,32 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     const minted = await keyhold(tokenCommand, env);
     expect(minted.code, minted.stderr).toBe(0);
     const userEnv = { ...env, KEYHOLD_TOKEN: minted.stdout.trim() };
-    const [created, signed, listed] = [await keyhold(examples[0]!, userEnv), await keyhold(examples[1]!, userEnv), await keyhold(examples[2]!, userEnv)];
+    const [created, signed, listed] = [
+      await keyhold(examples[0]!, userEnv),
+      await keyhold(examples[1]!, userEnv),
+      await keyhold(examples[2]!, userEnv),
+    ];
     for (const run of [created, signed, listed]) expect(run.code, run.stderr).toBe(0);
     expect(created.stdout).toMatch(/kid:\s+https:\/\/dev\.managedhsm\.keyhold\.local\/keys\/demo\//);
     expect(signed.stdout).toMatch(/^signature: [A-Za-z0-9_-]{86}$/m);
     // A header row, then NAME  SCOPE  PRINCIPAL  PRINCIPAL ID  ROLE: the principal's name comes from the data dir's directory.
     expect(listed.stdout.split("\n")[0]).toMatch(/^NAME +SCOPE +PRINCIPAL +PRINCIPAL ID +ROLE$/);
-    const roles = (text: string): string[] => text.trim().split("\n").slice(1).map((line) => line.split(/\s{2,}/).slice(2).join(" ")).sort();
-    const adminId = listed.stdout.trim().split("\n")[1]!.split(/\s{2,}/)[3]!;
+    const roles = (text: string): string[] =>
+      text
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) =>
+          line
+            .split(/\s{2,}/)
+            .slice(2)
+            .join(" "),
+        )
+        .sort();
+    const adminId = listed.stdout
+      .trim()
+      .split("\n")[1]!
+      .split(/\s{2,}/)[3]!;
     expect(roles(listed.stdout)).toEqual([
       `admin ${adminId} Managed HSM Administrator`,
       `admin ${adminId} Managed HSM Crypto Officer`,
@@ -113,11 +145,23 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     ]);
 
     // The development security domain: three key pairs and a blob that any two of the keys open.
-    for (const file of ["cert1.pem", "cert2.pem", "cert3.pem", "key1.pem", "key2.pem", "key3.pem", "sd.json"]) expect(existsSync(join(sdDir, file))).toBe(true);
+    for (const file of ["cert1.pem", "cert2.pem", "cert3.pem", "key1.pem", "key2.pem", "key3.pem", "sd.json"])
+      expect(existsSync(join(sdDir, file))).toBe(true);
     const blob = JSON.parse(readFileSync(join(sdDir, "sd.json"), "utf8")) as { hsmId: string; required: number; shares: unknown[] };
     expect(blob.required).toBe(2);
     expect(blob.shares).toHaveLength(3);
-    const verified = await keyhold(["security-domain", "verify-shares", "--sd-file", join(sdDir, "sd.json"), "--sd-wrapping-keys", join(sdDir, "key2.pem"), join(sdDir, "key3.pem")], env);
+    const verified = await keyhold(
+      [
+        "security-domain",
+        "verify-shares",
+        "--sd-file",
+        join(sdDir, "sd.json"),
+        "--sd-wrapping-keys",
+        join(sdDir, "key2.pem"),
+        join(sdDir, "key3.pem"),
+      ],
+      env,
+    );
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.stdout).toContain(`domain of HSM ${blob.hsmId}`);
 
@@ -130,7 +174,11 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     const caPem = readFileSync(join(dataDir, "tls", "ca.pem"));
     const shown = await armGet(first, caPem, mgmtToken.stdout.trim(), hsmPath);
     expect(shown.status).toBe(200);
-    const properties = shown.body["properties"] as { provisioningState: string; initialAdminObjectIds: string[]; securityDomainProperties: { activationStatus: string } };
+    const properties = shown.body["properties"] as {
+      provisioningState: string;
+      initialAdminObjectIds: string[];
+      securityDomainProperties: { activationStatus: string };
+    };
     expect(properties.provisioningState).toBe("Succeeded");
     expect(properties.securityDomainProperties.activationStatus).toBe("Active");
     expect(properties.initialAdminObjectIds).toEqual([adminId]);
@@ -160,7 +208,10 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     const listedHsms = await armGet(second, caPem, mgmt2, `/subscriptions/${subscriptionId}/providers/Microsoft.KeyVault/managedHSMs`);
     expect((listedHsms.body["value"] as { id: string }[]).map((h) => h.id)).toEqual([shown.body["id"]]);
     const shownAgain = await armGet(second, caPem, mgmt2, hsmPath);
-    expect((shownAgain.body["properties"] as { securityDomainProperties: { activationStatus: string } }).securityDomainProperties.activationStatus).toBe("Active");
+    expect(
+      (shownAgain.body["properties"] as { securityDomainProperties: { activationStatus: string } }).securityDomainProperties
+        .activationStatus,
+    ).toBe("Active");
     expect(await ownersAtRoot(second, mgmt2)).toHaveLength(1);
     await stopServer(second);
   });

@@ -18,12 +18,29 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toJson, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  toJson,
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditQuery } from "../../src/cli/audit.js";
 import { formatServiceError, isServiceError } from "../../src/cli/client-options.js";
-import { buildCreateKeyRequest, buildDecryptRequest, buildEncryptRequest, buildImportKeyRequest, buildSignRequest, buildUnwrapKeyRequest, buildVerifyRequest, buildWrapKeyRequest, type CreateKeyFlags } from "../../src/cli/key-requests.js";
+import {
+  buildCreateKeyRequest,
+  buildDecryptRequest,
+  buildEncryptRequest,
+  buildImportKeyRequest,
+  buildSignRequest,
+  buildUnwrapKeyRequest,
+  buildVerifyRequest,
+  buildWrapKeyRequest,
+  type CreateKeyFlags,
+} from "../../src/cli/key-requests.js";
 import { buildCreateRoleAssignmentRequest, buildSetRoleDefinitionRequest } from "../../src/cli/role.js";
 import { buildDownloadRequest, buildRestoreBlob } from "../../src/cli/security-domain.js";
 import { toBase64Url } from "../../src/crypto/bytes.js";
@@ -39,7 +56,18 @@ import type { ArmClient } from "../../src/management/client/arm-client.js";
 import { storageAccountId } from "../../src/arm/storage-account-ids.js";
 import { openStore } from "../../src/store/index.js";
 import { wrappingFixture } from "../hsm/security-domain/fixtures.js";
-import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, REPO, grpcSession, killHard, managementClient, mintToken, serveDev, type DevServer, type GrpcSession } from "./recovery-harness.js";
+import {
+  DEV_RESOURCE_GROUP,
+  DEV_SUBSCRIPTION,
+  REPO,
+  grpcSession,
+  killHard,
+  managementClient,
+  mintToken,
+  serveDev,
+  type DevServer,
+  type GrpcSession,
+} from "./recovery-harness.js";
 
 const HSM_A = "DrillA";
 const HSM_B = "DrillB";
@@ -95,7 +123,12 @@ async function directoryWork(dataDir: string): Promise<{ tenantId: string; admin
     const directory = new Directory(store);
     const [tenant] = await directory.listTenants();
     const admin = await directory.findPrincipal(tenant!.id, "admin", "user");
-    const custodian = await directory.createUser(tenant!.id, { userPrincipalName: "custodian@drill", displayName: "Key Custodian", password: "drill-Passw0rd-not-used", enabled: true });
+    const custodian = await directory.createUser(tenant!.id, {
+      userPrincipalName: "custodian@drill",
+      displayName: "Key Custodian",
+      password: "drill-Passw0rd-not-used",
+      enabled: true,
+    });
     return { tenantId: tenant!.id, adminId: admin.id, custodianId: custodian.id };
   } finally {
     await store.close();
@@ -103,11 +136,17 @@ async function directoryWork(dataDir: string): Promise<{ tenantId: string; admin
 }
 
 /** A step's call; the session is one HSM's (x-hsm-name), as KEYHOLD_HSM names it for the CLI. */
-type Call = <I extends DescMessage, O extends DescMessage>(service: DescService, method: DescMethodUnary<I, O>, request: MessageInitShape<I>) => Promise<MessageShape<O>>;
+type Call = <I extends DescMessage, O extends DescMessage>(
+  service: DescService,
+  method: DescMethodUnary<I, O>,
+  request: MessageInitShape<I>,
+) => Promise<MessageShape<O>>;
 
 /** `keyhold security-domain upload`: the upload, then its status until it is no longer InProgress; Failed is an error. */
 async function uploadSecurityDomain(call: Call, securityDomain: string): Promise<{ status: string; statusDetails: string }> {
-  let response: { status: string; statusDetails: string } = await call(SecurityDomainService, SecurityDomainService.method.upload, { securityDomain });
+  let response: { status: string; statusDetails: string } = await call(SecurityDomainService, SecurityDomainService.method.upload, {
+    securityDomain,
+  });
   const deadline = Date.now() + 30_000;
   while (response.status === "InProgress") {
     if (Date.now() > deadline) throw new Error("the upload is still in progress");
@@ -165,7 +204,10 @@ async function allPages<T>(page: (pageToken: string) => Promise<{ items: T[]; ne
 /** What an HSM shows of its keys and roles (as `key get|versions|list|deleted`, `role ... list` print them in JSON): compared between A before the disaster and B after the recovery. */
 async function hsmState(call: Call): Promise<HsmState> {
   const keys: HsmState["keys"] = {};
-  const publicView = (bundle: KeyBundle | undefined) => ({ ...(toJson(JsonWebKeySchema, bundle!.key!) as Record<string, unknown>), kid: kidPath(bundle!.kid) });
+  const publicView = (bundle: KeyBundle | undefined) => ({
+    ...(toJson(JsonWebKeySchema, bundle!.key!) as Record<string, unknown>),
+    kid: kidPath(bundle!.kid),
+  });
   await Promise.all(
     KEYS.map(async (name) => {
       const [latest, versions] = await Promise.all([
@@ -175,13 +217,21 @@ async function hsmState(call: Call): Promise<HsmState> {
           return { items: page.keys, nextPageToken: page.nextPageToken };
         }),
       ]);
-      keys[name] = { publicKey: publicView(latest.key), attributes: toJson(KeyAttributesSchema, latest.key!.attributes!), versions: versions.map((v) => kidPath(v.kid)).sort() };
+      keys[name] = {
+        publicKey: publicView(latest.key),
+        attributes: toJson(KeyAttributesSchema, latest.key!.attributes!),
+        versions: versions.map((v) => kidPath(v.kid)).sort(),
+      };
     }),
   );
   const assignments = async (scope: string) =>
     (
       await allPages(async (pageToken) => {
-        const page = await call(AccessControlService, AccessControlService.method.listRoleAssignments, { scope, principalId: "", pageToken });
+        const page = await call(AccessControlService, AccessControlService.method.listRoleAssignments, {
+          scope,
+          principalId: "",
+          pageToken,
+        });
         return { items: page.roleAssignments, nextPageToken: page.nextPageToken };
       })
     )
@@ -209,14 +259,25 @@ async function hsmState(call: Call): Promise<HsmState> {
   )
     .map((k) => kidPath(k.kid))
     .sort();
-  return { keys, listed, deleted, assignmentsAtRoot: await assignments("/"), assignmentsAtKey: await assignments("/keys/rsa-2048"), definitions };
+  return {
+    keys,
+    listed,
+    deleted,
+    assignmentsAtRoot: await assignments("/"),
+    assignmentsAtKey: await assignments("/keys/rsa-2048"),
+    definitions,
+  };
 }
 
 const hsmPath = (name: string) => managedHsmId({ subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name });
 
 /** `keyhold hsm create --location westeurope --administrators <admin>`: the PUT, waited for (polled every 20 ms rather than every second). */
 async function createHsm(management: ArmClient, name: string, tenantId: string, adminId: string): Promise<void> {
-  const body = { location: "westeurope", sku: { name: "Standard_B1" }, properties: { tenantId, initialAdminObjectIds: [adminId], softDeleteRetentionInDays: 90 } };
+  const body = {
+    location: "westeurope",
+    sku: { name: "Standard_B1" },
+    properties: { tenantId, initialAdminObjectIds: [adminId], softDeleteRetentionInDays: 90 },
+  };
   await management.sendAndWait("PUT", hsmPath(name), body, fastPoll);
 }
 const fastPoll = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20)));
@@ -225,7 +286,11 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
   it("recovers HSM A's keys, roles and deleted keys into a new HSM B from A's security domain and full backup", async () => {
     workDir = await mkdtemp(join(tmpdir(), "keyhold-drill-"));
     server = await serveDev(join(workDir, "data"));
-    const [managementToken, dataToken, people] = await Promise.all([mintToken(server, "admin", "management"), mintToken(server, "admin"), directoryWork(server.dataDir)]);
+    const [managementToken, dataToken, people] = await Promise.all([
+      mintToken(server, "admin", "management"),
+      mintToken(server, "admin"),
+      directoryWork(server.dataDir),
+    ]);
     const { tenantId, adminId, custodianId } = people;
     const management = await managementClient(server, managementToken);
     const sessionA = await grpcSession(server, dataToken, HSM_A);
@@ -241,24 +306,45 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
       wrappingKeyPair("rsa-2048-2", "sd-keys/key2.pem"),
       wrappingKeyPair("rsa-3072-1", "sd-keys/key3.pem"),
     ];
-    const download = buildDownloadRequest(sdKeys.map((k, i) => ({ path: `sd-keys/cert${i + 1}.pem`, pem: k.certificatePem })), "2");
+    const download = buildDownloadRequest(
+      sdKeys.map((k, i) => ({ path: `sd-keys/cert${i + 1}.pem`, pem: k.certificatePem })),
+      "2",
+    );
     const securityDomain = (await onA(SecurityDomainService, SecurityDomainService.method.download, download)).securityDomain;
     expect(securityDomain).not.toBe("");
     expect((await onA(SecurityDomainService, SecurityDomainService.method.getStatus, {})).status).toBe("Success");
 
     // Local RBAC: crypto roles at /, a custom role and a built-in role on one key.
-    const assign = (role: string, assignee: string, scope: string) => onA(AccessControlService, AccessControlService.method.createRoleAssignment, buildCreateRoleAssignmentRequest({ role, assignee, scope }));
+    const assign = (role: string, assignee: string, scope: string) =>
+      onA(
+        AccessControlService,
+        AccessControlService.method.createRoleAssignment,
+        buildCreateRoleAssignmentRequest({ role, assignee, scope }),
+      );
     await assign("Managed HSM Crypto Officer", adminId, "/");
     await assign("Managed HSM Crypto User", adminId, "/");
     await assign("Managed HSM Crypto Auditor", custodianId, "/");
-    const custom = { name: CUSTOM_ROLE, type: "CustomRole", roleName: "Drill Key Custodian", description: "rotates keys without using them", assignableScopes: ["/"], permissions: [{ dataActions: ["Microsoft.KeyVault/managedHsm/keys/read/action", "Microsoft.KeyVault/managedHsm/keys/rotate/action"] }] };
+    const custom = {
+      name: CUSTOM_ROLE,
+      type: "CustomRole",
+      roleName: "Drill Key Custodian",
+      description: "rotates keys without using them",
+      assignableScopes: ["/"],
+      permissions: [
+        { dataActions: ["Microsoft.KeyVault/managedHsm/keys/read/action", "Microsoft.KeyVault/managedHsm/keys/rotate/action"] },
+      ],
+    };
     await onA(AccessControlService, AccessControlService.method.setRoleDefinition, buildSetRoleDefinitionRequest(custom));
     await assign(CUSTOM_ROLE, custodianId, "/keys/rsa-2048");
     await assign("Managed HSM Crypto User", custodianId, "/keys/rsa-2048");
 
     // Keys of every type, some with two versions (the RSA ones imported from the fixtures), and a soft-deleted key.
     const createKey = (flags: CreateKeyFlags) => onA(KeyService, KeyService.method.createKey, buildCreateKeyRequest(flags));
-    await onA(KeyService, KeyService.method.importKey, buildImportKeyRequest({ name: "rsa-2048", jwk: join(FIXTURES, "rsa-2048-1.json"), tags: ["team=payments"] }));
+    await onA(
+      KeyService,
+      KeyService.method.importKey,
+      buildImportKeyRequest({ name: "rsa-2048", jwk: join(FIXTURES, "rsa-2048-1.json"), tags: ["team=payments"] }),
+    );
     await onA(KeyService, KeyService.method.importKey, buildImportKeyRequest({ name: "rsa-2048", jwk: join(FIXTURES, "rsa-2048-2.json") }));
     const ecFirst = (await createKey({ name: "ec-p256", kty: "EC", curve: "P-256" })).key!.kid;
     await createKey({ name: "ec-p256", kty: "EC-HSM", curve: "P-256" });
@@ -282,13 +368,32 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     ] as const;
     const signed = await Promise.all(
       signatures.map(async (s) => {
-        const response = await onA(CryptoService, CryptoService.method.sign, buildSignRequest({ name: s.name, alg: s.alg, dataFile: "message.txt", ...(s.version === undefined ? {} : { version: s.version }) }, message));
+        const response = await onA(
+          CryptoService,
+          CryptoService.method.sign,
+          buildSignRequest(
+            { name: s.name, alg: s.alg, dataFile: "message.txt", ...(s.version === undefined ? {} : { version: s.version }) },
+            message,
+          ),
+        );
         return { ...s, kid: response.kid, signature: toBase64Url(response.signature) };
       }),
     );
-    const rsaSealed = await onA(CryptoService, CryptoService.method.encrypt, buildEncryptRequest({ name: "rsa-2048", alg: "RSA-OAEP-256", in: "secret.bin" }, secret));
-    const gcmSealed = await onA(CryptoService, CryptoService.method.encrypt, buildEncryptRequest({ name: "aes-256", alg: "A256GCM", in: "secret.bin", aad: "ZHJpbGw" }, secret));
-    const wrapped = await onA(CryptoService, CryptoService.method.wrapKey, buildWrapKeyRequest({ name: "aes-256", alg: "A256KW", value: WRAPPED_VALUE }));
+    const rsaSealed = await onA(
+      CryptoService,
+      CryptoService.method.encrypt,
+      buildEncryptRequest({ name: "rsa-2048", alg: "RSA-OAEP-256", in: "secret.bin" }, secret),
+    );
+    const gcmSealed = await onA(
+      CryptoService,
+      CryptoService.method.encrypt,
+      buildEncryptRequest({ name: "aes-256", alg: "A256GCM", in: "secret.bin", aad: "ZHJpbGw" }, secret),
+    );
+    const wrapped = await onA(
+      CryptoService,
+      CryptoService.method.wrapKey,
+      buildWrapKeyRequest({ name: "aes-256", alg: "A256KW", value: WRAPPED_VALUE }),
+    );
     const stateOfA = await hsmState(onA);
     expect(KEYS.map((name) => stateOfA.keys[name]?.versions.length)).toEqual([2, 2, 1, 2]);
     expect(stateOfA.listed).toHaveLength(4);
@@ -300,7 +405,11 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     // The full backup of A into a storage account's container.
     const storage = { subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name: ACCOUNT };
     await management.send("PUT", storageAccountId(storage), { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
-    const backup = await untilEnded(onA, "backup", (await onA(BackupService, BackupService.method.startBackup, { storageAccount: ACCOUNT, container: CONTAINER })).job);
+    const backup = await untilEnded(
+      onA,
+      "backup",
+      (await onA(BackupService, BackupService.method.startBackup, { storageAccount: ACCOUNT, container: CONTAINER })).job,
+    );
     expect(backup.status).toBe("Succeeded");
     expect(backup.folder).toMatch(new RegExp(`^mhsm-${HSM_A}-\\d{14}$`));
 
@@ -316,7 +425,9 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     expect(transferKey).not.toBe("");
     const unrelated = wrappingKeyPair("rsa-3072-2", "unrelated-keys/key2.pem");
     const keyFile = (k: { path: string; privateKeyPem: string }) => ({ path: k.path, pem: k.privateKeyPem });
-    await expect(buildRestoreBlob(securityDomain, [keyFile(sdKeys[0]!), keyFile(unrelated)], transferKey)).rejects.toThrow(/unrelated-keys\/key2\.pem.*matches none of the certificates/);
+    await expect(buildRestoreBlob(securityDomain, [keyFile(sdKeys[0]!), keyFile(unrelated)], transferKey)).rejects.toThrow(
+      /unrelated-keys\/key2\.pem.*matches none of the certificates/,
+    );
     const restoreBlob = JSON.stringify(await buildRestoreBlob(securityDomain, [keyFile(sdKeys[0]!), keyFile(sdKeys[2]!)], transferKey));
 
     // One changed byte in a share of the blob: the upload fails and B stays not activated.
@@ -330,7 +441,17 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     expect(await refusal(uploadSecurityDomain(onB, restoreBlob))).toMatch(/already activated/);
 
     // The backup restored into B: B holds exactly what A held.
-    const restore = await untilEnded(onB, "restore", (await onB(BackupService, BackupService.method.startRestore, { storageAccount: ACCOUNT, container: CONTAINER, folder: backup.folder })).job);
+    const restore = await untilEnded(
+      onB,
+      "restore",
+      (
+        await onB(BackupService, BackupService.method.startRestore, {
+          storageAccount: ACCOUNT,
+          container: CONTAINER,
+          folder: backup.folder,
+        })
+      ).job,
+    );
     expect(restore.status).toBe("Succeeded");
     expect(await hsmState(onB)).toEqual(stateOfA);
     expect(await refusal(onB(KeyService, KeyService.method.getKey, { name: "retired", version: "" }))).toMatch(/NOT_FOUND|deleted/i);
@@ -338,29 +459,54 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     // B verifies what A signed, with the versions A used, and decrypts and unwraps what A sealed.
     const verdicts = await Promise.all(
       signed.map(async (s) => {
-        const request = buildVerifyRequest({ name: s.name, alg: s.alg, version: kidPath(s.kid).split("/")[3]!, dataFile: "message.txt", signature: s.signature }, message);
+        const request = buildVerifyRequest(
+          { name: s.name, alg: s.alg, version: kidPath(s.kid).split("/")[3]!, dataFile: "message.txt", signature: s.signature },
+          message,
+        );
         return `${s.name} ${s.alg} ${(await onB(CryptoService, CryptoService.method.verify, request)).valid ? "valid" : "NOT valid"}`;
       }),
     );
     expect(verdicts).toEqual(signed.map((s) => `${s.name} ${s.alg} valid`));
     const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    const rsaOpened = await onB(CryptoService, CryptoService.method.decrypt, buildDecryptRequest({ name: "rsa-2048", alg: "RSA-OAEP-256", value: toBase64Url(rsaSealed.ciphertext) }));
+    const rsaOpened = await onB(
+      CryptoService,
+      CryptoService.method.decrypt,
+      buildDecryptRequest({ name: "rsa-2048", alg: "RSA-OAEP-256", value: toBase64Url(rsaSealed.ciphertext) }),
+    );
     expect(text(rsaOpened.plaintext)).toBe("the plaintext A encrypted");
     const gcmOpened = await onB(
       CryptoService,
       CryptoService.method.decrypt,
-      buildDecryptRequest({ name: "aes-256", alg: "A256GCM", value: toBase64Url(gcmSealed.ciphertext), iv: toBase64Url(gcmSealed.iv), tag: toBase64Url(gcmSealed.tag), aad: "ZHJpbGw" }),
+      buildDecryptRequest({
+        name: "aes-256",
+        alg: "A256GCM",
+        value: toBase64Url(gcmSealed.ciphertext),
+        iv: toBase64Url(gcmSealed.iv),
+        tag: toBase64Url(gcmSealed.tag),
+        aad: "ZHJpbGw",
+      }),
     );
     expect(text(gcmOpened.plaintext)).toBe("the plaintext A encrypted");
-    const unwrapped = await onB(CryptoService, CryptoService.method.unwrapKey, buildUnwrapKeyRequest({ name: "aes-256", alg: "A256KW", value: toBase64Url(wrapped.wrappedKey) }));
+    const unwrapped = await onB(
+      CryptoService,
+      CryptoService.method.unwrapKey,
+      buildUnwrapKeyRequest({ name: "aes-256", alg: "A256KW", value: toBase64Url(wrapped.wrappedKey) }),
+    );
     expect(toBase64Url(unwrapped.key)).toBe(WRAPPED_VALUE);
 
     // And signs anew.
     const fresh = await Promise.all(
       (["rsa-2048:PS256", "ec-p256:ES256", "ec-p384:ES384", "aes-256:HS256"] as const).map(async (pair) => {
         const [name, alg] = pair.split(":") as [string, string];
-        const signature = toBase64Url((await onB(CryptoService, CryptoService.method.sign, buildSignRequest({ name, alg, dataFile: "message.txt" }, message))).signature);
-        const verified = await onB(CryptoService, CryptoService.method.verify, buildVerifyRequest({ name, alg, dataFile: "message.txt", signature }, message));
+        const signature = toBase64Url(
+          (await onB(CryptoService, CryptoService.method.sign, buildSignRequest({ name, alg, dataFile: "message.txt" }, message)))
+            .signature,
+        );
+        const verified = await onB(
+          CryptoService,
+          CryptoService.method.verify,
+          buildVerifyRequest({ name, alg, dataFile: "message.txt", signature }, message),
+        );
         return `${pair} ${verified.valid ? "valid" : "NOT valid"}`;
       }),
     );
@@ -371,8 +517,20 @@ describe("disaster-recovery drill (in-process clients of a built `keyhold serve 
     sessions.push(custodianSession);
     const custodian: Call = (service, method, request) => custodianSession.call(service, method, request);
     await custodian(KeyService, KeyService.method.getKey, { name: "rsa-2048", version: "" });
-    await custodian(CryptoService, CryptoService.method.sign, buildSignRequest({ name: "rsa-2048", alg: "PS256", dataFile: "message.txt" }, message));
-    expect(await refusal(custodian(CryptoService, CryptoService.method.sign, buildSignRequest({ name: "ec-p256", alg: "ES256", dataFile: "message.txt" }, message)))).toMatch(/ForbiddenByRbac/);
+    await custodian(
+      CryptoService,
+      CryptoService.method.sign,
+      buildSignRequest({ name: "rsa-2048", alg: "PS256", dataFile: "message.txt" }, message),
+    );
+    expect(
+      await refusal(
+        custodian(
+          CryptoService,
+          CryptoService.method.sign,
+          buildSignRequest({ name: "ec-p256", alg: "ES256", dataFile: "message.txt" }, message),
+        ),
+      ),
+    ).toMatch(/ForbiddenByRbac/);
 
     // B's audit journal records the recovery (`keyhold audit query --hsm-name DrillB`).
     const lines: string[] = [];

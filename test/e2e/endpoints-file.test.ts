@@ -34,24 +34,40 @@ describe("<data-dir>/endpoints.json", () => {
     dataDir = await mkdtemp(join(tmpdir(), "keyhold-endpoints-"));
     server = await startDevServer({ dataDir });
     const recorded = JSON.parse(readFileSync(join(dataDir, "endpoints.json"), "utf8")) as Record<string, unknown>;
-    expect(recorded).toEqual({ grpc: server.grpc, https: server.https, metrics: expect.stringMatching(/^127\.0\.0\.1:\d+$/), issuerUrl: `https://${server.https}`, pid: server.proc.pid });
+    expect(recorded).toEqual({
+      grpc: server.grpc,
+      https: server.https,
+      metrics: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      issuerUrl: `https://${server.https}`,
+      pid: server.proc.pid,
+    });
     expect(server.grpc).not.toBe("127.0.0.1:7443");
 
     const dataToken = await keyhold(["--data-dir", dataDir, "token", "--principal", "admin"]);
     expect(dataToken.code, dataToken.stderr).toBe(0);
-    const listed = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev", "--output", "json"], { KEYHOLD_TOKEN: dataToken.stdout.trim() });
+    const listed = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev", "--output", "json"], {
+      KEYHOLD_TOKEN: dataToken.stdout.trim(),
+    });
     expect(listed.code, listed.stderr).toBe(0);
     const mgmtToken = await keyhold(["--data-dir", dataDir, "token", "--principal", "admin", "--plane", "management"]);
-    const hsms = await keyhold(["--data-dir", dataDir, "hsm", "list", "--subscription", "de7e1000-0000-4000-8000-000000000001"], { KEYHOLD_TOKEN: mgmtToken.stdout.trim() });
+    const hsms = await keyhold(["--data-dir", dataDir, "hsm", "list", "--subscription", "de7e1000-0000-4000-8000-000000000001"], {
+      KEYHOLD_TOKEN: mgmtToken.stdout.trim(),
+    });
     expect(hsms.code, hsms.stderr).toBe(0);
     expect(hsms.stdout).toContain('"name": "dev"');
 
     // Explicit flags and variables still win: the default port, where nothing listens, is refused.
-    const elsewhere = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev", "--endpoint", "127.0.0.1:1"], { KEYHOLD_TOKEN: dataToken.stdout.trim() });
+    const elsewhere = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev", "--endpoint", "127.0.0.1:1"], {
+      KEYHOLD_TOKEN: dataToken.stdout.trim(),
+    });
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toContain("is the server running at 127.0.0.1:1?");
-    const otherIssuer = await keyhold(["--data-dir", dataDir, "token", "--principal", "admin"], { KEYHOLD_ISSUER_URL: "https://127.0.0.1:8443" });
-    const refused = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev"], { KEYHOLD_TOKEN: otherIssuer.stdout.trim() });
+    const otherIssuer = await keyhold(["--data-dir", dataDir, "token", "--principal", "admin"], {
+      KEYHOLD_ISSUER_URL: "https://127.0.0.1:8443",
+    });
+    const refused = await keyhold(["--data-dir", dataDir, "key", "list", "--hsm-name", "dev"], {
+      KEYHOLD_TOKEN: otherIssuer.stdout.trim(),
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("UNAUTHENTICATED");
 
@@ -65,7 +81,13 @@ describe("<data-dir>/endpoints.json", () => {
   it("is ignored when the process that wrote it is gone", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "keyhold-endpoints-"));
     const gone = spawnSync(process.execPath, ["-e", "0"]).pid;
-    const file = { grpc: "127.0.0.1:17443", https: "127.0.0.1:18443", metrics: "127.0.0.1:19464", issuerUrl: "https://127.0.0.1:18443", pid: gone };
+    const file = {
+      grpc: "127.0.0.1:17443",
+      https: "127.0.0.1:18443",
+      metrics: "127.0.0.1:19464",
+      issuerUrl: "https://127.0.0.1:18443",
+      pid: gone,
+    };
     writeFileSync(join(dataDir, "endpoints.json"), JSON.stringify(file));
     expect(liveServerEndpoints(dataDir)).toBeUndefined();
     writeFileSync(join(dataDir, "endpoints.json"), JSON.stringify({ ...file, pid: process.pid }));

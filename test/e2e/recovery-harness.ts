@@ -9,7 +9,14 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { create, type DescMessage, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { credentials, Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
 import { Directory } from "../../src/identity/directory.js";
 import { issuerSettings } from "../../src/identity/issuer-settings.js";
@@ -57,9 +64,14 @@ export function endpointEnvironment(server: DevServer): Record<string, string> {
 /** `keyhold ARGS` in `cwd` with the operator's environment plus `env`. */
 export function keyhold(args: readonly string[], env: Record<string, string>, cwd: string = REPO): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...cleanEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: { ...cleanEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+      },
+    );
   });
 }
 
@@ -83,12 +95,20 @@ export async function mintToken(server: DevServer, principal: string, plane: "da
 
 /** The management plane's HTTPS client as `keyhold hsm|storage ...` builds it: the data dir's CA and a bearer token. */
 export async function managementClient(server: DevServer, token: string): Promise<ArmClient> {
-  return new ArmClient({ endpoint: parseListenAddress("endpoint", server.https), token, ca: await readFile(join(server.dataDir, "tls", "ca.pem")) });
+  return new ArmClient({
+    endpoint: parseListenAddress("endpoint", server.https),
+    token,
+    ca: await readFile(join(server.dataDir, "tls", "ca.pem")),
+  });
 }
 
 export interface GrpcSession {
   readonly metadata: Metadata;
-  call<I extends DescMessage, O extends DescMessage>(service: DescService, method: DescMethodUnary<I, O>, request: MessageInitShape<I>): Promise<MessageShape<O>>;
+  call<I extends DescMessage, O extends DescMessage>(
+    service: DescService,
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+  ): Promise<MessageShape<O>>;
   close(): void;
 }
 
@@ -113,8 +133,12 @@ export async function grpcSession(server: DevServer, token: string, hsmName: str
     call: (service, method, request) =>
       new Promise((done, fail) => {
         const client = clientFor(service) as unknown as Record<string, (...args: unknown[]) => void>;
-        client[method.localName]!.call(client, create(method.input, request), metadata, { deadline: Date.now() + 30_000 }, (error: ServiceError | null, response: MessageShape<typeof method.output>) =>
-          error ? fail(error) : done(response),
+        client[method.localName]!.call(
+          client,
+          create(method.input, request),
+          metadata,
+          { deadline: Date.now() + 30_000 },
+          (error: ServiceError | null, response: MessageShape<typeof method.output>) => (error ? fail(error) : done(response)),
         );
       }),
     close: () => {

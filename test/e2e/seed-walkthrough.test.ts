@@ -120,7 +120,8 @@ async function succeeds(session: Shell, script: string): Promise<string> {
 describe("the seed's scenario, as the README walks through it (built CLI; `npm run build` must have run)", () => {
   it("sets up the security team, auditors and application, signs as the application and finds the signature in the audit blob", async () => {
     expect(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`).toBe(true);
-    for (const tool of ["bash", "jq", "curl"]) expect(() => execFileSync("bash", ["-c", `command -v ${tool}`]), `${tool} is needed`).not.toThrow();
+    for (const tool of ["bash", "jq", "curl"])
+      expect(() => execFileSync("bash", ["-c", `command -v ${tool}`]), `${tool} is needed`).not.toThrow();
     const cwd = await mkdtemp(join(tmpdir(), "keyhold-walkthrough-"));
     workDir = cwd;
     // Free ports, not the defaults: the README's commands must find the server through .keyhold/endpoints.json.
@@ -139,7 +140,8 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     await succeeds(session, STEP.ids);
     for (const name of ["TENANT_ID", "APP_CLIENT_ID"]) expect(session.variable(name), name).toMatch(GUID);
     expect(session.variable("APP_SECRET").length).toBeGreaterThanOrEqual(32);
-    const idOf = async (kind: string, name: string): Promise<string> => (json(await succeeds(session, `npx keyhold directory ${kind} show "${name}"`))["id"] as string);
+    const idOf = async (kind: string, name: string): Promise<string> =>
+      json(await succeeds(session, `npx keyhold directory ${kind} show "${name}"`))["id"] as string;
     const [teamId, auditorsId, appId, storageIdentityId] = [
       await idOf("group", "Contoso Security Team"),
       await idOf("group", "Contoso App Auditors"),
@@ -148,12 +150,20 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     ];
     for (const id of [teamId, auditorsId, appId, storageIdentityId]) expect(id).toMatch(GUID);
 
-    const contributor = json(await succeeds(session, STEP.contributor))["properties"] as { roleDefinitionId: string; principalId: string; scope: string };
+    const contributor = json(await succeeds(session, STEP.contributor))["properties"] as {
+      roleDefinitionId: string;
+      principalId: string;
+      scope: string;
+    };
     expect(contributor.roleDefinitionId).toContain(MANAGED_HSM_CONTRIBUTOR);
     expect(contributor.principalId).toBe(teamId);
 
     const hsm = json(await succeeds(session, STEP.createHsm));
-    const hsmProperties = hsm["properties"] as { provisioningState: string; initialAdminObjectIds: string[]; securityDomainProperties: { activationStatus: string } };
+    const hsmProperties = hsm["properties"] as {
+      provisioningState: string;
+      initialAdminObjectIds: string[];
+      securityDomainProperties: { activationStatus: string };
+    };
     expect(hsm["name"]).toBe("ContosoMHSM");
     expect(hsmProperties.provisioningState).toBe("Succeeded");
     expect(hsmProperties.initialAdminObjectIds).toEqual([teamId]);
@@ -166,7 +176,9 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     expect(readdirSync(cwd).filter((file) => file.endsWith(".pem"))).toEqual([]);
 
     await succeeds(session, STEP.storage);
-    expect(session.variable("STORAGE_ID")).toMatch(/\/resourceGroups\/dev\/providers\/Microsoft\.Storage\/storageAccounts\/contosologstorage$/);
+    expect(session.variable("STORAGE_ID")).toMatch(
+      /\/resourceGroups\/dev\/providers\/Microsoft\.Storage\/storageAccounts\/contosologstorage$/,
+    );
     const logging = await succeeds(session, STEP.logging);
     expect(logging.split("\n")[0]).toBe("Active");
     const setting = json(logging.slice(logging.indexOf("{")))["properties"] as { storageAccountId: string; logs: unknown[] };
@@ -177,7 +189,9 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     expect(dataRoles).toMatch(/^NAME +SCOPE +PRINCIPAL +PRINCIPAL ID +ROLE$/m);
     expect(dataRoles).toMatch(new RegExp(`^\\S+ +/ +Contoso App Auditors +${auditorsId} +Managed HSM Crypto Auditor$`, "m"));
     expect(dataRoles).toMatch(new RegExp(`^\\S+ +/keys/contoso-signing +contoso-app +${appId} +Managed HSM Crypto User$`, "m"));
-    expect(dataRoles).toMatch(new RegExp(`^\\S+ +/ +contosologstorage-identity +${storageIdentityId} +Managed HSM Crypto Service Encryption User$`, "m"));
+    expect(dataRoles).toMatch(
+      new RegExp(`^\\S+ +/ +contosologstorage-identity +${storageIdentityId} +Managed HSM Crypto Service Encryption User$`, "m"),
+    );
 
     const custodian = await succeeds(session, STEP.custodian);
     expect(custodian).toMatch(/^role name: +Contoso Key Custodian$/m);
@@ -204,16 +218,26 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     for (let attempt = 0; attempt < 20 && keySignEvents.length === 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 500));
       const audit = await succeeds(session, STEP.readAuditBlob);
-      keySignEvents = audit.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as (typeof keySignEvents)[number]);
+      keySignEvents = audit
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as (typeof keySignEvents)[number]);
     }
     expect(keySignEvents).toHaveLength(1);
     expect(keySignEvents[0]!.identity.oid).toBe(appId);
     expect(keySignEvents[0]!.identity.appid).toBe(session.variable("APP_CLIENT_ID"));
     expect(keySignEvents[0]!.key).toBe("contoso-signing");
-    expect(keySignEvents[0]!.decidingAssignment).toMatch(/^\/keys\/contoso-signing\/providers\/Microsoft\.Authorization\/roleAssignments\//);
+    expect(keySignEvents[0]!.decidingAssignment).toMatch(
+      /^\/keys\/contoso-signing\/providers\/Microsoft\.Authorization\/roleAssignments\//,
+    );
     // The team member's refused signature is in the same blob: denials are audited too.
-    const blobEvents = readFileSync(join(cwd, "contoso-audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { operationName: string; resultType: string; identity: { upn?: string } });
-    expect(blobEvents.some((e) => e.operationName === "KeySign" && e.resultType === "Failure" && e.identity.upn === "sam@contoso")).toBe(true);
+    const blobEvents = readFileSync(join(cwd, "contoso-audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { operationName: string; resultType: string; identity: { upn?: string } });
+    expect(blobEvents.some((e) => e.operationName === "KeySign" && e.resultType === "Failure" && e.identity.upn === "sam@contoso")).toBe(
+      true,
+    );
 
     const auditorReads = await succeeds(session, STEP.auditorReadsKeys);
     expect(auditorReads).toContain("contoso-signing");
@@ -237,6 +261,10 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     expect(recovered).toMatch(/^Succeeded: job \S+, folder mhsm-ContosoMHSM-\d{14}$/m);
     expect(recovered).toMatch(/^contoso-signing +[0-9a-f]{32} +\S+ +enabled +-$/m);
     // The keys, key pairs and blobs are in the data dir; the folder the walkthrough runs in holds only its own files.
-    expect(readdirSync(cwd).filter((file) => !file.startsWith(".")).sort()).toEqual(["contoso-audit.jsonl", "contoso-key-custodian.json", "invoice.txt"]);
+    expect(
+      readdirSync(cwd)
+        .filter((file) => !file.startsWith("."))
+        .sort(),
+    ).toEqual(["contoso-audit.jsonl", "contoso-key-custodian.json", "invoice.txt"]);
   });
 });

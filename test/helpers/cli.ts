@@ -8,7 +8,11 @@ export interface CliResult {
   readonly exitCode: number;
 }
 
-export async function runCli(register: readonly ((program: Command) => void)[], dataDir: string, args: readonly string[]): Promise<CliResult> {
+export async function runCli(
+  register: readonly ((program: Command) => void)[],
+  dataDir: string,
+  args: readonly string[],
+): Promise<CliResult> {
   const program = new Command("keyhold").option("--data-dir <dir>").exitOverride();
   for (const add of register) add(program);
   let stdout = "";

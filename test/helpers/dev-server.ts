@@ -25,12 +25,25 @@ export interface DevServerOptions {
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
 export function cleanEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith("KEYHOLD_") && entry[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith("KEYHOLD_") && entry[1] !== undefined),
+  );
 }
 
 export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const dataDir = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
-  const args = [CLI, ...dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"];
+  const args = [
+    CLI,
+    ...dataDir,
+    "serve",
+    "--dev",
+    "--grpc-listen",
+    "127.0.0.1:0",
+    "--https-listen",
+    "127.0.0.1:0",
+    "--metrics-listen",
+    "127.0.0.1:0",
+  ];
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,10 @@ import { resolve } from "node:path";
 import type { JsonWebKey } from "../../src/crypto/jwk.js";
 
 /** Beside this file in the sources; from dist/test/helpers/ (the benchmarks run built) the same folder in the sources. */
-const FIXTURES = [resolve(import.meta.dirname, "../fixtures/keys"), resolve(import.meta.dirname, "../../../test/fixtures/keys")].find((dir) => existsSync(dir)) ?? "";
+const FIXTURES =
+  [resolve(import.meta.dirname, "../fixtures/keys"), resolve(import.meta.dirname, "../../../test/fixtures/keys")].find((dir) =>
+    existsSync(dir),
+  ) ?? "";
 
 export function fixtureKey(name: string): JsonWebKey {
   return JSON.parse(readFileSync(resolve(FIXTURES, `${name}.json`), "utf8")) as JsonWebKey;

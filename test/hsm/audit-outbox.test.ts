@@ -53,9 +53,7 @@ function pendingChange(sink: AuditSink, correlationId: string): PendingChange & 
 /** A role assignment written as a call's change; returns the call's outbox row id. */
 async function commitChange(store: Store, sink: AuditSink, correlationId: string): Promise<number> {
   const change = pendingChange(sink, correlationId);
-  await changeContext.run(change, () =>
-    store.rbac.insertRoleAssignment("hsm-1", assignment(correlationId)),
-  );
+  await changeContext.run(change, () => store.rbac.insertRoleAssignment("hsm-1", assignment(correlationId)));
   expect(change.id).toBeTypeOf("number");
   return change.id!;
 }
@@ -92,7 +90,13 @@ describe("audit outbox", () => {
   it("commits a change's record with the change, and nothing for a write that changed no row", async () => {
     const store = await openMemoryStore();
     await withTempDir(async (dataDir) => {
-      const sink = new AuditSink({ dataDir, nodeId: "node-1", signingKey, outbox: store.auditOutbox, journal: { checkpointIntervalMs: 0 } });
+      const sink = new AuditSink({
+        dataDir,
+        nodeId: "node-1",
+        signingKey,
+        outbox: store.auditOutbox,
+        journal: { checkpointIntervalMs: 0 },
+      });
       const id = await commitChange(store, sink, "c-1");
       expect((await store.auditOutbox.list(HSM, "node-1")).map((row) => row.id)).toEqual([id]);
       const idle = pendingChange(sink, "c-2");
@@ -123,7 +127,15 @@ describe("audit outbox", () => {
     await withTempDir(async (dataDir) => {
       const { opener, broken } = breakable();
       const serving = new ServingState();
-      const sink = new AuditSink({ dataDir, nodeId: "node-1", signingKey, outbox: store.auditOutbox, serving, retryIntervalMs: 20, journal: { checkpointIntervalMs: 0, openFile: opener } });
+      const sink = new AuditSink({
+        dataDir,
+        nodeId: "node-1",
+        signingKey,
+        outbox: store.auditOutbox,
+        serving,
+        retryIntervalMs: 20,
+        journal: { checkpointIntervalMs: 0, openFile: opener },
+      });
       await sink.record(HSM, event("before"));
       broken.now = true;
       const id = await commitChange(store, sink, "during");
@@ -150,7 +162,13 @@ describe("audit outbox", () => {
   it("after a crash, appends the records the journal lacks and not those it already holds", async () => {
     await withTempDir(async (dataDir) => {
       const store = await openStore({ dataDir: join(dataDir, "store") });
-      const crashed = new AuditSink({ dataDir, nodeId: "node-1", signingKey, outbox: store.auditOutbox, journal: { checkpointIntervalMs: 0 } });
+      const crashed = new AuditSink({
+        dataDir,
+        nodeId: "node-1",
+        signingKey,
+        outbox: store.auditOutbox,
+        journal: { checkpointIntervalMs: 0 },
+      });
       const journaled = await commitChange(store, crashed, "journaled");
       const lost = await commitChange(store, crashed, "lost");
       // The crash: "journaled" reached its journal line but its row was not removed yet; "lost" reached neither.
@@ -160,7 +178,13 @@ describe("audit outbox", () => {
       await journal.close();
       expect((await store.auditOutbox.list(HSM, "node-1")).map((row) => row.id)).toEqual([journaled, lost]);
 
-      const restarted = new AuditSink({ dataDir, nodeId: "node-1", signingKey, outbox: store.auditOutbox, journal: { checkpointIntervalMs: 0 } });
+      const restarted = new AuditSink({
+        dataDir,
+        nodeId: "node-1",
+        signingKey,
+        outbox: store.auditOutbox,
+        journal: { checkpointIntervalMs: 0 },
+      });
       await restarted.drainOutbox();
       await settle();
       await restarted.close();
@@ -186,7 +210,9 @@ describe("audit outbox", () => {
         },
       });
       const token = await core.token(core.admin);
-      await expect(core.pipeline.dispatch(operation, {}, core.meta(token, { clientRequestId: "after-commit" }))).rejects.toMatchObject({ code: "Conflict" });
+      await expect(core.pipeline.dispatch(operation, {}, core.meta(token, { clientRequestId: "after-commit" }))).rejects.toMatchObject({
+        code: "Conflict",
+      });
       const records = (await core.events()).filter((e) => e.correlationId === "after-commit");
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ resultType: "Failure", properties: { errorCode: "Conflict" } });

@@ -55,7 +55,8 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const hsm: HsmRuntime = {
     id: randomUUID(),
     name: "contoso-hsm",
-    resourceId: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/contoso-hsm",
+    resourceId:
+      "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/contoso-hsm",
     tenantId: identity.tenant.id,
     activation: "Activated",
     networkAcls: { defaultAction: "Allow", ipRules: [] },
@@ -89,9 +90,25 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
   const blobs = new BlobStore(dataDir);
-  const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }) });
+  const forwarder = new DiagnosticForwarder({
+    blobs,
+    openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
+  });
   const backupJobs = new BackupJobs({ store: identity.store, storage: blobs, domains, restoring: hsms, evictions: keys.openedKeys });
-  const table = buildOperations({ store: identity.store, rbac, directory: identity.directory, credentials: identity.credentials, keys, seal, domains, hsms, management, blobs, forwarder, backupJobs });
+  const table = buildOperations({
+    store: identity.store,
+    rbac,
+    directory: identity.directory,
+    credentials: identity.credentials,
+    keys,
+    seal,
+    domains,
+    hsms,
+    management,
+    blobs,
+    forwarder,
+    backupJobs,
+  });
   const https = await buildHttpsApp({
     pipeline,
     operations: table,

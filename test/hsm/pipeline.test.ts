@@ -14,10 +14,14 @@ import type { PrincipalRecord } from "../../src/store/records.js";
 import { OPERATION_SAMPLES, sampleInput, type SampleContext } from "../helpers/operation-samples.js";
 import { securityCore, type SecurityCore } from "./helpers.js";
 
-
 /** A principal allowed everything: every data action at "/" (a custom role with "*"), Owner at the management root, and directory administration. */
 async function omnipotent(core: SecurityCore): Promise<PrincipalRecord> {
-  const omni = await core.directory.createUser(core.tenant.id, { userPrincipalName: "omni@contoso.test", displayName: "Omni", password: "Omni-password-1!", enabled: true });
+  const omni = await core.directory.createUser(core.tenant.id, {
+    userPrincipalName: "omni@contoso.test",
+    displayName: "Omni",
+    password: "Omni-password-1!",
+    enabled: true,
+  });
   await core.directory.addDirectoryAdministrator(core.tenant.id, omni.id);
   // Owner at the tenant root of the management plane (which grants nothing in the data plane).
   await core.store.management.insertRoleAssignment({
@@ -105,11 +109,19 @@ describe("every operation of the table", () => {
       const adminToken = await core.token(omni, operation.plane);
       // Each call carries its own request id, which the audit record keeps as its correlation id.
       const id = (step: string): Partial<RequestMeta> => ({ clientRequestId: `${operation.name}-${step}` });
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, id("none")))), operation.name).toBe("Unauthorized");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta("not-a-token", id("garbage")))), operation.name).toBe("Unauthorized");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(outsiderToken, id("outsider")))), operation.name).toBe("ForbiddenByRbac");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, id("none")))), operation.name).toBe(
+        "Unauthorized",
+      );
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta("not-a-token", id("garbage")))), operation.name).toBe(
+        "Unauthorized",
+      );
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(outsiderToken, id("outsider")))), operation.name).toBe(
+        "ForbiddenByRbac",
+      );
       const wrongPlane = await core.token(omni, operation.plane === "data" ? "management" : "data");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(wrongPlane, id("plane")))), operation.name).toBe("Unauthorized");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(wrongPlane, id("plane")))), operation.name).toBe(
+        "Unauthorized",
+      );
       expect(calls(), `${operation.name} handler reached by a refused call`).toBe(0);
 
       await core.pipeline.dispatch(operation, sample, core.meta(adminToken, id("allowed"))).catch(() => undefined);
@@ -117,10 +129,20 @@ describe("every operation of the table", () => {
 
       const events = await core.events();
       const recorded = (step: string) => events.filter((e) => e.correlationId === `${operation.name}-${step}`);
-      for (const step of ["none", "garbage", "outsider", "plane", "allowed"]) expect(recorded(step), `${operation.name} ${step}`).toHaveLength(1);
-      expect(["none", "garbage", "plane"].map((step) => recorded(step)[0]!.operationName)).toEqual(["Authentication", "Authentication", "Authentication"]);
+      for (const step of ["none", "garbage", "outsider", "plane", "allowed"])
+        expect(recorded(step), `${operation.name} ${step}`).toHaveLength(1);
+      expect(["none", "garbage", "plane"].map((step) => recorded(step)[0]!.operationName)).toEqual([
+        "Authentication",
+        "Authentication",
+        "Authentication",
+      ]);
       const denied = recorded("outsider")[0]!;
-      expect([denied.operationName, denied.resultType, denied.properties.decision, denied.identity.oid]).toEqual([operation.name, "Failure", "denied", outsider.id]);
+      expect([denied.operationName, denied.resultType, denied.properties.decision, denied.identity.oid]).toEqual([
+        operation.name,
+        "Failure",
+        "denied",
+        outsider.id,
+      ]);
       expect(recorded("allowed")[0]!.operationName).toBe(operation.name);
     }
   });
@@ -133,10 +155,16 @@ describe("every operation of the table", () => {
       if (!original.targetsHsm) continue;
       const { operation, calls } = counted(original);
       const sample = sampleInput(operation.name, samples(core));
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, { callerIp: "192.168.7.1" })))).toBe("ForbiddenByFirewall");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(undefined, { callerIp: "192.168.7.1" })))).toBe(
+        "ForbiddenByFirewall",
+      );
       const admin = await core.token(omni);
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "::ffff:10.1.2.3" })))).not.toBe("ForbiddenByFirewall");
-      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "2001:db8::5" })))).not.toBe("ForbiddenByFirewall");
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "::ffff:10.1.2.3" })))).not.toBe(
+        "ForbiddenByFirewall",
+      );
+      expect(await outcome(core.pipeline.dispatch(operation, sample, core.meta(admin, { callerIp: "2001:db8::5" })))).not.toBe(
+        "ForbiddenByFirewall",
+      );
       expect(calls()).toBe(2);
     }
   });
@@ -167,12 +195,23 @@ describe("fail closed on the journal", () => {
 
 describe("local RBAC through the pipeline", () => {
   async function user(name: string): Promise<PrincipalRecord> {
-    return core.directory.createUser(core.tenant.id, { userPrincipalName: `${name}@contoso.test`, displayName: name, password: "Pass-word-123!", enabled: true });
+    return core.directory.createUser(core.tenant.id, {
+      userPrincipalName: `${name}@contoso.test`,
+      displayName: name,
+      password: "Pass-word-123!",
+      enabled: true,
+    });
   }
   const assign = (principal: PrincipalRecord, roleDefinitionId: string, scope: string): Promise<unknown> =>
-    core.token(core.admin).then((t) =>
-      core.pipeline.dispatch(core.table.get("RoleAssignmentCreate")!, { scope, roleDefinitionId, principalId: principal.id }, core.meta(t)),
-    );
+    core
+      .token(core.admin)
+      .then((t) =>
+        core.pipeline.dispatch(
+          core.table.get("RoleAssignmentCreate")!,
+          { scope, roleDefinitionId, principalId: principal.id },
+          core.meta(t),
+        ),
+      );
 
   it("a Policy Administrator of /keys/a manages assignments on /keys/a only", async () => {
     core = await securityCore();
@@ -181,9 +220,29 @@ describe("local RBAC through the pipeline", () => {
     await assign(policy, "4bd23610-cdcf-4971-bdee-bdc562cc28e4", "/keys/a");
     const token = await core.token(policy);
     const create = core.table.get("RoleAssignmentCreate")!;
-    expect(await outcome(core.pipeline.dispatch(create, { scope: "/keys/a", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("OK");
-    expect(await outcome(core.pipeline.dispatch(create, { scope: "/keys/b", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("ForbiddenByRbac");
-    expect(await outcome(core.pipeline.dispatch(create, { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)))).toBe("ForbiddenByRbac");
+    expect(
+      await outcome(
+        core.pipeline.dispatch(
+          create,
+          { scope: "/keys/a", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id },
+          core.meta(token),
+        ),
+      ),
+    ).toBe("OK");
+    expect(
+      await outcome(
+        core.pipeline.dispatch(
+          create,
+          { scope: "/keys/b", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id },
+          core.meta(token),
+        ),
+      ),
+    ).toBe("ForbiddenByRbac");
+    expect(
+      await outcome(
+        core.pipeline.dispatch(create, { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: app.id }, core.meta(token)),
+      ),
+    ).toBe("ForbiddenByRbac");
   });
 
   it("a disabled principal's valid token is refused on its very next call", async () => {
@@ -213,8 +272,15 @@ describe("local RBAC through the pipeline", () => {
   it("refuses a token of another tenant for this HSM", async () => {
     core = await securityCore();
     const other = await core.directory.createTenant({ name: "fabrikam" });
-    const stranger = await core.directory.createUser(other.id, { userPrincipalName: "s@fabrikam.test", displayName: "S", password: "Pass-word-123!", enabled: true });
-    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(await core.token(stranger))))).toBe("Unauthorized");
+    const stranger = await core.directory.createUser(other.id, {
+      userPrincipalName: "s@fabrikam.test",
+      displayName: "S",
+      password: "Pass-word-123!",
+      enabled: true,
+    });
+    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(await core.token(stranger))))).toBe(
+      "Unauthorized",
+    );
   });
 
   it("tells an unknown HSM from a known one only to an authenticated caller", async () => {
@@ -228,7 +294,12 @@ describe("local RBAC through the pipeline", () => {
     expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(token, { hsmName: "no-such-hsm" })))).toBe("HsmNotFound");
     // A token of a tenant this node accepts learns that the HSM does not exist; a token of another HSM's tenant still cannot use a known one.
     const other = await core.directory.createTenant({ name: "fabrikam" });
-    const stranger = await core.directory.createUser(other.id, { userPrincipalName: "s@fabrikam.test", displayName: "S", password: "Pass-word-123!", enabled: true });
+    const stranger = await core.directory.createUser(other.id, {
+      userPrincipalName: "s@fabrikam.test",
+      displayName: "S",
+      password: "Pass-word-123!",
+      enabled: true,
+    });
     const strangerToken = await core.token(stranger);
     expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(strangerToken, { hsmName: "no-such-hsm" })))).toBe("HsmNotFound");
     expect(await outcome(core.pipeline.dispatch(list, {}, core.meta(strangerToken, { hsmName: core.hsm.name })))).toBe("Unauthorized");
@@ -251,7 +322,9 @@ describe("local RBAC through the pipeline", () => {
   it("answers HsmNotFound for an unknown HSM and audits it", async () => {
     core = await securityCore();
     const token = await core.token(core.admin);
-    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(token, { hsmName: "nope" })))).toBe("HsmNotFound");
+    expect(await outcome(core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(token, { hsmName: "nope" })))).toBe(
+      "HsmNotFound",
+    );
     expect((await core.events()).at(-1)!.resultSignature).toBe("NOT_FOUND");
   });
 });

@@ -40,15 +40,27 @@ const DATA_SCOPE = "https://managedhsm.azure.net/.default";
 describe("security core scenarios", () => {
   it("a service principal gets a token with its secret, and is refused with a wrong one", async () => {
     core = await securityCore();
-    const admin = (await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: MANAGEMENT_SCOPE })).body.access_token!;
+    const admin = (
+      await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: MANAGEMENT_SCOPE })
+    ).body.access_token!;
     const sp = await graph("POST", "/v1.0/servicePrincipals", admin, { displayName: "signing-app" });
     expect(sp.status).toBe(201);
     const secret = await graph("POST", `/v1.0/servicePrincipals/${sp.body.id}/addPassword`, admin, {});
     expect(secret.status, JSON.stringify(secret.body)).toBe(200);
-    const ok = await tokenFor({ grant_type: "client_credentials", client_id: sp.body.appId, client_secret: secret.body.secretText, scope: DATA_SCOPE });
+    const ok = await tokenFor({
+      grant_type: "client_credentials",
+      client_id: sp.body.appId,
+      client_secret: secret.body.secretText,
+      scope: DATA_SCOPE,
+    });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body.token_type).toBe("Bearer");
-    const wrong = await tokenFor({ grant_type: "client_credentials", client_id: sp.body.appId, client_secret: "not-the-secret", scope: DATA_SCOPE });
+    const wrong = await tokenFor({
+      grant_type: "client_credentials",
+      client_id: sp.body.appId,
+      client_secret: "not-the-secret",
+      scope: DATA_SCOPE,
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe("invalid_client");
 
@@ -60,8 +72,12 @@ describe("security core scenarios", () => {
 
   it("a data-plane token is refused by the management plane and the reverse", async () => {
     core = await securityCore();
-    const data = (await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: DATA_SCOPE })).body.access_token!;
-    const management = (await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: MANAGEMENT_SCOPE })).body.access_token!;
+    const data = (
+      await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: DATA_SCOPE })
+    ).body.access_token!;
+    const management = (
+      await tokenFor({ grant_type: "password", username: "admin@contoso.test", password: "Admin-password-1!", scope: MANAGEMENT_SCOPE })
+    ).body.access_token!;
     expect((await graph("GET", "/v1.0/users", data)).status).toBe(401);
     expect((await graph("GET", "/v1.0/users", management)).status).toBe(200);
     const list = core.table.get("RoleDefinitionList")!;
@@ -75,28 +91,47 @@ describe("security core scenarios", () => {
     const iss = `${core.settings.baseUrl}/${core.tenant.id}/v2.0`;
     const now = Math.floor(Date.now() / 1000);
     const { privateKey } = await generateKeyPair("ES256");
-    const unknownKey = await new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "rogue" }).setIssuer(iss).setAudience(core.settings.audiences.management).setIssuedAt().setExpirationTime("1h").sign(privateKey);
+    const unknownKey = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", kid: "rogue" })
+      .setIssuer(iss)
+      .setAudience(core.settings.audiences.management)
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(privateKey);
     const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${Buffer.from(JSON.stringify({ ...claims, iss, aud: core.settings.audiences.management, exp: now + 3600 })).toString("base64url")}.`;
     const expired = (await core.issuer.issue({ principal: core.admin, plane: "management", ttlSeconds: 60 })).accessToken;
     const other = await core.directory.createTenant({ name: "fabrikam" });
-    const stranger = await core.directory.createUser(other.id, { userPrincipalName: "x@fabrikam.test", displayName: "X", password: "Pass-word-123!", enabled: true });
+    const stranger = await core.directory.createUser(other.id, {
+      userPrincipalName: "x@fabrikam.test",
+      displayName: "X",
+      password: "Pass-word-123!",
+      enabled: true,
+    });
     const foreign = await core.token(stranger, "management");
 
     core.clock.now += 7 * 60 * 1000; // the 60-second token is now 6 minutes past its expiry
     for (const token of [unknownKey, none, expired]) {
       const response = await graph("GET", "/v1.0/users", token);
       expect(response.status).toBe(401);
-      expect(response.headers["www-authenticate"]).toBe(`Bearer authorization="${core.settings.baseUrl}/${core.tenant.id}", resource="${core.settings.audiences.management}"`);
+      expect(response.headers["www-authenticate"]).toBe(
+        `Bearer authorization="${core.settings.baseUrl}/${core.tenant.id}", resource="${core.settings.audiences.management}"`,
+      );
     }
     // A token of another tenant is valid there, but not for this tenant's HSM.
     const list = core.table.get("RoleDefinitionList")!;
-    expect(await core.pipeline.dispatch(list, {}, core.meta(foreign.replace(/^/, ""), {})).catch((e: { code: string }) => e.code)).toBe("Unauthorized");
+    expect(await core.pipeline.dispatch(list, {}, core.meta(foreign.replace(/^/, ""), {})).catch((e: { code: string }) => e.code)).toBe(
+      "Unauthorized",
+    );
   });
 
   it("only directory administrators administer the directory, and errors name the field", async () => {
     core = await securityCore();
     const admin = await core.token(core.admin, "management");
-    const created = await graph("POST", "/v1.0/users", admin, { userPrincipalName: "bob@contoso.test", displayName: "Bob", passwordProfile: { password: "Bob-password-1!" } });
+    const created = await graph("POST", "/v1.0/users", admin, {
+      userPrincipalName: "bob@contoso.test",
+      displayName: "Bob",
+      passwordProfile: { password: "Bob-password-1!" },
+    });
     expect(created.status).toBe(201);
     const bob = await core.directory.getPrincipal(core.tenant.id, created.body.id);
     const bobToken = await core.token(bob, "management");
@@ -106,7 +141,12 @@ describe("security core scenarios", () => {
     const bad = await graph("POST", "/v1.0/users", admin, { userPrincipalName: "carol@contoso.test", displayName: 42 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/displayName/);
-    const malformed = await core.https.app.inject({ method: "POST", url: "/v1.0/users", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, payload: "{not json" });
+    const malformed = await core.https.app.inject({
+      method: "POST",
+      url: "/v1.0/users",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      payload: "{not json",
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBe("BadParameter");
     expect(malformed.body).not.toMatch(/at .*\.js/);
@@ -116,19 +156,36 @@ describe("security core scenarios", () => {
     core = await securityCore();
     const password = "Recognizable-Password-7731!";
     const admin = await core.token(core.admin, "management");
-    const user = await graph("POST", "/v1.0/users", admin, { userPrincipalName: "dave@contoso.test", displayName: "Dave", passwordProfile: { password } });
+    const user = await graph("POST", "/v1.0/users", admin, {
+      userPrincipalName: "dave@contoso.test",
+      displayName: "Dave",
+      passwordProfile: { password },
+    });
     await graph("PATCH", `/v1.0/users/${user.body.id}`, admin, { passwordProfile: { password: `${password}-2` } });
     const sp = await graph("POST", "/v1.0/servicePrincipals", admin, { displayName: "app" });
     const secret = (await graph("POST", `/v1.0/servicePrincipals/${sp.body.id}/addPassword`, admin, {})).body.secretText as string;
-    const appToken = (await tokenFor({ grant_type: "client_credentials", client_id: sp.body.appId, client_secret: secret, scope: DATA_SCOPE })).body.access_token!;
+    const appToken = (
+      await tokenFor({ grant_type: "client_credentials", client_id: sp.body.appId, client_secret: secret, scope: DATA_SCOPE })
+    ).body.access_token!;
     const dataToken = await core.token(core.admin);
-    await core.pipeline.dispatch(core.table.get("RoleAssignmentCreate")!, { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_AUDITOR.id, principalId: sp.body.id }, core.meta(dataToken));
+    await core.pipeline.dispatch(
+      core.table.get("RoleAssignmentCreate")!,
+      { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_AUDITOR.id, principalId: sp.body.id },
+      core.meta(dataToken),
+    );
     await core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, core.meta(appToken));
     await graph("GET", "/v1.0/users", `${admin}x`);
 
     const journal = await core.journalBytes();
     expect((await core.events()).length).toBeGreaterThanOrEqual(7);
-    for (const secretValue of [password, secret, admin, appToken, dataToken, ...[admin, appToken, dataToken].map((t) => t.split(".")[2]!)]) {
+    for (const secretValue of [
+      password,
+      secret,
+      admin,
+      appToken,
+      dataToken,
+      ...[admin, appToken, dataToken].map((t) => t.split(".")[2]!),
+    ]) {
       expect(journal.includes(secretValue)).toBe(false);
     }
   });

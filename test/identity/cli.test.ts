@@ -44,7 +44,9 @@ describe("keyhold directory and keyhold token", () => {
     expect(JSON.stringify(shown)).not.toContain(secret["secretText"] as string);
     const certificateFile = join(dataDir, "payments.pem");
     writeFileSync(certificateFile, selfSignedCertificate(fixtureKey("rsa-2048-1"), "payments"));
-    expect(json((await keyhold(dataDir, "directory", "sp", "add-certificate", "payments", "--certificate", certificateFile)).stdout)).toMatchObject({ type: "certificate" });
+    expect(
+      json((await keyhold(dataDir, "directory", "sp", "add-certificate", "payments", "--certificate", certificateFile)).stdout),
+    ).toMatchObject({ type: "certificate" });
     const mi = json((await keyhold(dataDir, "directory", "mi", "create", "--display-name", "storage")).stdout);
     expect(mi).toMatchObject({ servicePrincipalType: "ManagedIdentity", accountEnabled: true });
     expect(JSON.parse((await keyhold(dataDir, "directory", "user", "list")).stdout)).toHaveLength(1);
@@ -57,9 +59,23 @@ describe("keyhold directory and keyhold token", () => {
 
     const store = await openStore({ dataDir });
     try {
-      const verifyToken = createTokenVerifier({ directory: new Directory(store), settings: issuerSettings({ baseUrl: "https://keyhold.test:8443" }) });
+      const verifyToken = createTokenVerifier({
+        directory: new Directory(store),
+        settings: issuerSettings({ baseUrl: "https://keyhold.test:8443" }),
+      });
       expect(await verifyToken(token, { plane: "data" })).toMatchObject({ oid: user["id"], groupIds: [group["id"]] });
-      const management = (await keyhold(dataDir, "token", "--principal", sp["id"] as string, "--plane", "management", "--issuer-url", "https://keyhold.test:8443")).stdout.trim();
+      const management = (
+        await keyhold(
+          dataDir,
+          "token",
+          "--principal",
+          sp["id"] as string,
+          "--plane",
+          "management",
+          "--issuer-url",
+          "https://keyhold.test:8443",
+        )
+      ).stdout.trim();
       expect((await verifyToken(management, { plane: "management" })).oid).toBe(sp["id"]);
 
       expect(json((await keyhold(dataDir, "directory", "user", "disable", "ada@contoso")).stdout)).toMatchObject({ accountEnabled: false });

@@ -16,7 +16,11 @@ async function setup(): Promise<IdentityFixture> {
 describe("directory objects", () => {
   it("creates each kind with random GUID ids and finds them by id, name, UPN or appId", async () => {
     const { directory, tenant } = await setup();
-    const user = await directory.createUser(tenant.id, { userPrincipalName: "ada@contoso.test", displayName: "Ada", password: "correct horse" });
+    const user = await directory.createUser(tenant.id, {
+      userPrincipalName: "ada@contoso.test",
+      displayName: "Ada",
+      password: "correct horse",
+    });
     const group = await directory.createGroup(tenant.id, { displayName: "security team" });
     const sp = await directory.createServicePrincipal(tenant.id, { displayName: "payments app" });
     const mi = await directory.createManagedIdentity(tenant.id, { displayName: "storage identity" });
@@ -43,14 +47,18 @@ describe("directory objects", () => {
 
   it("names the field of bad input", async () => {
     const { directory, tenant } = await setup();
-    await expect(directory.createUser(tenant.id, { userPrincipalName: "bad name", displayName: "x", password: "12345678" })).rejects.toMatchObject({
+    await expect(
+      directory.createUser(tenant.id, { userPrincipalName: "bad name", displayName: "x", password: "12345678" }),
+    ).rejects.toMatchObject({
       field: "userPrincipalName",
     });
     await expect(directory.createUser(tenant.id, { userPrincipalName: "a@b", displayName: "x", password: "short" })).rejects.toMatchObject({
       field: "passwordProfile.password",
     });
     await expect(directory.createGroup(tenant.id, { displayName: "   " })).rejects.toMatchObject({ field: "displayName" });
-    await expect(directory.createServicePrincipal(tenant.id, { displayName: "x", appId: "nope" })).rejects.toMatchObject({ field: "appId" });
+    await expect(directory.createServicePrincipal(tenant.id, { displayName: "x", appId: "nope" })).rejects.toMatchObject({
+      field: "appId",
+    });
     await expect(directory.createGroup("not-a-tenant", { displayName: "g" })).rejects.toMatchObject({ code: "NotFound" });
   });
 
@@ -62,7 +70,11 @@ describe("directory objects", () => {
     expect(await verifyPassword("s3cret-pass", encoded.replace(/\$[^$]+$/, "$AAAA"))).toBe(false);
 
     const { directory, tenant } = await setup();
-    const user = await directory.createUser(tenant.id, { userPrincipalName: "bob@contoso", displayName: "Bob", password: "first-password" });
+    const user = await directory.createUser(tenant.id, {
+      userPrincipalName: "bob@contoso",
+      displayName: "Bob",
+      password: "first-password",
+    });
     expect((await directory.authenticateUser(tenant.id, "bob@contoso", "first-password"))?.id).toBe(user.id);
     expect(await directory.authenticateUser(tenant.id, "bob@contoso", "wrong-password")).toBeUndefined();
     expect(await directory.authenticateUser(tenant.id, "nobody@contoso", "first-password")).toBeUndefined();
@@ -133,7 +145,14 @@ describe("resolveCaller and directory administrators", () => {
     const user = await directory.createUser(tenant.id, { userPrincipalName: "u@c", displayName: "U", password: "password-1" });
     const sp = await directory.createServicePrincipal(tenant.id, { displayName: "app" });
     const group = await directory.createGroup(tenant.id, { displayName: "g" });
-    expect(await directory.resolveCaller(tenant.id, user.id)).toEqual({ oid: user.id, tid: tenant.id, kind: "user", displayName: "U", upn: "u@c", groupIds: [] });
+    expect(await directory.resolveCaller(tenant.id, user.id)).toEqual({
+      oid: user.id,
+      tid: tenant.id,
+      kind: "user",
+      displayName: "U",
+      upn: "u@c",
+      groupIds: [],
+    });
     expect(await directory.resolveCaller(tenant.id, sp.id)).toMatchObject({ kind: "servicePrincipal", appid: sp.appId });
 
     const other = await directory.createTenant({ name: "fabrikam" });

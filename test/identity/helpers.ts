@@ -41,7 +41,12 @@ export async function identityFixture(options: { trustedIssuers?: TrustedIssuerC
     credentials: new ServicePrincipalCredentials(directory, now),
     settings,
     issuer: await TokenIssuer.open(store, settings, now),
-    verifyToken: createTokenVerifier({ directory, settings, now, ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}) }),
+    verifyToken: createTokenVerifier({
+      directory,
+      settings,
+      now,
+      ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
+    }),
     tenant: await directory.createTenant({ name: "contoso" }),
     clock,
   };

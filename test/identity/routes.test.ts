@@ -62,7 +62,12 @@ describe("token endpoint: client credentials with a secret", () => {
   it("issues a data-plane token for the right secret and refuses a wrong one", async () => {
     const h = await harness();
     const { sp, secret } = await servicePrincipalWithSecret(h);
-    const ok = await postToken(h, { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: secret, scope: DATA_SCOPE });
+    const ok = await postToken(h, {
+      grant_type: "client_credentials",
+      client_id: sp.appId ?? "",
+      client_secret: secret,
+      scope: DATA_SCOPE,
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers["cache-control"]).toBe("no-store");
     const body = ok.json() as { token_type: string; expires_in: number; access_token: string };
@@ -70,7 +75,12 @@ describe("token endpoint: client credentials with a secret", () => {
     expect(body.expires_in).toBe(3600);
     expect(await h.verifyToken(body.access_token, { plane: "data" })).toMatchObject({ oid: sp.id, appid: sp.appId });
 
-    const wrong = await postToken(h, { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: `${secret}x`, scope: DATA_SCOPE });
+    const wrong = await postToken(h, {
+      grant_type: "client_credentials",
+      client_id: sp.appId ?? "",
+      client_secret: `${secret}x`,
+      scope: DATA_SCOPE,
+    });
     expectOAuthError(wrong, 401, "invalid_client");
     expect(wrong.body).not.toContain(secret);
   });
@@ -79,13 +89,19 @@ describe("token endpoint: client credentials with a secret", () => {
     const h = await harness();
     const { sp, secret } = await servicePrincipalWithSecret(h);
     const basic = Buffer.from(`${sp.appId}:${secret}`).toString("base64");
-    const response = await postToken(h, { grant_type: "client_credentials", scope: MANAGEMENT_SCOPE }, h.tenant.id, { authorization: `Basic ${basic}` });
+    const response = await postToken(h, { grant_type: "client_credentials", scope: MANAGEMENT_SCOPE }, h.tenant.id, {
+      authorization: `Basic ${basic}`,
+    });
     expect(response.statusCode).toBe(200);
     const token = (response.json() as { access_token: string }).access_token;
     expect((await h.verifyToken(token, { plane: "management" })).oid).toBe(sp.id);
     await expect(h.verifyToken(token, { plane: "data" })).rejects.toMatchObject({ code: "Unauthorized" });
     const malformed = Buffer.from(`${sp.appId}:%E0%A4%A`).toString("base64");
-    expectOAuthError(await postToken(h, { grant_type: "client_credentials", scope: DATA_SCOPE }, h.tenant.id, { authorization: `Basic ${malformed}` }), 401, "invalid_client");
+    expectOAuthError(
+      await postToken(h, { grant_type: "client_credentials", scope: DATA_SCOPE }, h.tenant.id, { authorization: `Basic ${malformed}` }),
+      401,
+      "invalid_client",
+    );
   });
 
   it("refuses a disabled application, an expired or removed secret, and another tenant's path", async () => {
@@ -114,9 +130,15 @@ describe("token endpoint: client credentials with a secret", () => {
   it("accepts the tenant's name in the path and still issues for the tenant id", async () => {
     const h = await harness();
     const { sp, secret } = await servicePrincipalWithSecret(h);
-    const response = await postToken(h, { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: secret, scope: DATA_SCOPE }, "contoso");
+    const response = await postToken(
+      h,
+      { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: secret, scope: DATA_SCOPE },
+      "contoso",
+    );
     expect(response.statusCode).toBe(200);
-    expect((await h.verifyToken((response.json() as { access_token: string }).access_token, { plane: "data", tenantId: h.tenant.id })).tid).toBe(h.tenant.id);
+    expect(
+      (await h.verifyToken((response.json() as { access_token: string }).access_token, { plane: "data", tenantId: h.tenant.id })).tid,
+    ).toBe(h.tenant.id);
   });
 });
 
@@ -151,11 +173,18 @@ describe("token endpoint: malformed requests", () => {
 describe("token endpoint: password grant", () => {
   it("issues a token with upn for the right password; refuses a wrong password and a disabled user", async () => {
     const h = await harness();
-    const user = await h.directory.createUser(h.tenant.id, { userPrincipalName: "ada@contoso", displayName: "Ada", password: "correct horse" });
+    const user = await h.directory.createUser(h.tenant.id, {
+      userPrincipalName: "ada@contoso",
+      displayName: "Ada",
+      password: "correct horse",
+    });
     const form = { grant_type: "password", username: "ada@contoso", password: "correct horse", scope: DATA_SCOPE };
     const ok = await postToken(h, form);
     expect(ok.statusCode).toBe(200);
-    expect(await h.verifyToken((ok.json() as { access_token: string }).access_token, { plane: "data" })).toMatchObject({ oid: user.id, upn: "ada@contoso" });
+    expect(await h.verifyToken((ok.json() as { access_token: string }).access_token, { plane: "data" })).toMatchObject({
+      oid: user.id,
+      upn: "ada@contoso",
+    });
     expectOAuthError(await postToken(h, { ...form, password: "wrong horse" }), 400, "invalid_grant");
     expectOAuthError(await postToken(h, { ...form, username: "nobody@contoso" }), 400, "invalid_grant");
     await h.directory.setEnabled(h.tenant.id, user.id, false);
@@ -207,7 +236,11 @@ describe("token endpoint: client assertion with a certificate", () => {
     expectOAuthError(await postToken(h, form(await assertion(appId, endpoint, wrongKey, { "x5t#S256": x5tS256 }))), 401, "invalid_client");
     expectOAuthError(await postToken(h, form(await assertion(appId, "https://elsewhere.test/token", key, {}))), 401, "invalid_client");
     expectOAuthError(await postToken(h, form(await assertion(appId, endpoint, key, { "x5t#S256": "AAAA" }))), 401, "invalid_client");
-    expectOAuthError(await postToken(h, { ...form(await assertion(appId, endpoint, key, {})), client_id: crypto.randomUUID() }), 401, "invalid_client");
+    expectOAuthError(
+      await postToken(h, { ...form(await assertion(appId, endpoint, key, {})), client_id: crypto.randomUUID() }),
+      401,
+      "invalid_client",
+    );
     expectOAuthError(await postToken(h, form("not-a-jwt")), 400, "invalid_request");
   });
 });
@@ -216,7 +249,10 @@ describe("discovery", () => {
   it("publishes the OpenID configuration and the keys that verify issued tokens", async () => {
     const h = await harness();
     const { sp, secret } = await servicePrincipalWithSecret(h);
-    const config = (await h.app.inject({ method: "GET", url: `/${h.tenant.id}/v2.0/.well-known/openid-configuration` })).json() as Record<string, string>;
+    const config = (await h.app.inject({ method: "GET", url: `/${h.tenant.id}/v2.0/.well-known/openid-configuration` })).json() as Record<
+      string,
+      string
+    >;
     expect(config["issuer"]).toBe(`https://keyhold.test:8443/${h.tenant.id}/v2.0`);
     expect(config["token_endpoint"]).toBe(`https://keyhold.test:8443/${h.tenant.id}/oauth2/v2.0/token`);
     expect(config["jwks_uri"]).toBe(`https://keyhold.test:8443/${h.tenant.id}/discovery/v2.0/keys`);
@@ -224,7 +260,11 @@ describe("discovery", () => {
     const jwks = (await h.app.inject({ method: "GET", url: `/${h.tenant.id}/discovery/v2.0/keys` })).json() as JSONWebKeySet;
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).not.toHaveProperty("d");
-    const token = ((await postToken(h, { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: secret, scope: DATA_SCOPE })).json() as { access_token: string }).access_token;
+    const token = (
+      (
+        await postToken(h, { grant_type: "client_credentials", client_id: sp.appId ?? "", client_secret: secret, scope: DATA_SCOPE })
+      ).json() as { access_token: string }
+    ).access_token;
     const verified = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: config["issuer"] ?? "" });
     expect(verified.payload.oid).toBe(sp.id);
 
@@ -237,7 +277,8 @@ describe("managed identity endpoint", () => {
   it("issues App Service-shaped tokens only with the right X-IDENTITY-HEADER", async () => {
     const h = await harness();
     const mi = await h.directory.createManagedIdentity(h.tenant.id, { displayName: "storage identity" });
-    const url = (query: Record<string, string>) => `/msi/token?${new URLSearchParams({ "api-version": "2019-08-01", ...query }).toString()}`;
+    const url = (query: Record<string, string>) =>
+      `/msi/token?${new URLSearchParams({ "api-version": "2019-08-01", ...query }).toString()}`;
     const byPrincipal = await h.app.inject({
       method: "GET",
       url: url({ resource: "https://managedhsm.azure.net", principal_id: mi.id }),
@@ -247,7 +288,11 @@ describe("managed identity endpoint", () => {
     const body = byPrincipal.json() as { access_token: string; expires_on: string; resource: string; token_type: string };
     expect(body).toMatchObject({ resource: "https://managedhsm.azure.net", token_type: "Bearer" });
     expect(Number(body.expires_on)).toBe(Math.floor(h.clock.now / 1000) + 3600);
-    expect(await h.verifyToken(body.access_token, { plane: "data" })).toMatchObject({ oid: mi.id, kind: "managedIdentity", appid: mi.appId });
+    expect(await h.verifyToken(body.access_token, { plane: "data" })).toMatchObject({
+      oid: mi.id,
+      kind: "managedIdentity",
+      appid: mi.appId,
+    });
 
     const byClient = await h.app.inject({
       method: "GET",
@@ -257,7 +302,10 @@ describe("managed identity endpoint", () => {
     expect(byClient.statusCode).toBe(200);
     expect((await h.verifyToken((byClient.json() as { access_token: string }).access_token, { plane: "management" })).oid).toBe(mi.id);
 
-    const withoutHeader = await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net", principal_id: mi.id }) });
+    const withoutHeader = await h.app.inject({
+      method: "GET",
+      url: url({ resource: "https://managedhsm.azure.net", principal_id: mi.id }),
+    });
     expectOAuthError(withoutHeader, 401, "invalid_client");
     const wrongHeader = await h.app.inject({
       method: "GET",
@@ -267,11 +315,27 @@ describe("managed identity endpoint", () => {
     expectOAuthError(wrongHeader, 401, "invalid_client");
 
     const headers = { "x-identity-header": IDENTITY_HEADER };
-    expectOAuthError(await h.app.inject({ method: "GET", url: url({ resource: "https://vault.azure.net", principal_id: mi.id }), headers }), 400, "invalid_scope");
-    expectOAuthError(await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net" }), headers }), 400, "invalid_request");
+    expectOAuthError(
+      await h.app.inject({ method: "GET", url: url({ resource: "https://vault.azure.net", principal_id: mi.id }), headers }),
+      400,
+      "invalid_scope",
+    );
+    expectOAuthError(
+      await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net" }), headers }),
+      400,
+      "invalid_request",
+    );
     const sp = await h.directory.createServicePrincipal(h.tenant.id, { displayName: "not an mi" });
-    expectOAuthError(await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net", principal_id: sp.id }), headers }), 400, "invalid_request");
+    expectOAuthError(
+      await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net", principal_id: sp.id }), headers }),
+      400,
+      "invalid_request",
+    );
     await h.directory.setEnabled(h.tenant.id, mi.id, false);
-    expectOAuthError(await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net", principal_id: mi.id }), headers }), 401, "invalid_client");
+    expectOAuthError(
+      await h.app.inject({ method: "GET", url: url({ resource: "https://managedhsm.azure.net", principal_id: mi.id }), headers }),
+      401,
+      "invalid_client",
+    );
   });
 });

@@ -32,7 +32,11 @@ async function refusal(promise: Promise<unknown>): Promise<KeyholdError> {
 describe("token issuer", () => {
   it("mints ES256 tokens with the claims of SPEC section 5 and a published kid", async () => {
     const f = await setup();
-    const user = await f.directory.createUser(f.tenant.id, { userPrincipalName: "ada@contoso", displayName: "Ada", password: "password-1" });
+    const user = await f.directory.createUser(f.tenant.id, {
+      userPrincipalName: "ada@contoso",
+      displayName: "Ada",
+      password: "password-1",
+    });
     const sp = await f.directory.createServicePrincipal(f.tenant.id, { displayName: "app" });
     const userToken = await f.issuer.issue({ principal: user, plane: "data" });
     const header = decodeProtectedHeader(userToken.accessToken);
@@ -70,7 +74,11 @@ describe("token issuer", () => {
 describe("token verifier", () => {
   it("accepts a valid token and returns the caller resolved now", async () => {
     const f = await setup();
-    const user = await f.directory.createUser(f.tenant.id, { userPrincipalName: "ada@contoso", displayName: "Ada", password: "password-1" });
+    const user = await f.directory.createUser(f.tenant.id, {
+      userPrincipalName: "ada@contoso",
+      displayName: "Ada",
+      password: "password-1",
+    });
     const group = await f.directory.createGroup(f.tenant.id, { displayName: "crypto users" });
     await f.directory.addMember(f.tenant.id, group.id, user.id);
     const { accessToken } = await f.issuer.issue({ principal: user, plane: "data" });
@@ -221,11 +229,18 @@ describe("trusted external issuers", () => {
     const groupId = crypto.randomUUID();
     const objectId = crypto.randomUUID();
     const token = await sign({ object_id: objectId, roles_groups: [groupId] }, "api://keyhold-data");
-    expect(await f.verifyToken(token, { plane: "data" })).toMatchObject({ oid: objectId, tid: externalTenant, kind: "external", groupIds: [groupId] });
+    expect(await f.verifyToken(token, { plane: "data" })).toMatchObject({
+      oid: objectId,
+      tid: externalTenant,
+      kind: "external",
+      groupIds: [groupId],
+    });
     // No management audience configured: the management plane refuses this issuer's tokens.
     await refusal(f.verifyToken(token, { plane: "management" }));
     await refusal(f.verifyToken(await sign({ object_id: objectId }, "api://other"), { plane: "data" }));
     await refusal(f.verifyToken(await sign({ sub: "x" }, "api://keyhold-data"), { plane: "data" }));
-    await refusal(f.verifyToken(await sign({ object_id: objectId }, "api://keyhold-data", fixtureKey("rsa-2048-2").privateKey), { plane: "data" }));
+    await refusal(
+      f.verifyToken(await sign({ object_id: objectId }, "api://keyhold-data", fixtureKey("rsa-2048-2").privateKey), { plane: "data" }),
+    );
   });
 });

@@ -36,7 +36,8 @@ async function writeLoop(connection: Connection, kind: Write["kind"], writes: Wr
     const requestId = randomUUID();
     const write: Write = { kind, name: kind === "assignment" ? randomUUID() : `${kind}-${requestId.slice(0, 8)}`, requestId };
     writes.push(write);
-    if (kind === "key") write.outcome = await connection.grpc("keys", "createKey", { name: write.name, kty: "EC", crv: "P-256" }, requestId);
+    if (kind === "key")
+      write.outcome = await connection.grpc("keys", "createKey", { name: write.name, kty: "EC", crv: "P-256" }, requestId);
     if (kind === "assignment") {
       write.outcome = await connection.grpc(
         "access",
@@ -45,7 +46,13 @@ async function writeLoop(connection: Connection, kind: Write["kind"], writes: Wr
         requestId,
       );
     }
-    if (kind === "group") write.outcome = await connection.https("POST", "/v1.0/groups", { displayName: write.name, mailEnabled: false, securityEnabled: true }, requestId);
+    if (kind === "group")
+      write.outcome = await connection.https(
+        "POST",
+        "/v1.0/groups",
+        { displayName: write.name, mailEnabled: false, securityEnabled: true },
+        requestId,
+      );
     if (write.outcome?.kind === "lost") return; // the process is gone
   }
 }
@@ -63,7 +70,11 @@ describe("durability and audit reconciliation across SIGKILL", () => {
       const killer = setTimeout(() => server!.proc.kill("SIGKILL"), killAt - Date.now());
       const until = killAt + 2_000;
       // Two writers of each kind, so kills land while several changes are in flight.
-      await Promise.all((["key", "key", "assignment", "assignment", "group", "group"] as const).map((kind) => writeLoop(connection, kind, writes, until, adminId)));
+      await Promise.all(
+        (["key", "key", "assignment", "assignment", "group", "group"] as const).map((kind) =>
+          writeLoop(connection, kind, writes, until, adminId),
+        ),
+      );
       clearTimeout(killer);
       await killHard(server);
       connection.close();
@@ -106,7 +117,9 @@ describe("durability and audit reconciliation across SIGKILL", () => {
       }
       if (outcome === "refused") {
         counts.refused++;
-        expect(kept, `${write.kind} ${write.name} was refused (${write.outcome?.kind === "refused" ? write.outcome.code : ""})`).toBe(false);
+        expect(kept, `${write.kind} ${write.name} was refused (${write.outcome?.kind === "refused" ? write.outcome.code : ""})`).toBe(
+          false,
+        );
       }
       if (outcome === "lost") {
         counts.lost++;
@@ -117,7 +130,8 @@ describe("durability and audit reconciliation across SIGKILL", () => {
     }
     for (const kind of ["key", "assignment", "group"] as const) {
       const ours = new Set(writes.filter((w) => w.kind === kind).map((w) => w.name));
-      for (const name of stored[kind]) if (kind !== "assignment" || ours.has(name)) expect(ours.has(name), `${kind} ${name} came from nowhere`).toBe(true);
+      for (const name of stored[kind])
+        if (kind !== "assignment" || ours.has(name)) expect(ours.has(name), `${kind} ${name} came from nowhere`).toBe(true);
     }
     expect(counts.acknowledged).toBeGreaterThan(0);
     console.log(

@@ -17,7 +17,9 @@ let health: Client;
 beforeAll(async () => {
   server = await startTestServer({ threads: 1, eventLoopStallMs: STALL_MS });
   const Health = makeGenericClientConstructor(healthService, "Health");
-  health = new Health(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), { "grpc.ssl_target_name_override": "localhost" });
+  health = new Health(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), {
+    "grpc.ssl_target_name_override": "localhost",
+  });
 });
 afterAll(async () => {
   health?.close();
@@ -37,7 +39,10 @@ async function eventually(wanted: string): Promise<string> {
 
 const check = () =>
   new Promise<string>((resolve, reject) =>
-    (health as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check({ service: "" }, (e, r) => (e ? reject(e) : resolve(r.status))),
+    (health as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check(
+      { service: "" },
+      (e, r) => (e ? reject(e) : resolve(r.status)),
+    ),
   );
 
 describe("a stalled event loop", () => {

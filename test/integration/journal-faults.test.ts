@@ -27,17 +27,23 @@ afterEach(async () => {
   server = undefined;
 });
 
-type HealthClient = Client & { check(request: { service: string }, callback: (error: ServiceError | null, response: { status: string }) => void): void };
+type HealthClient = Client & {
+  check(request: { service: string }, callback: (error: ServiceError | null, response: { status: string }) => void): void;
+};
 
 async function healthClient(dataDir: string, address: string): Promise<HealthClient> {
   const definition = loadSync(healthProtoPath, { includeDirs: [dirname(healthProtoPath)], enums: String });
-  const grpc = loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (...args: unknown[]) => HealthClient } } } };
+  const grpc = loadPackageDefinition(definition) as unknown as {
+    grpc: { health: { v1: { Health: new (...args: unknown[]) => HealthClient } } };
+  };
   const ca = await readFile(join(dataDir, "tls", "ca.pem"));
   return new grpc.grpc.health.v1.Health(address, credentials.createSsl(ca), { "grpc.ssl_target_name_override": "localhost" });
 }
 
 function health(client: HealthClient, service = "keyhold.v1.CryptoService"): Promise<string> {
-  return new Promise((resolve, reject) => client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))));
+  return new Promise((resolve, reject) =>
+    client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
+  );
 }
 
 async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
@@ -48,7 +54,8 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 10_0
   }
 }
 
-const createKey = (connection: Connection, name: string): Promise<Outcome> => connection.grpc("keys", "createKey", { name, kty: "EC", crv: "P-256" }, `req-${name}`);
+const createKey = (connection: Connection, name: string): Promise<Outcome> =>
+  connection.grpc("keys", "createKey", { name, kty: "EC", crv: "P-256" }, `req-${name}`);
 const digest = new Uint8Array(createHash("sha256").update("journal faults").digest());
 
 const show = (outcome: Outcome): string => (outcome.kind === "refused" ? `refused ${outcome.code}` : outcome.kind);
@@ -59,7 +66,13 @@ interface Attempt {
 }
 
 /** Breaks the journal, checks the refusals and NOT_SERVING, mends it, checks the next call and SERVING. */
-async function breakAndMend(connection: Connection, healthCheck: HealthClient, journal: string, breakIt: () => void, mend: () => void): Promise<Attempt[]> {
+async function breakAndMend(
+  connection: Connection,
+  healthCheck: HealthClient,
+  journal: string,
+  breakIt: () => void,
+  mend: () => void,
+): Promise<Attempt[]> {
   const attempts: Attempt[] = [];
   const attempt = async (name: string): Promise<Outcome> => {
     const outcome = await createKey(connection, name);
@@ -73,7 +86,8 @@ async function breakAndMend(connection: Connection, healthCheck: HealthClient, j
   // waits in the store's outbox and is acknowledged), or it was refused. Every later call is refused before it acts.
   const first = await attempt(`first-${randomUUID().slice(0, 8)}`);
   expect(first.kind === "ok" || (first.kind === "refused" && first.code === "Unavailable"), show(first)).toBe(true);
-  for (let i = 0; i < 3; i++) expect(await attempt(`refused-${i}-${randomUUID().slice(0, 8)}`)).toEqual({ kind: "refused", code: "Unavailable" });
+  for (let i = 0; i < 3; i++)
+    expect(await attempt(`refused-${i}-${randomUUID().slice(0, 8)}`)).toEqual({ kind: "refused", code: "Unavailable" });
   const sign = await connection.grpc("crypto", "sign", { name: attempts[0]!.name, algorithm: "ES256", digest }, randomUUID());
   expect(sign).toEqual({ kind: "refused", code: "Unavailable" });
   expect(await health(healthCheck)).toBe("NOT_SERVING");
@@ -141,10 +155,16 @@ describe("a journal that cannot be written", () => {
     expect((await verifyJournal(journal)).ok).toBe(true);
     const successes = new Map<string, number>();
     for (const event of await journalEvents(journal)) {
-      if (event.resultType === "Success" && event.operationName === "KeyCreate") successes.set(event.correlationId, (successes.get(event.correlationId) ?? 0) + 1);
+      if (event.resultType === "Success" && event.operationName === "KeyCreate")
+        successes.set(event.correlationId, (successes.get(event.correlationId) ?? 0) + 1);
     }
     const refused = attempts.filter((a) => a.outcome.kind === "refused").length;
-    console.log(`journal faults: ${attempts.length} key creations over two breaks (chattr +i, prlimit --fsize); ${attempts.length - refused} acknowledged, ${refused} refused; first change after each break: ${attempts.filter((a) => a.name.startsWith("first-")).map((a) => show(a.outcome)).join(", ")}`);
+    console.log(
+      `journal faults: ${attempts.length} key creations over two breaks (chattr +i, prlimit --fsize); ${attempts.length - refused} acknowledged, ${refused} refused; first change after each break: ${attempts
+        .filter((a) => a.name.startsWith("first-"))
+        .map((a) => show(a.outcome))
+        .join(", ")}`,
+    );
     for (const { name, outcome } of attempts) {
       const kept = stored.has(name);
       expect(kept, `${name}: ${show(outcome)}`).toBe(outcome.kind === "ok");

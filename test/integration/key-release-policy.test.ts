@@ -20,7 +20,13 @@ beforeAll(async () => {
   const adminToken = await server.token(server.admin);
   const user = await server.user("release-reader");
   for (const role of [MANAGED_HSM_CRYPTO_USER.id, MANAGED_HSM_CRYPTO_OFFICER.id]) {
-    await server.call(server.access, AccessControlService, "createRoleAssignment", { scope: "/", roleDefinitionId: role, principalId: user.id }, server.metadata(adminToken));
+    await server.call(
+      server.access,
+      AccessControlService,
+      "createRoleAssignment",
+      { scope: "/", roleDefinitionId: role, principalId: user.id },
+      server.metadata(adminToken),
+    );
   }
   userToken = await server.token(user);
   await server.call(server.keys, KeyService, "createKey", { name: "released", kty: "EC", crv: "P-256" }, server.metadata(userToken));
@@ -50,6 +56,10 @@ describe("GetKeyReleasePolicy", () => {
 
     const records = (await server.events()).filter((event) => event.correlationId === known);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ operationName: "KeyReleasePolicyGet", resultType: "Failure", properties: { keyName: "released", decision: "allowed" } });
+    expect(records[0]).toMatchObject({
+      operationName: "KeyReleasePolicyGet",
+      resultType: "Failure",
+      properties: { keyName: "released", decision: "allowed" },
+    });
   });
 });

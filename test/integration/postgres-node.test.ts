@@ -34,11 +34,29 @@ describe("a node on PostgreSQL", () => {
     const user = await server.user("officer");
     try {
       const adminToken = await server.token(server.admin);
-      await server.call(server.access, AccessControlService, "createRoleAssignment", { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id }, server.metadata(adminToken));
+      await server.call(
+        server.access,
+        AccessControlService,
+        "createRoleAssignment",
+        { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
+        server.metadata(adminToken),
+      );
       const token = await server.token(user);
-      const created = (await server.call(server.keys, KeyService, "createKey", { name: "pg-key", kty: "EC-HSM", crv: "P-256" } as never, server.metadata(token))) as unknown as { key: KeyBundle };
+      const created = (await server.call(
+        server.keys,
+        KeyService,
+        "createKey",
+        { name: "pg-key", kty: "EC-HSM", crv: "P-256" } as never,
+        server.metadata(token),
+      )) as unknown as { key: KeyBundle };
       expect(created.key.key?.kid).toContain("/keys/pg-key/");
-      const signed = (await server.call(server.crypto, CryptoService, "sign", { name: "pg-key", algorithm: "ES256", digest } as never, server.metadata(token))) as unknown as { signature: Uint8Array };
+      const signed = (await server.call(
+        server.crypto,
+        CryptoService,
+        "sign",
+        { name: "pg-key", algorithm: "ES256", digest } as never,
+        server.metadata(token),
+      )) as unknown as { signature: Uint8Array };
       expect(signed.signature).toHaveLength(64);
     } finally {
       await server.stop();
@@ -57,9 +75,21 @@ describe("a node on PostgreSQL", () => {
     try {
       // The officer, its assignment, the key and its sealed private half all come back from the database.
       const token = await server.token(user);
-      const found = (await server.call(server.keys, KeyService, "getKey", { name: "PG-KEY" } as never, server.metadata(token))) as unknown as { key: KeyBundle };
+      const found = (await server.call(
+        server.keys,
+        KeyService,
+        "getKey",
+        { name: "PG-KEY" } as never,
+        server.metadata(token),
+      )) as unknown as { key: KeyBundle };
       expect(found.key.key?.kid).toContain("/keys/pg-key/");
-      const signed = (await server.call(server.crypto, CryptoService, "sign", { name: "pg-key", algorithm: "ES256", digest } as never, server.metadata(token))) as unknown as { signature: Uint8Array };
+      const signed = (await server.call(
+        server.crypto,
+        CryptoService,
+        "sign",
+        { name: "pg-key", algorithm: "ES256", digest } as never,
+        server.metadata(token),
+      )) as unknown as { signature: Uint8Array };
       expect(signed.signature).toHaveLength(64);
     } finally {
       await server.stop();

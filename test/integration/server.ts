@@ -74,11 +74,19 @@ export async function startTestServer(
     logger: pino({ level: "silent" }),
     beforeHsms: async ({ store, directory, tenant }) => {
       // A restart on the same data dir or database finds the admin it made before.
-      admin = (await store.directory.findPrincipalByUserPrincipalName(tenant.id, "admin")) ?? await directory.createUser(tenant.id, { userPrincipalName: "admin", displayName: "Admin", password: "Admin-password-1!", enabled: true });
+      admin =
+        (await store.directory.findPrincipalByUserPrincipalName(tenant.id, "admin")) ??
+        (await directory.createUser(tenant.id, {
+          userPrincipalName: "admin",
+          displayName: "Admin",
+          password: "Admin-password-1!",
+          enabled: true,
+        }));
     },
   });
   const channel = credentials.createSsl(Buffer.from(node.tls!.caPem!));
-  const client = (service: DescService): Client => new (clientConstructor(service))(node.addresses.grpc, channel, { "grpc.ssl_target_name_override": "localhost" });
+  const client = (service: DescService): Client =>
+    new (clientConstructor(service))(node.addresses.grpc, channel, { "grpc.ssl_target_name_override": "localhost" });
   const keys = client(KeyService);
   const crypto = client(CryptoService);
   const access = client(AccessControlService);
@@ -94,7 +102,13 @@ export async function startTestServer(
     keys,
     crypto,
     access,
-    user: (name) => node.directory.createUser(node.tenant.id, { userPrincipalName: `${name}-${randomUUID().slice(0, 6)}`, displayName: name, password: "Pass-word-123!", enabled: true }),
+    user: (name) =>
+      node.directory.createUser(node.tenant.id, {
+        userPrincipalName: `${name}-${randomUUID().slice(0, 6)}`,
+        displayName: name,
+        password: "Pass-word-123!",
+        enabled: true,
+      }),
     token: async (principal, plane = "data") => (await node.issuer.issue({ principal, plane })).accessToken,
     metadata(token, hsm = "hsm-a", requestId) {
       const md = new Metadata();
@@ -108,17 +122,31 @@ export async function startTestServer(
       if (descriptor === undefined) throw new Error(`no method ${method}`);
       const message = create(descriptor.input as DescMessage, request as never);
       return new Promise((resolve, reject) => {
-        (clientObject as unknown as Record<string, (...args: unknown[]) => void>)[method]!.call(clientObject, message, metadata, { deadline: Date.now() + 30_000 }, (error: ServiceError | null, response: unknown) => {
-          if (error) {
-            const errorCode = error.metadata?.get("x-error-code")[0];
-            reject({ code: error.code, details: error.details, errorCode: typeof errorCode === "string" ? errorCode : undefined } satisfies RpcError);
-          } else resolve(response as never);
-        });
+        (clientObject as unknown as Record<string, (...args: unknown[]) => void>)[method]!.call(
+          clientObject,
+          message,
+          metadata,
+          { deadline: Date.now() + 30_000 },
+          (error: ServiceError | null, response: unknown) => {
+            if (error) {
+              const errorCode = error.metadata?.get("x-error-code")[0];
+              reject({
+                code: error.code,
+                details: error.details,
+                errorCode: typeof errorCode === "string" ? errorCode : undefined,
+              } satisfies RpcError);
+            } else resolve(response as never);
+          },
+        );
       });
     },
     async events(hsm) {
       const text = (await Promise.all((await journalFiles(hsm)).map((f) => readFile(f, "utf8")))).join("");
-      return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event?: AuditEvent }).flatMap((r) => (r.event ? [r.event] : []));
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { event?: AuditEvent })
+        .flatMap((r) => (r.event ? [r.event] : []));
     },
     async journalBytes() {
       return (await Promise.all((await journalFiles()).map((f) => readFile(f, "utf8")))).join("\n");

@@ -17,7 +17,13 @@ let token: string;
 beforeAll(async () => {
   server = await startTestServer({ threads: 1 });
   const officer = await server.user("officer");
-  await server.call(server.access, AccessControlService, "createRoleAssignment", { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: officer.id } as never, server.metadata(await server.token(server.admin), "hsm-a"));
+  await server.call(
+    server.access,
+    AccessControlService,
+    "createRoleAssignment",
+    { scope: "/", roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: officer.id } as never,
+    server.metadata(await server.token(server.admin), "hsm-a"),
+  );
   token = await server.token(officer);
 });
 afterAll(async () => server?.stop());
@@ -32,14 +38,24 @@ describe("one Stream, many operations in flight", () => {
     process.on("warning", onWarning);
     try {
       const digest = new Uint8Array(createHash("sha256").update("listeners").digest());
-      const call = (server.crypto as unknown as { stream(md: unknown): { write(m: unknown): boolean; end(): void; on(e: string, f: (x: never) => void): void } }).stream(md());
+      const call = (
+        server.crypto as unknown as {
+          stream(md: unknown): { write(m: unknown): boolean; end(): void; on(e: string, f: (x: never) => void): void };
+        }
+      ).stream(md());
       const results: StreamResponse[] = [];
       const done = new Promise<void>((resolve, reject) => {
         call.on("data", (response: StreamResponse) => void results.push(response));
         call.on("end", resolve as never);
         call.on("error", reject as never);
       });
-      for (let i = 0; i < 200; i++) call.write(create(StreamRequestSchema, { id: `s${i}`, operation: { case: "sign", value: { name: "listeners", algorithm: "PS256", digest } } }));
+      for (let i = 0; i < 200; i++)
+        call.write(
+          create(StreamRequestSchema, {
+            id: `s${i}`,
+            operation: { case: "sign", value: { name: "listeners", algorithm: "PS256", digest } },
+          }),
+        );
       call.end();
       await done;
       // Warnings are emitted on the next tick.

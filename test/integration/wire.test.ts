@@ -7,7 +7,15 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { Client, credentials, loadPackageDefinition, makeGenericClientConstructor, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import {
+  Client,
+  credentials,
+  loadPackageDefinition,
+  makeGenericClientConstructor,
+  Metadata,
+  status,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,10 +32,19 @@ beforeAll(async () => {
   const adminToken = await server.token(server.admin);
   const principal = await server.user("wire");
   const { AccessControlService } = await import("../../src/gen/keyhold/v1/access_control_service_pb.js");
-  await server.call(server.access, AccessControlService, "createRoleAssignment", { scope: "/", roleDefinitionId: "21dbd100-6940-42c2-9190-5d6cb909625b", principalId: principal.id } as never, server.metadata(adminToken));
+  await server.call(
+    server.access,
+    AccessControlService,
+    "createRoleAssignment",
+    { scope: "/", roleDefinitionId: "21dbd100-6940-42c2-9190-5d6cb909625b", principalId: principal.id } as never,
+    server.metadata(adminToken),
+  );
   token = await server.token(principal);
   await server.call(server.keys, KeyService, "createKey", { name: "wire", kty: "EC", crv: "P-256" } as never, server.metadata(token));
-  raw = new Client(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), { "grpc.ssl_target_name_override": "localhost", "grpc.max_send_message_length": 16 * 1024 * 1024 });
+  raw = new Client(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), {
+    "grpc.ssl_target_name_override": "localhost",
+    "grpc.max_send_message_length": 16 * 1024 * 1024,
+  });
 });
 afterAll(async () => {
   raw?.close();
@@ -37,16 +54,35 @@ afterAll(async () => {
 /** Sends raw bytes to a method, bypassing every client-side encoder. */
 function sendBytes(path: string, bytes: Uint8Array, metadata: Metadata): Promise<RpcError> {
   return new Promise((resolve) => {
-    raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(bytes), metadata, { deadline: Date.now() + 30_000 }, (error: ServiceError | null) => {
-      const errorCode = error?.metadata?.get("x-error-code")[0];
-      resolve({ code: error?.code ?? status.OK, details: error?.details ?? "", errorCode: typeof errorCode === "string" ? errorCode : undefined });
-    });
+    raw.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(bytes),
+      metadata,
+      { deadline: Date.now() + 30_000 },
+      (error: ServiceError | null) => {
+        const errorCode = error?.metadata?.get("x-error-code")[0];
+        resolve({
+          code: error?.code ?? status.OK,
+          details: error?.details ?? "",
+          errorCode: typeof errorCode === "string" ? errorCode : undefined,
+        });
+      },
+    );
   });
 }
 
-const failure = async (promise: Promise<unknown>): Promise<RpcError> => promise.then(() => { throw new Error("expected a failure"); }, (e: RpcError) => e);
+const failure = async (promise: Promise<unknown>): Promise<RpcError> =>
+  promise.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: RpcError) => e,
+  );
 const digest = new Uint8Array(createHash("sha256").update("wire").digest());
-const sign = (request: object, metadata = server.metadata(token)) => server.call(server.crypto, CryptoService, "sign", request as never, metadata);
+const sign = (request: object, metadata = server.metadata(token)) =>
+  server.call(server.crypto, CryptoService, "sign", request as never, metadata);
 
 describe("bad input over the wire", () => {
   it("answers garbage bytes and wrong wire types with INVALID_ARGUMENT naming the request", async () => {
@@ -58,7 +94,15 @@ describe("bad input over the wire", () => {
   });
 
   it("refuses messages over 4 MiB", async () => {
-    const error = await failure(server.call(server.crypto, CryptoService, "encrypt", { name: "wire", algorithm: "A256GCM", plaintext: new Uint8Array(5 * 1024 * 1024) } as never, server.metadata(token)));
+    const error = await failure(
+      server.call(
+        server.crypto,
+        CryptoService,
+        "encrypt",
+        { name: "wire", algorithm: "A256GCM", plaintext: new Uint8Array(5 * 1024 * 1024) } as never,
+        server.metadata(token),
+      ),
+    );
     expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(error.details).toMatch(/larger than max/i);
   });
@@ -72,7 +116,18 @@ describe("bad input over the wire", () => {
     expect(wrongKey.code).toBe(status.INVALID_ARGUMENT);
     const noName = await failure(sign({ algorithm: "ES256", digest }));
     expect([noName.code, noName.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/name/)]);
-    const badJwk = await failure(server.call(server.keys, KeyService, "importKey", { name: "bad-jwk", key: { kty: "RSA", n: new Uint8Array(64).fill(0xff), e: Uint8Array.of(1, 0, 1), d: new Uint8Array(64).fill(1) } } as never, server.metadata(token)));
+    const badJwk = await failure(
+      server.call(
+        server.keys,
+        KeyService,
+        "importKey",
+        {
+          name: "bad-jwk",
+          key: { kty: "RSA", n: new Uint8Array(64).fill(0xff), e: Uint8Array.of(1, 0, 1), d: new Uint8Array(64).fill(1) },
+        } as never,
+        server.metadata(token),
+      ),
+    );
     expect([badJwk.code, badJwk.errorCode]).toEqual([status.INVALID_ARGUMENT, "BadParameter"]);
     expect(badJwk.details).toMatch(/key\.|jwk\./);
   });
@@ -105,15 +160,27 @@ describe("bad input over the wire", () => {
 
   it("answers a Verify with a 4 KiB or 64 KiB signature with INVALID_ARGUMENT or valid: false, never INTERNAL", async () => {
     // Digest and signature arrive as views of one message buffer; the worker pool once moved that buffer twice (DataCloneError).
-    await server.call(server.keys, KeyService, "createKey", { name: "wire-rsa", kty: "RSA", keySize: 2048 } as never, server.metadata(token));
-    for (const [name, algorithm] of [["wire", "ES256"], ["wire-rsa", "PS256"], ["wire-rsa", "RS256"]] as const) {
+    await server.call(
+      server.keys,
+      KeyService,
+      "createKey",
+      { name: "wire-rsa", kty: "RSA", keySize: 2048 } as never,
+      server.metadata(token),
+    );
+    for (const [name, algorithm] of [
+      ["wire", "ES256"],
+      ["wire-rsa", "PS256"],
+      ["wire-rsa", "RS256"],
+    ] as const) {
       for (const length of [4 * 1024, 64 * 1024]) {
         const request = { name, algorithm, digest, signature: new Uint8Array(length).fill(0x5a) };
         const answer = await server.call(server.crypto, CryptoService, "verify", request as never, server.metadata(token)).then(
           (response) => ({ valid: (response as unknown as { valid: boolean }).valid }),
           (error: RpcError) => ({ code: error.code, errorCode: error.errorCode }),
         );
-        expect([{ valid: false }, { code: status.INVALID_ARGUMENT, errorCode: "BadParameter" }], `${algorithm} ${length}`).toContainEqual(answer);
+        expect([{ valid: false }, { code: status.INVALID_ARGUMENT, errorCode: "BadParameter" }], `${algorithm} ${length}`).toContainEqual(
+          answer,
+        );
       }
     }
   });
@@ -127,10 +194,15 @@ describe("bad input over the wire", () => {
 describe("health and reflection", () => {
   it("reports SERVING for the server and each keyhold service", async () => {
     const Health = makeGenericClientConstructor(healthService, "Health");
-    const client = new Health(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), { "grpc.ssl_target_name_override": "localhost" });
+    const client = new Health(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), {
+      "grpc.ssl_target_name_override": "localhost",
+    });
     for (const name of ["", "keyhold.v1.CryptoService", "keyhold.v1.KeyService"]) {
       const answer = await new Promise<{ status: string }>((resolve, reject) =>
-        (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check({ service: name }, (e, r) => (e ? reject(e) : resolve(r))),
+        (client as unknown as { check(r: object, cb: (e: Error | null, r: { status: string }) => void): void }).check(
+          { service: name },
+          (e, r) => (e ? reject(e) : resolve(r)),
+        ),
       );
       expect(answer.status).toBe("SERVING");
     }
@@ -138,17 +210,43 @@ describe("health and reflection", () => {
   });
 
   it("lists the keyhold services through server reflection", async () => {
-    const reflectionProto = join(createRequire(import.meta.url).resolve("@grpc/reflection/package.json"), "..", "build", "proto", "grpc", "reflection", "v1", "reflection.proto");
-    const loaded = loadPackageDefinition(loadSync(reflectionProto)) as unknown as { grpc: { reflection: { v1: { ServerReflection: new (...a: unknown[]) => Client } } } };
-    const client = new loaded.grpc.reflection.v1.ServerReflection(server.node.addresses.grpc, credentials.createSsl(Buffer.from(server.node.tls!.caPem!)), { "grpc.ssl_target_name_override": "localhost" });
+    const reflectionProto = join(
+      createRequire(import.meta.url).resolve("@grpc/reflection/package.json"),
+      "..",
+      "build",
+      "proto",
+      "grpc",
+      "reflection",
+      "v1",
+      "reflection.proto",
+    );
+    const loaded = loadPackageDefinition(loadSync(reflectionProto)) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (...a: unknown[]) => Client } } };
+    };
+    const client = new loaded.grpc.reflection.v1.ServerReflection(
+      server.node.addresses.grpc,
+      credentials.createSsl(Buffer.from(server.node.tls!.caPem!)),
+      { "grpc.ssl_target_name_override": "localhost" },
+    );
     const names = await new Promise<string[]>((resolve, reject) => {
-      const call = (client as unknown as { serverReflectionInfo(): NodeJS.ReadWriteStream & { write(m: object): void; end(): void } }).serverReflectionInfo();
-      call.on("data", (response: { listServicesResponse?: { service: { name: string }[] } }) => resolve((response.listServicesResponse?.service ?? []).map((s) => s.name)));
+      const call = (
+        client as unknown as { serverReflectionInfo(): NodeJS.ReadWriteStream & { write(m: object): void; end(): void } }
+      ).serverReflectionInfo();
+      call.on("data", (response: { listServicesResponse?: { service: { name: string }[] } }) =>
+        resolve((response.listServicesResponse?.service ?? []).map((s) => s.name)),
+      );
       call.on("error", reject);
       call.write({ listServices: "" });
       call.end();
     });
-    expect(names).toEqual(expect.arrayContaining(["keyhold.v1.KeyService", "keyhold.v1.CryptoService", "keyhold.v1.AccessControlService", "grpc.health.v1.Health"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "keyhold.v1.KeyService",
+        "keyhold.v1.CryptoService",
+        "keyhold.v1.AccessControlService",
+        "grpc.health.v1.Health",
+      ]),
+    );
     client.close();
   });
 });

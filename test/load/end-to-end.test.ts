@@ -50,7 +50,9 @@ describe("keyhold load against an in-process CryptoService", () => {
     expect(tally.histogram.totalCount).toBe(200);
     const calls = server.seen.slice(before);
     expect(calls).toHaveLength(200);
-    expect(calls.every((metadata) => metadata.get("authorization")[0] === "Bearer test-token" && metadata.get("x-hsm-name")[0] === "dev")).toBe(true);
+    expect(
+      calls.every((metadata) => metadata.get("authorization")[0] === "Bearer test-token" && metadata.get("x-hsm-name")[0] === "dev"),
+    ).toBe(true);
   });
 
   it("pipelines over Stream calls and matches every answer to its request by id", async () => {
@@ -67,7 +69,11 @@ describe("keyhold load against an in-process CryptoService", () => {
   it("counts failures by gRPC code and x-error-code, unary and streamed", async () => {
     const missing = { ...SIGN, key: { name: "missing" }, count: 40 };
     expect(await run(missing)).toMatchObject({ ok: 0, errors: { "NOT_FOUND (KeyNotFound)": 40 } });
-    expect(await run({ ...missing, stream: true, concurrency: 1 })).toMatchObject({ ok: 0, errors: { "NOT_FOUND (KeyNotFound)": 40 }, unmatched: 0 });
+    expect(await run({ ...missing, stream: true, concurrency: 1 })).toMatchObject({
+      ok: 0,
+      errors: { "NOT_FOUND (KeyNotFound)": 40 },
+      unmatched: 0,
+    });
   });
 
   it("reports text, JSON and HTML with server CPU per operation from the metrics endpoint", async () => {
@@ -99,7 +105,10 @@ describe("keyhold load against an in-process CryptoService", () => {
 
   it("fails Stream items that get no answer within the call timeout instead of waiting forever", async () => {
     const connection = openConnection({ ...connectionOptions, callTimeoutMs: 100 });
-    const tally = await runLoad({ ...SIGN, key: { name: SILENT_KEY }, stream: true, concurrency: 1, window: 4, count: 8 }, { connection }).finally(() => connection.close());
+    const tally = await runLoad(
+      { ...SIGN, key: { name: SILENT_KEY }, stream: true, concurrency: 1, window: 4, count: 8 },
+      { connection },
+    ).finally(() => connection.close());
     expect(tally).toMatchObject({ ok: 0, errors: { DEADLINE_EXCEEDED: 8 }, unmatched: 0 });
   });
 
@@ -107,13 +116,16 @@ describe("keyhold load against an in-process CryptoService", () => {
     const stop = new AbortController();
     const connection = openConnection(connectionOptions);
     let finished = 0;
-    const tally = await runLoad({ ...SIGN, count: undefined, durationMs: 600_000 }, {
-      connection,
-      stop: stop.signal,
-      onOutcome: () => {
-        if (++finished === 50) stop.abort();
+    const tally = await runLoad(
+      { ...SIGN, count: undefined, durationMs: 600_000 },
+      {
+        connection,
+        stop: stop.signal,
+        onOutcome: () => {
+          if (++finished === 50) stop.abort();
+        },
       },
-    }).finally(() => connection.close());
+    ).finally(() => connection.close());
     // The 8 loops each finish the request they had in flight, then stop.
     expect(tally.ok).toBeGreaterThanOrEqual(50);
     expect(tally.ok).toBeLessThanOrEqual(50 + SIGN.concurrency);

@@ -56,7 +56,10 @@ describe("merging worker results", () => {
   it("merges histograms sent as encoded text into the distribution of all values", () => {
     const first = tallyOf([1, 2, 3, 4], 4, { "NOT_FOUND (KeyNotFound)": 2 }, 1000);
     const second = tallyOf([100, 200], 2, { "NOT_FOUND (KeyNotFound)": 1, UNAVAILABLE: 5 }, 1500);
-    const merged = mergeTallies([fromWire(JSON.parse(JSON.stringify(toWire(first)))), fromWire(JSON.parse(JSON.stringify(toWire(second))))]);
+    const merged = mergeTallies([
+      fromWire(JSON.parse(JSON.stringify(toWire(first)))),
+      fromWire(JSON.parse(JSON.stringify(toWire(second)))),
+    ]);
     const reference = tallyOf([1, 2, 3, 4, 100, 200], 6, {}, 0).histogram;
     expect(merged.ok).toBe(6);
     expect(merged.matched).toBe(6);

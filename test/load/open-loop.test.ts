@@ -22,11 +22,17 @@ async function measure(plan: LoopPlan, stop = new AbortController().signal) {
   const latencies: number[] = [];
   const histogram = newLatencyHistogram();
   const times = await clock.run(
-    runLoops(plan, stalledServer(clock), (millis: number, outcome: Outcome) => {
-      expect(outcome.ok).toBe(true);
-      latencies.push(millis);
-      recordMillis(histogram, millis);
-    }, clock, stop),
+    runLoops(
+      plan,
+      stalledServer(clock),
+      (millis: number, outcome: Outcome) => {
+        expect(outcome.ok).toBe(true);
+        latencies.push(millis);
+        recordMillis(histogram, millis);
+      },
+      clock,
+      stop,
+    ),
   );
   return { latencies, summary: summarizeLatency(histogram), times };
 }

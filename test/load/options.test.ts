@@ -3,7 +3,16 @@ import { openConnection } from "../../src/load/connection.js";
 import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
 import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../src/load/options.js";
 
-const BASE: RawLoadOptions = { op: "sign", alg: "PS256", key: "k", concurrency: "64", window: "32", workers: "2", duration: "30s", endpoint: "127.0.0.1:7443" };
+const BASE: RawLoadOptions = {
+  op: "sign",
+  alg: "PS256",
+  key: "k",
+  concurrency: "64",
+  window: "32",
+  workers: "2",
+  duration: "30s",
+  endpoint: "127.0.0.1:7443",
+};
 
 describe("keyhold load options", () => {
   it("turns the flags into a plan", () => {
@@ -11,7 +20,10 @@ describe("keyhold load options", () => {
       plan: { op: "sign", alg: "PS256", key: { name: "k" }, stream: true, concurrency: 64, window: 32, rate: 2500, durationMs: 30_000 },
       workers: 2,
     });
-    expect(loadPlanFromOptions({ ...BASE, duration: undefined, count: "1000", keyVersion: "v2" }).plan).toMatchObject({ count: 1000, key: { name: "k", version: "v2" } });
+    expect(loadPlanFromOptions({ ...BASE, duration: undefined, count: "1000", keyVersion: "v2" }).plan).toMatchObject({
+      count: 1000,
+      key: { name: "k", version: "v2" },
+    });
   });
 
   it.each([

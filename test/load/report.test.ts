@@ -5,12 +5,27 @@ import { escapeHtml, reportHtml } from "../../src/load/report-html.js";
 import { reportText } from "../../src/load/report-text.js";
 import { readServerCpuSeconds, sampleValue, serverCpuPerOperation } from "../../src/load/server-cpu.js";
 
-const SETTINGS: LoadSettings = { op: "sign", alg: "PS256", key: "<script>k</script>", mode: "unary", concurrency: 64, rate: 2000, durationSeconds: 30, workers: 2, endpoint: "127.0.0.1:7443" };
+const SETTINGS: LoadSettings = {
+  op: "sign",
+  alg: "PS256",
+  key: "<script>k</script>",
+  mode: "unary",
+  concurrency: 64,
+  rate: 2000,
+  durationSeconds: 30,
+  workers: 2,
+  endpoint: "127.0.0.1:7443",
+};
 
 function sampleReport() {
   const histogram = newLatencyHistogram();
   for (let index = 1; index <= 2000; index++) recordMillis(histogram, index / 100);
-  return buildReport(SETTINGS, { histogram, ok: 2000, errors: { "PERMISSION_DENIED (ForbiddenByRbac)": 3 }, unmatched: 0, matched: 0, elapsedMs: 4000 }, { seconds: 1, secondsPerOperation: 0.0005 }, false);
+  return buildReport(
+    SETTINGS,
+    { histogram, ok: 2000, errors: { "PERMISSION_DENIED (ForbiddenByRbac)": 3 }, unmatched: 0, matched: 0, elapsedMs: 4000 },
+    { seconds: 1, secondsPerOperation: 0.0005 },
+    false,
+  );
 }
 
 describe("load report", () => {
@@ -46,7 +61,8 @@ describe("load report", () => {
   });
 
   it("reads process_cpu_seconds_total and says unavailable when it cannot", async () => {
-    const exposition = "# HELP process_cpu_seconds_total x\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\nprocess_cpu_user_seconds_total 10\n";
+    const exposition =
+      "# HELP process_cpu_seconds_total x\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\nprocess_cpu_user_seconds_total 10\n";
     expect(sampleValue(exposition, "process_cpu_seconds_total")).toBe(12.5);
     expect(sampleValue("other 1\n", "process_cpu_seconds_total")).toBeUndefined();
     const answering = async () => ({ ok: true, text: async () => exposition });

@@ -12,7 +12,12 @@ const PLAN: LoadPlan = { op: "sign", alg: "ES256", key: { name: "k" }, stream: f
 
 /** A child process that answers its start message with `latencies` as its run. */
 function fakeChild(latencies: number[], received: ToWorker[]): ChildProcess {
-  const child = new EventEmitter() as EventEmitter & { connected: boolean; exitCode: number | null; send(message: ToWorker): boolean; kill(): boolean };
+  const child = new EventEmitter() as EventEmitter & {
+    connected: boolean;
+    exitCode: number | null;
+    send(message: ToWorker): boolean;
+    kill(): boolean;
+  };
   child.connected = true;
   child.exitCode = null;
   child.kill = () => true;
@@ -24,7 +29,17 @@ function fakeChild(latencies: number[], received: ToWorker[]): ChildProcess {
         for (const millis of latencies) recordMillis(histogram, millis);
         const reply = (reply: FromWorker): boolean => child.emit("message", reply);
         reply({ type: "progress", done: latencies.length });
-        reply({ type: "result", tally: toWire({ histogram, ok: latencies.length, errors: { INTERNAL: 1 }, unmatched: 0, matched: 0, elapsedMs: 10 * latencies.length }) });
+        reply({
+          type: "result",
+          tally: toWire({
+            histogram,
+            ok: latencies.length,
+            errors: { INTERNAL: 1 },
+            unmatched: 0,
+            matched: 0,
+            elapsedMs: 10 * latencies.length,
+          }),
+        });
         child.exitCode = 0;
         child.emit("exit", 0, null);
       });
@@ -51,7 +66,10 @@ describe("--workers", () => {
 
   it("sends each child its share and merges their histograms and counts", async () => {
     const received: ToWorker[][] = [[], []];
-    const runs = [[1, 2, 3], [50, 60]];
+    const runs = [
+      [1, 2, 3],
+      [50, 60],
+    ];
     const progress: number[] = [];
     const tally = await runInWorkers({
       plan: { ...PLAN, concurrency: 4 },
@@ -82,6 +100,8 @@ describe("--workers", () => {
       };
       return child as unknown as ChildProcess;
     };
-    await expect(runInWorkers({ plan: PLAN, workers: 1, connection: { endpoint: "127.0.0.1:1", insecure: true }, launch: silent })).rejects.toThrow(/worker 0 exited/);
+    await expect(
+      runInWorkers({ plan: PLAN, workers: 1, connection: { endpoint: "127.0.0.1:1", insecure: true }, launch: silent }),
+    ).rejects.toThrow(/worker 0 exited/);
   });
 });

@@ -11,13 +11,19 @@ afterEach(async () => {
 });
 
 function validBody(): Record<string, any> {
-  return { location: LOCATION, sku: { name: "Standard_B1" }, properties: { tenantId: core.tenant.id, initialAdminObjectIds: [core.root.id] } };
+  return {
+    location: LOCATION,
+    sku: { name: "Standard_B1" },
+    properties: { tenantId: core.tenant.id, initialAdminObjectIds: [core.root.id] },
+  };
 }
 
 async function expectNothingStored(): Promise<void> {
   expect(await core.store.management.listManagedHsms({ deleted: false })).toEqual([]);
   expect(await core.store.management.listManagedHsms({ deleted: true })).toEqual([]);
-  expect((await core.call("GET", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, core.root)).body.value).toEqual([]);
+  expect((await core.call("GET", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, core.root)).body.value).toEqual(
+    [],
+  );
 }
 
 describe("bad input on the management plane", () => {
@@ -31,14 +37,44 @@ describe("bad input on the management plane", () => {
 
   const cases: [string, (body: Record<string, any>) => unknown, string][] = [
     ["a wrong type", (b) => ({ ...b, location: 42 }), "location"],
-    ["a wrong nested type", (b) => ({ ...b, properties: { ...b.properties, enablePurgeProtection: "yes" } }), "properties.enablePurgeProtection"],
+    [
+      "a wrong nested type",
+      (b) => ({ ...b, properties: { ...b.properties, enablePurgeProtection: "yes" } }),
+      "properties.enablePurgeProtection",
+    ],
     ["an unknown property", (b) => ({ ...b, colour: "blue" }), "colour"],
     ["an unknown nested property", (b) => ({ ...b, properties: { ...b.properties, hsmUri: "https://evil/" } }), "properties.hsmUri"],
-    ["an invalid CIDR", (b) => ({ ...b, properties: { ...b.properties, networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }, { value: "10.0.0.0/33" }] } } }), "properties.networkAcls.ipRules[1]"],
-    ["a retention out of range", (b) => ({ ...b, properties: { ...b.properties, softDeleteRetentionInDays: 6 } }), "properties.softDeleteRetentionInDays"],
-    ["an admin that is not an object id", (b) => ({ ...b, properties: { ...b.properties, initialAdminObjectIds: ["admin"] } }), "properties.initialAdminObjectIds[0]"],
-    ["no initial administrator", (b) => ({ ...b, properties: { ...b.properties, initialAdminObjectIds: [] } }), "properties.initialAdminObjectIds"],
-    ["another tenant", (b) => ({ ...b, properties: { ...b.properties, tenantId: "00000000-0000-4000-8000-000000000000" } }), "properties.tenantId"],
+    [
+      "an invalid CIDR",
+      (b) => ({
+        ...b,
+        properties: {
+          ...b.properties,
+          networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }, { value: "10.0.0.0/33" }] },
+        },
+      }),
+      "properties.networkAcls.ipRules[1]",
+    ],
+    [
+      "a retention out of range",
+      (b) => ({ ...b, properties: { ...b.properties, softDeleteRetentionInDays: 6 } }),
+      "properties.softDeleteRetentionInDays",
+    ],
+    [
+      "an admin that is not an object id",
+      (b) => ({ ...b, properties: { ...b.properties, initialAdminObjectIds: ["admin"] } }),
+      "properties.initialAdminObjectIds[0]",
+    ],
+    [
+      "no initial administrator",
+      (b) => ({ ...b, properties: { ...b.properties, initialAdminObjectIds: [] } }),
+      "properties.initialAdminObjectIds",
+    ],
+    [
+      "another tenant",
+      (b) => ({ ...b, properties: { ...b.properties, tenantId: "00000000-0000-4000-8000-000000000000" } }),
+      "properties.tenantId",
+    ],
     ["an unknown sku", (b) => ({ ...b, sku: { name: "Premium" } }), "sku.name"],
   ];
   for (const [what, mutate, field] of cases) {

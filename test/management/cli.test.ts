@@ -31,13 +31,41 @@ async function cli(...args: string[]) {
 
 describe("keyhold hsm and keyhold mgmt", () => {
   it("creates, shows, updates, lists, deletes and purges an HSM, printing JSON", async () => {
-    const created = await cli("hsm", "create", "--name", "clihsm", "--location", LOCATION, "--administrators", core.root.id, "--retention-days", "7");
+    const created = await cli(
+      "hsm",
+      "create",
+      "--name",
+      "clihsm",
+      "--location",
+      LOCATION,
+      "--administrators",
+      core.root.id,
+      "--retention-days",
+      "7",
+    );
     expect(created.stderr).toBe("");
     expect(created.exitCode).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: "clihsm", properties: { provisioningState: "Succeeded", softDeleteRetentionInDays: 7 } });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: "clihsm",
+      properties: { provisioningState: "Succeeded", softDeleteRetentionInDays: 7 },
+    });
 
-    const updated = await cli("hsm", "update", "--name", "clihsm", "--tags", "env=prod", "--default-action", "Deny", "--ip-rules", "10.1.0.0/16");
-    expect(JSON.parse(updated.stdout)).toMatchObject({ tags: { env: "prod" }, properties: { networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.1.0.0/16" }] } } });
+    const updated = await cli(
+      "hsm",
+      "update",
+      "--name",
+      "clihsm",
+      "--tags",
+      "env=prod",
+      "--default-action",
+      "Deny",
+      "--ip-rules",
+      "10.1.0.0/16",
+    );
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      tags: { env: "prod" },
+      properties: { networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.1.0.0/16" }] } },
+    });
     expect(JSON.parse((await cli("hsm", "list")).stdout).map((h: { name: string }) => h.name)).toEqual(["clihsm"]);
 
     expect((await cli("hsm", "delete", "--name", "clihsm")).exitCode).toBe(0);
@@ -51,11 +79,24 @@ describe("keyhold hsm and keyhold mgmt", () => {
   it("assigns, lists and deletes a management role", async () => {
     const team = await core.user("team");
     const scope = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}`;
-    const created = await cli("mgmt", "role", "assignment", "create", "--role", "Managed HSM contributor", "--assignee", team.id, "--scope", scope);
+    const created = await cli(
+      "mgmt",
+      "role",
+      "assignment",
+      "create",
+      "--role",
+      "Managed HSM contributor",
+      "--assignee",
+      team.id,
+      "--scope",
+      scope,
+    );
     expect(created.stderr).toBe("");
     const assignment = JSON.parse(created.stdout) as { name: string; properties: { roleDefinitionId: string } };
     expect(assignment.properties.roleDefinitionId).toMatch(/18500a29-7fe2-46b2-a342-b16a415e101d$/);
-    const listed = JSON.parse((await cli("mgmt", "role", "assignment", "list", "--scope", scope, "--assignee", team.id)).stdout) as { name: string }[];
+    const listed = JSON.parse((await cli("mgmt", "role", "assignment", "list", "--scope", scope, "--assignee", team.id)).stdout) as {
+      name: string;
+    }[];
     expect(listed.map((a) => a.name)).toEqual([assignment.name]);
     expect((await cli("mgmt", "role", "assignment", "delete", "--scope", scope, "--name", assignment.name)).exitCode).toBe(0);
     expect(JSON.parse((await cli("mgmt", "role", "assignment", "list", "--scope", scope, "--assignee", team.id)).stdout)).toEqual([]);

@@ -3,7 +3,13 @@
  * `insights-logs-auditevent` container and is read back through the blob routes; bad settings leave nothing behind.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DiagnosticForwarder, MANAGED_HSM_CONTRIBUTOR, READER, restoreDiagnosticSettings, STORAGE_BLOB_DATA_READER } from "../../src/management/index.js";
+import {
+  DiagnosticForwarder,
+  MANAGED_HSM_CONTRIBUTOR,
+  READER,
+  restoreDiagnosticSettings,
+  STORAGE_BLOB_DATA_READER,
+} from "../../src/management/index.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { RESOURCE_GROUP, SUBSCRIPTION, hsmPath, managementCore, type ManagementCore } from "./helpers.js";
 import { ACCOUNT_BODY, accountPath, containerPath, rawGet, settingPath } from "./storage-routes.js";
@@ -42,7 +48,12 @@ async function auditLines(): Promise<Record<string, unknown>[]> {
     expect(name).toMatch(new RegExp(`^resourceId=${hsmPath(HSM).toUpperCase()}/y=\\d{4}/m=\\d{2}/d=\\d{2}/h=\\d{2}/m=00/PT1H\\.json$`));
     const blob = await rawGet(core, `${container}/blobs/${name}`, auditor);
     expect([blob.status, blob.contentType]).toEqual([200, "application/json"]);
-    lines.push(...blob.text.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>));
+    lines.push(
+      ...blob.text
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    );
   }
   return lines;
 }
@@ -117,7 +128,10 @@ describe("diagnostic settings", () => {
     ["properties.logs[0].category", auditSetting(true, "Metrics")],
     ["properties.storageAccountId", auditSetting(true, "AuditEvent", accountPath("nosuchaccount"))],
     ["properties.storageAccountId", auditSetting(true, "AuditEvent", "contosologstorage")],
-    ["properties.logs[0].enabled", { properties: { storageAccountId: accountPath(ACCOUNT), logs: [{ category: "AuditEvent", enabled: "yes" }] } }],
+    [
+      "properties.logs[0].enabled",
+      { properties: { storageAccountId: accountPath(ACCOUNT), logs: [{ category: "AuditEvent", enabled: "yes" }] } },
+    ],
     ["properties.logs", { properties: { storageAccountId: accountPath(ACCOUNT), logs: [] } }],
     ["properties.workspaceId", { properties: { ...auditSetting().properties, workspaceId: "/x" } }],
   ])("refuses bad %s with the ARM error shape and stores nothing", async (field, body) => {
@@ -141,7 +155,11 @@ describe("diagnostic settings", () => {
     await core.call("PUT", settingPath(HSM, "survives"), core.root, auditSetting());
     // What a restart loses: the forwarder's in-memory settings.
     await core.forwarder.removeSetting(HSM, "survives");
-    const restarted = new DiagnosticForwarder({ blobs: core.blobs, openJournal: (name) => core.audit.journal(name), flushIntervalMs: 60_000 });
+    const restarted = new DiagnosticForwarder({
+      blobs: core.blobs,
+      openJournal: (name) => core.audit.journal(name),
+      flushIntervalMs: 60_000,
+    });
     try {
       expect(await restoreDiagnosticSettings(core.store, restarted)).toEqual({ restored: 1, skipped: 0, failed: [] });
       await core.dataCall("RoleDefinitionList", { scope: "/" }, admin, HSM);

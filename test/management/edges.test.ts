@@ -76,14 +76,20 @@ describe("the HTTPS listener's edges", () => {
 
     // Each provider has its own versions: a Key Vault version is not one of Microsoft.Authorization's.
     const assignments = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleAssignments`;
-    expect((await raw("GET", `${assignments}?api-version=2023-07-01`, { authorization: token })).body.error.code).toBe("InvalidApiVersionParameter");
+    expect((await raw("GET", `${assignments}?api-version=2023-07-01`, { authorization: token })).body.error.code).toBe(
+      "InvalidApiVersionParameter",
+    );
     expect((await raw("GET", `${assignments}?api-version=2022-04-01`, { authorization: token })).status).toBe(200);
     for (const [provider, versions] of Object.entries(ARM_API_VERSIONS)) expect(versions.length, provider).toBeGreaterThan(0);
     expect((await raw("GET", `/subscriptions/${SUBSCRIPTION}?api-version=2022-12-01`, { authorization: token })).status).toBe(200);
 
     // A path's provider is its last /providers/ segment before any blob name; none is Microsoft.Resources.
     expect(providerOfPath(`${hsmPath("h")}/providers/Microsoft.Authorization/roleAssignments`)).toBe("Microsoft.Authorization");
-    expect(providerOfPath(`/subscriptions/${SUBSCRIPTION}/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c/blobs/x/PROVIDERS/MICROSOFT.KEYVAULT/y`)).toBe("Microsoft.Storage");
+    expect(
+      providerOfPath(
+        `/subscriptions/${SUBSCRIPTION}/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/containers/c/blobs/x/PROVIDERS/MICROSOFT.KEYVAULT/y`,
+      ),
+    ).toBe("Microsoft.Storage");
     expect(withApiVersion(`/subscriptions/${SUBSCRIPTION}?x=1`)).toBe(`/subscriptions/${SUBSCRIPTION}?x=1&api-version=2024-11-01`);
 
     // Graph takes no api-version.
@@ -100,7 +106,10 @@ describe("the HTTPS listener's edges", () => {
 
   it("does not echo a 1,000-character x-hsm-name", async () => {
     const name = "h".repeat(1000);
-    const withToken = await raw("GET", `${hsmPath("some-hsm")}?api-version=2023-07-01`, { authorization: `Bearer ${await core.token(core.root)}`, "x-hsm-name": name });
+    const withToken = await raw("GET", `${hsmPath("some-hsm")}?api-version=2023-07-01`, {
+      authorization: `Bearer ${await core.token(core.root)}`,
+      "x-hsm-name": name,
+    });
     const without = await raw("GET", `${hsmPath("some-hsm")}?api-version=2023-07-01`, { "x-hsm-name": name });
     for (const reply of [withToken, without]) {
       expect(reply.status).toBeGreaterThanOrEqual(400);

@@ -63,7 +63,12 @@ export interface ManagementCore extends IdentityFixture {
   clock: { now: number };
   user(name: string): Promise<PrincipalRecord>;
   token(principal: PrincipalRecord, plane?: Plane): Promise<string>;
-  call(method: "GET" | "PUT" | "PATCH" | "DELETE" | "POST", url: string, principal: PrincipalRecord | undefined, payload?: unknown): Promise<Reply>;
+  call(
+    method: "GET" | "PUT" | "PATCH" | "DELETE" | "POST",
+    url: string,
+    principal: PrincipalRecord | undefined,
+    payload?: unknown,
+  ): Promise<Reply>;
   /** Gives `principal` a management role by its GUID at `scope`, straight through the store. */
   grant(principal: PrincipalRecord, roleGuid: string, scope: string): Promise<void>;
   /** A data-plane call through the pipeline, as the gRPC adapter makes it. */
@@ -86,7 +91,12 @@ export async function managementCore(): Promise<ManagementCore> {
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(store, domains) });
   const keys = createKeyDomain({ store, domains, pool });
   const blobs = new BlobStore(dataDir);
-  const forwarder = new DiagnosticForwarder({ blobs, openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }), flushIntervalMs: 60_000, retryIntervalMs: 60_000 });
+  const forwarder = new DiagnosticForwarder({
+    blobs,
+    openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
+    flushIntervalMs: 60_000,
+    retryIntervalMs: 60_000,
+  });
   const table = operationTable(
     accessControlOperations({ store, rbac }),
     keyOperations(keys),
@@ -98,12 +108,20 @@ export async function managementCore(): Promise<ManagementCore> {
     pipeline,
     operations: table,
     identity: { directory: identity.directory, credentials: identity.credentials, issuer: identity.issuer },
-    challenge: (operation) => ({ authority: `${identity.settings.baseUrl}/${identity.tenant.id}`, resource: identity.settings.audiences[operation.plane] }),
+    challenge: (operation) => ({
+      authority: `${identity.settings.baseUrl}/${identity.tenant.id}`,
+      resource: identity.settings.audiences[operation.plane],
+    }),
     routes: MANAGEMENT_ROUTES,
   });
 
   const user = (name: string): Promise<PrincipalRecord> =>
-    identity.directory.createUser(identity.tenant.id, { userPrincipalName: `${name}@contoso.test`, displayName: name, password: "Password-1!", enabled: true });
+    identity.directory.createUser(identity.tenant.id, {
+      userPrincipalName: `${name}@contoso.test`,
+      displayName: name,
+      password: "Password-1!",
+      enabled: true,
+    });
   const token = async (principal: PrincipalRecord, plane: Plane = "management"): Promise<string> =>
     (await identity.issuer.issue({ principal, plane })).accessToken;
   const call: ManagementCore["call"] = async (method, url, principal, payload) => {

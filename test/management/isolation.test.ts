@@ -30,12 +30,16 @@ describe("isolation of the planes", () => {
     for (const scope of ["/", `/subscriptions/${SUBSCRIPTION}`, hsmPath("isolated")]) await core.grant(owner, OWNER.name, scope);
     expect((await core.call("PATCH", hsmPath("isolated"), owner, { tags: { owner: "yes" } })).status).toBe(200);
 
-    const dataOperations = [...core.table.values()].filter((operation) => operation.plane === "data" && operation.authorization.kind === "localRbac");
+    const dataOperations = [...core.table.values()].filter(
+      (operation) => operation.plane === "data" && operation.authorization.kind === "localRbac",
+    );
     expect(dataOperations.length).toBeGreaterThan(20);
     for (const operation of dataOperations) {
       const sample = OPERATION_SAMPLES[operation.name];
       expect(sample, `no sample input for ${operation.name}`).toBeDefined();
-      const code = await errorCodeOf(core.dataCall(operation.name, sample!({ principalId: owner.id, tenantId: core.tenant.id }), owner, "isolated"));
+      const code = await errorCodeOf(
+        core.dataCall(operation.name, sample!({ principalId: owner.id, tenantId: core.tenant.id }), owner, "isolated"),
+      );
       expect(code, operation.name).toBe("ForbiddenByRbac");
     }
   });
@@ -47,7 +51,11 @@ describe("isolation of the planes", () => {
     const inside = await core.dataCall("RoleAssignmentList", { scope: "/" }, admin, "localonly");
     expect(inside).toBeDefined();
     // ...and nowhere on the resource.
-    for (const [method, payload] of [["PATCH", { tags: { a: "b" } }], ["DELETE", undefined], ["GET", undefined]] as const) {
+    for (const [method, payload] of [
+      ["PATCH", { tags: { a: "b" } }],
+      ["DELETE", undefined],
+      ["GET", undefined],
+    ] as const) {
       const refused = await core.call(method, hsmPath("localonly"), admin, payload);
       expect(refused.status, method).toBe(403);
       expect(refused.body.error.code).toBe("AuthorizationFailed");
@@ -62,7 +70,9 @@ describe("activation and deletion as the data plane sees them", () => {
     expect((await core.createHsm("fresh", [admin.id])).status).toBe(202);
     const hsm = await core.hsms.resolve("fresh");
     expect(hsm.activation).toBe("NotActivated");
-    const refused = await core.dataCall("RoleAssignmentList", { scope: "/" }, admin, "fresh").catch((error: { code: string; message: string }) => error);
+    const refused = await core
+      .dataCall("RoleAssignmentList", { scope: "/" }, admin, "fresh")
+      .catch((error: { code: string; message: string }) => error);
     expect(refused).toMatchObject({ code: "OperationNotAllowed" });
     expect((refused as { message: string }).message).toMatch(/security domain/);
 

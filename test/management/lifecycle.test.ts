@@ -53,7 +53,11 @@ describe("managed HSM lifecycle", () => {
     });
     expect(got.body.properties.securityDomainProperties.activationStatusMessage).toMatch(/download the security domain/);
 
-    const byGroup = await core.call("GET", `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.KeyVault/managedHSMs`, core.root);
+    const byGroup = await core.call(
+      "GET",
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.KeyVault/managedHSMs`,
+      core.root,
+    );
     const bySubscription = await core.call("GET", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/managedHSMs`, core.root);
     expect(byGroup.body.value.map((h: { name: string }) => h.name)).toEqual(["ContosoMHSM"]);
     expect(bySubscription.body.value.map((h: { name: string }) => h.name)).toEqual(["ContosoMHSM"]);
@@ -63,7 +67,10 @@ describe("managed HSM lifecycle", () => {
     await core.createHsm("patchme", [core.root.id]);
     const patched = await core.call("PATCH", hsmPath("patchme"), core.root, {
       tags: { env: "prod" },
-      properties: { enablePurgeProtection: true, networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }, { value: "2001:db8::/32" }] } },
+      properties: {
+        enablePurgeProtection: true,
+        networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.0.0.0/8" }, { value: "2001:db8::/32" }] },
+      },
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.tags).toEqual({ env: "prod" });
@@ -77,23 +84,43 @@ describe("managed HSM lifecycle", () => {
     const retention = await core.call("PATCH", hsmPath("patchme"), core.root, { properties: { softDeleteRetentionInDays: 30 } });
     expect(retention.status).toBe(400);
     expect(retention.body.error.message).toContain("properties.softDeleteRetentionInDays");
-    expect((await core.call("GET", hsmPath("patchme"), core.root)).body.properties).toMatchObject({ enablePurgeProtection: true, softDeleteRetentionInDays: 90 });
+    expect((await core.call("GET", hsmPath("patchme"), core.root)).body.properties).toMatchObject({
+      enablePurgeProtection: true,
+      softDeleteRetentionInDays: 90,
+    });
   });
 
   it("PATCH takes the whole resource as GET returned it (read-modify-write), and names a changed immutable field", async () => {
     await core.createHsm("roundtrip", [core.root.id]);
     const resource = (await core.call("GET", hsmPath("roundtrip"), core.root)).body;
-    expect(resource.properties).toMatchObject({ provisioningState: "Succeeded", hsmUri: expect.any(String), securityDomainProperties: expect.any(Object) });
+    expect(resource.properties).toMatchObject({
+      provisioningState: "Succeeded",
+      hsmUri: expect.any(String),
+      securityDomainProperties: expect.any(Object),
+    });
     const modified = { ...resource, tags: { env: "test" }, properties: { ...resource.properties, publicNetworkAccess: "Disabled" } };
     const patched = await core.call("PATCH", hsmPath("roundtrip"), core.root, modified);
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.tags).toEqual({ env: "test" });
     expect(patched.body.properties.publicNetworkAccess).toBe("Disabled");
     // The same body again, with ids spelled in another case and a sku without its family, changes nothing more.
-    const respelled = { ...modified, id: modified.id.toUpperCase(), location: modified.location.toUpperCase(), sku: { name: modified.sku.name } };
+    const respelled = {
+      ...modified,
+      id: modified.id.toUpperCase(),
+      location: modified.location.toUpperCase(),
+      sku: { name: modified.sku.name },
+    };
     expect((await core.call("PATCH", hsmPath("roundtrip"), core.root, respelled)).status).toBe(200);
     // Read-only status fields are ignored, as ARM does.
-    const stale = { ...modified, properties: { ...modified.properties, provisioningState: "Updating", statusMessage: "old", securityDomainProperties: { activationStatus: "Unknown" } } };
+    const stale = {
+      ...modified,
+      properties: {
+        ...modified.properties,
+        provisioningState: "Updating",
+        statusMessage: "old",
+        securityDomainProperties: { activationStatus: "Unknown" },
+      },
+    };
     expect((await core.call("PATCH", hsmPath("roundtrip"), core.root, stale)).status).toBe(200);
 
     const changes: [string, Record<string, unknown>][] = [
@@ -104,7 +131,10 @@ describe("managed HSM lifecycle", () => {
       ["type", { ...modified, type: "Microsoft.KeyVault/vaults" }],
       ["properties.tenantId", { ...modified, properties: { ...modified.properties, tenantId: "00000000-0000-4000-8000-000000000000" } }],
       ["properties.hsmUri", { ...modified, properties: { ...modified.properties, hsmUri: "https://elsewhere.example/" } }],
-      ["properties.initialAdminObjectIds", { ...modified, properties: { ...modified.properties, initialAdminObjectIds: ["00000000-0000-4000-8000-000000000000"] } }],
+      [
+        "properties.initialAdminObjectIds",
+        { ...modified, properties: { ...modified.properties, initialAdminObjectIds: ["00000000-0000-4000-8000-000000000000"] } },
+      ],
     ];
     for (const [field, body] of changes) {
       const refused = await core.call("PATCH", hsmPath("roundtrip"), core.root, body);
@@ -112,12 +142,17 @@ describe("managed HSM lifecycle", () => {
       expect(refused.body.error.code, field).toBe("InvalidRequestContent");
       expect(refused.body.error.message, field).toMatch(new RegExp(`^${field.replace(".", "\\.")}: cannot be changed`));
     }
-    expect((await core.call("GET", hsmPath("roundtrip"), core.root)).body).toMatchObject({ location: resource.location, sku: resource.sku, tags: { env: "test" } });
+    expect((await core.call("GET", hsmPath("roundtrip"), core.root)).body).toMatchObject({
+      location: resource.location,
+      sku: resource.sku,
+      tags: { env: "test" },
+    });
   });
 
   it("checkMhsmNameAvailability answers AlreadyExists, Invalid or available", async () => {
     await core.createHsm("taken-name", [core.root.id]);
-    const check = (name: unknown) => core.call("POST", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, core.root, { name });
+    const check = (name: unknown) =>
+      core.call("POST", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, core.root, { name });
     const free = await check("free-name");
     expect([free.status, free.body]).toEqual([200, { nameAvailable: true }]);
     const taken = await check("TAKEN-name");
@@ -129,13 +164,22 @@ describe("managed HSM lifecycle", () => {
       expect(invalid.body, name).toMatchObject({ nameAvailable: false, reason: "Invalid" });
     }
     await core.call("DELETE", hsmPath("taken-name"), core.root);
-    expect((await check("taken-name")).body).toMatchObject({ nameAvailable: false, reason: "AlreadyExists", message: expect.stringContaining("soft-deleted") });
+    expect((await check("taken-name")).body).toMatchObject({
+      nameAvailable: false,
+      reason: "AlreadyExists",
+      message: expect.stringContaining("soft-deleted"),
+    });
 
     const notAString = await check(42);
     expect([notAString.status, notAString.body.error.code]).toEqual([400, "InvalidRequestContent"]);
     // Management RBAC at the subscription: a user without a role is refused.
     const nobody = await core.user("nobody");
-    const denied = await core.call("POST", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`, nobody, { name: "free-name" });
+    const denied = await core.call(
+      "POST",
+      `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/checkMhsmNameAvailability`,
+      nobody,
+      { name: "free-name" },
+    );
     expect([denied.status, denied.body.error.code]).toEqual([403, "AuthorizationFailed"]);
   });
 
@@ -150,7 +194,11 @@ describe("managed HSM lifecycle", () => {
     expect(gone.body.error.code).toBe("ResourceNotFound");
     const listed = await core.call("GET", `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/deletedManagedHSMs`, core.root);
     expect(listed.body.value).toHaveLength(1);
-    expect(listed.body.value[0]).toMatchObject({ name: "softie", type: "Microsoft.KeyVault/deletedManagedHSMs", properties: { mhsmId: hsmPath("softie") } });
+    expect(listed.body.value[0]).toMatchObject({
+      name: "softie",
+      type: "Microsoft.KeyVault/deletedManagedHSMs",
+      properties: { mhsmId: hsmPath("softie") },
+    });
     const one = await core.call("GET", deletedPath("softie"), core.root);
     expect(Date.parse(one.body.properties.scheduledPurgeDate) - Date.parse(one.body.properties.deletionDate)).toBe(90 * DAY_MS);
 

@@ -15,7 +15,14 @@ beforeEach(async () => {
 afterEach(async () => core?.close());
 
 async function dataCallFrom(callerIp: string, token: string | undefined): Promise<string> {
-  const meta: RequestMeta = { transport: "grpc", method: "/test", authorization: token && `Bearer ${token}`, hsmName: "fenced", clientRequestId: undefined, callerIp };
+  const meta: RequestMeta = {
+    transport: "grpc",
+    method: "/test",
+    authorization: token && `Bearer ${token}`,
+    hsmName: "fenced",
+    clientRequestId: undefined,
+    callerIp,
+  };
   try {
     await core.pipeline.dispatch(core.table.get("RoleDefinitionList")!, {}, meta);
     return "OK";
@@ -33,7 +40,9 @@ describe("network rules from the management plane", () => {
     expect(await dataCallFrom("192.168.7.1", token)).toBe("OperationNotAllowed");
 
     const patch = (properties: object) => core.call("PATCH", hsmPath("fenced"), core.root, { properties });
-    expect((await patch({ networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.1.0.0/16" }, { value: "2001:db8::/32" }] } })).status).toBe(200);
+    expect(
+      (await patch({ networkAcls: { defaultAction: "Deny", ipRules: [{ value: "10.1.0.0/16" }, { value: "2001:db8::/32" }] } })).status,
+    ).toBe(200);
     expect(await dataCallFrom("192.168.7.1", token)).toBe("ForbiddenByFirewall");
     expect(await dataCallFrom("192.168.7.1", undefined)).toBe("ForbiddenByFirewall");
     expect(await dataCallFrom("10.1.200.3", token)).toBe("OperationNotAllowed");

@@ -25,7 +25,8 @@ afterEach(async () => {
 const SUB_SCOPE = `/subscriptions/${SUBSCRIPTION}`;
 const RG_SCOPE = `${SUB_SCOPE}/resourceGroups/${RESOURCE_GROUP}`;
 const groupPath = (id: string): string => `/providers/Microsoft.Management/managementGroups/${id}`;
-const assignmentPath = (scope: string, name: string): string => `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+const assignmentPath = (scope: string, name: string): string =>
+  `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
 const roleId = (guid: string): string => `/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 function hsmBody(admin: string): Record<string, unknown> {
@@ -35,7 +36,9 @@ function hsmBody(admin: string): Record<string, unknown> {
 describe("management RBAC", () => {
   it("an Owner at a management group reaches an HSM in a subscription two groups below", async () => {
     expect((await core.call("PUT", groupPath("contoso"), core.root, {})).status).toBe(201);
-    const child = await core.call("PUT", groupPath("security"), core.root, { properties: { details: { parent: { id: groupPath("contoso") } } } });
+    const child = await core.call("PUT", groupPath("security"), core.root, {
+      properties: { details: { parent: { id: groupPath("contoso") } } },
+    });
     expect(child.status, JSON.stringify(child.body)).toBe(201);
     expect(child.body.properties.details.parent.id).toBe(groupPath("contoso"));
     expect((await core.call("PUT", SUB_SCOPE, core.root, { displayName: "Contoso", managementGroupId: "security" })).status).toBe(200);
@@ -88,7 +91,11 @@ describe("management RBAC", () => {
     await core.grant(reader, READER.name, SUB_SCOPE);
     expect((await core.call("GET", hsmPath("readme"), reader)).status).toBe(200);
     expect((await core.call("GET", `${SUB_SCOPE}/providers/Microsoft.KeyVault/managedHSMs`, reader)).status).toBe(200);
-    for (const [method, payload] of [["PUT", hsmBody(reader.id)], ["PATCH", { tags: { a: "b" } }], ["DELETE", undefined]] as const) {
+    for (const [method, payload] of [
+      ["PUT", hsmBody(reader.id)],
+      ["PATCH", { tags: { a: "b" } }],
+      ["DELETE", undefined],
+    ] as const) {
       const refused = await core.call(method, hsmPath("readme"), reader, payload);
       expect(refused.status, method).toBe(403);
       expect(refused.body.error.code).toBe("AuthorizationFailed");
@@ -130,9 +137,16 @@ describe("management RBAC", () => {
     const path = assignmentPath(hsmPath("assigned"), name);
     expect((await core.call("GET", hsmPath("assigned"), operator)).status).toBe(403);
 
-    const created = await core.call("PUT", path, core.root, { properties: { roleDefinitionId: roleId(READER.name), principalId: operator.id } });
+    const created = await core.call("PUT", path, core.root, {
+      properties: { roleDefinitionId: roleId(READER.name), principalId: operator.id },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ id: path, name, type: "Microsoft.Authorization/roleAssignments", properties: { scope: hsmPath("assigned"), principalId: operator.id } });
+    expect(created.body).toMatchObject({
+      id: path,
+      name,
+      type: "Microsoft.Authorization/roleAssignments",
+      properties: { scope: hsmPath("assigned"), principalId: operator.id },
+    });
     expect((await core.call("GET", hsmPath("assigned"), operator)).status).toBe(200);
     expect((await core.call("GET", path, core.root)).body.name).toBe(name);
 
@@ -153,7 +167,13 @@ describe("management RBAC", () => {
   it("role definitions list the built-ins; Storage Blob Data roles grant blob reads through dataActions only", async () => {
     const list = await core.call("GET", `${SUB_SCOPE}/providers/Microsoft.Authorization/roleDefinitions`, core.root);
     expect(list.body.value.map((d: { properties: { roleName: string } }) => d.properties.roleName)).toEqual([
-      "Owner", "Contributor", "Reader", "User Access Administrator", "Managed HSM contributor", "Storage Blob Data Reader", "Storage Blob Data Contributor",
+      "Owner",
+      "Contributor",
+      "Reader",
+      "User Access Administrator",
+      "Managed HSM contributor",
+      "Storage Blob Data Reader",
+      "Storage Blob Data Contributor",
     ]);
     const one = await core.call("GET", `/providers/Microsoft.Authorization/roleDefinitions/${MANAGED_HSM_CONTRIBUTOR.name}`, core.root);
     expect(one.body.properties.permissions[0].actions).toContain("Microsoft.KeyVault/managedHSMs/*");
@@ -163,7 +183,10 @@ describe("management RBAC", () => {
     const account = `${RG_SCOPE}/providers/Microsoft.Storage/storageAccounts/contosologs`;
     const blobRead = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read";
     expect((await core.management.decide([auditor.id], blobRead, account)).allowed).toBe(true);
-    expect((await core.management.decide([auditor.id], "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write", account)).allowed).toBe(false);
+    expect(
+      (await core.management.decide([auditor.id], "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write", account))
+        .allowed,
+    ).toBe(false);
     // Owner's actions "*" are management actions: they do not read blob data.
     expect((await core.management.decide([core.root.id], blobRead, account)).allowed).toBe(false);
   });

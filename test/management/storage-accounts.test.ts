@@ -15,7 +15,11 @@ afterEach(async () => {
   await core.close();
 });
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 const accountDirectories = (): Promise<string[]> => readdir(core.blobs.root).catch(() => []);
 
 async function accountWithBlobs(name: string): Promise<void> {
@@ -45,9 +49,15 @@ describe("storage accounts", () => {
       tags: { team: "sec" },
       properties: { provisioningState: "Succeeded" },
     });
-    expect(got.body.properties.primaryEndpoints.blob).toMatch(new RegExp(`^https?://[^/]+${accountPath("contosologs")}/blobServices/default$`));
+    expect(got.body.properties.primaryEndpoints.blob).toMatch(
+      new RegExp(`^https?://[^/]+${accountPath("contosologs")}/blobServices/default$`),
+    );
 
-    const listed = await core.call("GET", `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts`, core.root);
+    const listed = await core.call(
+      "GET",
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts`,
+      core.root,
+    );
     expect(listed.body.value.map((a: { name: string }) => a.name)).toEqual(["contosologs"]);
 
     expect((await core.call("DELETE", accountPath("contosologs"), core.root)).status).toBe(200);
@@ -95,7 +105,10 @@ describe("blob reads", () => {
     await core.grant(reader, STORAGE_BLOB_DATA_READER.name, accountPath("readme"));
     const listed = await core.call("GET", `${containerPath("readme", "logs")}/blobs?prefix=a/`, reader);
     expect(listed.status).toBe(200);
-    expect(listed.body.value.map((b: { name: string; size: number }) => [b.name, b.size])).toEqual([["a/one.json", 8], ["a/two.bin", 4]]);
+    expect(listed.body.value.map((b: { name: string; size: number }) => [b.name, b.size])).toEqual([
+      ["a/one.json", 8],
+      ["a/two.bin", 4],
+    ]);
     expect(listed.body.nextLink).toBeUndefined();
     expect(Date.parse(listed.body.value[0].lastModified)).not.toBeNaN();
 

@@ -6,7 +6,8 @@ import { RESOURCE_GROUP, SUBSCRIPTION, hsmPath, type ManagementCore } from "./he
 export const accountPath = (name: string, group = RESOURCE_GROUP): string =>
   `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Storage/storageAccounts/${name}`;
 
-export const containerPath = (account: string, container: string): string => `${accountPath(account)}/blobServices/default/containers/${container}`;
+export const containerPath = (account: string, container: string): string =>
+  `${accountPath(account)}/blobServices/default/containers/${container}`;
 
 export const settingPath = (hsm: string, name: string): string => `${hsmPath(hsm)}/providers/Microsoft.Insights/diagnosticSettings/${name}`;
 

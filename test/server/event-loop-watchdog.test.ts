@@ -41,7 +41,11 @@ function started(serving: ServingState) {
     await watchdog.stop();
     closeSync(logFd);
   };
-  const lines = () => readFileSync(logFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = () =>
+    readFileSync(logFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return { watchdog, lines };
 }
 

@@ -13,13 +13,33 @@ const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDele
 const VERSION = "0123456789abcdef0123456789abcdef";
 
 async function insertEcKey(store: Store): Promise<void> {
-  await store.keys.insertKey({ hsmId: HSM.id, name: "k", state: "active", createdAt: 1, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined });
+  await store.keys.insertKey({
+    hsmId: HSM.id,
+    name: "k",
+    state: "active",
+    createdAt: 1,
+    deletedDate: undefined,
+    scheduledPurgeDate: undefined,
+    recoveryId: undefined,
+    rotationPolicy: undefined,
+  });
   await store.keys.insertVersion({
-    hsmId: HSM.id, name: "k", version: VERSION, seq: 1, kty: "EC-HSM", keyOps: ["sign", "verify"], tags: {}, enabled: true,
-    nbf: undefined, exp: undefined, created: 1, updated: 1, publicJwk: "{}", sealedPrivateJwk: new Uint8Array(1),
+    hsmId: HSM.id,
+    name: "k",
+    version: VERSION,
+    seq: 1,
+    kty: "EC-HSM",
+    keyOps: ["sign", "verify"],
+    tags: {},
+    enabled: true,
+    nbf: undefined,
+    exp: undefined,
+    created: 1,
+    updated: 1,
+    publicJwk: "{}",
+    sealedPrivateJwk: new Uint8Array(1),
   });
 }
-
 
 const opened: Store[] = [];
 afterEach(async () => {
@@ -50,7 +70,13 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
   it("moves with a role assignment made or removed through another connection, and not with a removal that found nothing", async () => {
     const [a, b] = await twoStores();
     const before = await a.generation();
-    await b.rbac.insertRoleAssignment(HSM.id, { id: "/assignments/one", name: "one", scope: "/", roleDefinitionId: "/definitions/user", principalId: "p-1" });
+    await b.rbac.insertRoleAssignment(HSM.id, {
+      id: "/assignments/one",
+      name: "one",
+      scope: "/",
+      roleDefinitionId: "/definitions/user",
+      principalId: "p-1",
+    });
     const afterInsert = await a.generation();
     expect(afterInsert).toBeGreaterThan(before);
     expect(await b.rbac.deleteRoleAssignment(HSM.id, "one")).toBe(true);

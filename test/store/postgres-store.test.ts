@@ -66,7 +66,9 @@ describe("postgres store: schema", () => {
       await (await place.open()).close();
       const rows =
         kind.name === "sqlite"
-          ? await place.query("SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'")
+          ? await place.query(
+              "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+            )
           : await place.query("SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public'");
       const tables: Record<string, string[]> = {};
       for (const row of rows) (tables[String(row.t)] ??= []).push(String(row.c));
@@ -121,10 +123,27 @@ describe("postgres store: writers on several nodes take turns where a read decid
     const url = databaseUrl(await database());
     const [a, b] = [await open(url, 6), await open(url, 6)];
     await a.management.insertManagedHsm({
-      hsmId: "h", subscriptionId: "s", resourceGroup: "g", name: "one", tenantId: "t", location: "l", sku: { family: "B", name: "Standard_B1" }, tags: {},
-      settings: { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled", networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] } },
-      softDeleteRetentionInDays: 7, enablePurgeProtection: false, provisioningState: "Provisioning", activation: "NotActivated",
-      deletedAt: undefined, scheduledPurgeAt: undefined, createdAt: 1, updatedAt: 1,
+      hsmId: "h",
+      subscriptionId: "s",
+      resourceGroup: "g",
+      name: "one",
+      tenantId: "t",
+      location: "l",
+      sku: { family: "B", name: "Standard_B1" },
+      tags: {},
+      settings: {
+        initialAdminObjectIds: ["a"],
+        publicNetworkAccess: "Enabled",
+        networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] },
+      },
+      softDeleteRetentionInDays: 7,
+      enablePurgeProtection: false,
+      provisioningState: "Provisioning",
+      activation: "NotActivated",
+      deletedAt: undefined,
+      scheduledPurgeAt: undefined,
+      createdAt: 1,
+      updatedAt: 1,
     });
     for (let round = 0; round < 5; round++) {
       await Promise.all([
@@ -165,7 +184,9 @@ describe("postgres store: a server out of reach", () => {
     await relay.cut();
     await expect(store.rbac.getRoleAssignment("h", "before")).rejects.toMatchObject({ code: "Unavailable" });
     await expect(store.rbac.insertRoleAssignment("h", assignment("during"))).rejects.toMatchObject({ code: "Unavailable" });
-    await expect(store.transaction((tx) => tx.rbac.insertRoleAssignment("h", assignment("during")))).rejects.toMatchObject({ code: "Unavailable" });
+    await expect(store.transaction((tx) => tx.rbac.insertRoleAssignment("h", assignment("during")))).rejects.toMatchObject({
+      code: "Unavailable",
+    });
     await expect(store.generation()).rejects.toMatchObject({ code: "Unavailable" });
 
     await relay.start();
@@ -183,10 +204,9 @@ describe("postgres store: a server out of reach", () => {
         const admin = new pg.Client({ connectionString: POSTGRES_URL });
         await admin.connect();
         try {
-          await admin.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'",
-            [new URL(url).pathname.slice(1)],
-          );
+          await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'", [
+            new URL(url).pathname.slice(1),
+          ]);
         } finally {
           await admin.end();
         }

@@ -8,20 +8,57 @@ import type { KeyRecord, KeyVersionRecord } from "../../src/store/index.js";
 import { STORE_KINDS } from "./store-kinds.js";
 
 const key = (name: string, overrides: Partial<KeyRecord> = {}): KeyRecord => ({
-  hsmId: "hsm-1", name, state: "active", createdAt: 1, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined, ...overrides,
+  hsmId: "hsm-1",
+  name,
+  state: "active",
+  createdAt: 1,
+  deletedDate: undefined,
+  scheduledPurgeDate: undefined,
+  recoveryId: undefined,
+  rotationPolicy: undefined,
+  ...overrides,
 });
 
 const version = (name: string, v: string, seq: number): KeyVersionRecord => ({
-  hsmId: "hsm-1", name, version: v, seq, kty: "EC-HSM", keyOps: ["sign"], tags: { a: "b" }, enabled: true,
-  nbf: undefined, exp: 1_900_000_000_000, created: 1_700_000_000_000, updated: 1_700_000_000_000, publicJwk: "{}", sealedPrivateJwk: new Uint8Array([0, 1, 255]),
+  hsmId: "hsm-1",
+  name,
+  version: v,
+  seq,
+  kty: "EC-HSM",
+  keyOps: ["sign"],
+  tags: { a: "b" },
+  enabled: true,
+  nbf: undefined,
+  exp: 1_900_000_000_000,
+  created: 1_700_000_000_000,
+  updated: 1_700_000_000_000,
+  publicJwk: "{}",
+  sealedPrivateJwk: new Uint8Array([0, 1, 255]),
 });
 
 const hsm = (name: string, overrides: Partial<ManagedHsmRecord> = {}): ManagedHsmRecord => ({
-  hsmId: `id-${name}`, subscriptionId: "SUB-1", resourceGroup: "RG", name, tenantId: "t", location: "westeurope",
-  sku: { family: "B", name: "Standard_B1" }, tags: { env: "test" },
-  settings: { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled", networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] } },
-  softDeleteRetentionInDays: 7, enablePurgeProtection: false, provisioningState: "Succeeded", activation: "Activated",
-  deletedAt: undefined, scheduledPurgeAt: undefined, createdAt: 1, updatedAt: 1, ...overrides,
+  hsmId: `id-${name}`,
+  subscriptionId: "SUB-1",
+  resourceGroup: "RG",
+  name,
+  tenantId: "t",
+  location: "westeurope",
+  sku: { family: "B", name: "Standard_B1" },
+  tags: { env: "test" },
+  settings: {
+    initialAdminObjectIds: ["a"],
+    publicNetworkAccess: "Enabled",
+    networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] },
+  },
+  softDeleteRetentionInDays: 7,
+  enablePurgeProtection: false,
+  provisioningState: "Succeeded",
+  activation: "Activated",
+  deletedAt: undefined,
+  scheduledPurgeAt: undefined,
+  createdAt: 1,
+  updatedAt: 1,
+  ...overrides,
 });
 
 function pendingChange(correlationId: string): PendingChange & { id: number | undefined; attachedIds: number[] } {
@@ -56,7 +93,10 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
   it("keys: names ignore case, versions keep order and bytes, soft delete, recover, purge cascades", async () => {
     const s = await store();
     await s.keys.insertKey(key("Alpha"));
-    await expect(s.keys.insertKey(key("ALPHA"))).rejects.toMatchObject({ code: "Conflict", message: "A key named 'ALPHA' already exists." });
+    await expect(s.keys.insertKey(key("ALPHA"))).rejects.toMatchObject({
+      code: "Conflict",
+      message: "A key named 'ALPHA' already exists.",
+    });
     await s.keys.insertKey(key("beta", { rotationPolicy: "{}" }));
     expect((await s.keys.getKey("hsm-1", "alpha"))?.name).toBe("Alpha");
     expect((await s.keys.listKeys("hsm-1", "active")).map((k) => k.name)).toEqual(["Alpha", "beta"]);
@@ -75,7 +115,9 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
     expect(await s.keys.markDeleted("hsm-1", "ALPHA", { deletedDate: 10, scheduledPurgeDate: 20, recoveryId: "r" })).toBe(true);
     expect(await s.keys.markDeleted("hsm-1", "alpha", { deletedDate: 10, scheduledPurgeDate: 20, recoveryId: "r" })).toBe(false);
     expect((await s.keys.listPurgeDue(19)).map((k) => k.name)).toEqual([]);
-    expect(await s.keys.listPurgeDue(20)).toEqual([key("Alpha", { state: "deleted", deletedDate: 10, scheduledPurgeDate: 20, recoveryId: "r" })]);
+    expect(await s.keys.listPurgeDue(20)).toEqual([
+      key("Alpha", { state: "deleted", deletedDate: 10, scheduledPurgeDate: 20, recoveryId: "r" }),
+    ]);
     expect(await s.keys.markRecovered("hsm-1", "alpha")).toBe(true);
     expect(await s.keys.purgeKey("hsm-1", "alpha")).toBe(true);
     expect(await s.keys.listVersions("hsm-1", "Alpha")).toEqual([]);
@@ -111,13 +153,28 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
     expect(await s.keys.listKeys("id-One", "active")).toEqual([]);
     expect(await s.rbac.listRoleAssignments("id-One")).toEqual([]);
 
-    const account = { name: "Store1", subscriptionId: "SUB-1", resourceGroup: "RG", location: "w", sku: "Standard_LRS", kind: "StorageV2", tags: {}, createdAt: 1 };
+    const account = {
+      name: "Store1",
+      subscriptionId: "SUB-1",
+      resourceGroup: "RG",
+      location: "w",
+      sku: "Standard_LRS",
+      kind: "StorageV2",
+      tags: {},
+      createdAt: 1,
+    };
     await s.management.insertStorageAccount(account);
     await expect(s.management.insertStorageAccount({ ...account, name: "store1" })).rejects.toMatchObject({ code: "Conflict" });
     expect(await s.management.listStorageAccounts({ subscriptionId: "sub-1", resourceGroup: "rg" })).toEqual([account]);
     expect(await s.management.getStorageAccount("STORE1")).toEqual(account);
 
-    const setting = { resourceId: "/R", name: "d", storageAccountId: "/s", logs: [{ category: "AuditEvent", enabled: true }], createdAt: 1 };
+    const setting = {
+      resourceId: "/R",
+      name: "d",
+      storageAccountId: "/s",
+      logs: [{ category: "AuditEvent", enabled: true }],
+      createdAt: 1,
+    };
     await s.management.putDiagnosticSetting(setting);
     await s.management.putDiagnosticSetting({ ...setting, resourceId: "/r", logs: [] });
     expect(await s.management.listDiagnosticSettings()).toEqual([{ ...setting, logs: [] }]);
@@ -127,22 +184,58 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
     const assignment = { name: "A1", scope: "/", roleDefinitionId: "r", principalId: "p", createdAt: 1 };
     await s.management.insertRoleAssignment(assignment);
     await expect(s.management.insertRoleAssignment({ ...assignment, name: "a1" })).rejects.toMatchObject({ code: "Conflict" });
-    await s.management.putOperation({ id: "op", subscriptionId: "sub-1", resourceId: "/r", status: "InProgress", startedAt: 1, endedAt: undefined, error: undefined });
-    await s.management.putOperation({ id: "op", subscriptionId: "sub-1", resourceId: "/r", status: "Failed", startedAt: 1, endedAt: 2, error: { code: "X", message: "m" } });
+    await s.management.putOperation({
+      id: "op",
+      subscriptionId: "sub-1",
+      resourceId: "/r",
+      status: "InProgress",
+      startedAt: 1,
+      endedAt: undefined,
+      error: undefined,
+    });
+    await s.management.putOperation({
+      id: "op",
+      subscriptionId: "sub-1",
+      resourceId: "/r",
+      status: "Failed",
+      startedAt: 1,
+      endedAt: 2,
+      error: { code: "X", message: "m" },
+    });
     expect(await s.management.getOperation("op")).toMatchObject({ status: "Failed", endedAt: 2, error: { code: "X", message: "m" } });
   });
 
   it("backup jobs: one in progress per HSM, finish once, fail those in progress", async () => {
     const s = await store();
-    const job = { id: "j1", hsmId: "h", kind: "backup" as const, status: "InProgress" as const, storageAccount: "a", container: "c", folder: "f", keyName: undefined, startedAt: 1, endedAt: undefined, error: undefined };
+    const job = {
+      id: "j1",
+      hsmId: "h",
+      kind: "backup" as const,
+      status: "InProgress" as const,
+      storageAccount: "a",
+      container: "c",
+      folder: "f",
+      keyName: undefined,
+      startedAt: 1,
+      endedAt: undefined,
+      error: undefined,
+    };
     await s.backupJobs.insert(job);
-    await expect(s.backupJobs.insert({ ...job, id: "j2" })).rejects.toMatchObject({ code: "Conflict", message: "A backup or restore of this HSM is already in progress; wait for it to end." });
+    await expect(s.backupJobs.insert({ ...job, id: "j2" })).rejects.toMatchObject({
+      code: "Conflict",
+      message: "A backup or restore of this HSM is already in progress; wait for it to end.",
+    });
     expect(await s.backupJobs.finish("j1", { status: "Succeeded", endedAt: 2 })).toBe(true);
     expect(await s.backupJobs.finish("j1", { status: "Failed", endedAt: 3 })).toBe(false);
     await s.backupJobs.insert({ ...job, id: "j2", kind: "selectiveKeyRestore", keyName: "k" });
     const failed = await s.backupJobs.failInProgress(9, { code: "Unavailable", message: "gone" });
     expect(failed.map((j) => [j.id, j.status])).toEqual([["j2", "Failed"]]);
-    expect(await s.backupJobs.get("h", "j2")).toMatchObject({ status: "Failed", endedAt: 9, keyName: "k", error: { code: "Unavailable", message: "gone" } });
+    expect(await s.backupJobs.get("h", "j2")).toMatchObject({
+      status: "Failed",
+      endedAt: 9,
+      keyName: "k",
+      error: { code: "Unavailable", message: "gone" },
+    });
   });
 
   it("security domain recovery, credentials and issuer keys keep what they were given", async () => {
@@ -160,8 +253,29 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
     expect(await s.keys.getSealedDomainSecret("h")).toEqual(new Uint8Array([3]));
 
     await s.directory.insertTenant({ id: "t", name: "contoso", createdAt: 1 });
-    await s.directory.insertPrincipal({ id: "p", tenantId: "t", kind: "servicePrincipal", displayName: "app", userPrincipalName: null, appId: "app-1", enabled: true, passwordHash: null, createdAt: 1, updatedAt: 1 });
-    const credential = { id: "c", principalId: "p", kind: "secret" as const, displayName: "s", secretHash: "h", certificatePem: null, thumbprint: null, startAt: 1, endAt: 1_900_000_000_000 };
+    await s.directory.insertPrincipal({
+      id: "p",
+      tenantId: "t",
+      kind: "servicePrincipal",
+      displayName: "app",
+      userPrincipalName: null,
+      appId: "app-1",
+      enabled: true,
+      passwordHash: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    const credential = {
+      id: "c",
+      principalId: "p",
+      kind: "secret" as const,
+      displayName: "s",
+      secretHash: "h",
+      certificatePem: null,
+      thumbprint: null,
+      startAt: 1,
+      endAt: 1_900_000_000_000,
+    };
     await s.credentials.insert(credential);
     expect(await s.credentials.listForPrincipal("p")).toEqual([credential]);
     expect(await s.directory.deletePrincipal("t", "p")).toBe(true);
@@ -176,13 +290,23 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
     it("a write that changed rows inside a call commits the call's record with it; one that changed none writes nothing", async () => {
       const s = await store();
       const change = pendingChange("c-1");
-      await changeContext.run(change, () => s.rbac.insertRoleAssignment("h", { id: "/a", name: "a", scope: "/", roleDefinitionId: "r", principalId: "p" }));
+      await changeContext.run(change, () =>
+        s.rbac.insertRoleAssignment("h", { id: "/a", name: "a", scope: "/", roleDefinitionId: "r", principalId: "p" }),
+      );
       expect(change.id).toBeTypeOf("number");
       const idle = pendingChange("c-2");
       expect(await changeContext.run(idle, () => s.rbac.deleteRoleAssignment("h", "nothing"))).toBe(false);
       expect(idle.id).toBeUndefined();
       const rows = await s.auditOutbox.list("contoso-hsm", "node-1");
-      expect(rows).toEqual([{ id: change.id, journal: "contoso-hsm", nodeId: "node-1", event: JSON.stringify({ correlationId: "c-1", writes: 0 }), createdAt: expect.any(Number) }]);
+      expect(rows).toEqual([
+        {
+          id: change.id,
+          journal: "contoso-hsm",
+          nodeId: "node-1",
+          event: JSON.stringify({ correlationId: "c-1", writes: 0 }),
+          createdAt: expect.any(Number),
+        },
+      ]);
       expect(await s.auditOutbox.journals("node-1")).toEqual(["contoso-hsm"]);
       expect(await s.auditOutbox.journals("node-2")).toEqual([]);
     });
@@ -215,12 +339,14 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
       expect(await s.rbac.getRoleAssignment("h", "c")).toBeUndefined();
 
       const closed = { ...pendingChange("closed"), open: false };
-      await changeContext.run(closed, () => s.rbac.insertRoleAssignment("h", { id: "/d", name: "d", scope: "/", roleDefinitionId: "r", principalId: "p" }));
+      await changeContext.run(closed, () =>
+        s.rbac.insertRoleAssignment("h", { id: "/d", name: "d", scope: "/", roleDefinitionId: "r", principalId: "p" }),
+      );
       expect(closed.id).toBeUndefined();
       expect(await s.auditOutbox.list("contoso-hsm", "node-1")).toHaveLength(1);
 
-      await s.auditOutbox.rewrite(change.id!, "{\"rewritten\":true}");
-      expect((await s.auditOutbox.list("contoso-hsm", "node-1"))[0]?.event).toBe("{\"rewritten\":true}");
+      await s.auditOutbox.rewrite(change.id!, '{"rewritten":true}');
+      expect((await s.auditOutbox.list("contoso-hsm", "node-1"))[0]?.event).toBe('{"rewritten":true}');
       await s.auditOutbox.remove([change.id!]);
       expect(await s.auditOutbox.list("contoso-hsm", "node-1")).toEqual([]);
     });
@@ -229,7 +355,9 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
       const s = await store();
       await s.rbac.insertRoleAssignment("h", { id: "/a", name: "a", scope: "/", roleDefinitionId: "r", principalId: "p" });
       await s.transaction(async (tx) => {
-        await expect(tx.rbac.insertRoleAssignment("h", { id: "/a", name: "a", scope: "/", roleDefinitionId: "r", principalId: "p" })).rejects.toMatchObject({ code: "Conflict" });
+        await expect(
+          tx.rbac.insertRoleAssignment("h", { id: "/a", name: "a", scope: "/", roleDefinitionId: "r", principalId: "p" }),
+        ).rejects.toMatchObject({ code: "Conflict" });
         await tx.rbac.insertRoleAssignment("h", { id: "/b", name: "b", scope: "/", roleDefinitionId: "r", principalId: "p" });
       });
       expect((await s.rbac.listRoleAssignments("h")).map((a) => a.name)).toEqual(["a", "b"]);

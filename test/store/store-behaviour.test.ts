@@ -73,9 +73,9 @@ describe.each(STORE_KINDS)("$name store", (kind) => {
     it("refuses a second principal with the same userPrincipalName (any case) or appId with Conflict", async () => {
       const store = await withTenant();
       await store.directory.insertPrincipal(principal("user", { userPrincipalName: "ada@contoso" }));
-      await expect(
-        store.directory.insertPrincipal(principal("user", { userPrincipalName: "ADA@contoso" })),
-      ).rejects.toMatchObject({ code: "Conflict" });
+      await expect(store.directory.insertPrincipal(principal("user", { userPrincipalName: "ADA@contoso" }))).rejects.toMatchObject({
+        code: "Conflict",
+      });
       const appId = crypto.randomUUID();
       await store.directory.insertPrincipal(principal("servicePrincipal", { appId }));
       await expect(store.directory.insertPrincipal(principal("managedIdentity", { appId }))).rejects.toBeInstanceOf(KeyholdError);
@@ -138,7 +138,13 @@ describe.each(STORE_KINDS)("$name store", (kind) => {
         assignableScopes: ["/"],
       };
       await expectBump(() => store.rbac.putRoleDefinition("hsm-1", definition));
-      const assignment = { id: "/providers/Microsoft.Authorization/roleAssignments/x", name: "x", scope: "/keys/k1", roleDefinitionId: definition.id, principalId: user.id };
+      const assignment = {
+        id: "/providers/Microsoft.Authorization/roleAssignments/x",
+        name: "x",
+        scope: "/keys/k1",
+        roleDefinitionId: definition.id,
+        principalId: user.id,
+      };
       await expectBump(() => store.rbac.insertRoleAssignment("hsm-1", assignment));
       await expectBump(() => store.rbac.deleteRoleAssignment("hsm-1", "x"));
       await expectBump(() => store.rbac.deleteRoleDefinition("hsm-1", definition.name));

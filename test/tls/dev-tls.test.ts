@@ -64,7 +64,9 @@ describe("ensureDevTls", () => {
   });
 
   it("is refused by a client that does not trust the CA, and for a host the certificate does not name", async () => {
-    expect(await handshake(port, "localhost", undefined)).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/);
+    expect(await handshake(port, "localhost", undefined)).toMatch(
+      /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/,
+    );
     expect(await handshake(port, "other.test", first.caPem)).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
   });
 
@@ -122,7 +124,11 @@ describe("loadTls", () => {
     const mismatch = () => loadTls({ certFile: join(tls, "server.pem"), keyFile: join(tls, "ca-key.pem") });
     expect(mismatch).toThrow(KeyholdError);
     expect(mismatch).toThrow(/^tls\.keyFile: the key in .* does not belong to the certificate/);
-    expect(() => loadTls({ certFile: join(tls, "missing.pem"), keyFile: join(tls, "server-key.pem") })).toThrow(/^tls\.certFile: cannot read .*ENOENT/);
-    expect(() => loadTls({ certFile: join(tls, "server-key.pem"), keyFile: join(tls, "server-key.pem") })).toThrow(/^tls\.certFile: .* does not hold a PEM certificate/);
+    expect(() => loadTls({ certFile: join(tls, "missing.pem"), keyFile: join(tls, "server-key.pem") })).toThrow(
+      /^tls\.certFile: cannot read .*ENOENT/,
+    );
+    expect(() => loadTls({ certFile: join(tls, "server-key.pem"), keyFile: join(tls, "server-key.pem") })).toThrow(
+      /^tls\.certFile: .* does not hold a PEM certificate/,
+    );
   });
 });

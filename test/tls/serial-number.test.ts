@@ -29,7 +29,9 @@ vi.mock("node:crypto", async (importOriginal) => {
 });
 
 const forge = createRequire(import.meta.url)("node-forge") as typeof import("node-forge");
-const wrappingKeyPem = createPrivateKey({ key: RSA_FIXTURES[2048] as never, format: "jwk" }).export({ type: "pkcs1", format: "pem" }).toString();
+const wrappingKeyPem = createPrivateKey({ key: RSA_FIXTURES[2048] as never, format: "jwk" })
+  .export({ type: "pkcs1", format: "pem" })
+  .toString();
 
 afterEach(() => {
   serialRandom.bytes = undefined;

@@ -6,7 +6,12 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { file_keyhold_v1_access_control_service } from "../../src/gen/keyhold/v1/access_control_service_pb.js";
 import { file_keyhold_v1_backup_service } from "../../src/gen/keyhold/v1/backup_service_pb.js";
-import { CryptoService, file_keyhold_v1_crypto_service, StreamRequestSchema, StreamResponseSchema } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
+import {
+  CryptoService,
+  file_keyhold_v1_crypto_service,
+  StreamRequestSchema,
+  StreamResponseSchema,
+} from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { file_keyhold_v1_key_service } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { file_keyhold_v1_keys } from "../../src/gen/keyhold/v1/keys_pb.js";
 import { file_keyhold_v1_security_domain_service } from "../../src/gen/keyhold/v1/security_domain_service_pb.js";
@@ -57,9 +62,17 @@ describe("gRPC bindings", () => {
   });
 
   it("offers every unary CryptoService RPC, and only those, as a case of Stream's request and response", () => {
-    const unary = CryptoService.methods.filter((m) => m.methodKind === "unary").map((m) => m.localName).sort();
+    const unary = CryptoService.methods
+      .filter((m) => m.methodKind === "unary")
+      .map((m) => m.localName)
+      .sort();
     expect(StreamRequestSchema.oneofs[0]!.fields.map((f) => f.localName).sort()).toEqual(unary);
-    expect(StreamResponseSchema.oneofs.find((o) => o.localName === "result")!.fields.map((f) => f.localName).sort()).toEqual(unary);
+    expect(
+      StreamResponseSchema.oneofs
+        .find((o) => o.localName === "result")!
+        .fields.map((f) => f.localName)
+        .sort(),
+    ).toEqual(unary);
   });
 
   it("names an operation of the production table in every binding, and the server builds with a handler for every method", async () => {

@@ -86,7 +86,12 @@ function ecPublicJwk(group: Group): { jwk: JsonWebKey; alg?: AlgorithmSpec; scal
   return { jwk: { kty: "EC", crv, x: coord(key.wx), y: coord(key.wy) }, alg, scalarBytes: size };
 }
 
-async function ecdsaVerify(group: Group, test: TestCase, provider: string | undefined, signature: Uint8Array | undefined): Promise<Outcome> {
+async function ecdsaVerify(
+  group: Group,
+  test: TestCase,
+  provider: string | undefined,
+  signature: Uint8Array | undefined,
+): Promise<Outcome> {
   const { jwk, alg } = ecPublicJwk(group);
   if (alg === undefined) throw new Error(`no algorithm for ${JSON.stringify(group["publicKey"])} ${String(group["sha"])}`);
   if (signature === undefined) return { result: "reject" };
@@ -103,13 +108,19 @@ function rsaJwk(group: Group): JsonWebKey {
 
 /** An RSA key our import refuses by policy: every case must be refused with BadParameter on the key. */
 async function refusedRsaKey(jwk: JsonWebKey): Promise<boolean> {
-  return Buffer.from(jwk.e ?? "", "base64url").toString("hex").replace(/^0+/, "") !== "10001";
+  return (
+    Buffer.from(jwk.e ?? "", "base64url")
+      .toString("hex")
+      .replace(/^0+/, "") !== "10001"
+  );
 }
 
 async function rsaSignatureVerify(group: Group, test: TestCase, provider: string | undefined, scheme: string): Promise<Outcome> {
   const jwk = rsaJwk(group);
   const hash = group["sha"] as HashName;
-  const mgfOk = scheme !== "RSASSA-PSS" || (group["mgfSha"] === hash && group["sLen"] === { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash]);
+  const mgfOk =
+    scheme !== "RSASSA-PSS" ||
+    (group["mgfSha"] === hash && group["sLen"] === { "SHA-1": 20, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64 }[hash]);
   const alg = findAlgorithm((s) => s.scheme === scheme && s.hash === hash);
   const digest = digestOf(hash, hex(test["msg"]));
   const signature = hex(test["sig"]);
@@ -247,7 +258,11 @@ const ADAPTERS: Record<string, { family: "rsa" | "ec" | "aes"; run: Adapter }> =
   },
 };
 
-const files = existsSync(VECTOR_DIR) ? readdirSync(VECTOR_DIR).filter((name) => name.endsWith(".json")).sort() : [];
+const files = existsSync(VECTOR_DIR)
+  ? readdirSync(VECTOR_DIR)
+      .filter((name) => name.endsWith(".json"))
+      .sort()
+  : [];
 
 describe("wycheproof", () => {
   it("finds the vector folder", () => {

@@ -71,14 +71,20 @@ interface Request {
   readonly sizes: Partial<Record<Field, number>>;
 }
 
-const request: fc.Arbitrary<Request> = fc.constantFrom(...CASES).chain((kase) =>
-  fc.record(
-    Object.fromEntries(Object.entries(kase.fields).map(([field, right]) => [field, field === "data" ? size(right) : fc.option(size(right), { nil: undefined })])) as Record<
-      string,
-      fc.Arbitrary<number | undefined>
-    >,
-  ).map((sizes) => ({ kase, sizes: sizes as Partial<Record<Field, number>> })),
-);
+const request: fc.Arbitrary<Request> = fc
+  .constantFrom(...CASES)
+  .chain((kase) =>
+    fc
+      .record(
+        Object.fromEntries(
+          Object.entries(kase.fields).map(([field, right]) => [
+            field,
+            field === "data" ? size(right) : fc.option(size(right), { nil: undefined }),
+          ]),
+        ) as Record<string, fc.Arbitrary<number | undefined>>,
+      )
+      .map((sizes) => ({ kase, sizes: sizes as Partial<Record<Field, number>> })),
+  );
 
 /** Where the fields' bytes live; the last three put several fields (of several tasks) on one ArrayBuffer. */
 type Layout = "fresh" | "node-pool" | "one-buffer" | "one-uint8array" | "overlapping";
@@ -108,7 +114,8 @@ function place(layout: Layout, lengths: number[], seed: number): Uint8Array[] {
     case "one-buffer":
     case "one-uint8array": {
       // allocUnsafe takes from Node's pool too when the whole is small; a gap of 3 bytes keeps offsets odd.
-      const whole = layout === "one-buffer" ? Buffer.allocUnsafe(total + 3 * lengths.length + 1) : new Uint8Array(total + 3 * lengths.length + 1);
+      const whole =
+        layout === "one-buffer" ? Buffer.allocUnsafe(total + 3 * lengths.length + 1) : new Uint8Array(total + 3 * lengths.length + 1);
       fill(whole, seed);
       let offset = 1;
       return lengths.map((n) => {
@@ -154,38 +161,50 @@ describe.each(["native", "portable"])("CryptoPool byte fields (%s providers)", (
 
   it("answers every operation with fields of 0 to 64 KiB, alone and sharing buffers, without InternalError or touching the caller's bytes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 4 }), fc.constantFrom(...LAYOUTS), fc.nat(255), async (requests, layout, seed) => {
-        const named = requests.flatMap((r, i) => Object.entries(r.sizes).flatMap(([field, n]) => (n === undefined ? [] : [{ i, field: field as Field, n }])));
-        const views = place(layout, named.map((f) => f.n), seed);
-        const before = views.map((v) => Buffer.from(v));
-        const tasks = requests.map((r, i) => {
-          const task: Record<string, unknown> = { operation: r.kase.operation, keyRef: r.kase.keyRef, algorithm: r.kase.algorithm };
-          named.forEach((f, j) => {
-            if (f.i === i) task[f.field] = views[j];
+      fc.asyncProperty(
+        fc.array(request, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...LAYOUTS),
+        fc.nat(255),
+        async (requests, layout, seed) => {
+          const named = requests.flatMap((r, i) =>
+            Object.entries(r.sizes).flatMap(([field, n]) => (n === undefined ? [] : [{ i, field: field as Field, n }])),
+          );
+          const views = place(
+            layout,
+            named.map((f) => f.n),
+            seed,
+          );
+          const before = views.map((v) => Buffer.from(v));
+          const tasks = requests.map((r, i) => {
+            const task: Record<string, unknown> = { operation: r.kase.operation, keyRef: r.kase.keyRef, algorithm: r.kase.algorithm };
+            named.forEach((f, j) => {
+              if (f.i === i) task[f.field] = views[j];
+            });
+            return task as unknown as Parameters<CryptoPool["run"]>[0];
           });
-          return task as unknown as Parameters<CryptoPool["run"]>[0];
-        });
-        const outcomes = await Promise.all(tasks.map((task) => outcome(pool().run(task))));
+          const outcomes = await Promise.all(tasks.map((task) => outcome(pool().run(task))));
 
-        requests.forEach((r, i) => {
-          const result = outcomes[i]!;
-          const label = `${r.kase.operation} ${r.kase.algorithm} ${JSON.stringify(r.sizes)} ${layout}`;
-          if ("ok" in result) {
-            expect(result.ok, label).toBeInstanceOf(Uint8Array);
-            if (r.kase.operation === "verify" && r.sizes.signature !== r.kase.fields.signature) expect([...result.ok], label).toEqual([0]);
-          } else {
-            expect(["BadParameter", "CryptoFailure"], `${label}: ${result.code}`).toContain(result.code);
-          }
-          // A well-formed sign is answered with a signature; a misfit digest is refused by name.
-          if (r.kase.operation === "sign") {
-            if (r.sizes.data === r.kase.fields.data) expect("ok" in result, label).toBe(true);
-            else expect(result, label).toMatchObject({ code: "BadParameter", field: "digest" });
-          }
-        });
-        // The caller's views (and whatever shares their buffer) are neither detached nor changed.
-        views.forEach((view, j) => expect(Buffer.from(view).equals(before[j]!)).toBe(true));
-        expect(Buffer.from("Node's buffer pool still works").toString()).toBe("Node's buffer pool still works");
-      }),
+          requests.forEach((r, i) => {
+            const result = outcomes[i]!;
+            const label = `${r.kase.operation} ${r.kase.algorithm} ${JSON.stringify(r.sizes)} ${layout}`;
+            if ("ok" in result) {
+              expect(result.ok, label).toBeInstanceOf(Uint8Array);
+              if (r.kase.operation === "verify" && r.sizes.signature !== r.kase.fields.signature)
+                expect([...result.ok], label).toEqual([0]);
+            } else {
+              expect(["BadParameter", "CryptoFailure"], `${label}: ${result.code}`).toContain(result.code);
+            }
+            // A well-formed sign is answered with a signature; a misfit digest is refused by name.
+            if (r.kase.operation === "sign") {
+              if (r.sizes.data === r.kase.fields.data) expect("ok" in result, label).toBe(true);
+              else expect(result, label).toMatchObject({ code: "BadParameter", field: "digest" });
+            }
+          });
+          // The caller's views (and whatever shares their buffer) are neither detached nor changed.
+          views.forEach((view, j) => expect(Buffer.from(view).equals(before[j]!)).toBe(true));
+          expect(Buffer.from("Node's buffer pool still works").toString()).toBe("Node's buffer pool still works");
+        },
+      ),
       { numRuns: providers === "native" ? 150 : 60 },
     );
   });
@@ -197,7 +216,10 @@ describe.each(["native", "portable"])("CryptoPool byte fields (%s providers)", (
       ES256: await pool().run({ operation: "sign", keyRef: "p256", algorithm: "ES256", data: digest }),
     };
     const rsaPublic = createPublicKey(nodePrivateKey(KEYS.rsa!));
-    const ciphertext = publicEncrypt({ key: rsaPublic, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from("secret"));
+    const ciphertext = publicEncrypt(
+      { key: rsaPublic, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+      Buffer.from("secret"),
+    );
     const iv = randomBytes(12);
     const aad = Buffer.from("context");
     const cipher = createCipheriv("aes-256-gcm", AES_KEY, iv).setAAD(aad);
@@ -211,27 +233,56 @@ describe.each(["native", "portable"])("CryptoPool byte fields (%s providers)", (
           views.forEach((view, i) => view.set(parts[i]!));
           return views;
         };
-        for (const [algorithm, keyRef] of [["PS256", "rsa"], ["ES256", "p256"]] as const) {
+        for (const [algorithm, keyRef] of [
+          ["PS256", "rsa"],
+          ["ES256", "p256"],
+        ] as const) {
           const [data, signature] = carve([digest, signatures[algorithm]]);
           expect([...(await pool().run({ operation: "verify", keyRef, algorithm, data: data!, signature: signature! }))]).toEqual([1]);
         }
         const [rsaData] = carve([ciphertext]);
-        expect(Buffer.from(await pool().run({ operation: "decrypt", keyRef: "rsa", algorithm: "RSA-OAEP-256", data: rsaData! })).toString()).toBe("secret");
+        expect(
+          Buffer.from(await pool().run({ operation: "decrypt", keyRef: "rsa", algorithm: "RSA-OAEP-256", data: rsaData! })).toString(),
+        ).toBe("secret");
         const [gcmData, gcmIv, gcmAad, gcmTag] = carve([sealed, iv, aad, tag]);
-        const opened = await pool().run({ operation: "decrypt", keyRef: "aes", algorithm: "A256GCM", data: gcmData!, iv: gcmIv!, aad: gcmAad!, tag: gcmTag! });
+        const opened = await pool().run({
+          operation: "decrypt",
+          keyRef: "aes",
+          algorithm: "A256GCM",
+          data: gcmData!,
+          iv: gcmIv!,
+          aad: gcmAad!,
+          tag: gcmTag!,
+        });
         expect(Buffer.from(opened).toString()).toBe("sealed");
       }),
       { numRuns: 20 },
     );
-    expect(nodeVerify("sha256", Buffer.from("shared buffers"), { key: rsaPublic, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signatures.PS256)).toBe(true);
+    expect(
+      nodeVerify(
+        "sha256",
+        Buffer.from("shared buffers"),
+        { key: rsaPublic, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        signatures.PS256,
+      ),
+    ).toBe(true);
   });
 
-  it.each([4096, 65536])("answers a Verify with a %i-byte signature that shares the digest's buffer with valid: false or BadParameter", async (length) => {
-    for (const [keyRef, algorithm] of [["rsa", "PS256"], ["rsa", "RS256"], ["p256", "ES256"]] as const) {
-      const message = Buffer.alloc(32 + length, 7);
-      const result = await outcome(pool().run({ operation: "verify", keyRef, algorithm, data: message.subarray(0, 32), signature: message.subarray(32) }));
-      if ("ok" in result) expect([...result.ok]).toEqual([0]);
-      else expect(result).toMatchObject({ code: "BadParameter" });
-    }
-  });
+  it.each([4096, 65536])(
+    "answers a Verify with a %i-byte signature that shares the digest's buffer with valid: false or BadParameter",
+    async (length) => {
+      for (const [keyRef, algorithm] of [
+        ["rsa", "PS256"],
+        ["rsa", "RS256"],
+        ["p256", "ES256"],
+      ] as const) {
+        const message = Buffer.alloc(32 + length, 7);
+        const result = await outcome(
+          pool().run({ operation: "verify", keyRef, algorithm, data: message.subarray(0, 32), signature: message.subarray(32) }),
+        );
+        if ("ok" in result) expect([...result.ok]).toEqual([0]);
+        else expect(result).toMatchObject({ code: "BadParameter" });
+      }
+    },
+  );
 });

@@ -42,20 +42,43 @@ describe("CryptoPool", () => {
       Array.from({ length: 40 }, () => pool!.run({ operation: "sign", keyRef: "hsm/rsa2048/v1", algorithm: "PS256", data: digest })),
     );
     for (const signature of signatures) {
-      expect(nodeVerify("sha256", Buffer.from("pool test"), { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)).toBe(true);
+      expect(
+        nodeVerify(
+          "sha256",
+          Buffer.from("pool test"),
+          { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+          signature,
+        ),
+      ).toBe(true);
     }
     // The first burst finds the key missing in each worker; after that, tasks carry only the reference.
     const loadsAfterWarmUp = keys.loads.length;
     expect(loadsAfterWarmUp).toBeGreaterThanOrEqual(1);
     for (let round = 0; round < 3; round++) {
-      await Promise.all(Array.from({ length: 40 }, () => pool!.run({ operation: "sign", keyRef: "hsm/rsa2048/v1", algorithm: "PS256", data: digest })));
+      await Promise.all(
+        Array.from({ length: 40 }, () => pool!.run({ operation: "sign", keyRef: "hsm/rsa2048/v1", algorithm: "PS256", data: digest })),
+      );
     }
     expect(keys.loads.length).toBe(loadsAfterWarmUp);
 
-    const ciphertext = publicEncrypt({ key: publicKey, oaepHash: "sha256", padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from("secret"));
-    expect(Buffer.from(await pool.run({ operation: "decrypt", keyRef: "hsm/rsa2048/v1", algorithm: "RSA-OAEP-256", data: ciphertext })).toString()).toBe("secret");
+    const ciphertext = publicEncrypt(
+      { key: publicKey, oaepHash: "sha256", padding: constants.RSA_PKCS1_OAEP_PADDING },
+      Buffer.from("secret"),
+    );
+    expect(
+      Buffer.from(
+        await pool.run({ operation: "decrypt", keyRef: "hsm/rsa2048/v1", algorithm: "RSA-OAEP-256", data: ciphertext }),
+      ).toString(),
+    ).toBe("secret");
     const es256 = await pool.run({ operation: "sign", keyRef: "hsm/p256/v1", algorithm: "ES256", data: digest });
-    expect(nodeVerify("sha256", Buffer.from("pool test"), { key: createPublicKey(nodePrivateKey(EC_FIXTURES["P-256"])), dsaEncoding: "ieee-p1363" }, es256)).toBe(true);
+    expect(
+      nodeVerify(
+        "sha256",
+        Buffer.from("pool test"),
+        { key: createPublicKey(nodePrivateKey(EC_FIXTURES["P-256"])), dsaEncoding: "ieee-p1363" },
+        es256,
+      ),
+    ).toBe(true);
   });
 
   it("leaves the caller's buffer intact", async () => {
@@ -70,7 +93,9 @@ describe("CryptoPool", () => {
 
   it("returns the crypto core's errors with their code and field", async () => {
     pool = await CryptoPool.start({ threads: 1, loadKey: keyLoader().loadKey });
-    const error = await pool.run({ operation: "sign", keyRef: "hsm/rsa2048/v1", algorithm: "RS256", data: new Uint8Array(20) }).catch((e: unknown) => e);
+    const error = await pool
+      .run({ operation: "sign", keyRef: "hsm/rsa2048/v1", algorithm: "RS256", data: new Uint8Array(20) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyholdError);
     expect((error as KeyholdError).code).toBe("BadParameter");
     expect((error as KeyholdError).field).toBe("digest");
@@ -91,9 +116,14 @@ describe("CryptoPool", () => {
 
   it("aborts a queued task when its caller cancels", async () => {
     pool = await CryptoPool.start({ threads: 1, loadKey: keyLoader().loadKey });
-    const busy = Array.from({ length: 4 }, () => pool!.run({ operation: "sign", keyRef: "hsm/rsa4096/v1", algorithm: "PS256", data: digest }));
+    const busy = Array.from({ length: 4 }, () =>
+      pool!.run({ operation: "sign", keyRef: "hsm/rsa4096/v1", algorithm: "PS256", data: digest }),
+    );
     const controller = new AbortController();
-    const cancelled = pool.run({ operation: "sign", keyRef: "hsm/rsa4096/v1", algorithm: "PS256", data: digest }, { signal: controller.signal });
+    const cancelled = pool.run(
+      { operation: "sign", keyRef: "hsm/rsa4096/v1", algorithm: "PS256", data: digest },
+      { signal: controller.signal },
+    );
     controller.abort();
     const error = await cancelled.catch((e: unknown) => e);
     expect((error as KeyholdError).code).toBe("Unavailable");
@@ -118,7 +148,8 @@ describe("CryptoPool", () => {
     const workerFile = fileURLToPath(new URL("./fixtures/batch-size-worker.mjs", import.meta.url));
     const task = { operation: "sign", keyRef: "hsm/p256/v1", algorithm: "ES256", data: digest } as const;
     pool = await CryptoPool.start({ threads: 2, loadKey: keyLoader().loadKey, workerFile });
-    const sizes = async (count: number) => (await Promise.all(Array.from({ length: count }, () => pool!.run(task)))).map((value) => value[0] ?? 0);
+    const sizes = async (count: number) =>
+      (await Promise.all(Array.from({ length: count }, () => pool!.run(task)))).map((value) => value[0] ?? 0);
     expect(await sizes(1)).toEqual([1]);
     expect(await sizes(10)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
     // At most 32 per message, so a burst still reaches every worker.

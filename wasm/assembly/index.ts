@@ -5,13 +5,25 @@ import { preparePublic, preparePrivate, publicBlockBytes, privateBlockBytes } fr
 import { rsaPublic, rsaPrivate } from "./rsa";
 import { lanesProbe } from "./lanes";
 
-export function key_area(): usize { return KEY_BASE; }
-export function key_area_bytes(): usize { return KEY_CAPACITY; }
-export function io_area(): usize { return IO_BASE; }
-export function io_area_bytes(): usize { return IO_CAPACITY; }
+export function key_area(): usize {
+  return KEY_BASE;
+}
+export function key_area_bytes(): usize {
+  return KEY_CAPACITY;
+}
+export function io_area(): usize {
+  return IO_BASE;
+}
+export function io_area_bytes(): usize {
+  return IO_CAPACITY;
+}
 
-export function rsa_public_block_bytes(bits: i32): i32 { return publicBlockBytes(bits); }
-export function rsa_private_block_bytes(bits: i32): i32 { return privateBlockBytes(bits); }
+export function rsa_public_block_bytes(bits: i32): i32 {
+  return publicBlockBytes(bits);
+}
+export function rsa_private_block_bytes(bits: i32): i32 {
+  return privateBlockBytes(bits);
+}
 
 export function rsa_prepare_public(raw: usize, rawLen: i32, out: usize, outLen: i32): i32 {
   return preparePublic(raw, rawLen, out, outLen);

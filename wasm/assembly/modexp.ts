@@ -15,16 +15,13 @@ export const WINDOW_BITS: i32 = 5;
 function windowAt(exp: usize, expLimbs: i32, pos: i32): u32 {
   const limb = pos / <i32>LIMB_BITS;
   const shift = <u64>(pos % <i32>LIMB_BITS);
-  const low: u64 = limb < expLimbs ? load<u64>(exp + (<usize>limb << 3)) : 0;
-  const high: u64 = limb + 1 < expLimbs ? load<u64>(exp + (<usize>(limb + 1) << 3)) : 0;
+  const low: u64 = limb < expLimbs ? load<u64>(exp + ((<usize>limb) << 3)) : 0;
+  const high: u64 = limb + 1 < expLimbs ? load<u64>(exp + ((<usize>(limb + 1)) << 3)) : 0;
   return <u32>(((low | (high << LIMB_BITS)) >> shift) & ((1 << WINDOW_BITS) - 1));
 }
 
 /** r = base^e mod m for a public exponent (left-to-right binary; e's bits may steer branches). */
-export function modExpPublic(
-  r: usize, base: usize, e: usize, eBits: i32,
-  m: usize, m0: u64, rr: usize, n: i32,
-): void {
+export function modExpPublic(r: usize, base: usize, e: usize, eBits: i32, m: usize, m0: u64, rr: usize, n: i32): void {
   const one = slot(Slot.ONE);
   zeroLimbs(one, n);
   store<u64>(one, 1);
@@ -34,7 +31,7 @@ export function modExpPublic(
   copyLimbs(acc, baseMont, n);
   for (let bit = eBits - 2; bit >= 0; bit--) {
     montMul(acc, acc, acc, m, m0, n);
-    const limb = load<u64>(e + (<usize>(bit / <i32>LIMB_BITS) << 3));
+    const limb = load<u64>(e + ((<usize>(bit / <i32>LIMB_BITS)) << 3));
     if (((limb >> <u64>(bit % <i32>LIMB_BITS)) & 1) != 0) montMul(acc, acc, baseMont, m, m0, n);
   }
   montMul(r, acc, one, m, m0, n);
@@ -61,7 +58,7 @@ export function modExpPublicLanes(r: usize, base: usize, e: usize, eBits: i32, m
   memory.copy(acc, baseMont, <usize>nL * PAIR_STRIDE);
   for (let bit = eBits - 2; bit >= 0; bit--) {
     laneSquare(acc, acc, mL, nL);
-    const limb = load<u64>(e + (<usize>(bit / <i32>LIMB_BITS) << 3));
+    const limb = load<u64>(e + ((<usize>(bit / <i32>LIMB_BITS)) << 3));
     if (((limb >> <u64>(bit % <i32>LIMB_BITS)) & 1) != 0) laneMul(acc, acc, baseMont, mL, nL);
   }
   laneMul(acc, acc, one, mL, nL); // < m + 1: at most one subtraction
@@ -105,8 +102,15 @@ function selectPair(r: usize, indexP: u32, indexQ: u32, n: i32): void {
  * r is < 2m per lane for the lanes' modulus m (the caller converts back and subtracts once).
  */
 export function modExpSecretPair(
-  r: usize, base: usize, expP: usize, expQ: usize, expLimbs: i32, expBits: i32,
-  m: usize, rr: usize, n: i32,
+  r: usize,
+  base: usize,
+  expP: usize,
+  expQ: usize,
+  expLimbs: i32,
+  expBits: i32,
+  m: usize,
+  rr: usize,
+  n: i32,
 ): void {
   const one = slot(Slot.ONE);
   memory.fill(one, 0, <usize>n * PAIR_STRIDE);

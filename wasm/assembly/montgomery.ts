@@ -22,25 +22,25 @@ export function montMul(r: usize, a: usize, b: usize, m: usize, m0: u64, n: i32)
     const hi = k < n - 1 ? k : n - 1;
     let products: u64 = 0;
     for (let i = lo; i <= hi; i++) {
-      products += load<u64>(a + (<usize>i << 3)) * load<u64>(b + (<usize>(k - i) << 3));
+      products += load<u64>(a + ((<usize>i) << 3)) * load<u64>(b + ((<usize>(k - i)) << 3));
     }
     let reduction: u64 = 0;
     const qHi = k < n ? k - 1 : n - 1;
     for (let j = lo; j <= qHi; j++) {
-      reduction += load<u64>(q + (<usize>j << 3)) * load<u64>(m + (<usize>(k - j) << 3));
+      reduction += load<u64>(q + ((<usize>j) << 3)) * load<u64>(m + ((<usize>(k - j)) << 3));
     }
     let t: u64 = (products & LIMB_MASK) + (reduction & LIMB_MASK) + (carry & LIMB_MASK);
     const high: u64 = (products >> LIMB_BITS) + (reduction >> LIMB_BITS) + (carry >> LIMB_BITS);
     if (k < n) {
       const qk = (t * m0) & LIMB_MASK;
-      store<u64>(q + (<usize>k << 3), qk);
+      store<u64>(q + ((<usize>k) << 3), qk);
       t += qk * m0limb;
     } else {
-      store<u64>(r + (<usize>(k - n) << 3), t & LIMB_MASK);
+      store<u64>(r + ((<usize>(k - n)) << 3), t & LIMB_MASK);
     }
     carry = high + (t >> LIMB_BITS);
   }
-  store<u64>(r + (<usize>(n - 1) << 3), carry);
+  store<u64>(r + ((<usize>(n - 1)) << 3), carry);
 }
 
 /**
@@ -56,16 +56,16 @@ export function montReduceWide(r: usize, t: usize, m: usize, m0: u64, n: i32): v
     const qHi = k < n ? k - 1 : n - 1;
     let reduction: u64 = 0;
     for (let j = lo; j <= qHi; j++) {
-      reduction += load<u64>(q + (<usize>j << 3)) * load<u64>(m + (<usize>(k - j) << 3));
+      reduction += load<u64>(q + ((<usize>j) << 3)) * load<u64>(m + ((<usize>(k - j)) << 3));
     }
-    let s: u64 = (reduction & LIMB_MASK) + load<u64>(t + (<usize>k << 3)) + (carry & LIMB_MASK);
+    let s: u64 = (reduction & LIMB_MASK) + load<u64>(t + ((<usize>k) << 3)) + (carry & LIMB_MASK);
     const high: u64 = (reduction >> LIMB_BITS) + (carry >> LIMB_BITS);
     if (k < n) {
       const qk = (s * m0) & LIMB_MASK;
-      store<u64>(q + (<usize>k << 3), qk);
+      store<u64>(q + ((<usize>k) << 3), qk);
       s += qk * m0limb;
     } else {
-      store<u64>(r + (<usize>(k - n) << 3), s & LIMB_MASK);
+      store<u64>(r + ((<usize>(k - n)) << 3), s & LIMB_MASK);
     }
     carry = high + (s >> LIMB_BITS);
   }
@@ -79,10 +79,10 @@ export function mulWide(r: usize, a: usize, b: usize, n: i32): void {
     const hi = k < n - 1 ? k : n - 1;
     let products: u64 = 0;
     for (let i = lo; i <= hi; i++) {
-      products += load<u64>(a + (<usize>i << 3)) * load<u64>(b + (<usize>(k - i) << 3));
+      products += load<u64>(a + ((<usize>i) << 3)) * load<u64>(b + ((<usize>(k - i)) << 3));
     }
     const t: u64 = (products & LIMB_MASK) + (carry & LIMB_MASK);
-    store<u64>(r + (<usize>k << 3), t & LIMB_MASK);
+    store<u64>(r + ((<usize>k) << 3), t & LIMB_MASK);
     carry = (products >> LIMB_BITS) + (carry >> LIMB_BITS) + (t >> LIMB_BITS);
   }
 }
@@ -106,13 +106,13 @@ export function montgomeryRR(r: usize, m: usize, n: i32): void {
 
 /** r = 2^exponent mod m by constant-time doublings with masked subtraction (per key, once). */
 export function powerOfTwoMod(r: usize, m: usize, n: i32, exponent: i32): void {
-  memory.fill(r, 0, <usize>n << 3);
+  memory.fill(r, 0, (<usize>n) << 3);
   store<u64>(r, 1);
   const doublings = exponent;
   for (let s = 0; s < doublings; s++) {
     let carry: u64 = 0;
     for (let j = 0; j < n; j++) {
-      const off = <usize>j << 3;
+      const off = (<usize>j) << 3;
       const t = (load<u64>(r + off) << 1) | carry;
       store<u64>(r + off, t & LIMB_MASK);
       carry = t >> LIMB_BITS;

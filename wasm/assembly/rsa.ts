@@ -1,8 +1,16 @@
 // RSA operations on prepared key blocks (key-block.ts). Each returns a status and leaves
 // the scratch area zeroed; io holds k input bytes, replaced by k output bytes on success.
 import {
-  bytesToLimbs, limbsToBytes, lessThanPublic, lessThan, equalLimbs,
-  condSubtract, modSubtract, copyLimbs, LIMB_BITS, LIMB_MASK,
+  bytesToLimbs,
+  limbsToBytes,
+  lessThanPublic,
+  lessThan,
+  equalLimbs,
+  condSubtract,
+  modSubtract,
+  copyLimbs,
+  LIMB_BITS,
+  LIMB_MASK,
 } from "./limbs";
 import { montMul, montReduceWide, mulWide } from "./montgomery";
 import { modExpSecretPair, modExpPublic, modExpPublicLanes } from "./modexp";
@@ -16,12 +24,12 @@ import { Status } from "./status";
 function publicPower(r: usize, base: usize, key: usize, bits: i32): void {
   const nN = <i32>word(key, 1);
   const n = limbsAt(key, HEADER_WORDS);
-  const e = n + (<usize>nN << 3);
+  const e = n + ((<usize>nN) << 3);
   const eBits = <i32>word(key, 2);
   if (PUBLIC_ON_LANES) {
     modExpPublicLanes(r, base, e, eBits, n, nN, publicLaneSection(key, nN), laneLimbsFor(bits));
   } else {
-    modExpPublic(r, base, e, eBits, n, word(key, 3), e + (<usize>nN << 3), nN);
+    modExpPublic(r, base, e, eBits, n, word(key, 3), e + ((<usize>nN) << 3), nN);
   }
 }
 
@@ -57,7 +65,7 @@ function garner(s: usize, m1: usize, m2: usize, p: usize, q: usize, qi: usize, r
   mulWide(s, h, q, nh);
   let carry: u64 = 0;
   for (let j = 0; j < 2 * nh; j++) {
-    const off = <usize>j << 3;
+    const off = (<usize>j) << 3;
     const add: u64 = j < nh ? load<u64>(m2 + off) : 0;
     const t = load<u64>(s + off) + add + carry;
     store<u64>(s + off, t & LIMB_MASK);

@@ -23,11 +23,7 @@ function cipherName(key: OctKey): CipherGCMTypes {
   return `aes-${key.k.length * 8}-gcm` as CipherGCMTypes;
 }
 
-export function aesGcmEncrypt(
-  key: OctKey,
-  plaintext: Uint8Array,
-  opts: { iv?: Uint8Array; aad?: Uint8Array } = {},
-): AesGcmSealed {
+export function aesGcmEncrypt(key: OctKey, plaintext: Uint8Array, opts: { iv?: Uint8Array; aad?: Uint8Array } = {}): AesGcmSealed {
   requireBytes(plaintext, "plaintext");
   const iv = opts.iv === undefined ? new Uint8Array(randomBytes(GCM_IV_BYTES)) : exactLength(opts.iv, GCM_IV_BYTES, "iv");
   const aad = opts.aad === undefined ? EMPTY : requireBytes(opts.aad, "aad");

@@ -21,7 +21,8 @@ export function checkPublicShape(key: RsaPublicParams): number {
   }
   if (!isOdd(n)) throw badParameter("key.n", "must be odd");
   const eBits = bitLength(e);
-  if (eBits < 2 || eBits > bits || !isOdd(e)) throw badParameter("key.e", "must be an odd exponent greater than 1 and shorter than the modulus");
+  if (eBits < 2 || eBits > bits || !isOdd(e))
+    throw badParameter("key.e", "must be an odd exponent greater than 1 and shorter than the modulus");
   return bits;
 }
 

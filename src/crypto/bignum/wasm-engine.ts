@@ -46,13 +46,21 @@ export function wasmEngineOn(kernels: () => KernelExports): RsaEngine {
       const k = bits / 8;
       const h = k / 2;
       const raw = rawKey(bits, [key.n, key.e, key.p, key.q, key.dp, key.dq, key.qi], [k, k, h, h, h, h, h]);
-      return new WasmPrivateKey(bits, prepareBlock(instance, raw, instance.rsa_private_block_bytes(bits), instance.rsa_prepare_private), instance);
+      return new WasmPrivateKey(
+        bits,
+        prepareBlock(instance, raw, instance.rsa_private_block_bytes(bits), instance.rsa_prepare_private),
+        instance,
+      );
     },
     preparePublic(key: RsaPublicParams): RsaPublicKeyHandle {
       const bits = checkPublicShape(key);
       const instance = kernels();
       const raw = rawKey(bits, [key.n, key.e], [bits / 8, bits / 8]);
-      return new WasmPublicKey(bits, prepareBlock(instance, raw, instance.rsa_public_block_bytes(bits), instance.rsa_prepare_public), instance);
+      return new WasmPublicKey(
+        bits,
+        prepareBlock(instance, raw, instance.rsa_public_block_bytes(bits), instance.rsa_prepare_public),
+        instance,
+      );
     },
     privateOp(handle: RsaPrivateKeyHandle, input: Uint8Array): Uint8Array {
       const key = asPrivate(handle);

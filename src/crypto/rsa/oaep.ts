@@ -45,12 +45,7 @@ export function oaepEncrypt(
  * tell "first byte non-zero" from the others). The message length is
  * revealed by the result, as it must be.
  */
-export function oaepDecrypt(
-  provider: RsaProvider,
-  key: RsaPrivateKey,
-  hashName: HashName,
-  ciphertext: Uint8Array,
-): Uint8Array {
+export function oaepDecrypt(provider: RsaProvider, key: RsaPrivateKey, hashName: HashName, ciphertext: Uint8Array): Uint8Array {
   const k = key.byteLength;
   const hLen = HASH_BYTES[hashName];
   if (k < 2 * hLen + 2 || !isRepresentative(key, ciphertext)) throw cryptoFailure();

@@ -59,7 +59,11 @@ function prf(kdk: Uint8Array, label: string, length: number): Uint8Array {
 /** kdk = HMAC-SHA-256(SHA-256(d as k bytes), ciphertext as k bytes). */
 function keyDerivationKey(key: RsaPrivateKey, ciphertext: Uint8Array): Uint8Array {
   const k = key.byteLength;
-  return new Uint8Array(createHmac("sha256", hash("SHA-256", leftPad(key.d, k))).update(ciphertext).digest());
+  return new Uint8Array(
+    createHmac("sha256", hash("SHA-256", leftPad(key.d, k)))
+      .update(ciphertext)
+      .digest(),
+  );
 }
 
 /** The synthetic message length: the last of 128 candidates below k - 10, taken without branching. */

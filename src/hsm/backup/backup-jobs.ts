@@ -47,7 +47,10 @@ export interface BackupJobsDeps {
 
 export type JobHsm = Pick<HsmRuntime, "id" | "name" | "hsmUriHost">;
 
-const INTERRUPTED = { code: "InternalError", message: "The job was interrupted: the server stopped while it ran. The HSM keeps the contents it had before." } as const;
+const INTERRUPTED = {
+  code: "InternalError",
+  message: "The job was interrupted: the server stopped while it ran. The HSM keeps the contents it had before.",
+} as const;
 
 export class BackupJobs {
   readonly #deps: BackupJobsDeps;
@@ -69,8 +72,14 @@ export class BackupJobs {
   async startBackup(hsm: JobHsm, request: StorageRequest): Promise<BackupJobRecord> {
     const startedAt = this.#now();
     const folder = backupFolderName(hsm.name, new Date(startedAt));
-    const { location, folderBlobs } = await resolveLocation(this.#deps.store, this.#deps.storage, request, folder, { createContainer: true });
-    if (folderBlobs.length > 0) throw new KeyholdError("Conflict", `Folder ${folder} already exists in container ${location.container}; start the backup again in a second.`);
+    const { location, folderBlobs } = await resolveLocation(this.#deps.store, this.#deps.storage, request, folder, {
+      createContainer: true,
+    });
+    if (folderBlobs.length > 0)
+      throw new KeyholdError(
+        "Conflict",
+        `Folder ${folder} already exists in container ${location.container}; start the backup again in a second.`,
+      );
     return this.#start(hsm, "backup", location, folder, undefined, startedAt, () => this.#backup(hsm, location, folder, startedAt));
   }
 
@@ -81,7 +90,9 @@ export class BackupJobs {
 
   async startSelectiveKeyRestore(hsm: JobHsm, request: StorageRequest, folder: string, keyName: string): Promise<BackupJobRecord> {
     const { location } = await resolveLocation(this.#deps.store, this.#deps.storage, request, folder);
-    return this.#start(hsm, "selectiveKeyRestore", location, folder, keyName, this.#now(), (job) => this.#restoreKey(hsm, location, job, keyName));
+    return this.#start(hsm, "selectiveKeyRestore", location, folder, keyName, this.#now(), (job) =>
+      this.#restoreKey(hsm, location, job, keyName),
+    );
   }
 
   /** A job of this HSM; `restore` status covers selective key restores, as Managed HSM's `/restore/{jobId}/pending` does. */
@@ -143,7 +154,10 @@ export class BackupJobs {
         .finish(job.id, {
           status: "Failed",
           endedAt: this.#now(),
-          error: error === undefined ? { code: "InternalError", message: `The ${job.kind} job failed with an internal error.` } : { code: error.code, message: error.message },
+          error:
+            error === undefined
+              ? { code: "InternalError", message: `The ${job.kind} job failed with an internal error.` }
+              : { code: error.code, message: error.message },
         })
         .catch((finishError: unknown) => this.#deps.onError?.(finishError, job));
     }
@@ -164,7 +178,12 @@ export class BackupJobs {
     await this.#deps.restoring.setRestoring(hsm.id, true);
     try {
       await this.#deps.store.transaction(async (tx) => {
-        await replaceHsmContents(tx, { hsmId: hsm.id, keys, definitions: contents.roles.definitions, assignments: contents.roles.assignments });
+        await replaceHsmContents(tx, {
+          hsmId: hsm.id,
+          keys,
+          definitions: contents.roles.definitions,
+          assignments: contents.roles.assignments,
+        });
         await tx.backupJobs.finish(job.id, { status: "Succeeded", endedAt: this.#now() });
       });
     } finally {

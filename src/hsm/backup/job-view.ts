@@ -18,7 +18,11 @@ export interface BackupJobView {
   readonly error: { readonly code: string; readonly message: string } | undefined;
 }
 
-const WHAT: Record<BackupJobRecord["kind"], string> = { backup: "Full backup", restore: "Full restore", selectiveKeyRestore: "Selective key restore" };
+const WHAT: Record<BackupJobRecord["kind"], string> = {
+  backup: "Full backup",
+  restore: "Full restore",
+  selectiveKeyRestore: "Selective key restore",
+};
 
 function details(job: BackupJobRecord): string {
   if (job.status === "InProgress") return `${WHAT[job.kind]} is in progress.`;

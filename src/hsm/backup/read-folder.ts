@@ -25,7 +25,10 @@ async function readManifest(storage: BackupStorage, location: BackupLocation, fo
     return await storage.readBlob(location.storageAccount, location.container, `${folder}/${MANIFEST_FILE}`);
   } catch (error) {
     if (error instanceof KeyholdError && error.code === "NotFound" && error.field === "blob") {
-      throw badParameter(FIELD, `${folder} holds no manifest: it does not exist in container ${location.container} or is an unfinished backup`);
+      throw badParameter(
+        FIELD,
+        `${folder} holds no manifest: it does not exist in container ${location.container} or is an unfinished backup`,
+      );
     }
     throw error;
   }
@@ -34,12 +37,19 @@ async function readManifest(storage: BackupStorage, location: BackupLocation, fo
 function checkFileSet(manifest: Manifest, present: readonly string[]): void {
   const listed = new Set(manifest.files.map((file) => file.name));
   const missing = [...listed].filter((name) => !present.includes(name));
-  if (missing.length > 0) throw badParameter(FIELD, `the backup is damaged: ${missing.length} file(s) are missing (${missing.slice(0, 3).join(", ")})`);
+  if (missing.length > 0)
+    throw badParameter(FIELD, `the backup is damaged: ${missing.length} file(s) are missing (${missing.slice(0, 3).join(", ")})`);
   const extra = present.filter((name) => name !== MANIFEST_FILE && !listed.has(name));
-  if (extra.length > 0) throw badParameter(FIELD, `the backup is damaged: ${extra.length} file(s) are not in its manifest (${extra.slice(0, 3).join(", ")})`);
+  if (extra.length > 0)
+    throw badParameter(FIELD, `the backup is damaged: ${extra.length} file(s) are not in its manifest (${extra.slice(0, 3).join(", ")})`);
 }
 
-export async function readBackupFolder(storage: BackupStorage, location: BackupLocation, keys: FolderKeys, folder: string): Promise<VerifiedFolder> {
+export async function readBackupFolder(
+  storage: BackupStorage,
+  location: BackupLocation,
+  keys: FolderKeys,
+  folder: string,
+): Promise<VerifiedFolder> {
   const manifest = openManifest(keys, folder, await readManifest(storage, location, folder), FIELD);
   checkFileSet(manifest, await listFolder(storage, location, folder));
   let roles: BackedUpRoles | undefined;
@@ -54,6 +64,7 @@ export async function readBackupFolder(storage: BackupStorage, location: BackupL
     if (file.name === ROLES_FILE) roles = opened as BackedUpRoles;
     else backedUpKeys.push(...(opened as BackedUpKey[]));
   }
-  if (roles === undefined || backedUpKeys.length !== manifest.keyCount) throw badParameter(FIELD, "the backup is damaged: its contents do not match its manifest");
+  if (roles === undefined || backedUpKeys.length !== manifest.keyCount)
+    throw badParameter(FIELD, "the backup is damaged: its contents do not match its manifest");
   return { manifest, contents: { keys: backedUpKeys, roles } };
 }

@@ -37,10 +37,16 @@ export async function replaceHsmContents(tx: StoreRepositories, replacement: Rep
 export async function restoreOneKey(tx: StoreRepositories, records: KeyRecords): Promise<void> {
   const existing = await tx.keys.getKey(records.key.hsmId, records.key.name);
   if (existing?.state === "deleted") {
-    throw new KeyholdError("ObjectIsDeletedButRecoverable", `Key '${existing.name}' is deleted but recoverable: purge it before restoring it from a backup.`);
+    throw new KeyholdError(
+      "ObjectIsDeletedButRecoverable",
+      `Key '${existing.name}' is deleted but recoverable: purge it before restoring it from a backup.`,
+    );
   }
   if (existing !== undefined) {
-    throw new KeyholdError("Conflict", `Key '${existing.name}' exists in this HSM: a selective restore needs a free name (delete and purge the key first).`);
+    throw new KeyholdError(
+      "Conflict",
+      `Key '${existing.name}' exists in this HSM: a selective restore needs a free name (delete and purge the key first).`,
+    );
   }
   await insertKey(tx, records);
 }

@@ -18,7 +18,12 @@ export interface KeyRecords {
   readonly versions: readonly KeyVersionRecord[];
 }
 
-export function keyRecords(domain: DomainKeys, hsm: RestoreTarget, backedUp: BackedUpKey, state: KeyRecord["state"] = backedUp.state): KeyRecords {
+export function keyRecords(
+  domain: DomainKeys,
+  hsm: RestoreTarget,
+  backedUp: BackedUpKey,
+  state: KeyRecord["state"] = backedUp.state,
+): KeyRecords {
   const deleted = state === "deleted";
   return {
     key: {

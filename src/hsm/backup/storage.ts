@@ -26,7 +26,10 @@ export async function listFolder(storage: BackupStorage, location: BackupLocatio
   const names: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await storage.listBlobs(location.storageAccount, location.container, { prefix: `${folder}/`, ...(marker === undefined ? {} : { marker }) });
+    const page = await storage.listBlobs(location.storageAccount, location.container, {
+      prefix: `${folder}/`,
+      ...(marker === undefined ? {} : { marker }),
+    });
     for (const item of page.value) names.push(item.name.slice(folder.length + 1));
     marker = page.nextMarker;
   } while (marker !== undefined);

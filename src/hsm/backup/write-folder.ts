@@ -33,7 +33,10 @@ export async function writeBackupFolder(
 ): Promise<void> {
   const { folder } = origin;
   if ((await listFolder(storage, location, folder)).length > 0) {
-    throw new KeyholdError("Conflict", `Folder ${folder} already exists in container ${location.container}; start the backup again in a second.`);
+    throw new KeyholdError(
+      "Conflict",
+      `Folder ${folder} already exists in container ${location.container}; start the backup again in a second.`,
+    );
   }
   const files: ManifestFile[] = [];
   const write = async (name: string, bytes: Uint8Array): Promise<void> => {

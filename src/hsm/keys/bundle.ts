@@ -63,7 +63,12 @@ function attributesOf(hsm: HsmFacts, version: KeyVersionRecord): KeyAttributes {
 }
 
 export function keyItem(hsm: HsmFacts, version: KeyVersionRecord): KeyItem {
-  return { kid: keyId(hsm, version.name, version.version), attributes: attributesOf(hsm, version), tags: { ...version.tags }, managed: false };
+  return {
+    kid: keyId(hsm, version.name, version.version),
+    attributes: attributesOf(hsm, version),
+    tags: { ...version.tags },
+    managed: false,
+  };
 }
 
 export function keyBundle(hsm: HsmFacts, version: KeyVersionRecord): KeyBundle {

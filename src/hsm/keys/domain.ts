@@ -45,7 +45,10 @@ export function openDomainSecret(seal: NodeSeal, hsmId: string, sealed: Uint8Arr
 }
 
 export function domainKeysFrom(hsmId: string, secret: Uint8Array): DomainKeys {
-  const fingerprint = createHash("sha256").update(deriveKey(secret, "keyhold/v1/domain-fingerprint")).digest().subarray(0, FINGERPRINT_BYTES);
+  const fingerprint = createHash("sha256")
+    .update(deriveKey(secret, "keyhold/v1/domain-fingerprint"))
+    .digest()
+    .subarray(0, FINGERPRINT_BYTES);
   return Object.freeze({
     hsmId,
     atRestKey: deriveKey(secret, "keyhold/v1/keys-at-rest"),
@@ -65,7 +68,10 @@ export async function ensureHsmDomain(store: Store, seal: NodeSeal, hsmId: strin
   }
   const secret = sealed === undefined ? undefined : openDomainSecret(seal, hsmId, sealed);
   if (secret === undefined) {
-    throw new KeyholdError("Unavailable", `The domain secret of HSM ${hsmId} cannot be unsealed: this node's seal key or passphrase is not the one it was sealed with.`);
+    throw new KeyholdError(
+      "Unavailable",
+      `The domain secret of HSM ${hsmId} cannot be unsealed: this node's seal key or passphrase is not the one it was sealed with.`,
+    );
   }
   return domainKeysFrom(hsmId, secret);
 }

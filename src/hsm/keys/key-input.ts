@@ -60,7 +60,11 @@ export function keyOps(value: unknown, family: KeyType, field = "key_ops"): KeyO
   const out: KeyOperation[] = [];
   for (const op of value) {
     const known = allowed.find((candidate) => candidate === op);
-    if (known === undefined) throw badParameter(field, `${typeof op === "string" ? `'${op.slice(0, 32)}'` : "each entry"} is not an operation of ${family} keys (${allowed.join(", ")})`);
+    if (known === undefined)
+      throw badParameter(
+        field,
+        `${typeof op === "string" ? `'${op.slice(0, 32)}'` : "each entry"} is not an operation of ${family} keys (${allowed.join(", ")})`,
+      );
     if (!out.includes(known)) out.push(known);
   }
   return out;
@@ -86,7 +90,8 @@ export function optionalSeconds(input: Fields, field: string, path = field): num
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   const number = typeof value === "bigint" ? Number(value) : value;
-  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0) throw badParameter(path, "must be unix seconds (a non-negative integer)");
+  if (typeof number !== "number" || !Number.isSafeInteger(number) || number < 0)
+    throw badParameter(path, "must be unix seconds (a non-negative integer)");
   return number;
 }
 

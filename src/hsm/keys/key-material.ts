@@ -39,7 +39,8 @@ export function keyShape(choice: KeyTypeChoice, keySize: number | undefined, crv
       return { family: "RSA", size: keySize ?? 2048 };
     case "EC":
       if (keySize !== undefined) throw badParameter("key_size", "does not apply to EC keys; choose crv");
-      if (crv !== undefined && !["P-256", "P-256K", "P-384", "P-521"].includes(crv)) throw badParameter("crv", "must be one of P-256, P-256K, P-384, P-521");
+      if (crv !== undefined && !["P-256", "P-256K", "P-384", "P-521"].includes(crv))
+        throw badParameter("crv", "must be one of P-256, P-256K, P-384, P-521");
       return { family: "EC", crv: crv ?? "P-256" };
     case "oct":
       if (crv !== undefined) throw badParameter("crv", "applies to EC keys only");
@@ -55,7 +56,10 @@ function materialOf(family: KeyType, privateJwk: JsonWebKey): KeyMaterial {
 }
 
 export async function generateMaterial(shape: KeyShape): Promise<KeyMaterial> {
-  const jwk = await generateKey(shape.family, { ...(shape.size === undefined ? {} : { size: shape.size }), ...(shape.crv === undefined ? {} : { crv: shape.crv }) });
+  const jwk = await generateKey(shape.family, {
+    ...(shape.size === undefined ? {} : { size: shape.size }),
+    ...(shape.crv === undefined ? {} : { crv: shape.crv }),
+  });
   return materialOf(shape.family, jwk);
 }
 

@@ -59,7 +59,10 @@ export interface UsableVersion {
 }
 
 export function keyNotFound(name: string, version?: string): KeyholdError {
-  return new KeyholdError("KeyNotFound", version === undefined ? `Key '${echo(name)}' does not exist in this HSM.` : `Key '${echo(name)}' has no version ${echo(version)}.`);
+  return new KeyholdError(
+    "KeyNotFound",
+    version === undefined ? `Key '${echo(name)}' does not exist in this HSM.` : `Key '${echo(name)}' has no version ${echo(version)}.`,
+  );
 }
 
 function deletedKeyNotFound(name: string): KeyholdError {
@@ -105,7 +108,16 @@ export class KeyService {
       const key = await tx.keys.getKey(hsm.id, name);
       if (key?.state === "deleted") throw heldByDeletedKey(key.name);
       if (key === undefined) {
-        await tx.keys.insertKey({ hsmId: hsm.id, name, state: "active", createdAt: now, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined });
+        await tx.keys.insertKey({
+          hsmId: hsm.id,
+          name,
+          state: "active",
+          createdAt: now,
+          deletedDate: undefined,
+          scheduledPurgeDate: undefined,
+          recoveryId: undefined,
+          rotationPolicy: undefined,
+        });
       }
       const storedName = key?.name ?? name;
       const latest = await tx.keys.latestVersion(hsm.id, storedName);
@@ -143,7 +155,8 @@ export class KeyService {
   }
 
   async #version(repos: StoreRepositories, hsm: KeyHsm, key: KeyRecord, version: string | undefined): Promise<KeyVersionRecord> {
-    const record = version === undefined ? await repos.keys.latestVersion(hsm.id, key.name) : await repos.keys.getVersion(hsm.id, key.name, version);
+    const record =
+      version === undefined ? await repos.keys.latestVersion(hsm.id, key.name) : await repos.keys.getVersion(hsm.id, key.name, version);
     if (record === undefined) throw keyNotFound(key.name, version);
     return record;
   }
@@ -195,7 +208,11 @@ export class KeyService {
     const now = this.nowSeconds();
     const { key, latest } = await this.#store.transaction(async (tx) => {
       const active = await this.#activeKey(tx, hsm, name);
-      const deletion = { deletedDate: now, scheduledPurgeDate: now + hsm.softDeleteRetentionInDays * 86_400, recoveryId: recoveryId(hsm, active.name) };
+      const deletion = {
+        deletedDate: now,
+        scheduledPurgeDate: now + hsm.softDeleteRetentionInDays * 86_400,
+        recoveryId: recoveryId(hsm, active.name),
+      };
       await tx.keys.markDeleted(hsm.id, active.name, deletion);
       return { key: { ...active, state: "deleted" as const, ...deletion }, latest: await this.#version(tx, hsm, active, undefined) };
     });
@@ -282,7 +299,10 @@ export class KeyService {
       const existing = await tx.keys.getKey(hsm.id, backup.name);
       if (existing?.state === "deleted") throw heldByDeletedKey(existing.name);
       if (existing !== undefined) {
-        throw new KeyholdError("Conflict", `Key '${existing.name}' exists in this HSM: a backup restores only into a free name (delete and purge it first).`);
+        throw new KeyholdError(
+          "Conflict",
+          `Key '${existing.name}' exists in this HSM: a backup restores only into a free name (delete and purge it first).`,
+        );
       }
       await tx.keys.insertKey({
         hsmId: hsm.id,
@@ -362,7 +382,10 @@ export class KeyService {
       throw new KeyholdError("OperationNotAllowed", `${label} expired at ${new Date(record.exp * 1000).toISOString()} (exp).`);
     }
     if (!record.keyOps.includes(operation)) {
-      throw new KeyholdError("OperationNotAllowed", `${label} does not permit '${operation}' (key_ops: ${record.keyOps.join(", ") || "none"}).`);
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `${label} does not permit '${operation}' (key_ops: ${record.keyOps.join(", ") || "none"}).`,
+      );
     }
     return {
       record,

@@ -51,9 +51,21 @@ export interface DecryptParameters extends EncryptParameters {
 export interface KeyCrypto {
   sign(version: UsableVersion, algorithm: string, digest: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
   verify(version: UsableVersion, algorithm: string, digest: Uint8Array, signature: Uint8Array, signal?: AbortSignal): Promise<boolean>;
-  decrypt(version: UsableVersion, algorithm: string, ciphertext: Uint8Array, parameters: DecryptParameters, signal?: AbortSignal): Promise<Uint8Array>;
+  decrypt(
+    version: UsableVersion,
+    algorithm: string,
+    ciphertext: Uint8Array,
+    parameters: DecryptParameters,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array>;
   unwrapKey(version: UsableVersion, algorithm: string, wrappedKey: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
-  encrypt(version: UsableVersion, algorithm: string, plaintext: Uint8Array, parameters: EncryptParameters, signal?: AbortSignal): Promise<EncryptResult>;
+  encrypt(
+    version: UsableVersion,
+    algorithm: string,
+    plaintext: Uint8Array,
+    parameters: EncryptParameters,
+    signal?: AbortSignal,
+  ): Promise<EncryptResult>;
   wrapKey(version: UsableVersion, algorithm: string, key: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
@@ -70,7 +82,12 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
    * The one "pool or here?": the pool for a key pair's private-key work, this thread for a symmetric key's.
    * `read` turns the task's answer into the caller's (verify: a boolean) inside the pool's own promise.
    */
-  function place<T extends KeyTask, A>(version: UsableVersion, task: T, signal: AbortSignal | undefined, read: (answer: AnswerOf<T>) => A): Promise<A> {
+  function place<T extends KeyTask, A>(
+    version: UsableVersion,
+    task: T,
+    signal: AbortSignal | undefined,
+    read: (answer: AnswerOf<T>) => A,
+  ): Promise<A> {
     return ON_POOL[version.family] ? pool.run(task, signal === undefined ? NO_SIGNAL : { signal }, read) : performHere(version, task, read);
   }
 
@@ -82,7 +99,8 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
   const publicKey = (version: UsableVersion): JsonWebKey => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
 
   return {
-    sign: (version, algorithm, digest, signal) => place(version, { operation: "sign", keyRef: version.keyRef, algorithm, data: digest }, signal, asIs),
+    sign: (version, algorithm, digest, signal) =>
+      place(version, { operation: "sign", keyRef: version.keyRef, algorithm, data: digest }, signal, asIs),
     verify: (version, algorithm, digest, signature, signal) =>
       place(version, { operation: "verify", keyRef: version.keyRef, algorithm, data: digest, signature }, signal, isValid),
     decrypt: (version, algorithm, ciphertext, { iv, aad, tag }, signal) =>

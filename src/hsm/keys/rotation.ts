@@ -69,7 +69,8 @@ export function rotationPolicyInput(raw: unknown, field = "policy"): RotationPol
   }
   const expiryTime = optionalString(input, "expiryTime", 64);
   const expirySeconds = expiryTime === undefined ? undefined : durationSeconds(expiryTime, `${field}.expiry_time`);
-  if (expirySeconds !== undefined && expirySeconds < MIN_ROTATION_SECONDS) throw badParameter(`${field}.expiry_time`, "must be at least 28 days");
+  if (expirySeconds !== undefined && expirySeconds < MIN_ROTATION_SECONDS)
+    throw badParameter(`${field}.expiry_time`, "must be at least 28 days");
   lifetimeActions.forEach((action, i) => {
     if (action.timeBeforeExpiry === undefined || expirySeconds === undefined) return;
     if (durationSeconds(action.timeBeforeExpiry, "") >= expirySeconds) {
@@ -82,7 +83,8 @@ export function rotationPolicyInput(raw: unknown, field = "policy"): RotationPol
 /** When `action` of the policy falls due for a version created at `created` and expiring at `exp`, if ever. */
 export function dueAt(action: LifetimeAction, version: { created: number; exp: number | undefined }): number | undefined {
   if (action.timeAfterCreate !== undefined) return version.created + durationSeconds(action.timeAfterCreate, "timeAfterCreate");
-  if (action.timeBeforeExpiry !== undefined && version.exp !== undefined) return version.exp - durationSeconds(action.timeBeforeExpiry, "timeBeforeExpiry");
+  if (action.timeBeforeExpiry !== undefined && version.exp !== undefined)
+    return version.exp - durationSeconds(action.timeBeforeExpiry, "timeBeforeExpiry");
   return undefined;
 }
 

@@ -77,7 +77,10 @@ function readKeyFile(dataDir: string): Uint8Array {
   }
   const key = new Uint8Array(readFileSync(path));
   if (key.length !== AEAD_KEY_BYTES) {
-    throw new KeyholdError("Unavailable", `${path} is not a keyhold seal key (expected ${AEAD_KEY_BYTES} bytes); restore it from your backup.`);
+    throw new KeyholdError(
+      "Unavailable",
+      `${path} is not a keyhold seal key (expected ${AEAD_KEY_BYTES} bytes); restore it from your backup.`,
+    );
   }
   return key;
 }
@@ -95,7 +98,11 @@ function passphraseKey(dataDir: string, passphrase: string, cost: ScryptCost): U
   if (kdf === undefined) {
     const salt = randomBytes(16);
     const key = derive(salt, cost);
-    const created: KdfFile = { salt: salt.toString("base64url"), ...cost, check: Buffer.from(aeadSeal(key, new Uint8Array(0), CHECK_AAD)).toString("base64url") };
+    const created: KdfFile = {
+      salt: salt.toString("base64url"),
+      ...cost,
+      check: Buffer.from(aeadSeal(key, new Uint8Array(0), CHECK_AAD)).toString("base64url"),
+    };
     try {
       writeFileSync(path, JSON.stringify(created), { flag: "wx", mode: 0o600 });
       return key;

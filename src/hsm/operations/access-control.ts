@@ -176,13 +176,19 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps) {
       const name = requireGuid(optionalString(input, "name", 36) ?? randomUUID(), "name");
       const principalId = guidField(input, "principalId");
       const roleDefinitionId = requiredString(input, "roleDefinitionId", 256);
-      if (roleDefinitionGuidOf(roleDefinitionId) === undefined) throw badParameter("role_definition_id", "must be a role definition id or its GUID");
+      if (roleDefinitionGuidOf(roleDefinitionId) === undefined)
+        throw badParameter("role_definition_id", "must be a role definition id or its GUID");
       return { scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"), name, principalId, roleDefinitionId };
     },
     // Needed at the assignment's own scope, so a Policy Administrator of /keys/a manages /keys/a only.
     dataAction: "roleAssignments/write/action",
     scope: (i) => i.scope,
-    describe: (i) => ({ scope: i.scope, roleAssignmentName: i.name, roleDefinitionId: i.roleDefinitionId, targetPrincipalId: i.principalId }),
+    describe: (i) => ({
+      scope: i.scope,
+      roleAssignmentName: i.name,
+      roleDefinitionId: i.roleDefinitionId,
+      targetPrincipalId: i.principalId,
+    }),
     async execute(input, context): Promise<RoleAssignment> {
       const hsmId = hsmOf(context).id;
       return store.transaction(async (tx) => {
@@ -223,7 +229,11 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps) {
     decode(raw: unknown) {
       const input = fields(raw);
       const action = requiredString(input, "action", 256);
-      return { principalId: guidField(input, "principalId"), action, scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope") };
+      return {
+        principalId: guidField(input, "principalId"),
+        action,
+        scope: hsmScopeRule.normalize(requiredString(input, "scope"), "scope"),
+      };
     },
     dataAction: "roleAssignments/read/action",
     scope: (i) => i.scope,
@@ -232,14 +242,14 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps) {
       const hsm = hsmOf(context);
       const principal = await store.directory.getPrincipal(hsm.tenantId, input.principalId);
       // A missing or disabled principal holds nothing, whatever its assignments say.
-      const principalIds = principal === undefined || !principal.enabled
-        ? []
-        : [input.principalId, ...(await store.directory.listTransitiveGroupIds(input.principalId))];
-      const result = explainCheckAccess(
-        { principalIds, action: input.action, target: input.scope },
-        await rbac.state(hsm.id),
-        { rule: hsmScopeRule, plane: "data" },
-      );
+      const principalIds =
+        principal === undefined || !principal.enabled
+          ? []
+          : [input.principalId, ...(await store.directory.listTransitiveGroupIds(input.principalId))];
+      const result = explainCheckAccess({ principalIds, action: input.action, target: input.scope }, await rbac.state(hsm.id), {
+        rule: hsmScopeRule,
+        plane: "data",
+      });
       return { ...result, principalExists: principal !== undefined, principalEnabled: principal?.enabled ?? false };
     },
   });

@@ -30,12 +30,19 @@ function address(input: Fields, operation: KeyOperation): KeyAddress {
   return { name, version, algorithm, spec: algorithmFor(algorithm, operation) };
 }
 
-const describeAddress = (i: KeyAddress) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }), algorithm: i.algorithm });
+const describeAddress = (i: KeyAddress) => ({
+  keyName: i.name,
+  ...(i.version === undefined ? {} : { keyVersion: i.version }),
+  algorithm: i.algorithm,
+});
 
 /** The algorithm's key family must be the version's: BadParameter on `algorithm` before any key is touched. */
 function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
   if (spec.kty !== usable.family) {
-    throw badParameter("algorithm", `${spec.name} needs a${spec.kty === "EC" ? "n" : ""} ${spec.kty} key; key '${usable.record.name}' is ${usable.record.kty}`);
+    throw badParameter(
+      "algorithm",
+      `${spec.name} needs a${spec.kty === "EC" ? "n" : ""} ${spec.kty} key; key '${usable.record.name}' is ${usable.record.kty}`,
+    );
   }
 }
 
@@ -80,7 +87,12 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     name: "KeyEncrypt",
     decode(raw: unknown) {
       const input = fields(raw);
-      return { ...address(input, "encrypt"), plaintext: bytes(input, "plaintext"), iv: optionalBytes(input, "iv"), aad: optionalBytes(input, "aad") };
+      return {
+        ...address(input, "encrypt"),
+        plaintext: bytes(input, "plaintext"),
+        iv: optionalBytes(input, "iv"),
+        aad: optionalBytes(input, "aad"),
+      };
     },
     dataAction: "keys/encrypt/action",
     scope: keyScope,
@@ -110,7 +122,10 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     async execute(input, context): Promise<{ kid: string; plaintext: Uint8Array }> {
       const version = await usable(input, "decrypt", context);
       const parameters = { iv: input.iv, aad: input.aad, tag: input.tag };
-      return { kid: version.kid, plaintext: await keyCrypto.decrypt(version, input.algorithm, input.ciphertext, parameters, context.signal) };
+      return {
+        kid: version.kid,
+        plaintext: await keyCrypto.decrypt(version, input.algorithm, input.ciphertext, parameters, context.signal),
+      };
     },
   });
 

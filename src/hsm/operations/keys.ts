@@ -264,12 +264,31 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">) {
     async execute(input, context): Promise<never> {
       // An unknown key is NotFound, as for GetKey; a known one has no release policy to show.
       await service.get(hsmOf(context), input.name, input.version);
-      throw new KeyholdError("OperationNotAllowed", `Key '${input.name}' has no release policy: keyhold keys are never exportable, so they cannot be released.`);
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `Key '${input.name}' has no release policy: keyhold keys are never exportable, so they cannot be released.`,
+      );
     },
   });
 
   return [
-    create, importKey, get, list, listVersions, update, remove, getDeleted, listDeleted, recover, purge, backup, restore, rotate,
-    getRotationPolicy, setRotationPolicy, random, getReleasePolicy,
+    create,
+    importKey,
+    get,
+    list,
+    listVersions,
+    update,
+    remove,
+    getDeleted,
+    listDeleted,
+    recover,
+    purge,
+    backup,
+    restore,
+    rotate,
+    getRotationPolicy,
+    setRotationPolicy,
+    random,
+    getReleasePolicy,
   ];
 }

@@ -53,7 +53,10 @@ function quorum(input: Record<string, unknown>, count: number): number {
 
 function requireNotActivated(hsm: { name: string; activation: string }): void {
   if (hsm.activation !== "NotActivated") {
-    throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is already activated; a transfer key is only given by a new HSM awaiting a security domain upload.`);
+    throw new KeyholdError(
+      "OperationNotAllowed",
+      `HSM '${hsm.name}' is already activated; a transfer key is only given by a new HSM awaiting a security domain upload.`,
+    );
   }
 }
 
@@ -82,7 +85,8 @@ function recoveryOperations({ transferKeys, uploads }: SecurityDomainRecoveryDep
     decode(raw: unknown) {
       const input = fields(raw);
       const text = input["securityDomain"] ?? input["security_domain"];
-      if (typeof text !== "string" || text === "") throw badParameter("security_domain", "must be the restore blob (JSON) made by 'keyhold security-domain restore-blob'");
+      if (typeof text !== "string" || text === "")
+        throw badParameter("security_domain", "must be the restore blob (JSON) made by 'keyhold security-domain restore-blob'");
       // Parsed once the caller is known to be allowed to upload: a stranger's blob is not worth reading.
       return { text };
     },
@@ -143,10 +147,16 @@ export function securityDomainOperations({ readDomainSecret, hsms, recovery }: S
       // Exhaustive: a new activation state fails to compile here until it is given a status.
       switch (hsm.activation) {
         case "NotActivated":
-          return { status: "NotActivated", statusDetails: `HSM '${hsm.name}' is provisioned but not activated: download its security domain to activate it.` };
+          return {
+            status: "NotActivated",
+            statusDetails: `HSM '${hsm.name}' is provisioned but not activated: download its security domain to activate it.`,
+          };
         case "Activated":
         case "Restoring":
-          return { status: "Success", statusDetails: `The security domain of HSM '${hsm.name}' has been downloaded and the HSM is activated.` };
+          return {
+            status: "Success",
+            statusDetails: `The security domain of HSM '${hsm.name}' has been downloaded and the HSM is activated.`,
+          };
       }
     },
   });

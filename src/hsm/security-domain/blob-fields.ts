@@ -20,7 +20,8 @@ export function jsonObject(text: string, field: string): Fields {
 
 export function integerField(input: Fields, name: string, field: string, min: number, max: number): number {
   const value = input[name];
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw badParameter(`${field}.${name}`, `must be an integer from ${min} to ${max}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw badParameter(`${field}.${name}`, `must be an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -28,7 +29,13 @@ export function integerField(input: Fields, name: string, field: string, min: nu
  * A base64url field whose decoded length `allowed` accepts; with `canonical`, the text must be exactly what
  * encoding those bytes gives (so no character of a restore blob can change without the blob being refused).
  */
-export function base64UrlField(input: Fields, name: string, field: string, allowed: (length: number) => boolean, options: { canonical?: boolean } = {}): string {
+export function base64UrlField(
+  input: Fields,
+  name: string,
+  field: string,
+  allowed: (length: number) => boolean,
+  options: { canonical?: boolean } = {},
+): string {
   const value = input[name];
   const bytes = fromBase64Url(value, `${field}.${name}`);
   if (options.canonical === true && toBase64Url(bytes) !== value) throw badParameter(`${field}.${name}`, "is not canonical base64url");

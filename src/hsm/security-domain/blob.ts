@@ -47,7 +47,16 @@ export type BlobHeader = Pick<SecurityDomainBlob, "version" | "hsmId" | "domainF
 
 /** The AES-GCM additional data of one share; a JSON array, so no two inputs encode alike. */
 export function shareAad(header: BlobHeader, share: Pick<EncryptedShare, "x" | "certificateThumbprint" | "keyThumbprint">): Uint8Array {
-  const parts = ["keyhold/security-domain-share", header.version, header.hsmId, header.required, header.domainFingerprint, share.x, share.certificateThumbprint, share.keyThumbprint];
+  const parts = [
+    "keyhold/security-domain-share",
+    header.version,
+    header.hsmId,
+    header.required,
+    header.domainFingerprint,
+    share.x,
+    share.certificateThumbprint,
+    share.keyThumbprint,
+  ];
   return new TextEncoder().encode(JSON.stringify(parts));
 }
 
@@ -68,7 +77,11 @@ function encryptedShare(raw: unknown, field: string, count: number): EncryptedSh
 export function parseSecurityDomain(text: string, field = "security_domain"): SecurityDomainBlob {
   const blob = jsonObject(text, field);
   const version = blob["version"];
-  if (version !== SECURITY_DOMAIN_VERSION) throw badParameter(`${field}.version`, `must be ${SECURITY_DOMAIN_VERSION}; this is not a keyhold security domain of a version this build reads`);
+  if (version !== SECURITY_DOMAIN_VERSION)
+    throw badParameter(
+      `${field}.version`,
+      `must be ${SECURITY_DOMAIN_VERSION}; this is not a keyhold security domain of a version this build reads`,
+    );
   const hsmId = blob["hsmId"];
   if (typeof hsmId !== "string" || !/^[0-9A-Za-z-]{1,64}$/.test(hsmId)) throw badParameter(`${field}.hsmId`, "must be an HSM id");
   const domainFingerprint = base64UrlField(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES);

@@ -60,7 +60,8 @@ export function wrappingCertificate(raw: unknown, field: string): WrappingCertif
   const kty = requiredString(jwk, "kty", 16);
   if (kty !== "RSA") throw badParameter(`${field}.kty`, "must be RSA");
   const alg = optionalString(jwk, "alg", 32);
-  if (alg !== undefined && alg !== SHARE_WRAPPING_ALGORITHM) throw badParameter(`${field}.alg`, `must be ${SHARE_WRAPPING_ALGORITHM} when given`);
+  if (alg !== undefined && alg !== SHARE_WRAPPING_ALGORITHM)
+    throw badParameter(`${field}.alg`, `must be ${SHARE_WRAPPING_ALGORITHM} when given`);
   const n = requiredString(jwk, "n", 1024);
   const e = requiredString(jwk, "e", 16);
   const der = derCertificate(jwk, field);
@@ -74,7 +75,12 @@ export function wrappingCertificate(raw: unknown, field: string): WrappingCertif
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (!RSA_MODULUS_BITS.includes(bits)) throw badParameter(`${field}.x5c[0]`, `has a ${bits}-bit key; it must be 2048, 3072 or 4096 bits`);
   const certified = key.export({ format: "jwk" });
-  if (certified.n === undefined || certified.e === undefined || !sameInteger(certified.n, n, `${field}.n`) || !sameInteger(certified.e, e, `${field}.e`)) {
+  if (
+    certified.n === undefined ||
+    certified.e === undefined ||
+    !sameInteger(certified.n, n, `${field}.n`) ||
+    !sameInteger(certified.e, e, `${field}.e`)
+  ) {
     throw badParameter(field, "n and e are not the public key of the certificate in x5c[0]");
   }
   const publicKey: JsonWebKey = { kty: "RSA", n: certified.n, e: certified.e };

@@ -8,6 +8,22 @@ export { domainSecretReader, type DomainSecretReader } from "./domain-secret.js"
 export { makeWrappingKeyPair, selfSignedCertificate, type WrappingKeyPair } from "./wrapping-keys.js";
 export { certificateThumbprint, rsaKeyThumbprint } from "./thumbprints.js";
 export type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "./recovery-repository.js";
-export { generateTransferKey, TransferKeys, transferPublicKey, TRANSFER_KEY_BITS, type TransferKeyGenerator, type TransferPublicKey } from "./transfer-key.js";
-export { makeRestoreBlob, openRestoreShares, parseRestoreBlob, transferKeyFrom, RESTORE_BLOB_FORMAT, type MakeRestoreBlobInput, type RestoreBlob, type RestoreShare } from "./restore-blob.js";
+export {
+  generateTransferKey,
+  TransferKeys,
+  transferPublicKey,
+  TRANSFER_KEY_BITS,
+  type TransferKeyGenerator,
+  type TransferPublicKey,
+} from "./transfer-key.js";
+export {
+  makeRestoreBlob,
+  openRestoreShares,
+  parseRestoreBlob,
+  transferKeyFrom,
+  RESTORE_BLOB_FORMAT,
+  type MakeRestoreBlobInput,
+  type RestoreBlob,
+  type RestoreShare,
+} from "./restore-blob.js";
 export { SecurityDomainUploads, type SecurityDomainUploadsDeps } from "./upload.js";

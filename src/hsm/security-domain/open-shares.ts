@@ -24,7 +24,8 @@ export interface RecoveredDomain {
 
 /** The share of `blob` that `privateKey` (an RSA private JWK) opens; BadParameter when it matches none. */
 export function shareFor(blob: SecurityDomainBlob, privateKey: JsonWebKey, field = "private_key"): EncryptedShare {
-  if (privateKey.kty !== "RSA" || privateKey.n === undefined || privateKey.e === undefined) throw badParameter(field, "must be an RSA private key");
+  if (privateKey.kty !== "RSA" || privateKey.n === undefined || privateKey.e === undefined)
+    throw badParameter(field, "must be an RSA private key");
   const thumbprint = rsaKeyThumbprint(privateKey.n, privateKey.e, field);
   const share = blob.shares.find((s) => s.keyThumbprint === thumbprint);
   if (share === undefined) throw badParameter(field, "matches none of the certificates this security domain was encrypted to");
@@ -40,7 +41,12 @@ export async function openShare(blob: SecurityDomainBlob, share: EncryptedShare,
  * The secret that `shares` reconstruct, checked against the fingerprint of the
  * domain `hsmId` they were cut from; CryptoFailure saying `mismatch` otherwise.
  */
-export function combineCheckedShares(shares: readonly Share[], required: number, domain: { hsmId: string; domainFingerprint: string }, mismatch: string): Uint8Array {
+export function combineCheckedShares(
+  shares: readonly Share[],
+  required: number,
+  domain: { hsmId: string; domainFingerprint: string },
+  mismatch: string,
+): Uint8Array {
   const secret = combineShares(shares, required);
   if (domainFingerprintOf(domain.hsmId, secret) !== domain.domainFingerprint) {
     secret.fill(0);
@@ -50,7 +56,11 @@ export function combineCheckedShares(shares: readonly Share[], required: number,
 }
 
 /** Opens one share per private key and reconstructs the secret; needs `blob.required` different shares. */
-export async function recoverDomainSecret(blob: SecurityDomainBlob, privateKeys: readonly JsonWebKey[], field = "private_keys"): Promise<RecoveredDomain> {
+export async function recoverDomainSecret(
+  blob: SecurityDomainBlob,
+  privateKeys: readonly JsonWebKey[],
+  field = "private_keys",
+): Promise<RecoveredDomain> {
   const chosen: EncryptedShare[] = [];
   const keys: JsonWebKey[] = [];
   privateKeys.forEach((key, index) => {
@@ -65,7 +75,12 @@ export async function recoverDomainSecret(blob: SecurityDomainBlob, privateKeys:
   const shares: Share[] = [];
   try {
     for (const [index, share] of chosen.entries()) shares.push(await openShare(blob, share, keys[index]!));
-    const secret = combineCheckedShares(shares, blob.required, blob, "The shares do not reconstruct the domain this security domain names (its fingerprint differs).");
+    const secret = combineCheckedShares(
+      shares,
+      blob.required,
+      blob,
+      "The shares do not reconstruct the domain this security domain names (its fingerprint differs).",
+    );
     return { hsmId: blob.hsmId, secret, domainFingerprint: blob.domainFingerprint, sharesUsed: shares.map((s) => s.x) };
   } finally {
     for (const share of shares) share.y.fill(0);

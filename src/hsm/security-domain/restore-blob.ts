@@ -54,10 +54,19 @@ export interface RestoreBlob {
 type RestoreHeader = Omit<RestoreBlob, "shares">;
 
 /** The one message of every share that does not open: which step failed is not said (no oracle, RFC 8017 section 7.1.2 note). */
-const SHARE_DOES_NOT_OPEN = "A share of the restore blob does not open with this HSM's transfer key: the blob was changed, or made for another transfer key.";
+const SHARE_DOES_NOT_OPEN =
+  "A share of the restore blob does not open with this HSM's transfer key: the blob was changed, or made for another transfer key.";
 
 function shareAad(header: RestoreHeader, x: number): Uint8Array {
-  const parts = [header.format, header.version, header.sourceHsmId, header.required, header.domainFingerprint, header.transferKeyThumbprint, x];
+  const parts = [
+    header.format,
+    header.version,
+    header.sourceHsmId,
+    header.required,
+    header.domainFingerprint,
+    header.transferKeyThumbprint,
+    x,
+  ];
   return new TextEncoder().encode(JSON.stringify(parts));
 }
 
@@ -131,20 +140,34 @@ function restoreShare(raw: unknown, field: string): RestoreShare {
 export function parseRestoreBlob(text: string, field = "security_domain"): RestoreBlob {
   const blob = jsonObject(text, field);
   if (blob["format"] !== RESTORE_BLOB_FORMAT) {
-    throw badParameter(`${field}.format`, `must be "${RESTORE_BLOB_FORMAT}": upload the output of 'keyhold security-domain restore-blob', not the downloaded security domain`);
+    throw badParameter(
+      `${field}.format`,
+      `must be "${RESTORE_BLOB_FORMAT}": upload the output of 'keyhold security-domain restore-blob', not the downloaded security domain`,
+    );
   }
   if (blob["version"] !== RESTORE_BLOB_VERSION) throw badParameter(`${field}.version`, `must be ${RESTORE_BLOB_VERSION}`);
   const sourceHsmId = blob["sourceHsmId"];
-  if (typeof sourceHsmId !== "string" || !/^[0-9A-Za-z-]{1,64}$/.test(sourceHsmId)) throw badParameter(`${field}.sourceHsmId`, "must be an HSM id");
+  if (typeof sourceHsmId !== "string" || !/^[0-9A-Za-z-]{1,64}$/.test(sourceHsmId))
+    throw badParameter(`${field}.sourceHsmId`, "must be an HSM id");
   const domainFingerprint = base64UrlField(blob, "domainFingerprint", field, (n) => n === FINGERPRINT_BYTES, { canonical: true });
   const transferKeyThumbprint = base64UrlField(blob, "transferKeyThumbprint", field, (n) => n === THUMBPRINT_BYTES, { canonical: true });
   const required = integerField(blob, "required", field, MIN_QUORUM, MAX_SHARES);
   const rawShares = blob["shares"];
-  if (!Array.isArray(rawShares) || rawShares.length > MAX_SHARES) throw badParameter(`${field}.shares`, `must be a list of at most ${MAX_SHARES} shares`);
+  if (!Array.isArray(rawShares) || rawShares.length > MAX_SHARES)
+    throw badParameter(`${field}.shares`, `must be a list of at most ${MAX_SHARES} shares`);
   const shares = rawShares.map((share: unknown, index) => restoreShare(share, `${field}.shares[${index}]`));
   if (new Set(shares.map((s) => s.x)).size !== shares.length) throw badParameter(`${field}.shares`, "repeat an x");
-  if (shares.length < required) throw badParameter(`${field}.shares`, `hold ${shares.length} share(s), but this security domain needs ${required} to recover`);
-  return { format: RESTORE_BLOB_FORMAT, version: RESTORE_BLOB_VERSION, sourceHsmId, domainFingerprint, required, transferKeyThumbprint, shares };
+  if (shares.length < required)
+    throw badParameter(`${field}.shares`, `hold ${shares.length} share(s), but this security domain needs ${required} to recover`);
+  return {
+    format: RESTORE_BLOB_FORMAT,
+    version: RESTORE_BLOB_VERSION,
+    sourceHsmId,
+    domainFingerprint,
+    required,
+    transferKeyThumbprint,
+    shares,
+  };
 }
 
 /** Decrypts every share with the transfer private key; any failure is the one fixed CryptoFailure message. */

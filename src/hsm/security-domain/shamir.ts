@@ -62,7 +62,8 @@ function checkShares(shares: readonly Share[], required: number): number {
   const seen = new Set<number>();
   const length = shares[0]!.y.length;
   shares.forEach((share, index) => {
-    if (!Number.isInteger(share.x) || share.x < 1 || share.x > 255) throw badParameter(`shares[${index}].x`, "must be an integer from 1 to 255");
+    if (!Number.isInteger(share.x) || share.x < 1 || share.x > 255)
+      throw badParameter(`shares[${index}].x`, "must be an integer from 1 to 255");
     if (seen.has(share.x)) throw badParameter(`shares[${index}].x`, `repeats x = ${share.x}; each share must be a different one`);
     seen.add(share.x);
     if (!(share.y instanceof Uint8Array) || share.y.length === 0 || share.y.length !== length) {

@@ -25,14 +25,24 @@ export async function sealShareEnvelope(y: Uint8Array, publicKey: JsonWebKey, aa
   try {
     const sealed = aesGcmEncrypt({ kty: "oct", k: shareKey }, y, { aad });
     const { ciphertext: encryptedKey } = await encrypt("RSA-OAEP-256", publicKey, shareKey);
-    return { encryptedKey: toBase64Url(encryptedKey), iv: toBase64Url(sealed.iv), ciphertext: toBase64Url(sealed.ciphertext), tag: toBase64Url(sealed.tag) };
+    return {
+      encryptedKey: toBase64Url(encryptedKey),
+      iv: toBase64Url(sealed.iv),
+      ciphertext: toBase64Url(sealed.ciphertext),
+      tag: toBase64Url(sealed.tag),
+    };
   } finally {
     shareKey.fill(0);
   }
 }
 
 /** The share's y; a changed byte anywhere in the envelope (or in what `aad` binds) is the generic CryptoFailure. */
-export async function openShareEnvelope(envelope: ShareEnvelope, privateKey: JsonWebKey, aad: Uint8Array, field: string): Promise<Uint8Array> {
+export async function openShareEnvelope(
+  envelope: ShareEnvelope,
+  privateKey: JsonWebKey,
+  aad: Uint8Array,
+  field: string,
+): Promise<Uint8Array> {
   const shareKey = await decrypt("RSA-OAEP-256", privateKey, fromBase64Url(envelope.encryptedKey, `${field}.encryptedKey`));
   try {
     if (shareKey.length !== SHARE_KEY_BYTES) throw cryptoFailure();

@@ -42,7 +42,14 @@ export function transferPublicKey(privateKey: JsonWebKey): TransferPublicKey {
   if (privateKey.kty !== "RSA" || typeof privateKey.n !== "string" || typeof privateKey.e !== "string") {
     throw new KeyholdError("InternalError", "the transfer key is not an RSA key");
   }
-  return { kid: rsaKeyThumbprint(privateKey.n, privateKey.e), kty: "RSA", alg: TRANSFER_KEY_ALGORITHM, key_ops: ["wrapKey", "encrypt"], n: privateKey.n, e: privateKey.e };
+  return {
+    kid: rsaKeyThumbprint(privateKey.n, privateKey.e),
+    kty: "RSA",
+    alg: TRANSFER_KEY_ALGORITHM,
+    key_ops: ["wrapKey", "encrypt"],
+    n: privateKey.n,
+    e: privateKey.e,
+  };
 }
 
 export class TransferKeys {
@@ -51,7 +58,12 @@ export class TransferKeys {
   readonly #generate: TransferKeyGenerator;
   readonly #now: () => number;
 
-  constructor(repository: SecurityDomainRecoveryRepository, seal: NodeSeal, generate: TransferKeyGenerator = generateTransferKey, now: () => number = Date.now) {
+  constructor(
+    repository: SecurityDomainRecoveryRepository,
+    seal: NodeSeal,
+    generate: TransferKeyGenerator = generateTransferKey,
+    now: () => number = Date.now,
+  ) {
     this.#repository = repository;
     this.#seal = seal;
     this.#generate = generate;

@@ -52,30 +52,50 @@ export class SecurityDomainUploads {
   /** Checks the blob against the HSM, then starts the job; returns once it runs (`settled` awaits its end). */
   async start(hsm: HsmRuntime, blob: RestoreBlob): Promise<UploadOutcome> {
     if (hsm.activation !== "NotActivated") {
-      throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' is already activated; a security domain is uploaded only into a new HSM.`);
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `HSM '${hsm.name}' is already activated; a security domain is uploaded only into a new HSM.`,
+      );
     }
-    if (this.#running.has(hsm.id)) throw new KeyholdError("Conflict", `A security domain upload into HSM '${hsm.name}' is already in progress.`);
+    if (this.#running.has(hsm.id))
+      throw new KeyholdError("Conflict", `A security domain upload into HSM '${hsm.name}' is already in progress.`);
     const transferKey = await this.#deps.transferKeys.privateKey(hsm.id);
     if (transferKey === undefined) {
-      throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' has no transfer key: call GetTransferKey and make the restore blob for that key.`);
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `HSM '${hsm.name}' has no transfer key: call GetTransferKey and make the restore blob for that key.`,
+      );
     }
     if (transferPublicKey(transferKey).kid !== blob.transferKeyThumbprint) {
-      throw badParameter("security_domain.transferKeyThumbprint", `the restore blob was made for another transfer key than HSM '${hsm.name}''s; make it again with this HSM's transfer key.`);
+      throw badParameter(
+        "security_domain.transferKeyThumbprint",
+        `the restore blob was made for another transfer key than HSM '${hsm.name}''s; make it again with this HSM's transfer key.`,
+      );
     }
     if (await this.#deps.repository.hasKeys(hsm.id)) {
-      throw new KeyholdError("OperationNotAllowed", `HSM '${hsm.name}' already holds keys; a security domain is uploaded only into an HSM without keys.`);
+      throw new KeyholdError(
+        "OperationNotAllowed",
+        `HSM '${hsm.name}' already holds keys; a security domain is uploaded only into an HSM without keys.`,
+      );
     }
     const secret = await this.#recover(blob, transferKey);
     if (this.#running.has(hsm.id)) {
       secret.fill(0);
       throw new KeyholdError("Conflict", `A security domain upload into HSM '${hsm.name}' is already in progress.`);
     }
-    const outcome: UploadOutcome = { status: "InProgress", details: `Installing the security domain of HSM ${blob.sourceHsmId}.`, updatedAt: this.#now() };
+    const outcome: UploadOutcome = {
+      status: "InProgress",
+      details: `Installing the security domain of HSM ${blob.sourceHsmId}.`,
+      updatedAt: this.#now(),
+    };
     // Registered before the first await, so a second upload on this node sees it at once.
     const recorded = this.#deps.repository.putUploadOutcome(hsm.id, outcome);
     // The installation outlives the call: its commits are the job's (the Upload record names it), not the call's change.
     const job = recorded
-      .then(() => changeContext.exit(() => this.#apply(hsm, secret, blob)), () => undefined)
+      .then(
+        () => changeContext.exit(() => this.#apply(hsm, secret, blob)),
+        () => undefined,
+      )
       .finally(() => {
         secret.fill(0);
         this.#running.delete(hsm.id);
@@ -93,7 +113,8 @@ export class SecurityDomainUploads {
   /** The last outcome; an InProgress that no job of this node runs was cut short by a stop. */
   async outcome(hsmId: string): Promise<UploadOutcome | undefined> {
     const stored = await this.#deps.repository.getUploadOutcome(hsmId);
-    if (stored?.status === "InProgress" && !this.#running.has(hsmId)) return { status: "Failed", details: INTERRUPTED, updatedAt: stored.updatedAt };
+    if (stored?.status === "InProgress" && !this.#running.has(hsmId))
+      return { status: "Failed", details: INTERRUPTED, updatedAt: stored.updatedAt };
     return stored;
   }
 
@@ -101,14 +122,20 @@ export class SecurityDomainUploads {
     const shares = await openRestoreShares(blob, transferKey);
     try {
       const source = { hsmId: blob.sourceHsmId, domainFingerprint: blob.domainFingerprint };
-      return combineCheckedShares(shares, blob.required, source, "The shares of the restore blob do not reconstruct the security domain it names (the domain fingerprint differs).");
+      return combineCheckedShares(
+        shares,
+        blob.required,
+        source,
+        "The shares of the restore blob do not reconstruct the security domain it names (the domain fingerprint differs).",
+      );
     } finally {
       for (const share of shares) share.y.fill(0);
     }
   }
 
   async #apply(hsm: HsmRuntime, secret: Uint8Array, blob: RestoreBlob): Promise<void> {
-    const record = (status: UploadOutcome["status"], details: string) => this.#deps.repository.putUploadOutcome(hsm.id, { status, details, updatedAt: this.#now() });
+    const record = (status: UploadOutcome["status"], details: string) =>
+      this.#deps.repository.putUploadOutcome(hsm.id, { status, details, updatedAt: this.#now() });
     try {
       const sealed = sealDomainSecret(this.#deps.seal, hsm.id, secret);
       const installed = await this.#deps.repository.replaceSealedDomainSecretIfNoKeys(hsm.id, sealed, Math.floor(this.#now() / 1000));
@@ -119,15 +146,24 @@ export class SecurityDomainUploads {
       this.#deps.domains.forget?.(hsm.id);
       const served = await this.#deps.domains.get(hsm.id);
       if (!equalBytes(served.fingerprint, Buffer.from(blob.domainFingerprint, "base64url"))) {
-        await record("Failed", `This node still serves the previous domain of HSM '${hsm.name}' from its cache; restart it and upload again.`);
+        await record(
+          "Failed",
+          `This node still serves the previous domain of HSM '${hsm.name}' from its cache; restart it and upload again.`,
+        );
         return;
       }
       await this.#deps.hsms.markActivated(hsm.id);
       await this.#deps.transferKeys.discard(hsm.id);
-      await record("Success", `HSM '${hsm.name}' holds the security domain of HSM ${blob.sourceHsmId} (fingerprint ${blob.domainFingerprint}) and is activated.`);
+      await record(
+        "Success",
+        `HSM '${hsm.name}' holds the security domain of HSM ${blob.sourceHsmId} (fingerprint ${blob.domainFingerprint}) and is activated.`,
+      );
     } catch (error) {
       this.#deps.onError?.(error, hsm.id);
-      await record("Failed", "The security domain could not be installed because of an internal error; upload the restore blob again.").catch((recordError: unknown) => this.#deps.onError?.(recordError, hsm.id));
+      await record(
+        "Failed",
+        "The security domain could not be installed because of an internal error; upload the restore blob again.",
+      ).catch((recordError: unknown) => this.#deps.onError?.(recordError, hsm.id));
     }
   }
 }

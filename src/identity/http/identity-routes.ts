@@ -9,7 +9,6 @@ import type { IdentityRouteDeps } from "./route-deps.js";
 
 export type { IdentityRouteDeps, ManagedIdentityEndpointSettings } from "./route-deps.js";
 
-
 /**
  * The identity provider's HTTPS endpoints as a fastify plugin:
  * `app.register(identityRoutes, deps)`. Its routes, body parser and error

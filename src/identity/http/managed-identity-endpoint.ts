@@ -57,7 +57,9 @@ async function selectIdentity(deps: IdentityRouteDeps, query: MsiQuery, defaultP
   }
   let identity: PrincipalRecord | undefined;
   if (query.client_id !== undefined) {
-    identity = isGuid(query.client_id) ? await deps.directory.store.directory.findPrincipalByAppId(query.client_id.toLowerCase()) : undefined;
+    identity = isGuid(query.client_id)
+      ? await deps.directory.store.directory.findPrincipalByAppId(query.client_id.toLowerCase())
+      : undefined;
   } else {
     const principalId = query.principal_id ?? defaultPrincipalId;
     if (principalId === undefined) throw new OAuthError("invalid_request", "principal_id or client_id is required.");

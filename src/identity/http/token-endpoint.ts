@@ -21,10 +21,7 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: IdentityRouteD
 
     let principal: PrincipalRecord;
     if (grantType === "client_credentials") {
-      const endpoints = [
-        tokenEndpointUrl(deps.issuer.settings, tenant.id),
-        tokenEndpointUrl(deps.issuer.settings, request.params.tenant),
-      ];
+      const endpoints = [tokenEndpointUrl(deps.issuer.settings, tenant.id), tokenEndpointUrl(deps.issuer.settings, request.params.tenant)];
       principal = await authenticateClient(deps, tenant, form, request.headers.authorization, endpoints);
     } else if (grantType === "password") {
       principal = await authenticateUser(deps, tenant, form);
@@ -52,7 +49,9 @@ function required(form: Readonly<Record<string, string>>, name: string): string 
 
 function planeOfScope(deps: IdentityRouteDeps, scope: string): Plane {
   const resources = scope.split(" ").filter((s) => s !== "" && !OIDC_SCOPES.has(s.toLowerCase()));
-  const planes = resources.map((s) => (s.toLowerCase().endsWith("/.default") ? planeOfResource(deps.issuer.settings.audiences, s) : undefined));
+  const planes = resources.map((s) =>
+    s.toLowerCase().endsWith("/.default") ? planeOfResource(deps.issuer.settings.audiences, s) : undefined,
+  );
   const [plane] = planes;
   if (planes.length !== 1 || plane === undefined) {
     const { data, management } = deps.issuer.settings.audiences;

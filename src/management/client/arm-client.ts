@@ -42,7 +42,11 @@ interface RawResponse {
 /** An ARM error answer: `CODE (status): message`. */
 export class ArmRequestError extends Error {
   override readonly name = "ArmRequestError";
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(`${code} (${status}): ${message}`);
   }
 }
@@ -100,7 +104,11 @@ export class ArmClient {
   #refusal(status: number, body: unknown): ArmRequestError {
     const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
     const hint = status === 401 && this.#token === undefined ? " (no token given: pass --token or set KEYHOLD_TOKEN)" : "";
-    return new ArmRequestError(status, String(error?.code ?? "HttpError"), `${String(error?.message ?? "the server refused the request")}${hint}`);
+    return new ArmRequestError(
+      status,
+      String(error?.code ?? "HttpError"),
+      `${String(error?.message ?? "the server refused the request")}${hint}`,
+    );
   }
 
   #request(method: string, path: string, options: { body: unknown; accept: string; maxBytes: number }): Promise<RawResponse> {

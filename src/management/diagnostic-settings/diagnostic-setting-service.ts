@@ -28,7 +28,10 @@ export class DiagnosticSettingService {
     const { store, forwarder } = this.#deps;
     const account = await findStorageAccount(store, input.storageAccount);
     if (account === undefined) {
-      throw badParameter("properties.storageAccountId", `names no storage account of this server: '${storageAccountId(input.storageAccount)}'`);
+      throw badParameter(
+        "properties.storageAccountId",
+        `names no storage account of this server: '${storageAccountId(input.storageAccount)}'`,
+      );
     }
     const resourceId = managedHsmId(hsm);
     const previous = await store.management.getDiagnosticSetting(resourceId, name);

@@ -48,8 +48,14 @@ export interface HsmPatchInput {
 }
 
 const CREATE_PROPERTIES = [
-  "tenantId", "initialAdminObjectIds", "softDeleteRetentionInDays", "enablePurgeProtection", "enableSoftDelete",
-  "publicNetworkAccess", "networkAcls", "createMode",
+  "tenantId",
+  "initialAdminObjectIds",
+  "softDeleteRetentionInDays",
+  "enablePurgeProtection",
+  "enableSoftDelete",
+  "publicNetworkAccess",
+  "networkAcls",
+  "createMode",
 ];
 const PATCH_PROPERTIES = ["softDeleteRetentionInDays", "enablePurgeProtection", "enableSoftDelete", "publicNetworkAccess", "networkAcls"];
 /**
@@ -60,7 +66,14 @@ const PATCH_PROPERTIES = ["softDeleteRetentionInDays", "enablePurgeProtection", 
 const IMMUTABLE_TOP_LEVEL = ["id", "name", "type", "location", "sku"];
 const IMMUTABLE_PROPERTIES = ["tenantId", "initialAdminObjectIds", "hsmUri"];
 const READ_ONLY_TOP_LEVEL = ["systemData"];
-const READ_ONLY_PROPERTIES = ["provisioningState", "statusMessage", "securityDomainProperties", "regions", "privateEndpointConnections", "scheduledPurgeDate"];
+const READ_ONLY_PROPERTIES = [
+  "provisioningState",
+  "statusMessage",
+  "securityDomainProperties",
+  "regions",
+  "privateEndpointConnections",
+  "scheduledPurgeDate",
+];
 
 function sku(value: unknown): { family: string; name: string } {
   if (value === undefined) return { family: "B", name: "Standard_B1" };
@@ -78,9 +91,7 @@ function adminIds(value: unknown, field: string): readonly string[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_INITIAL_ADMINS) {
     throw badParameter(field, `must list 1 to ${MAX_INITIAL_ADMINS} object ids`);
   }
-  return Object.freeze(
-    value.map((id: unknown, i) => requireGuid(id, `${field}[${i}]`, "must be an object id (GUID)")),
-  );
+  return Object.freeze(value.map((id: unknown, i) => requireGuid(id, `${field}[${i}]`, "must be an object id (GUID)")));
 }
 
 function networkAcls(value: unknown, field: string): NetworkAclsInput {
@@ -89,7 +100,8 @@ function networkAcls(value: unknown, field: string): NetworkAclsInput {
   if (!Array.isArray(rules)) throw badParameter(`${field}.ipRules`, "must be a list of {value: CIDR}");
   const ipRules = rules.map((rule: unknown, i) => {
     const entry = strictObject(rule, `${field}.ipRules[${i}]`, ["value"]);
-    if (typeof entry["value"] !== "string") throw badParameter(`${field}.ipRules[${i}].value`, "must be an IPv4 or IPv6 address or CIDR range");
+    if (typeof entry["value"] !== "string")
+      throw badParameter(`${field}.ipRules[${i}].value`, "must be an IPv4 or IPv6 address or CIDR range");
     return entry["value"].trim();
   });
   // Parsed now so an invalid range is refused here, naming its index, instead of on the first data-plane call.
@@ -117,7 +129,10 @@ export function decodeHsmCreate(raw: JsonObject): HsmCreateInput {
   const properties = strictObject(body["properties"] ?? {}, "properties", CREATE_PROPERTIES);
   const createMode = optionalEnum(properties, "createMode", "properties.createMode", ["default", "recover"] as const) ?? "default";
   softDeleteFlag(properties);
-  const tenantId = properties["tenantId"] === undefined ? undefined : requireGuid(properties["tenantId"], "properties.tenantId", "must be the tenant's GUID");
+  const tenantId =
+    properties["tenantId"] === undefined
+      ? undefined
+      : requireGuid(properties["tenantId"], "properties.tenantId", "must be the tenant's GUID");
   if (createMode === "default" && tenantId === undefined) throw badParameter("properties.tenantId", "is required");
   const admins = properties["initialAdminObjectIds"];
   const networkAclsValue = properties["networkAcls"];
@@ -129,31 +144,54 @@ export function decodeHsmCreate(raw: JsonObject): HsmCreateInput {
     tenantId,
     initialAdminObjectIds: createMode === "recover" && admins === undefined ? [] : adminIds(admins, "properties.initialAdminObjectIds"),
     softDeleteRetentionInDays:
-      optionalInteger(properties, "softDeleteRetentionInDays", "properties.softDeleteRetentionInDays", MIN_RETENTION_DAYS, MAX_RETENTION_DAYS) ??
-      DEFAULT_RETENTION_DAYS,
+      optionalInteger(
+        properties,
+        "softDeleteRetentionInDays",
+        "properties.softDeleteRetentionInDays",
+        MIN_RETENTION_DAYS,
+        MAX_RETENTION_DAYS,
+      ) ?? DEFAULT_RETENTION_DAYS,
     enablePurgeProtection: optionalBoolean(properties, "enablePurgeProtection", "properties.enablePurgeProtection") ?? false,
-    publicNetworkAccess: optionalEnum(properties, "publicNetworkAccess", "properties.publicNetworkAccess", ["Enabled", "Disabled"] as const) ?? "Enabled",
-    networkAcls: networkAclsValue === undefined
-      ? { bypass: "AzureServices", defaultAction: "Allow", ipRules: [] }
-      : networkAcls(networkAclsValue, "properties.networkAcls"),
+    publicNetworkAccess:
+      optionalEnum(properties, "publicNetworkAccess", "properties.publicNetworkAccess", ["Enabled", "Disabled"] as const) ?? "Enabled",
+    networkAcls:
+      networkAclsValue === undefined
+        ? { bypass: "AzureServices", defaultAction: "Allow", ipRules: [] }
+        : networkAcls(networkAclsValue, "properties.networkAcls"),
   };
 }
 
 export function decodeHsmPatch(raw: JsonObject): HsmPatchInput {
   const body = requestBody(raw, ["tags", "properties", ...IMMUTABLE_TOP_LEVEL, ...READ_ONLY_TOP_LEVEL]);
-  const properties = strictObject(body["properties"] ?? {}, "properties", [...PATCH_PROPERTIES, ...IMMUTABLE_PROPERTIES, ...READ_ONLY_PROPERTIES]);
+  const properties = strictObject(body["properties"] ?? {}, "properties", [
+    ...PATCH_PROPERTIES,
+    ...IMMUTABLE_PROPERTIES,
+    ...READ_ONLY_PROPERTIES,
+  ]);
   softDeleteFlag(properties);
   const networkAclsValue = properties["networkAcls"];
   const unchanged = [
     ...IMMUTABLE_TOP_LEVEL.filter((key) => body[key] !== undefined).map((key) => ({ field: key, value: body[key] })),
-    ...IMMUTABLE_PROPERTIES.filter((key) => properties[key] !== undefined).map((key) => ({ field: `properties.${key}`, value: properties[key] })),
+    ...IMMUTABLE_PROPERTIES.filter((key) => properties[key] !== undefined).map((key) => ({
+      field: `properties.${key}`,
+      value: properties[key],
+    })),
   ];
   return {
     unchanged,
     tags: optionalTags(body, "tags", "tags"),
     enablePurgeProtection: optionalBoolean(properties, "enablePurgeProtection", "properties.enablePurgeProtection"),
-    softDeleteRetentionInDays: optionalInteger(properties, "softDeleteRetentionInDays", "properties.softDeleteRetentionInDays", MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
-    publicNetworkAccess: optionalEnum(properties, "publicNetworkAccess", "properties.publicNetworkAccess", ["Enabled", "Disabled"] as const),
+    softDeleteRetentionInDays: optionalInteger(
+      properties,
+      "softDeleteRetentionInDays",
+      "properties.softDeleteRetentionInDays",
+      MIN_RETENTION_DAYS,
+      MAX_RETENTION_DAYS,
+    ),
+    publicNetworkAccess: optionalEnum(properties, "publicNetworkAccess", "properties.publicNetworkAccess", [
+      "Enabled",
+      "Disabled",
+    ] as const),
     networkAcls: networkAclsValue === undefined ? undefined : networkAcls(networkAclsValue, join("properties", "networkAcls")),
   };
 }

@@ -33,7 +33,10 @@ export function managedHsmResource(record: ManagedHsmRecord, hsmUriHost: string)
       enableSoftDelete: true,
       softDeleteRetentionInDays: record.softDeleteRetentionInDays,
       enablePurgeProtection: record.enablePurgeProtection,
-      statusMessage: record.provisioningState === "Failed" ? "Provisioning failed; delete the HSM and create it again." : "The Managed HSM is provisioned and ready to use.",
+      statusMessage:
+        record.provisioningState === "Failed"
+          ? "Provisioning failed; delete the HSM and create it again."
+          : "The Managed HSM is provisioned and ready to use.",
       provisioningState: record.provisioningState,
       networkAcls: {
         bypass: networkAcls.bypass,

@@ -65,7 +65,11 @@ export class ManagedHsmService {
     } catch (error) {
       if (!(error instanceof KeyholdError)) throw error;
       const problem = error.message.replace(/^name: /, "");
-      return { nameAvailable: false, reason: "Invalid", message: `The name is invalid: it ${problem.startsWith("'") ? "is reserved" : problem}.` };
+      return {
+        nameAvailable: false,
+        reason: "Invalid",
+        message: `The name is invalid: it ${problem.startsWith("'") ? "is reserved" : problem}.`,
+      };
     }
     const existing = this.#deps.registry.isConfigured(name) ? true : await this.#deps.store.management.findManagedHsmByName(name);
     if (existing === undefined) return { nameAvailable: true };
@@ -89,7 +93,10 @@ export class ManagedHsmService {
     const existing = await store.management.findManagedHsmByName(target.name);
     if (input.createMode === "recover") return this.#recover(target, existing);
     if (existing !== undefined && existing.deletedAt !== undefined) {
-      throw new KeyholdError("Conflict", `The name '${target.name}' is held by a soft-deleted managed HSM: recover it (createMode "recover") or purge it first.`);
+      throw new KeyholdError(
+        "Conflict",
+        `The name '${target.name}' is held by a soft-deleted managed HSM: recover it (createMode "recover") or purge it first.`,
+      );
     }
     if (existing !== undefined && !inResourceGroup(existing, target)) {
       throw new KeyholdError("Conflict", `The name '${target.name}' is already in use by another managed HSM.`);
@@ -133,15 +140,18 @@ export class ManagedHsmService {
       await ensureAssignments(tx, record.hsmId, input.initialAdminObjectIds);
     });
     const resourceId = managedHsmId(target);
-    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: record.location, resourceId }, async () => {
-      try {
-        await ensureHsmDomain(store, this.#deps.seal, record.hsmId, now);
-      } catch (error) {
-        await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Failed", updatedAt: now() });
-        throw error;
-      }
-      await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Succeeded", updatedAt: now() });
-    });
+    const operation = await this.#deps.operations.run(
+      { subscriptionId: target.subscriptionId, location: record.location, resourceId },
+      async () => {
+        try {
+          await ensureHsmDomain(store, this.#deps.seal, record.hsmId, now);
+        } catch (error) {
+          await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Failed", updatedAt: now() });
+          throw error;
+        }
+        await store.management.updateManagedHsm(record.hsmId, { provisioningState: "Succeeded", updatedAt: now() });
+      },
+    );
     return accepted(this.render(await this.#current(record.hsmId, target)), operation.pollPath);
   }
 
@@ -161,19 +171,26 @@ export class ManagedHsmService {
 
   async #recover(target: HsmTarget, existing: ManagedHsmRecord | undefined): Promise<ArmReply> {
     if (existing === undefined || existing.deletedAt === undefined || !inResourceGroup(existing, target)) {
-      throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${target.name}' exists in resource group '${target.resourceGroup}'.`);
+      throw new KeyholdError(
+        "NotFound",
+        `No soft-deleted managed HSM named '${target.name}' exists in resource group '${target.resourceGroup}'.`,
+      );
     }
     const { store, now } = this.#deps;
     const resourceId = managedHsmId(target);
-    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
-      await store.management.updateManagedHsm(existing.hsmId, { deletedAt: undefined, scheduledPurgeAt: undefined, updatedAt: now() });
-    });
+    const operation = await this.#deps.operations.run(
+      { subscriptionId: target.subscriptionId, location: existing.location, resourceId },
+      async () => {
+        await store.management.updateManagedHsm(existing.hsmId, { deletedAt: undefined, scheduledPurgeAt: undefined, updatedAt: now() });
+      },
+    );
     return accepted(this.render(await this.#current(existing.hsmId, target)), operation.pollPath);
   }
 
   async get(target: HsmTarget): Promise<ManagedHsmRecord> {
     const record = await this.#deps.store.management.findManagedHsmByName(target.name);
-    if (record === undefined || record.deletedAt !== undefined || !inResourceGroup(record, target)) throw resourceNotFound(managedHsmId(target));
+    if (record === undefined || record.deletedAt !== undefined || !inResourceGroup(record, target))
+      throw resourceNotFound(managedHsmId(target));
     return record;
   }
 
@@ -214,10 +231,17 @@ export class ManagedHsmService {
     const existing = await this.get(target);
     const { store, now } = this.#deps;
     const resourceId = managedHsmId(target);
-    const operation = await this.#deps.operations.run({ subscriptionId: target.subscriptionId, location: existing.location, resourceId }, async () => {
-      const deletedAt = now();
-      await store.management.updateManagedHsm(existing.hsmId, { deletedAt, scheduledPurgeAt: retentionEnd(existing, deletedAt), updatedAt: deletedAt });
-    });
+    const operation = await this.#deps.operations.run(
+      { subscriptionId: target.subscriptionId, location: existing.location, resourceId },
+      async () => {
+        const deletedAt = now();
+        await store.management.updateManagedHsm(existing.hsmId, {
+          deletedAt,
+          scheduledPurgeAt: retentionEnd(existing, deletedAt),
+          updatedAt: deletedAt,
+        });
+      },
+    );
     return accepted(undefined, operation.pollPath);
   }
 
@@ -233,8 +257,16 @@ export class ManagedHsmService {
 
   async getDeleted(subscriptionId: string, location: string, name: string): Promise<ManagedHsmRecord> {
     const record = await this.#deps.store.management.findManagedHsmByName(name);
-    if (record === undefined || record.deletedAt === undefined || !sameId(record.subscriptionId, subscriptionId) || !sameId(record.location, location)) {
-      throw new KeyholdError("NotFound", `No soft-deleted managed HSM named '${name}' exists in location '${location}' of subscription ${subscriptionId}.`);
+    if (
+      record === undefined ||
+      record.deletedAt === undefined ||
+      !sameId(record.subscriptionId, subscriptionId) ||
+      !sameId(record.location, location)
+    ) {
+      throw new KeyholdError(
+        "NotFound",
+        `No soft-deleted managed HSM named '${name}' exists in location '${location}' of subscription ${subscriptionId}.`,
+      );
     }
     return record;
   }
@@ -244,7 +276,10 @@ export class ManagedHsmService {
     const { store, now } = this.#deps;
     const purgeableAt = record.scheduledPurgeAt ?? retentionEnd(record, record.deletedAt ?? now());
     if (record.enablePurgeProtection && now() < purgeableAt) {
-      throw new KeyholdError("Conflict", `Purge protection is on for '${name}': it cannot be purged before ${new Date(purgeableAt).toISOString()}.`);
+      throw new KeyholdError(
+        "Conflict",
+        `Purge protection is on for '${name}': it cannot be purged before ${new Date(purgeableAt).toISOString()}.`,
+      );
     }
     const resourceId = managedHsmId(record);
     const operation = await this.#deps.operations.run({ subscriptionId, location, resourceId }, async () => {
@@ -253,7 +288,8 @@ export class ManagedHsmService {
         // Assignments at the HSM's scope would otherwise grant on a new HSM that takes the name.
         for (const assignment of await tx.management.listRoleAssignments()) {
           const scope = assignment.scope.toLowerCase();
-          if (scope === resourceId.toLowerCase() || scope.startsWith(`${resourceId.toLowerCase()}/`)) await tx.management.deleteRoleAssignment(assignment.name);
+          if (scope === resourceId.toLowerCase() || scope.startsWith(`${resourceId.toLowerCase()}/`))
+            await tx.management.deleteRoleAssignment(assignment.name);
         }
       });
     });

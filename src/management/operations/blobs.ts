@@ -83,7 +83,12 @@ export function blobOperations(accounts: StorageAccountService, blobs: BlobStore
     name: "StorageBlobList",
     decode(raw: unknown): BlobListInput {
       const input = fields(raw);
-      return { ...containerTarget(input), prefix: optionalQueryText(input, "prefix"), marker: optionalQueryText(input, "marker"), maxResults: maxResults(input) };
+      return {
+        ...containerTarget(input),
+        prefix: optionalQueryText(input, "prefix"),
+        marker: optionalQueryText(input, "marker"),
+        maxResults: maxResults(input),
+      };
     },
     action: BLOB_READ_DATA_ACTION,
     scope: (i) => storageAccountId(i.account),

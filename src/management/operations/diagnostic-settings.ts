@@ -39,7 +39,8 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     action: `${DIAGNOSTIC_SETTING_TYPE}/write`,
     scope: (i) => managedHsmId(i.target.hsm),
     describe: (i) => ({ hsmName: i.target.hsm.name, scope: settingId(i.target) }),
-    execute: async (input): Promise<ArmReply> => ok(diagnosticSettingResource(await settings.put(await hsms.get(input.target.hsm), input.target.name, input.body))),
+    execute: async (input): Promise<ArmReply> =>
+      ok(diagnosticSettingResource(await settings.put(await hsms.get(input.target.hsm), input.target.name, input.body))),
   });
 
   const get = managementOperation({
@@ -62,7 +63,8 @@ export function diagnosticSettingOperations(hsms: ManagedHsmService, settings: D
     scope: (i) => managedHsmId(i.hsm),
     describe: (i) => ({ hsmName: i.hsm.name, scope: settingId(i) }),
     // ARM answers 200 when it deleted the setting and 204 when there was none.
-    execute: async (input): Promise<ArmReply> => ((await settings.delete(await hsms.get(input.hsm), input.name)) ? ok(undefined) : { status: 204, body: undefined }),
+    execute: async (input): Promise<ArmReply> =>
+      (await settings.delete(await hsms.get(input.hsm), input.name)) ? ok(undefined) : { status: 204, body: undefined },
   });
 
   const list = managementOperation({

@@ -28,7 +28,11 @@ const describeTarget = (t: HsmTarget): AuditProperties => ({ hsmName: t.name });
 
 function deletedTarget(raw: unknown): { subscriptionId: string; location: string; name: string } {
   const input = fields(raw);
-  return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), name: hsmNameParam(input["name"]) };
+  return {
+    subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+    location: locationParam(input["location"]),
+    name: hsmNameParam(input["name"]),
+  };
 }
 
 export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRunningOperations): readonly AnyOperation[] {
@@ -78,7 +82,10 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     name: "ManagedHsmListByResourceGroup",
     decode(raw: unknown) {
       const input = fields(raw);
-      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
+      return {
+        subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+        resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
+      };
     },
     action: `${HSMS}/read`,
     scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup),
@@ -106,7 +113,8 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
     decode: deletedTarget,
     action: "Microsoft.KeyVault/locations/deletedManagedHsms/read",
     scope: (i) => deletedManagedHsmId(i.subscriptionId, i.location, i.name),
-    execute: async (input): Promise<ArmReply> => ok(deletedManagedHsmResource(await hsms.getDeleted(input.subscriptionId, input.location, input.name))),
+    execute: async (input): Promise<ArmReply> =>
+      ok(deletedManagedHsmResource(await hsms.getDeleted(input.subscriptionId, input.location, input.name))),
   });
 
   const purge = managementOperation({
@@ -125,15 +133,24 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       const operationId = input["operationId"];
       if (!isGuid(operationId)) throw badParameter("operationId", "must be an operation id this server returned");
       const resourceId = input["resourceId"];
-      if (typeof resourceId !== "string" || !resourceId.toLowerCase().startsWith(`/subscriptions/${String(input["subscriptionId"]).toLowerCase()}/`)) {
+      if (
+        typeof resourceId !== "string" ||
+        !resourceId.toLowerCase().startsWith(`/subscriptions/${String(input["subscriptionId"]).toLowerCase()}/`)
+      ) {
         throw badParameter("resourceId", "must be the resource id this server put in the operation's Location");
       }
-      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), location: locationParam(input["location"]), operationId, resourceId };
+      return {
+        subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+        location: locationParam(input["location"]),
+        operationId,
+        resourceId,
+      };
     },
     // Whoever may read the resource may read the outcome of an operation on it; the record must name that resource.
     action: `${HSMS}/read`,
     scope: (i) => i.resourceId,
-    execute: async (input): Promise<ArmReply> => ok(await operations.status(input.subscriptionId, input.location, input.operationId, input.resourceId)),
+    execute: async (input): Promise<ArmReply> =>
+      ok(await operations.status(input.subscriptionId, input.location, input.operationId, input.resourceId)),
   });
 
   const checkNameAvailability = managementOperation({
@@ -143,7 +160,8 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
       const body = requestBody(input, ["name"]);
       const name = body["name"];
       // A name of any length is answered Invalid, not refused, but nothing this long can be a name.
-      if (typeof name !== "string" || name.length > MAX_NAME_TO_CHECK) throw badParameter("name", `must be a string of at most ${MAX_NAME_TO_CHECK} characters`);
+      if (typeof name !== "string" || name.length > MAX_NAME_TO_CHECK)
+        throw badParameter("name", `must be a string of at most ${MAX_NAME_TO_CHECK} characters`);
       return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), name };
     },
     action: "Microsoft.KeyVault/checkMhsmNameAvailability/action",
@@ -153,6 +171,16 @@ export function managedHsmOperations(hsms: ManagedHsmService, operations: LongRu
   });
 
   return [
-    createOrUpdate, get, update, remove, listByResourceGroup, listBySubscription, listDeleted, getDeleted, purge, operationResult, checkNameAvailability,
+    createOrUpdate,
+    get,
+    update,
+    remove,
+    listByResourceGroup,
+    listBySubscription,
+    listDeleted,
+    getDeleted,
+    purge,
+    operationResult,
+    checkNameAvailability,
   ];
 }

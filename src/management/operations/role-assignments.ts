@@ -41,8 +41,10 @@ export function scopeFromRoute(input: JsonObject): string {
   if (input["providerNamespace"] === undefined) return group;
   const namespace = input["providerNamespace"];
   const type = input["resourceType"];
-  if (typeof namespace !== "string" || !PROVIDER_NAMESPACE.test(namespace)) throw badParameter("providerNamespace", "must be a resource provider namespace such as Microsoft.KeyVault");
-  if (typeof type !== "string" || !RESOURCE_TYPE.test(type)) throw badParameter("resourceType", "must be a resource type such as managedHSMs");
+  if (typeof namespace !== "string" || !PROVIDER_NAMESPACE.test(namespace))
+    throw badParameter("providerNamespace", "must be a resource provider namespace such as Microsoft.KeyVault");
+  if (typeof type !== "string" || !RESOURCE_TYPE.test(type))
+    throw badParameter("resourceType", "must be a resource type such as managedHSMs");
   return `${group}/providers/${namespace}/${type}/${resourceNameParam(input["resourceName"])}`;
 }
 
@@ -91,7 +93,8 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     const input = fields(raw);
     return { scope: rbac.rule.normalize(scopeFromRoute(input), "scope"), input };
   };
-  const notFound = (name: string): KeyholdError => new KeyholdError("NotFound", `Role assignment ${echo(name)} does not exist at this scope.`);
+  const notFound = (name: string): KeyholdError =>
+    new KeyholdError("NotFound", `Role assignment ${echo(name)} does not exist at this scope.`);
   const atScope = async (scope: string, name: string): Promise<ManagementRoleAssignmentRecord> => {
     const assignment = await store.management.getRoleAssignment(name);
     if (assignment === undefined || !sameId(assignment.scope, scope)) throw notFound(name);
@@ -103,27 +106,52 @@ export function roleAssignmentOperations({ store, rbac, now }: RoleAssignmentDep
     decode(raw: unknown) {
       const { scope, input } = scopeOf(raw);
       const body = requestBody(input, ["properties"]);
-      const properties = strictObject(body["properties"], "properties", ["roleDefinitionId", "principalId", "principalType", "description"]);
+      const properties = strictObject(body["properties"], "properties", [
+        "roleDefinitionId",
+        "principalId",
+        "principalType",
+        "description",
+      ]);
       const roleDefinitionId = optionalText(properties, "roleDefinitionId", "properties.roleDefinitionId", 512);
       const guid = roleDefinitionId === undefined ? undefined : roleDefinitionGuidOf(roleDefinitionId);
       const role = guid === undefined ? undefined : managementRoleByGuid(guid);
       if (role === undefined) {
-        throw badParameter("properties.roleDefinitionId", `must name a built-in role: ${MANAGEMENT_BUILT_IN_ROLES.map((r) => `${r.roleName} (${r.name})`).join(", ")}`);
+        throw badParameter(
+          "properties.roleDefinitionId",
+          `must name a built-in role: ${MANAGEMENT_BUILT_IN_ROLES.map((r) => `${r.roleName} (${r.name})`).join(", ")}`,
+        );
       }
       optionalText(properties, "principalType", "properties.principalType", 64);
       optionalText(properties, "description", "properties.description", 1024);
-      return { scope, name: requireGuid(input["name"], "name"), role, principalId: requireGuid(properties["principalId"], "properties.principalId") };
+      return {
+        scope,
+        name: requireGuid(input["name"], "name"),
+        role,
+        principalId: requireGuid(properties["principalId"], "properties.principalId"),
+      };
     },
     action: "Microsoft.Authorization/roleAssignments/write",
     scope: (i) => i.scope,
     describe: (i) => ({ roleAssignmentName: i.name, roleDefinitionId: i.role.id, targetPrincipalId: i.principalId }),
     async execute(input): Promise<ArmReply> {
-      const record: ManagementRoleAssignmentRecord = { name: input.name, scope: input.scope, roleDefinitionId: input.role.id, principalId: input.principalId, createdAt: now() };
+      const record: ManagementRoleAssignmentRecord = {
+        name: input.name,
+        scope: input.scope,
+        roleDefinitionId: input.role.id,
+        principalId: input.principalId,
+        createdAt: now(),
+      };
       const existing = await store.management.getRoleAssignment(input.name);
       if (existing !== undefined) {
-        const same = sameId(existing.scope, record.scope) && existing.roleDefinitionId === record.roleDefinitionId && existing.principalId === record.principalId;
+        const same =
+          sameId(existing.scope, record.scope) &&
+          existing.roleDefinitionId === record.roleDefinitionId &&
+          existing.principalId === record.principalId;
         if (same) return ok(assignmentResource(existing));
-        throw new KeyholdError("Conflict", `Role assignment ${input.name} already exists with other properties; assignments cannot be updated.`);
+        throw new KeyholdError(
+          "Conflict",
+          `Role assignment ${input.name} already exists with other properties; assignments cannot be updated.`,
+        );
       }
       const duplicate = (await store.management.listRoleAssignments()).find(
         (a) => sameId(a.scope, record.scope) && a.roleDefinitionId === record.roleDefinitionId && a.principalId === record.principalId,

@@ -69,9 +69,10 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
       const properties = strictObject(body["properties"] ?? {}, "properties", ["displayName", "details"]);
       const details = strictObject(properties["details"] ?? {}, "properties.details", ["parent"]);
       const parent = details["parent"] === undefined ? undefined : strictObject(details["parent"], "properties.details.parent", ["id"]);
-      const parentId = parent?.["id"] === undefined || parent["id"] === ROOT_SCOPE
-        ? undefined
-        : parseManagementGroupReference(parent["id"], "properties.details.parent.id");
+      const parentId =
+        parent?.["id"] === undefined || parent["id"] === ROOT_SCOPE
+          ? undefined
+          : parseManagementGroupReference(parent["id"], "properties.details.parent.id");
       if (parentId !== undefined && sameId(parentId, id)) throw badParameter("properties.details.parent.id", "cannot be the group itself");
       return { id, parentId, displayName: optionalText(properties, "displayName", "properties.displayName", 90) ?? id };
     },
@@ -90,7 +91,12 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
           throw badParameter("properties.details.parent.id", "cannot be the group itself or one of its descendants");
         }
       }
-      const group: ManagementGroupRecord = { id: existing?.id ?? input.id, displayName: input.displayName, parentId: input.parentId, createdAt: existing?.createdAt ?? now() };
+      const group: ManagementGroupRecord = {
+        id: existing?.id ?? input.id,
+        displayName: input.displayName,
+        parentId: input.parentId,
+        createdAt: existing?.createdAt ?? now(),
+      };
       await store.management.putManagementGroup(group);
       const body = groupResource(group, context.caller.tid);
       return existing === undefined ? created(body) : ok(body);
@@ -117,10 +123,17 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
     async execute(input): Promise<ArmReply> {
       await store.transaction(async (tx) => {
         if ((await tx.management.getManagementGroup(input.id)) === undefined) throw GROUP_NOT_FOUND(input.id);
-        const childGroups = (await tx.management.listManagementGroups()).filter((g) => g.parentId !== undefined && sameId(g.parentId, input.id));
-        const subscriptions = (await tx.management.listSubscriptions()).filter((s) => s.managementGroupId !== undefined && sameId(s.managementGroupId, input.id));
+        const childGroups = (await tx.management.listManagementGroups()).filter(
+          (g) => g.parentId !== undefined && sameId(g.parentId, input.id),
+        );
+        const subscriptions = (await tx.management.listSubscriptions()).filter(
+          (s) => s.managementGroupId !== undefined && sameId(s.managementGroupId, input.id),
+        );
         if (childGroups.length > 0 || subscriptions.length > 0) {
-          throw new KeyholdError("Conflict", `Management group '${input.id}' still holds ${childGroups.length} group(s) and ${subscriptions.length} subscription(s); move or delete them first.`);
+          throw new KeyholdError(
+            "Conflict",
+            `Management group '${input.id}' still holds ${childGroups.length} group(s) and ${subscriptions.length} subscription(s); move or delete them first.`,
+          );
         }
         await tx.management.deleteManagementGroup(input.id);
       });
@@ -128,7 +141,10 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
     },
   });
 
-  function subscriptionResource(s: { id: string; displayName: string; managementGroupId: string | undefined }, tenantId: string): Record<string, unknown> {
+  function subscriptionResource(
+    s: { id: string; displayName: string; managementGroupId: string | undefined },
+    tenantId: string,
+  ): Record<string, unknown> {
     return {
       id: subscriptionScope(s.id),
       subscriptionId: s.id,
@@ -163,7 +179,12 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
       const existing = await store.management.getSubscription(input.id);
       // Where the subscription goes was checked by the pipeline; moving it also needs write where it is.
       if (existing !== undefined) await context.authorizeManagement(SUBSCRIPTION_WRITE, subscriptionScope(existing.id));
-      const subscription = { id: input.id, displayName: input.displayName, managementGroupId: input.managementGroupId, createdAt: existing?.createdAt ?? now() };
+      const subscription = {
+        id: input.id,
+        displayName: input.displayName,
+        managementGroupId: input.managementGroupId,
+        createdAt: existing?.createdAt ?? now(),
+      };
       await store.management.putSubscription(subscription);
       const body = subscriptionResource(subscription, context.caller.tid);
       return existing === undefined ? created(body) : ok(body);
@@ -194,7 +215,12 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
     },
   });
 
-  function resourceGroupResource(g: { subscriptionId: string; name: string; location: string; tags: Readonly<Record<string, string>> }): Record<string, unknown> {
+  function resourceGroupResource(g: {
+    subscriptionId: string;
+    name: string;
+    location: string;
+    tags: Readonly<Record<string, string>>;
+  }): Record<string, unknown> {
     return {
       id: resourceGroupScope(g.subscriptionId, g.name),
       name: g.name,
@@ -226,7 +252,13 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
       if (existing !== undefined && existing.location !== input.location) {
         throw badParameter("location", `cannot be changed: the resource group is in ${existing.location}`);
       }
-      const group = { subscriptionId: input.subscriptionId, name: existing?.name ?? input.name, location: input.location, tags: input.tags, createdAt: existing?.createdAt ?? now() };
+      const group = {
+        subscriptionId: input.subscriptionId,
+        name: existing?.name ?? input.name,
+        location: input.location,
+        tags: input.tags,
+        createdAt: existing?.createdAt ?? now(),
+      };
       await store.management.putResourceGroup(group);
       return existing === undefined ? created(resourceGroupResource(group)) : ok(resourceGroupResource(group));
     },
@@ -254,7 +286,10 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
         const hsms = await tx.management.listManagedHsms({ deleted: false, ...filter });
         const accounts = await tx.management.listStorageAccounts(filter);
         if (hsms.length + accounts.length > 0) {
-          throw new KeyholdError("Conflict", `Resource group '${input.name}' still holds ${hsms.length} managed HSM(s) and ${accounts.length} storage account(s); delete them first.`);
+          throw new KeyholdError(
+            "Conflict",
+            `Resource group '${input.name}' still holds ${hsms.length} managed HSM(s) and ${accounts.length} storage account(s); delete them first.`,
+          );
         }
         await tx.management.deleteResourceGroup(input.subscriptionId, input.name);
       });
@@ -274,7 +309,15 @@ export function scopeTreeOperations({ store, now }: ScopeTreeDeps): readonly Any
   });
 
   return [
-    putGroup, getGroup, deleteGroup, putSubscription, getSubscription, listSubscriptions,
-    putResourceGroup, getResourceGroup, deleteResourceGroup, listResourceGroups,
+    putGroup,
+    getGroup,
+    deleteGroup,
+    putSubscription,
+    getSubscription,
+    listSubscriptions,
+    putResourceGroup,
+    getResourceGroup,
+    deleteResourceGroup,
+    listResourceGroups,
   ];
 }

@@ -53,7 +53,10 @@ export function storageAccountOperations(accounts: StorageAccountService): reado
     name: "StorageAccountListByResourceGroup",
     decode(raw: unknown) {
       const input = fields(raw);
-      return { subscriptionId: subscriptionIdParam(input["subscriptionId"]), resourceGroup: resourceGroupNameParam(input["resourceGroupName"]) };
+      return {
+        subscriptionId: subscriptionIdParam(input["subscriptionId"]),
+        resourceGroup: resourceGroupNameParam(input["resourceGroupName"]),
+      };
     },
     action: `${STORAGE_ACCOUNT_TYPE}/read`,
     scope: (i) => resourceGroupScope(i.subscriptionId, i.resourceGroup),

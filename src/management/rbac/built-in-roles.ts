@@ -16,23 +16,42 @@ function builtInRole(guid: string, roleName: string, description: string, permis
 
 const CONTAINERS = "Microsoft.Storage/storageAccounts/blobServices/containers";
 
-export const OWNER = builtInRole("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner",
-  "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.", { actions: ["*"] });
+export const OWNER = builtInRole(
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+  "Owner",
+  "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
+  { actions: ["*"] },
+);
 
-export const CONTRIBUTOR = builtInRole("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor",
-  "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.", {
+export const CONTRIBUTOR = builtInRole(
+  "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  "Contributor",
+  "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.",
+  {
     actions: ["*"],
     notActions: ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write", "Microsoft.Authorization/elevateAccess/Action"],
-  });
+  },
+);
 
-export const READER = builtInRole("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader",
-  "View all resources, but does not allow you to make any changes.", { actions: ["*/read"] });
+export const READER = builtInRole(
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  "Reader",
+  "View all resources, but does not allow you to make any changes.",
+  { actions: ["*/read"] },
+);
 
-export const USER_ACCESS_ADMINISTRATOR = builtInRole("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator",
-  "Lets you manage user access to Azure resources.", { actions: ["*/read", "Microsoft.Authorization/*"] });
+export const USER_ACCESS_ADMINISTRATOR = builtInRole(
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+  "User Access Administrator",
+  "Lets you manage user access to Azure resources.",
+  { actions: ["*/read", "Microsoft.Authorization/*"] },
+);
 
-export const MANAGED_HSM_CONTRIBUTOR = builtInRole("18500a29-7fe2-46b2-a342-b16a415e101d", "Managed HSM contributor",
-  "Lets you manage managed HSM pools, but not access to them.", {
+export const MANAGED_HSM_CONTRIBUTOR = builtInRole(
+  "18500a29-7fe2-46b2-a342-b16a415e101d",
+  "Managed HSM contributor",
+  "Lets you manage managed HSM pools, but not access to them.",
+  {
     actions: [
       "Microsoft.KeyVault/managedHSMs/*",
       "Microsoft.KeyVault/deletedManagedHsms/*",
@@ -40,19 +59,28 @@ export const MANAGED_HSM_CONTRIBUTOR = builtInRole("18500a29-7fe2-46b2-a342-b16a
       "Microsoft.Resources/subscriptions/resourceGroups/read",
       "Microsoft.Insights/diagnosticSettings/*",
     ],
-  });
+  },
+);
 
-export const STORAGE_BLOB_DATA_READER = builtInRole("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "Storage Blob Data Reader",
-  "Read and list Azure Storage containers and blobs.", {
+export const STORAGE_BLOB_DATA_READER = builtInRole(
+  "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+  "Storage Blob Data Reader",
+  "Read and list Azure Storage containers and blobs.",
+  {
     actions: [`${CONTAINERS}/read`],
     dataActions: [`${CONTAINERS}/blobs/read`],
-  });
+  },
+);
 
-export const STORAGE_BLOB_DATA_CONTRIBUTOR = builtInRole("ba92f5b4-2d11-453d-a403-e96b0029c9fe", "Storage Blob Data Contributor",
-  "Read, write, and delete Azure Storage containers and blobs.", {
+export const STORAGE_BLOB_DATA_CONTRIBUTOR = builtInRole(
+  "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  "Storage Blob Data Contributor",
+  "Read, write, and delete Azure Storage containers and blobs.",
+  {
     actions: [`${CONTAINERS}/read`, `${CONTAINERS}/write`, `${CONTAINERS}/delete`],
     dataActions: [`${CONTAINERS}/blobs/read`, `${CONTAINERS}/blobs/write`, `${CONTAINERS}/blobs/delete`],
-  });
+  },
+);
 
 export const MANAGEMENT_BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
   OWNER,

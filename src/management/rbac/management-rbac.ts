@@ -38,7 +38,12 @@ export interface ManagementDecision {
   readonly decidingAssignments: readonly RoleAssignment[];
 }
 
-const EMPTY: Snapshot = { generation: -1, state: { definitions: [], assignments: [] }, groupParents: new Map(), subscriptionGroups: new Map() };
+const EMPTY: Snapshot = {
+  generation: -1,
+  state: { definitions: [], assignments: [] },
+  groupParents: new Map(),
+  subscriptionGroups: new Map(),
+};
 
 export function managementPlaneOf(action: string): Plane {
   return BLOB_DATA_ACTION.test(action) ? "data" : "management";
@@ -60,7 +65,11 @@ export class ManagementRbac implements ManagementAuthorizer {
 
   async decide(principalIds: readonly string[], action: string, scope: string): Promise<ManagementDecision> {
     const snapshot = await this.#current();
-    return this.#caches[managementPlaneOf(action)].decide({ principalIds, action, target: scope }, snapshot.generation, () => snapshot.state);
+    return this.#caches[managementPlaneOf(action)].decide(
+      { principalIds, action, target: scope },
+      snapshot.generation,
+      () => snapshot.state,
+    );
   }
 
   /** Whether an assignment at `outer` covers `inner`, with the tree as stored now. */
@@ -86,7 +95,8 @@ export class ManagementRbac implements ManagementAuthorizer {
     const groupParents = new Map<string, string>();
     for (const group of groups) if (group.parentId !== undefined) groupParents.set(group.id.toLowerCase(), group.parentId.toLowerCase());
     const subscriptionGroups = new Map<string, string>();
-    for (const s of subscriptions) if (s.managementGroupId !== undefined) subscriptionGroups.set(s.id.toLowerCase(), s.managementGroupId.toLowerCase());
+    for (const s of subscriptions)
+      if (s.managementGroupId !== undefined) subscriptionGroups.set(s.id.toLowerCase(), s.managementGroupId.toLowerCase());
     return {
       generation,
       groupParents,

@@ -8,7 +8,14 @@ import { locationParam } from "../../arm/arm-ids.js";
 import { optionalEnum, optionalTags, requestBody, strictObject, type JsonObject } from "../body.js";
 
 const SKU_NAMES = [
-  "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS", "Premium_LRS", "Premium_ZRS",
+  "Standard_LRS",
+  "Standard_GRS",
+  "Standard_RAGRS",
+  "Standard_ZRS",
+  "Standard_GZRS",
+  "Standard_RAGZRS",
+  "Premium_LRS",
+  "Premium_ZRS",
 ] as const;
 const KINDS = ["StorageV2", "Storage", "BlobStorage", "BlockBlobStorage", "FileStorage"] as const;
 

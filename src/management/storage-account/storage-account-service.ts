@@ -25,7 +25,9 @@ export interface StorageAccountServiceDeps {
 
 function sameSettings(record: StorageAccountRecord, input: StorageAccountInput): boolean {
   const tags = (t: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
-  return record.location === input.location && record.sku === input.sku && record.kind === input.kind && tags(record.tags) === tags(input.tags);
+  return (
+    record.location === input.location && record.sku === input.sku && record.kind === input.kind && tags(record.tags) === tags(input.tags)
+  );
 }
 
 export class StorageAccountService {
@@ -89,7 +91,10 @@ export class StorageAccountService {
       throw new KeyholdError("Conflict", `The storage account name '${target.name}' is already taken.`, { field: "name" });
     }
     if (!sameSettings(existing, input)) {
-      throw new KeyholdError("Conflict", `The storage account '${target.name}' exists with another location, sku, kind or tags; keyhold does not change them after creation.`);
+      throw new KeyholdError(
+        "Conflict",
+        `The storage account '${target.name}' exists with another location, sku, kind or tags; keyhold does not change them after creation.`,
+      );
     }
     return existing;
   }

@@ -152,13 +152,7 @@ export class BlobStore {
   }
 
   /** Appends `data` to the blob, creating it and its folders when needed. */
-  async appendBlob(
-    account: string,
-    container: string,
-    name: string,
-    data: Uint8Array,
-    options: AppendBlobOptions = {},
-  ): Promise<void> {
+  async appendBlob(account: string, container: string, name: string, data: Uint8Array, options: AppendBlobOptions = {}): Promise<void> {
     const dir = this.#containerPath(account, container);
     const segments = blobNameSegments(name);
     if (!(data instanceof Uint8Array)) throw badParameter("data", "must be bytes (a Buffer or Uint8Array)");
@@ -294,7 +288,6 @@ async function isDirectory(path: string): Promise<boolean> {
     throw error;
   }
 }
-
 
 function accountNotFound(account: string): KeyholdError {
   return new KeyholdError("NotFound", `The storage account '${echo(account)}' was not found.`, { field: "account" });

@@ -6,12 +6,20 @@ export function postgresAuditOutboxRepository(runner: PgRunner): AuditOutboxRepo
   return {
     list: (journal, nodeId) =>
       runner.read(async (db) =>
-        (await db.prepare("SELECT * FROM audit_outbox WHERE journal = ? AND node_id = ? ORDER BY id").all(journal, nodeId) as OutboxRow[]).map(
+        (
+          (await db.prepare("SELECT * FROM audit_outbox WHERE journal = ? AND node_id = ? ORDER BY id").all(journal, nodeId)) as OutboxRow[]
+        ).map(
           (row): OutboxRecord => ({ id: row.id, journal: row.journal, nodeId: row.node_id, event: row.event, createdAt: row.created_at }),
         ),
       ),
     journals: (nodeId) =>
-      runner.read(async (db) => (await db.prepare("SELECT DISTINCT journal FROM audit_outbox WHERE node_id = ? ORDER BY journal").all(nodeId) as { journal: string }[]).map((row) => row.journal)),
+      runner.read(async (db) =>
+        (
+          (await db.prepare("SELECT DISTINCT journal FROM audit_outbox WHERE node_id = ? ORDER BY journal").all(nodeId)) as {
+            journal: string;
+          }[]
+        ).map((row) => row.journal),
+      ),
     rewrite: (id, event) =>
       runner.write(async (db) => {
         await db.prepare("UPDATE audit_outbox SET event = ? WHERE id = ?").run(event, id);

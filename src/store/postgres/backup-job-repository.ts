@@ -8,35 +8,48 @@ export function postgresBackupJobRepository(runner: PgRunner): BackupJobReposito
     insert: (job) =>
       runner.write(async (db) => {
         try {
-          await db.prepare(
-            `INSERT INTO backup_jobs (id, hsm_id, kind, status, storage_account, container, folder, key_name, started_at, ended_at, error)
+          await db
+            .prepare(
+              `INSERT INTO backup_jobs (id, hsm_id, kind, status, storage_account, container, folder, key_name, started_at, ended_at, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(
-            job.id, job.hsmId, job.kind, job.status, job.storageAccount, job.container, job.folder, job.keyName ?? null,
-            job.startedAt, job.endedAt ?? null, job.error === undefined ? null : JSON.stringify(job.error),
-          );
+            )
+            .run(
+              job.id,
+              job.hsmId,
+              job.kind,
+              job.status,
+              job.storageAccount,
+              job.container,
+              job.folder,
+              job.keyName ?? null,
+              job.startedAt,
+              job.endedAt ?? null,
+              job.error === undefined ? null : JSON.stringify(job.error),
+            );
         } catch (error) {
           rethrowUniqueViolation(error, "A backup or restore of this HSM is already in progress; wait for it to end.");
         }
       }),
     get: (hsmId, id) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM backup_jobs WHERE hsm_id = ? AND id = ?").get(hsmId, id) as JobRow | undefined;
+        const row = (await db.prepare("SELECT * FROM backup_jobs WHERE hsm_id = ? AND id = ?").get(hsmId, id)) as JobRow | undefined;
         return row && jobFromRow(row);
       }),
     finish: (id, outcome) =>
       runner.write(
         async (db) =>
-          (await db
-            .prepare("UPDATE backup_jobs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'")
-            .run(outcome.status, outcome.endedAt, outcome.error === undefined ? null : JSON.stringify(outcome.error), id)).changes > 0,
+          (
+            await db
+              .prepare("UPDATE backup_jobs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'")
+              .run(outcome.status, outcome.endedAt, outcome.error === undefined ? null : JSON.stringify(outcome.error), id)
+          ).changes > 0,
       ),
     failInProgress: (endedAt, error) =>
       runner.write(async (db) => {
         // One statement, so a job another node starts meanwhile is either failed and returned, or left alone.
-        const rows = await db
+        const rows = (await db
           .prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress' RETURNING *")
-          .all(endedAt, JSON.stringify(error)) as JobRow[];
+          .all(endedAt, JSON.stringify(error))) as JobRow[];
         return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(jobFromRow);
       }),
   };

@@ -21,8 +21,18 @@ export function rethrowUniqueViolation(error: unknown, message: string): never {
  */
 const UNAVAILABLE_SQLSTATES = /^(08...|57P..|53...|40001|40P01)$/;
 /** What node and pg raise without a SQLSTATE when the socket or the pool fails. */
-const UNAVAILABLE_SYSTEM_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Client was closed/i;
+const UNAVAILABLE_SYSTEM_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end|Client was closed/i;
 
 /** The caller gets Unavailable, so it may retry, never an InternalError, when the database is out of reach. */
 export function asStoreError(error: unknown): unknown {

@@ -8,10 +8,12 @@ export function postgresCredentialRepository(runner: PgRunner): CredentialReposi
     insert: (c) =>
       runner.write(async (db) => {
         try {
-          await db.prepare(
-            `INSERT INTO credentials (id, principal_id, kind, display_name, secret_hash, certificate_pem, thumbprint,
+          await db
+            .prepare(
+              `INSERT INTO credentials (id, principal_id, kind, display_name, secret_hash, certificate_pem, thumbprint,
                start_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(c.id, c.principalId, c.kind, c.displayName, c.secretHash, c.certificatePem, c.thumbprint, c.startAt, c.endAt);
+            )
+            .run(c.id, c.principalId, c.kind, c.displayName, c.secretHash, c.certificatePem, c.thumbprint, c.startAt, c.endAt);
         } catch (error) {
           rethrowUniqueViolation(error, "A credential with this keyId already exists.");
         }
@@ -19,7 +21,7 @@ export function postgresCredentialRepository(runner: PgRunner): CredentialReposi
     listForPrincipal: (principalId) =>
       runner.read(async (db) =>
         (
-          await db.prepare("SELECT * FROM credentials WHERE principal_id = ? ORDER BY start_at, id").all(principalId) as CredentialRow[]
+          (await db.prepare("SELECT * FROM credentials WHERE principal_id = ? ORDER BY start_at, id").all(principalId)) as CredentialRow[]
         ).map(credentialFromRow),
       ),
     remove: (principalId, id) =>

@@ -9,67 +9,67 @@ export function postgresDirectoryRepository(runner: PgRunner): DirectoryReposito
     insertTenant: (tenant) =>
       runner.write(async (db) => {
         try {
-          await db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)").run(
-            tenant.id,
-            tenant.name,
-            tenant.createdAt,
-          );
+          await db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)").run(tenant.id, tenant.name, tenant.createdAt);
         } catch (error) {
           rethrowUniqueViolation(error, "A tenant with this id or name already exists.");
         }
       }),
     getTenant: (id) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM tenants WHERE id = ?").get(id) as TenantRow | undefined;
+        const row = (await db.prepare("SELECT * FROM tenants WHERE id = ?").get(id)) as TenantRow | undefined;
         return row && tenantFromRow(row);
       }),
     findTenantByName: (name) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM tenants WHERE name = ?").get(name) as TenantRow | undefined;
+        const row = (await db.prepare("SELECT * FROM tenants WHERE name = ?").get(name)) as TenantRow | undefined;
         return row && tenantFromRow(row);
       }),
     listTenants: () =>
-      runner.read(async (db) => (await db.prepare("SELECT * FROM tenants ORDER BY created_at, id").all() as TenantRow[]).map(tenantFromRow)),
+      runner.read(async (db) =>
+        ((await db.prepare("SELECT * FROM tenants ORDER BY created_at, id").all()) as TenantRow[]).map(tenantFromRow),
+      ),
 
     insertPrincipal: (p) =>
       runner.write(async (db) => {
         try {
-          await db.prepare(
-            `INSERT INTO principals (id, tenant_id, kind, display_name, user_principal_name, app_id, enabled,
+          await db
+            .prepare(
+              `INSERT INTO principals (id, tenant_id, kind, display_name, user_principal_name, app_id, enabled,
                password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          ).run(
-            p.id,
-            p.tenantId,
-            p.kind,
-            p.displayName,
-            p.userPrincipalName,
-            p.appId,
-            p.enabled ? 1 : 0,
-            p.passwordHash,
-            p.createdAt,
-            p.updatedAt,
-          );
+            )
+            .run(
+              p.id,
+              p.tenantId,
+              p.kind,
+              p.displayName,
+              p.userPrincipalName,
+              p.appId,
+              p.enabled ? 1 : 0,
+              p.passwordHash,
+              p.createdAt,
+              p.updatedAt,
+            );
         } catch (error) {
           rethrowUniqueViolation(error, "A principal with this userPrincipalName, appId or id already exists.");
         }
       }),
     getPrincipal: (tenantId, id) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND id = ?").get(tenantId, id) as
+        const row = (await db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND id = ?").get(tenantId, id)) as
           | PrincipalRow
           | undefined;
         return row && principalFromRow(row);
       }),
     findPrincipalByUserPrincipalName: (tenantId, upn) =>
       runner.read(async (db) => {
-        const row = await db
+        const row = (await db
           .prepare("SELECT * FROM principals WHERE tenant_id = ? AND user_principal_name = ? COLLATE keyhold_nocase")
-          .get(tenantId, upn) as PrincipalRow | undefined;
+          .get(tenantId, upn)) as PrincipalRow | undefined;
         return row && principalFromRow(row);
       }),
     findPrincipalByAppId: (appId) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM principals WHERE app_id = ?").get(appId) as PrincipalRow | undefined;
+        const row = (await db.prepare("SELECT * FROM principals WHERE app_id = ?").get(appId)) as PrincipalRow | undefined;
         return row && principalFromRow(row);
       }),
     listPrincipals: (tenantId, kind) =>
@@ -77,9 +77,7 @@ export function postgresDirectoryRepository(runner: PgRunner): DirectoryReposito
         const rows =
           kind === undefined
             ? await db.prepare("SELECT * FROM principals WHERE tenant_id = ? ORDER BY created_at, id").all(tenantId)
-            : await db
-                .prepare("SELECT * FROM principals WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id")
-                .all(tenantId, kind);
+            : await db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id").all(tenantId, kind);
         return (rows as PrincipalRow[]).map(principalFromRow);
       }),
     updatePrincipal: (tenantId, id, patch: PrincipalPatch, now) =>
@@ -125,7 +123,7 @@ export function postgresDirectoryRepository(runner: PgRunner): DirectoryReposito
     listMemberIds: (groupId) =>
       runner.read(async (db) =>
         (
-          await db.prepare("SELECT member_id FROM memberships WHERE group_id = ? ORDER BY member_id").all(groupId) as {
+          (await db.prepare("SELECT member_id FROM memberships WHERE group_id = ? ORDER BY member_id").all(groupId)) as {
             member_id: string;
           }[]
         ).map((row) => row.member_id),
@@ -133,22 +131,19 @@ export function postgresDirectoryRepository(runner: PgRunner): DirectoryReposito
     listDirectGroupIds: (memberId) =>
       runner.read(async (db) =>
         (
-          await db.prepare("SELECT group_id FROM memberships WHERE member_id = ? ORDER BY group_id").all(memberId) as {
+          (await db.prepare("SELECT group_id FROM memberships WHERE member_id = ? ORDER BY group_id").all(memberId)) as {
             group_id: string;
           }[]
         ).map((row) => row.group_id),
       ),
     listTransitiveGroupIds: (memberId) =>
-      runner.read(async (db) =>
-        (await db.prepare(TRANSITIVE_GROUPS_SQL).all(memberId) as { id: string }[]).map((row) => row.id),
-      ),
+      runner.read(async (db) => ((await db.prepare(TRANSITIVE_GROUPS_SQL).all(memberId)) as { id: string }[]).map((row) => row.id)),
 
     addDirectoryAdministrator: (tenantId, principalId) =>
       runner.write(async (db) => {
-        await db.prepare("INSERT INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?) ON CONFLICT DO NOTHING").run(
-          tenantId,
-          principalId,
-        );
+        await db
+          .prepare("INSERT INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+          .run(tenantId, principalId);
       }),
     removeDirectoryAdministrator: (tenantId, principalId) =>
       runner.write(async (db) => {
@@ -160,9 +155,9 @@ export function postgresDirectoryRepository(runner: PgRunner): DirectoryReposito
     listDirectoryAdministrators: (tenantId) =>
       runner.read(async (db) =>
         (
-          await db
+          (await db
             .prepare("SELECT principal_id FROM directory_administrators WHERE tenant_id = ? ORDER BY principal_id")
-            .all(tenantId) as { principal_id: string }[]
+            .all(tenantId)) as { principal_id: string }[]
         ).map((row) => row.principal_id),
       ),
   };

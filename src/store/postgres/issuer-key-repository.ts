@@ -8,7 +8,7 @@ export function postgresIssuerKeyRepository(runner: PgRunner): IssuerKeyReposito
   return {
     list: () =>
       runner.read(async (db) =>
-        (await db.prepare("SELECT * FROM issuer_keys ORDER BY created_at, kid").all() as IssuerKeyRow[]).map(
+        ((await db.prepare("SELECT * FROM issuer_keys ORDER BY created_at, kid").all()) as IssuerKeyRow[]).map(
           (row): IssuerKeyRecord => ({
             kid: row.kid,
             alg: row.alg,
@@ -21,13 +21,9 @@ export function postgresIssuerKeyRepository(runner: PgRunner): IssuerKeyReposito
     insert: (key) =>
       runner.write(async (db) => {
         try {
-          await db.prepare("INSERT INTO issuer_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)").run(
-            key.kid,
-            key.alg,
-            key.privateJwk,
-            key.publicJwk,
-            key.createdAt,
-          );
+          await db
+            .prepare("INSERT INTO issuer_keys (kid, alg, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)")
+            .run(key.kid, key.alg, key.privateJwk, key.publicJwk, key.createdAt);
         } catch (error) {
           rethrowUniqueViolation(error, "An issuer key with this kid already exists.");
         }

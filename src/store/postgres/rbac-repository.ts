@@ -7,22 +7,24 @@ export function postgresRbacRepository(runner: PgRunner): RbacRepository {
   return {
     listRoleDefinitions: (hsmId) =>
       runner.read(async (db) =>
-        (await db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? ORDER BY name").all(hsmId) as { body: string }[]).map(
+        ((await db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? ORDER BY name").all(hsmId)) as { body: string }[]).map(
           (row) => definitionFromBody(row.body),
         ),
       ),
     getRoleDefinition: (hsmId, name) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? AND name = ?").get(hsmId, name) as
+        const row = (await db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? AND name = ?").get(hsmId, name)) as
           | { body: string }
           | undefined;
         return row && definitionFromBody(row.body);
       }),
     putRoleDefinition: (hsmId, definition) =>
       runner.write(async (db) => {
-        await db.prepare(
-          "INSERT INTO role_definitions (hsm_id, name, body) VALUES (?, ?, ?) ON CONFLICT (hsm_id, name) DO UPDATE SET body = excluded.body",
-        ).run(hsmId, definition.name, JSON.stringify(definition));
+        await db
+          .prepare(
+            "INSERT INTO role_definitions (hsm_id, name, body) VALUES (?, ?, ?) ON CONFLICT (hsm_id, name) DO UPDATE SET body = excluded.body",
+          )
+          .run(hsmId, definition.name, JSON.stringify(definition));
       }),
     deleteRoleDefinition: (hsmId, name) =>
       runner.write(async (db) => {
@@ -31,13 +33,13 @@ export function postgresRbacRepository(runner: PgRunner): RbacRepository {
       }),
     listRoleAssignments: (hsmId) =>
       runner.read(async (db) =>
-        (await db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? ORDER BY name").all(hsmId) as AssignmentRow[]).map(
+        ((await db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? ORDER BY name").all(hsmId)) as AssignmentRow[]).map(
           assignmentFromRow,
         ),
       ),
     getRoleAssignment: (hsmId, name) =>
       runner.read(async (db) => {
-        const row = await db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? AND name = ?").get(hsmId, name) as
+        const row = (await db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? AND name = ?").get(hsmId, name)) as
           | AssignmentRow
           | undefined;
         return row && assignmentFromRow(row);
@@ -45,9 +47,9 @@ export function postgresRbacRepository(runner: PgRunner): RbacRepository {
     insertRoleAssignment: (hsmId, a) =>
       runner.write(async (db) => {
         try {
-          await db.prepare(
-            "INSERT INTO role_assignments (hsm_id, name, scope, role_definition_id, principal_id, id) VALUES (?, ?, ?, ?, ?, ?)",
-          ).run(hsmId, a.name, a.scope, a.roleDefinitionId, a.principalId, a.id);
+          await db
+            .prepare("INSERT INTO role_assignments (hsm_id, name, scope, role_definition_id, principal_id, id) VALUES (?, ?, ?, ?, ?, ?)")
+            .run(hsmId, a.name, a.scope, a.roleDefinitionId, a.principalId, a.id);
         } catch (error) {
           rethrowUniqueViolation(error, "A role assignment with this name already exists.");
         }

@@ -13,7 +13,10 @@ export interface PgRunner {
   write<T>(work: (db: PgStatements) => Promise<T>): Promise<T>;
 }
 
-const clientQuery = (client: PoolClient): Query => (config) => client.query(config);
+const clientQuery =
+  (client: PoolClient): Query =>
+  (config) =>
+    client.query(config);
 
 /**
  * A client taken from the pool for a while. A checked-out client whose connection dies (the server stops, an

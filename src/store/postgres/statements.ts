@@ -77,8 +77,7 @@ export class PgSession implements PgStatements {
   }
 
   async #execute(translated: Translated, params: unknown[]): Promise<QueryResult<QueryResultRow>> {
-    const values =
-      translated.names === undefined ? params : translated.names.map((name) => (params[0] as Record<string, unknown>)[name]);
+    const values = translated.names === undefined ? params : translated.names.map((name) => (params[0] as Record<string, unknown>)[name]);
     const result = await this.#query({ text: translated.text, values, name: translated.name });
     if (WRITES.has(result.command)) this.#changes += result.rowCount ?? 0;
     return result;

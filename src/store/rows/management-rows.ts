@@ -77,14 +77,35 @@ export function hsmToRow(hsm: ManagedHsmRecord): HsmRow {
 }
 
 export const HSM_COLUMNS: readonly (keyof HsmRow)[] = [
-  "hsm_id", "subscription_id", "resource_group", "name", "tenant_id", "location", "sku", "tags", "settings",
-  "soft_delete_retention_days", "purge_protection", "provisioning_state", "activation", "deleted_at", "scheduled_purge_at",
-  "created_at", "updated_at",
+  "hsm_id",
+  "subscription_id",
+  "resource_group",
+  "name",
+  "tenant_id",
+  "location",
+  "sku",
+  "tags",
+  "settings",
+  "soft_delete_retention_days",
+  "purge_protection",
+  "provisioning_state",
+  "activation",
+  "deleted_at",
+  "scheduled_purge_at",
+  "created_at",
+  "updated_at",
 ];
 export const INSERT_HSM = `INSERT INTO managed_hsms (${HSM_COLUMNS.join(", ")}) VALUES (${HSM_COLUMNS.map((c) => `@${c}`).join(", ")})`;
-export const UPDATE_HSM = `UPDATE managed_hsms SET ${HSM_COLUMNS.filter((c) => c !== "hsm_id").map((c) => `${c} = @${c}`).join(", ")} WHERE hsm_id = @hsm_id`;
+export const UPDATE_HSM = `UPDATE managed_hsms SET ${HSM_COLUMNS.filter((c) => c !== "hsm_id")
+  .map((c) => `${c} = @${c}`)
+  .join(", ")} WHERE hsm_id = @hsm_id`;
 
-export interface GroupRow { id: string; display_name: string; parent_id: string | null; created_at: number }
+export interface GroupRow {
+  id: string;
+  display_name: string;
+  parent_id: string | null;
+  created_at: number;
+}
 export const groupFromRow = (row: GroupRow): ManagementGroupRecord => ({
   id: row.id,
   displayName: row.display_name,
@@ -92,7 +113,12 @@ export const groupFromRow = (row: GroupRow): ManagementGroupRecord => ({
   createdAt: row.created_at,
 });
 
-export interface SubscriptionRow { id: string; display_name: string; management_group_id: string | null; created_at: number }
+export interface SubscriptionRow {
+  id: string;
+  display_name: string;
+  management_group_id: string | null;
+  created_at: number;
+}
 export const subscriptionFromRow = (row: SubscriptionRow): SubscriptionRecord => ({
   id: row.id,
   displayName: row.display_name,
@@ -100,7 +126,13 @@ export const subscriptionFromRow = (row: SubscriptionRow): SubscriptionRecord =>
   createdAt: row.created_at,
 });
 
-export interface ResourceGroupRow { subscription_id: string; name: string; location: string; tags: string; created_at: number }
+export interface ResourceGroupRow {
+  subscription_id: string;
+  name: string;
+  location: string;
+  tags: string;
+  created_at: number;
+}
 export const resourceGroupFromRow = (row: ResourceGroupRow): ResourceGroupRecord => ({
   subscriptionId: row.subscription_id,
   name: row.name,
@@ -109,7 +141,16 @@ export const resourceGroupFromRow = (row: ResourceGroupRow): ResourceGroupRecord
   createdAt: row.created_at,
 });
 
-export interface StorageRow { name: string; subscription_id: string; resource_group: string; location: string; sku: string; kind: string; tags: string; created_at: number }
+export interface StorageRow {
+  name: string;
+  subscription_id: string;
+  resource_group: string;
+  location: string;
+  sku: string;
+  kind: string;
+  tags: string;
+  created_at: number;
+}
 export const storageFromRow = (row: StorageRow): StorageAccountRecord => ({
   name: row.name,
   subscriptionId: row.subscription_id,
@@ -121,7 +162,13 @@ export const storageFromRow = (row: StorageRow): StorageAccountRecord => ({
   createdAt: row.created_at,
 });
 
-export interface SettingRow { resource_id: string; name: string; storage_account_id: string; logs: string; created_at: number }
+export interface SettingRow {
+  resource_id: string;
+  name: string;
+  storage_account_id: string;
+  logs: string;
+  created_at: number;
+}
 export const settingFromRow = (row: SettingRow): DiagnosticSettingRecord => ({
   resourceId: row.resource_id,
   name: row.name,
@@ -130,7 +177,13 @@ export const settingFromRow = (row: SettingRow): DiagnosticSettingRecord => ({
   createdAt: row.created_at,
 });
 
-export interface AssignmentRow { name: string; scope: string; role_definition_id: string; principal_id: string; created_at: number }
+export interface AssignmentRow {
+  name: string;
+  scope: string;
+  role_definition_id: string;
+  principal_id: string;
+  created_at: number;
+}
 export const assignmentFromRow = (row: AssignmentRow): ManagementRoleAssignmentRecord => ({
   name: row.name,
   scope: row.scope,
@@ -139,7 +192,15 @@ export const assignmentFromRow = (row: AssignmentRow): ManagementRoleAssignmentR
   createdAt: row.created_at,
 });
 
-export interface OperationRow { id: string; subscription_id: string; resource_id: string; status: ArmOperationRecord["status"]; started_at: number; ended_at: number | null; error: string | null }
+export interface OperationRow {
+  id: string;
+  subscription_id: string;
+  resource_id: string;
+  status: ArmOperationRecord["status"];
+  started_at: number;
+  ended_at: number | null;
+  error: string | null;
+}
 export const operationFromRow = (row: OperationRow): ArmOperationRecord => ({
   id: row.id,
   subscriptionId: row.subscription_id,
@@ -151,4 +212,13 @@ export const operationFromRow = (row: OperationRow): ArmOperationRecord => ({
 });
 
 /** Where the data plane keeps each HSM's state, all keyed by hsm_id; purging an HSM empties them. */
-export const DATA_PLANE_TABLES = ["key_versions", "keys", "hsm_domain_secrets", "role_assignments", "role_definitions", "backup_jobs", "sd_transfer_keys", "sd_upload_outcomes"] as const;
+export const DATA_PLANE_TABLES = [
+  "key_versions",
+  "keys",
+  "hsm_domain_secrets",
+  "role_assignments",
+  "role_definitions",
+  "backup_jobs",
+  "sd_transfer_keys",
+  "sd_upload_outcomes",
+] as const;

@@ -11,7 +11,11 @@ export function sqliteAuditOutboxRepository(runner: SqliteRunner): AuditOutboxRe
         ),
       ),
     journals: (nodeId) =>
-      runner.read((db) => (db.prepare("SELECT DISTINCT journal FROM audit_outbox WHERE node_id = ? ORDER BY journal").all(nodeId) as { journal: string }[]).map((row) => row.journal)),
+      runner.read((db) =>
+        (
+          db.prepare("SELECT DISTINCT journal FROM audit_outbox WHERE node_id = ? ORDER BY journal").all(nodeId) as { journal: string }[]
+        ).map((row) => row.journal),
+      ),
     rewrite: (id, event) =>
       runner.write((db) => {
         db.prepare("UPDATE audit_outbox SET event = ? WHERE id = ?").run(event, id);

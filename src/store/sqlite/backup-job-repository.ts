@@ -12,8 +12,17 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
             `INSERT INTO backup_jobs (id, hsm_id, kind, status, storage_account, container, folder, key_name, started_at, ended_at, error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           ).run(
-            job.id, job.hsmId, job.kind, job.status, job.storageAccount, job.container, job.folder, job.keyName ?? null,
-            job.startedAt, job.endedAt ?? null, job.error === undefined ? null : JSON.stringify(job.error),
+            job.id,
+            job.hsmId,
+            job.kind,
+            job.status,
+            job.storageAccount,
+            job.container,
+            job.folder,
+            job.keyName ?? null,
+            job.startedAt,
+            job.endedAt ?? null,
+            job.error === undefined ? null : JSON.stringify(job.error),
           );
         } catch (error) {
           rethrowUniqueViolation(error, "A backup or restore of this HSM is already in progress; wait for it to end.");
@@ -34,7 +43,10 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
     failInProgress: (endedAt, error) =>
       runner.write((db) => {
         const rows = db.prepare("SELECT * FROM backup_jobs WHERE status = 'InProgress' ORDER BY started_at").all() as JobRow[];
-        db.prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress'").run(endedAt, JSON.stringify(error));
+        db.prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress'").run(
+          endedAt,
+          JSON.stringify(error),
+        );
         return rows.map((row) => ({ ...jobFromRow(row), status: "Failed" as const, endedAt, error }));
       }),
   };

@@ -18,13 +18,11 @@ export function sqliteCredentialRepository(runner: SqliteRunner): CredentialRepo
       }),
     listForPrincipal: (principalId) =>
       runner.read((db) =>
-        (
-          db.prepare("SELECT * FROM credentials WHERE principal_id = ? ORDER BY start_at, id").all(principalId) as CredentialRow[]
-        ).map(credentialFromRow),
+        (db.prepare("SELECT * FROM credentials WHERE principal_id = ? ORDER BY start_at, id").all(principalId) as CredentialRow[]).map(
+          credentialFromRow,
+        ),
       ),
     remove: (principalId, id) =>
-      runner.write(
-        (db) => db.prepare("DELETE FROM credentials WHERE principal_id = ? AND id = ?").run(principalId, id).changes > 0,
-      ),
+      runner.write((db) => db.prepare("DELETE FROM credentials WHERE principal_id = ? AND id = ?").run(principalId, id).changes > 0),
   };
 }

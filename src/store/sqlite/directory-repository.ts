@@ -9,11 +9,7 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
     insertTenant: (tenant) =>
       runner.write((db) => {
         try {
-          db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)").run(
-            tenant.id,
-            tenant.name,
-            tenant.createdAt,
-          );
+          db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)").run(tenant.id, tenant.name, tenant.createdAt);
         } catch (error) {
           rethrowUniqueViolation(error, "A tenant with this id or name already exists.");
         }
@@ -55,9 +51,7 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
       }),
     getPrincipal: (tenantId, id) =>
       runner.read((db) => {
-        const row = db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND id = ?").get(tenantId, id) as
-          | PrincipalRow
-          | undefined;
+        const row = db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND id = ?").get(tenantId, id) as PrincipalRow | undefined;
         return row && principalFromRow(row);
       }),
     findPrincipalByUserPrincipalName: (tenantId, upn) =>
@@ -77,9 +71,7 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
         const rows =
           kind === undefined
             ? db.prepare("SELECT * FROM principals WHERE tenant_id = ? ORDER BY created_at, id").all(tenantId)
-            : db
-                .prepare("SELECT * FROM principals WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id")
-                .all(tenantId, kind);
+            : db.prepare("SELECT * FROM principals WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id").all(tenantId, kind);
         return (rows as PrincipalRow[]).map(principalFromRow);
       }),
     updatePrincipal: (tenantId, id, patch: PrincipalPatch, now) =>
@@ -112,9 +104,7 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
 
     addMembership: (groupId, memberId) =>
       runner.write((db) => {
-        const result = db
-          .prepare("INSERT OR IGNORE INTO memberships (group_id, member_id) VALUES (?, ?)")
-          .run(groupId, memberId);
+        const result = db.prepare("INSERT OR IGNORE INTO memberships (group_id, member_id) VALUES (?, ?)").run(groupId, memberId);
         return result.changes > 0;
       }),
     removeMembership: (groupId, memberId) =>
@@ -139,16 +129,11 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
         ).map((row) => row.group_id),
       ),
     listTransitiveGroupIds: (memberId) =>
-      runner.read((db) =>
-        (db.prepare(TRANSITIVE_GROUPS_SQL).all(memberId) as { id: string }[]).map((row) => row.id),
-      ),
+      runner.read((db) => (db.prepare(TRANSITIVE_GROUPS_SQL).all(memberId) as { id: string }[]).map((row) => row.id)),
 
     addDirectoryAdministrator: (tenantId, principalId) =>
       runner.write((db) => {
-        db.prepare("INSERT OR IGNORE INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?)").run(
-          tenantId,
-          principalId,
-        );
+        db.prepare("INSERT OR IGNORE INTO directory_administrators (tenant_id, principal_id) VALUES (?, ?)").run(tenantId, principalId);
       }),
     removeDirectoryAdministrator: (tenantId, principalId) =>
       runner.write((db) => {
@@ -160,9 +145,9 @@ export function sqliteDirectoryRepository(runner: SqliteRunner): DirectoryReposi
     listDirectoryAdministrators: (tenantId) =>
       runner.read((db) =>
         (
-          db
-            .prepare("SELECT principal_id FROM directory_administrators WHERE tenant_id = ? ORDER BY principal_id")
-            .all(tenantId) as { principal_id: string }[]
+          db.prepare("SELECT principal_id FROM directory_administrators WHERE tenant_id = ? ORDER BY principal_id").all(tenantId) as {
+            principal_id: string;
+          }[]
         ).map((row) => row.principal_id),
       ),
   };

@@ -2,7 +2,28 @@ import type { ManagedHsmRecord } from "../management-records.js";
 import type { ManagementRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
-import { type HsmRow, hsmFromRow, hsmToRow, INSERT_HSM, UPDATE_HSM, type GroupRow, groupFromRow, type SubscriptionRow, subscriptionFromRow, type ResourceGroupRow, resourceGroupFromRow, type StorageRow, storageFromRow, type SettingRow, settingFromRow, type AssignmentRow, assignmentFromRow, type OperationRow, operationFromRow, DATA_PLANE_TABLES } from "../rows/management-rows.js";
+import {
+  type HsmRow,
+  hsmFromRow,
+  hsmToRow,
+  INSERT_HSM,
+  UPDATE_HSM,
+  type GroupRow,
+  groupFromRow,
+  type SubscriptionRow,
+  subscriptionFromRow,
+  type ResourceGroupRow,
+  resourceGroupFromRow,
+  type StorageRow,
+  storageFromRow,
+  type SettingRow,
+  settingFromRow,
+  type AssignmentRow,
+  assignmentFromRow,
+  type OperationRow,
+  operationFromRow,
+  DATA_PLANE_TABLES,
+} from "../rows/management-rows.js";
 
 export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepository {
   return {
@@ -20,8 +41,7 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
       }),
     listManagementGroups: () =>
       runner.read((db) => (db.prepare("SELECT * FROM management_groups ORDER BY id").all() as GroupRow[]).map(groupFromRow)),
-    deleteManagementGroup: (id) =>
-      runner.write((db) => db.prepare("DELETE FROM management_groups WHERE id = ?").run(id).changes > 0),
+    deleteManagementGroup: (id) => runner.write((db) => db.prepare("DELETE FROM management_groups WHERE id = ?").run(id).changes > 0),
 
     putSubscription: (s) =>
       runner.write((db) => {
@@ -59,7 +79,9 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
         ),
       ),
     deleteResourceGroup: (subscriptionId, name) =>
-      runner.write((db) => db.prepare("DELETE FROM resource_groups WHERE subscription_id = ? AND name = ?").run(subscriptionId, name).changes > 0),
+      runner.write(
+        (db) => db.prepare("DELETE FROM resource_groups WHERE subscription_id = ? AND name = ?").run(subscriptionId, name).changes > 0,
+      ),
 
     insertManagedHsm: (hsm) =>
       runner.write((db) => {
@@ -86,7 +108,11 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
             "SELECT * FROM managed_hsms WHERE (deleted_at IS NOT NULL) = @deleted " +
               "AND (@subscription IS NULL OR subscription_id = @subscription) AND (@group IS NULL OR resource_group = @group) ORDER BY name",
           )
-          .all({ deleted: filter.deleted ? 1 : 0, subscription: filter.subscriptionId ?? null, group: filter.resourceGroup ?? null }) as HsmRow[];
+          .all({
+            deleted: filter.deleted ? 1 : 0,
+            subscription: filter.subscriptionId ?? null,
+            group: filter.resourceGroup ?? null,
+          }) as HsmRow[];
         return rows.map(hsmFromRow);
       }),
     updateManagedHsm: (hsmId, patch) =>
@@ -121,12 +147,14 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
       }),
     listStorageAccounts: (filter) =>
       runner.read((db) =>
-        (db
-          .prepare(
-            "SELECT * FROM storage_accounts WHERE (@subscription IS NULL OR subscription_id = @subscription) " +
-              "AND (@group IS NULL OR resource_group = @group) ORDER BY name",
-          )
-          .all({ subscription: filter.subscriptionId ?? null, group: filter.resourceGroup ?? null }) as StorageRow[]).map(storageFromRow),
+        (
+          db
+            .prepare(
+              "SELECT * FROM storage_accounts WHERE (@subscription IS NULL OR subscription_id = @subscription) " +
+                "AND (@group IS NULL OR resource_group = @group) ORDER BY name",
+            )
+            .all({ subscription: filter.subscriptionId ?? null, group: filter.resourceGroup ?? null }) as StorageRow[]
+        ).map(storageFromRow),
       ),
     deleteStorageAccount: (name) => runner.write((db) => db.prepare("DELETE FROM storage_accounts WHERE name = ?").run(name).changes > 0),
 
@@ -146,12 +174,16 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
       }),
     listDiagnosticSettings: (resourceId) =>
       runner.read((db) =>
-        (db
-          .prepare("SELECT * FROM diagnostic_settings WHERE (@resource IS NULL OR resource_id = @resource) ORDER BY resource_id, name")
-          .all({ resource: resourceId ?? null }) as SettingRow[]).map(settingFromRow),
+        (
+          db
+            .prepare("SELECT * FROM diagnostic_settings WHERE (@resource IS NULL OR resource_id = @resource) ORDER BY resource_id, name")
+            .all({ resource: resourceId ?? null }) as SettingRow[]
+        ).map(settingFromRow),
       ),
     deleteDiagnosticSetting: (resourceId, name) =>
-      runner.write((db) => db.prepare("DELETE FROM diagnostic_settings WHERE resource_id = ? AND name = ?").run(resourceId, name).changes > 0),
+      runner.write(
+        (db) => db.prepare("DELETE FROM diagnostic_settings WHERE resource_id = ? AND name = ?").run(resourceId, name).changes > 0,
+      ),
 
     insertRoleAssignment: (a) =>
       runner.write((db) => {
@@ -180,7 +212,15 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
         db.prepare(
           "INSERT INTO arm_operations (id, subscription_id, resource_id, status, started_at, ended_at, error) VALUES (?, ?, ?, ?, ?, ?, ?) " +
             "ON CONFLICT (id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, error = excluded.error",
-        ).run(o.id, o.subscriptionId, o.resourceId, o.status, o.startedAt, o.endedAt ?? null, o.error === undefined ? null : JSON.stringify(o.error));
+        ).run(
+          o.id,
+          o.subscriptionId,
+          o.resourceId,
+          o.status,
+          o.startedAt,
+          o.endedAt ?? null,
+          o.error === undefined ? null : JSON.stringify(o.error),
+        );
       }),
     getOperation: (id) =>
       runner.read((db) => {

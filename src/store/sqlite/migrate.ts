@@ -4,12 +4,8 @@ import type { Migration } from "./migrations.js";
 
 /** Applies, in order and each in its own transaction, every migration the database has not seen. */
 export function applyMigrations(db: Database, migrations: readonly Migration[]): void {
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-  );
-  const appliedRow = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as
-    | { version: number | null }
-    | undefined;
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  const appliedRow = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as { version: number | null } | undefined;
   const applied = appliedRow?.version ?? 0;
   const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   if (applied > newest) {

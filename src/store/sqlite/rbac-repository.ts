@@ -7,8 +7,8 @@ export function sqliteRbacRepository(runner: SqliteRunner): RbacRepository {
   return {
     listRoleDefinitions: (hsmId) =>
       runner.read((db) =>
-        (db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? ORDER BY name").all(hsmId) as { body: string }[]).map(
-          (row) => definitionFromBody(row.body),
+        (db.prepare("SELECT body FROM role_definitions WHERE hsm_id = ? ORDER BY name").all(hsmId) as { body: string }[]).map((row) =>
+          definitionFromBody(row.body),
         ),
       ),
     getRoleDefinition: (hsmId, name) =>
@@ -31,9 +31,7 @@ export function sqliteRbacRepository(runner: SqliteRunner): RbacRepository {
       }),
     listRoleAssignments: (hsmId) =>
       runner.read((db) =>
-        (db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? ORDER BY name").all(hsmId) as AssignmentRow[]).map(
-          assignmentFromRow,
-        ),
+        (db.prepare("SELECT * FROM role_assignments WHERE hsm_id = ? ORDER BY name").all(hsmId) as AssignmentRow[]).map(assignmentFromRow),
       ),
     getRoleAssignment: (hsmId, name) =>
       runner.read((db) => {

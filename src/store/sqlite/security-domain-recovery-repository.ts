@@ -12,13 +12,20 @@ export function sqliteSecurityDomainRecoveryRepository(runner: SqliteRunner): Se
       }),
     insertSealedTransferKey: (hsmId, sealed, now) =>
       runner.write(
-        (db) => db.prepare("INSERT INTO sd_transfer_keys (hsm_id, sealed_key, created_at) VALUES (?, ?, ?) ON CONFLICT (hsm_id) DO NOTHING").run(hsmId, Buffer.from(sealed), now).changes > 0,
+        (db) =>
+          db
+            .prepare("INSERT INTO sd_transfer_keys (hsm_id, sealed_key, created_at) VALUES (?, ?, ?) ON CONFLICT (hsm_id) DO NOTHING")
+            .run(hsmId, Buffer.from(sealed), now).changes > 0,
       ),
     deleteTransferKey: (hsmId) => runner.write((db) => db.prepare("DELETE FROM sd_transfer_keys WHERE hsm_id = ?").run(hsmId).changes > 0),
     getUploadOutcome: (hsmId) =>
       runner.read((db) => {
-        const row = db.prepare("SELECT status, details, updated_at FROM sd_upload_outcomes WHERE hsm_id = ?").get(hsmId) as OutcomeRow | undefined;
-        return row === undefined ? undefined : ({ status: row.status, details: row.details, updatedAt: row.updated_at } satisfies UploadOutcome);
+        const row = db.prepare("SELECT status, details, updated_at FROM sd_upload_outcomes WHERE hsm_id = ?").get(hsmId) as
+          | OutcomeRow
+          | undefined;
+        return row === undefined
+          ? undefined
+          : ({ status: row.status, details: row.details, updatedAt: row.updated_at } satisfies UploadOutcome);
       }),
     putUploadOutcome: (hsmId, outcome) =>
       runner.write((db) => {

@@ -9,7 +9,13 @@ import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
 import type { RoleAssignmentSchema, RoleDefinitionSchema } from "../../gen/keyhold/v1/access_control_service_pb.js";
 import type { BackupJobSchema } from "../../gen/keyhold/v1/backup_service_pb.js";
-import type { DeletedKeyBundleSchema, JsonWebKeySchema, KeyAttributesSchema, KeyBundleSchema, KeyRotationPolicySchema } from "../../gen/keyhold/v1/keys_pb.js";
+import type {
+  DeletedKeyBundleSchema,
+  JsonWebKeySchema,
+  KeyAttributesSchema,
+  KeyBundleSchema,
+  KeyRotationPolicySchema,
+} from "../../gen/keyhold/v1/keys_pb.js";
 import type { BackupJobView } from "../../hsm/backup/index.js";
 import type { DeletedKeyBundle, KeyAttributes, KeyBundle, KeyItem } from "../../hsm/keys/bundle.js";
 import type { RotationPolicy } from "../../hsm/keys/index.js";
@@ -47,7 +53,8 @@ export function jwkFromWire(wire: unknown, field = "key"): JsonWebKey {
 
 /** A public JWK in wire form; private members are never copied, whatever the JWK holds. */
 export function jwkToWire(jwk: JsonWebKey): MessageInitShape<typeof JsonWebKeySchema> {
-  const bytes = (value: string | undefined): Uint8Array => (value === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(value, "base64url")));
+  const bytes = (value: string | undefined): Uint8Array =>
+    value === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(value, "base64url"));
   return {
     kid: jwk.kid ?? "",
     kty: jwk.kty,

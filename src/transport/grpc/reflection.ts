@@ -25,7 +25,9 @@ export function packageRoot(): string {
 
 export function addReflection(server: Server): void {
   const protoDir = join(packageRoot(), "proto");
-  const files = readdirSync(join(protoDir, "keyhold", "v1")).filter((f) => f.endsWith(".proto")).map((f) => join("keyhold", "v1", f));
+  const files = readdirSync(join(protoDir, "keyhold", "v1"))
+    .filter((f) => f.endsWith(".proto"))
+    .map((f) => join("keyhold", "v1", f));
   const definition = loadSync([...files, healthProtoPath], { includeDirs: [protoDir, dirname(healthProtoPath)], keepCase: false });
   new ReflectionService(definition).addToServer(server);
 }

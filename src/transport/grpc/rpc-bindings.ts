@@ -37,7 +37,13 @@ import {
 } from "./messages.js";
 
 /** The services of keyhold.v1 the server mounts, in the order it mounts them. */
-export const KEYHOLD_SERVICES = Object.freeze([KeyService, CryptoService, SecurityDomainService, BackupService, AccessControlService] as const);
+export const KEYHOLD_SERVICES = Object.freeze([
+  KeyService,
+  CryptoService,
+  SecurityDomainService,
+  BackupService,
+  AccessControlService,
+] as const);
 
 /** The operations gRPC serves, with their names and result types as the HSM's operation modules declare them. */
 type GrpcOperation =
@@ -74,7 +80,11 @@ export function bind<M extends DescMethodUnary, N extends GrpcOperationName>(
     method,
     operation,
     fromWire: (request: unknown) => {
-      if (!isMessage<M["input"]>(request, method.input)) throw new KeyholdError("InternalError", `${method.parent.typeName}.${method.name} received a message that is not ${method.input.typeName}`);
+      if (!isMessage<M["input"]>(request, method.input))
+        throw new KeyholdError(
+          "InternalError",
+          `${method.parent.typeName}.${method.name} received a message that is not ${method.input.typeName}`,
+        );
       return fromWire(request);
     },
     // The table is typed by name only at run time: the server passes the result of the table's operation named
@@ -88,17 +98,28 @@ const same = <T>(result: T): T => result;
 
 export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(KeyService.method.createKey, "KeyCreate", (bundle) => ({ key: bundleToWire(bundle) })),
-  bind(KeyService.method.importKey, "KeyImport", (bundle) => ({ key: bundleToWire(bundle) }), (request) => ({
-    ...(plain(request) as object),
-    key: jwkFromWire(request.key),
-  })),
+  bind(
+    KeyService.method.importKey,
+    "KeyImport",
+    (bundle) => ({ key: bundleToWire(bundle) }),
+    (request) => ({
+      ...(plain(request) as object),
+      key: jwkFromWire(request.key),
+    }),
+  ),
   bind(KeyService.method.getKey, "KeyGet", (bundle) => ({ key: bundleToWire(bundle) })),
   bind(KeyService.method.listKeys, "KeyList", (page) => ({ keys: page.items.map(bundleToWire), nextPageToken: page.nextPageToken })),
-  bind(KeyService.method.listKeyVersions, "KeyListVersions", (page) => ({ keys: page.items.map(bundleToWire), nextPageToken: page.nextPageToken })),
+  bind(KeyService.method.listKeyVersions, "KeyListVersions", (page) => ({
+    keys: page.items.map(bundleToWire),
+    nextPageToken: page.nextPageToken,
+  })),
   bind(KeyService.method.updateKey, "KeyUpdate", (bundle) => ({ key: bundleToWire(bundle) })),
   bind(KeyService.method.deleteKey, "KeyDelete", (deleted) => ({ deletedKey: deletedBundleToWire(deleted) })),
   bind(KeyService.method.getDeletedKey, "KeyGetDeleted", (deleted) => ({ deletedKey: deletedBundleToWire(deleted) })),
-  bind(KeyService.method.listDeletedKeys, "KeyListDeleted", (page) => ({ deletedKeys: page.items.map(deletedBundleToWire), nextPageToken: page.nextPageToken })),
+  bind(KeyService.method.listDeletedKeys, "KeyListDeleted", (page) => ({
+    deletedKeys: page.items.map(deletedBundleToWire),
+    nextPageToken: page.nextPageToken,
+  })),
   bind(KeyService.method.recoverDeletedKey, "KeyRecover", (bundle) => ({ key: bundleToWire(bundle) })),
   bind(KeyService.method.purgeDeletedKey, "KeyPurge", () => ({})),
   bind(KeyService.method.backupKey, "KeyBackup", same),
@@ -127,18 +148,40 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(BackupService.method.startSelectiveKeyRestore, "SelectiveKeyRestoreStart", (job) => ({ job: jobToWire(job) })),
   bind(BackupService.method.getRestoreStatus, "RestoreStatus", (job) => ({ job: jobToWire(job) })),
 
-  bind(AccessControlService.method.listRoleDefinitions, "RoleDefinitionList", (page) => ({ roleDefinitions: page.items.map(roleDefinitionToWire), nextPageToken: page.nextPageToken })),
-  bind(AccessControlService.method.getRoleDefinition, "RoleDefinitionGet", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
-  bind(AccessControlService.method.setRoleDefinition, "RoleDefinitionSet", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
-  bind(AccessControlService.method.deleteRoleDefinition, "RoleDefinitionDelete", (definition) => ({ roleDefinition: roleDefinitionToWire(definition) })),
-  bind(AccessControlService.method.listRoleAssignments, "RoleAssignmentList", (page) => ({ roleAssignments: page.items.map(roleAssignmentToWire), nextPageToken: page.nextPageToken })),
-  bind(AccessControlService.method.getRoleAssignment, "RoleAssignmentGet", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
-  bind(AccessControlService.method.createRoleAssignment, "RoleAssignmentCreate", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
-  bind(AccessControlService.method.deleteRoleAssignment, "RoleAssignmentDelete", (assignment) => ({ roleAssignment: roleAssignmentToWire(assignment) })),
+  bind(AccessControlService.method.listRoleDefinitions, "RoleDefinitionList", (page) => ({
+    roleDefinitions: page.items.map(roleDefinitionToWire),
+    nextPageToken: page.nextPageToken,
+  })),
+  bind(AccessControlService.method.getRoleDefinition, "RoleDefinitionGet", (definition) => ({
+    roleDefinition: roleDefinitionToWire(definition),
+  })),
+  bind(AccessControlService.method.setRoleDefinition, "RoleDefinitionSet", (definition) => ({
+    roleDefinition: roleDefinitionToWire(definition),
+  })),
+  bind(AccessControlService.method.deleteRoleDefinition, "RoleDefinitionDelete", (definition) => ({
+    roleDefinition: roleDefinitionToWire(definition),
+  })),
+  bind(AccessControlService.method.listRoleAssignments, "RoleAssignmentList", (page) => ({
+    roleAssignments: page.items.map(roleAssignmentToWire),
+    nextPageToken: page.nextPageToken,
+  })),
+  bind(AccessControlService.method.getRoleAssignment, "RoleAssignmentGet", (assignment) => ({
+    roleAssignment: roleAssignmentToWire(assignment),
+  })),
+  bind(AccessControlService.method.createRoleAssignment, "RoleAssignmentCreate", (assignment) => ({
+    roleAssignment: roleAssignmentToWire(assignment),
+  })),
+  bind(AccessControlService.method.deleteRoleAssignment, "RoleAssignmentDelete", (assignment) => ({
+    roleAssignment: roleAssignmentToWire(assignment),
+  })),
   bind(AccessControlService.method.checkAccess, "CheckAccess", (access) => ({
     allowed: access.allowed,
     principalExists: access.principalExists,
     principalEnabled: access.principalEnabled,
-    decidingAssignments: access.decidingAssignments.map((d) => ({ roleAssignment: roleAssignmentToWire(d.assignment), roleDefinitionId: d.roleDefinitionId, roleName: d.roleName })),
+    decidingAssignments: access.decidingAssignments.map((d) => ({
+      roleAssignment: roleAssignmentToWire(d.assignment),
+      roleDefinitionId: d.roleDefinitionId,
+      roleName: d.roleName,
+    })),
   })),
 ]);

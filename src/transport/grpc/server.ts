@@ -5,7 +5,15 @@
  * reflection. Authorization and audit happen only in the pipeline.
  */
 import { create, isMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
-import { Metadata, Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { asKeyholdError, ERROR_CLASSES, KeyholdError } from "../../errors.js";
 import type { Pipeline, RequestMeta } from "../../pipeline/dispatch.js";
 import type { AnyOperation } from "../../pipeline/operation.js";
@@ -84,7 +92,13 @@ function undecodable(request: UndecodableRequest): KeyholdError {
 }
 
 /** Runs one bound RPC through the pipeline and returns the response message. */
-async function invoke(deps: GrpcServerDeps, binding: RpcBinding, operation: AnyOperation, request: unknown, meta: RequestMeta): Promise<Message> {
+async function invoke(
+  deps: GrpcServerDeps,
+  binding: RpcBinding,
+  operation: AnyOperation,
+  request: unknown,
+  meta: RequestMeta,
+): Promise<Message> {
   if (request instanceof UndecodableRequest) throw undecodable(request);
   const result = await deps.pipeline.dispatch(operation, binding.fromWire(request), meta);
   return binding.toWire(result);
@@ -158,7 +172,12 @@ function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
  */
 function streamHandler(deps: GrpcServerDeps) {
   const window = deps.streamWindow ?? 256;
-  const byCase = new Map(RPC_BINDINGS.filter((b) => b.method.parent === CryptoService).map((b) => [b.method.localName, { binding: b, operation: operationOf(deps, b) }]));
+  const byCase = new Map(
+    RPC_BINDINGS.filter((b) => b.method.parent === CryptoService).map((b) => [
+      b.method.localName,
+      { binding: b, operation: operationOf(deps, b) },
+    ]),
+  );
   const path = `/${CryptoService.typeName}/Stream`;
   return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
     const cancellation = callSignal(call);
@@ -166,9 +185,13 @@ function streamHandler(deps: GrpcServerDeps) {
     // worker pool adds an "abort" listener per queued task) stays on that signal, instead of piling up on the stream's
     // one signal (past ten, Node warns of a listener leak). The stream's signal keeps this single listener.
     const operationSignals = new Set<AbortController>();
-    cancellation.signal.addEventListener("abort", () => {
-      for (const controller of operationSignals) controller.abort();
-    }, { once: true });
+    cancellation.signal.addEventListener(
+      "abort",
+      () => {
+        for (const controller of operationSignals) controller.abort();
+      },
+      { once: true },
+    );
     const operationSignal = (): AbortController => {
       const controller = new AbortController();
       if (cancellation.signal.aborted) controller.abort();
@@ -193,27 +216,47 @@ function streamHandler(deps: GrpcServerDeps) {
       if (inFlight >= window) call.pause();
       const started = performance.now();
       const operation = operationSignal();
-      const work = request instanceof UndecodableRequest
-        ? Promise.reject(undecodable(request))
-        : target === undefined
-          ? Promise.reject(new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", { field: "operation" }))
-          : invoke(deps, target.binding, target.operation, request.operation.value, requestMeta(call, `${path}#${kind}`, operation.signal)).then(streamResult);
-      work.then(
-        (result) => {
-          deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
-          if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result }));
-        },
-        (error: unknown) => {
-          const keyholdError = asKeyholdError(error);
-          deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
-          if (!cancellation.signal.aborted) {
-            call.write(create(StreamResponseSchema, { id, code: grpcStatusOf(keyholdError), errorCode: keyholdError.code, message: keyholdError.message }));
-          }
-        },
-      ).finally(() => {
-        operationSignals.delete(operation);
-        settle();
-      });
+      const work =
+        request instanceof UndecodableRequest
+          ? Promise.reject(undecodable(request))
+          : target === undefined
+            ? Promise.reject(
+                new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", {
+                  field: "operation",
+                }),
+              )
+            : invoke(
+                deps,
+                target.binding,
+                target.operation,
+                request.operation.value,
+                requestMeta(call, `${path}#${kind}`, operation.signal),
+              ).then(streamResult);
+      work
+        .then(
+          (result) => {
+            deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
+            if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result }));
+          },
+          (error: unknown) => {
+            const keyholdError = asKeyholdError(error);
+            deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
+            if (!cancellation.signal.aborted) {
+              call.write(
+                create(StreamResponseSchema, {
+                  id,
+                  code: grpcStatusOf(keyholdError),
+                  errorCode: keyholdError.code,
+                  message: keyholdError.message,
+                }),
+              );
+            }
+          },
+        )
+        .finally(() => {
+          operationSignals.delete(operation);
+          settle();
+        });
     });
     call.on("end", () => {
       ended = true;
@@ -245,7 +288,11 @@ export function buildGrpcServer(deps: GrpcServerDeps): Server {
     if (unbound.length > 0) throw new Error(`RPCs without a handler: ${unbound.map(methodPath).join(", ")}`);
     server.addService(serviceDefinition(service, "server"), implementation);
   }
-  addHealth(server, KEYHOLD_SERVICES.map((s) => s.typeName), deps.serving);
+  addHealth(
+    server,
+    KEYHOLD_SERVICES.map((s) => s.typeName),
+    deps.serving,
+  );
   addReflection(server);
   return server;
 }

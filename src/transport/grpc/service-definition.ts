@@ -45,7 +45,9 @@ function methodDefinition(method: DescMethod, server: boolean): MethodDefinition
 
 /** grpc-js ServiceDefinition keyed by the methods' local names (sign, createKey, ...). */
 export function serviceDefinition(service: DescService, side: "client" | "server" = "client"): ServiceDefinition {
-  return Object.fromEntries(service.methods.map((method) => [method.localName, methodDefinition(method, side === "server")])) as ServiceDefinition;
+  return Object.fromEntries(
+    service.methods.map((method) => [method.localName, methodDefinition(method, side === "server")]),
+  ) as ServiceDefinition;
 }
 
 /** A grpc-js client class for `service`; its methods take and return protobuf-es messages. */

@@ -74,7 +74,11 @@ export async function buildHttpsApp(options: HttpsAppOptions): Promise<HttpsApp>
     const allowed = paths.methodsFor(request.url);
     if (allowed.length > 0) {
       void reply.header("allow", allowed.join(", "));
-      return sendEdgeError(reply, { status: 405, code: "MethodNotAllowed", message: `The method ${request.method} is not allowed on this path; allowed: ${allowed.join(", ")}.` });
+      return sendEdgeError(reply, {
+        status: 405,
+        code: "MethodNotAllowed",
+        message: `The method ${request.method} is not allowed on this path; allowed: ${allowed.join(", ")}.`,
+      });
     }
     return sendEdgeError(reply, { status: 404, code: "NotFound", message: `No resource or route serves ${request.method} on this path.` });
   });

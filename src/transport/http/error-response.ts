@@ -51,7 +51,11 @@ export function routerRefusal(error: { code?: string }): EdgeError {
     case "FST_ERR_BAD_URL":
       return { status: 400, code: "InvalidUri", message: "The request URL is not valid: a path segment could not be decoded." };
     case "FST_ERR_MAX_PARAM_LENGTH":
-      return { status: 414, code: "RequestUriTooLong", message: "The request URL is too long: a path segment is longer than 100 characters." };
+      return {
+        status: 414,
+        code: "RequestUriTooLong",
+        message: "The request URL is too long: a path segment is longer than 100 characters.",
+      };
     default:
       return { status: 500, code: "InternalServerError", message: "An internal error occurred." };
   }

@@ -19,7 +19,8 @@ export class RoutePaths {
   methodsFor(url: string): string[] {
     const path = url.split("?")[0]!;
     const methods = new Set<string>();
-    for (const { regex, methods: served } of this.#patterns.values()) if (regex.test(path)) for (const method of served) methods.add(method);
+    for (const { regex, methods: served } of this.#patterns.values())
+      if (regex.test(path)) for (const method of served) methods.add(method);
     return [...methods].sort();
   }
 }

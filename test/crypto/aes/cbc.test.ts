@@ -68,24 +68,29 @@ describe("AES-CBC", () => {
 
   it("unpadding accepts exactly the valid PKCS#7 endings; every other one is the one generic failure", () => {
     // Padded messages whose last block is mostly valid padding, so the near misses are exercised.
-    const lastBlock = fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 255 })).map(
-      ([pad, position, wrong]) => {
+    const lastBlock = fc
+      .tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 255 }))
+      .map(([pad, position, wrong]) => {
         const block = new Uint8Array(16).fill(pad);
         if (wrong % 3 === 0) block[position] = wrong;
         return block;
-      },
-    );
+      });
     fc.assert(
-      fc.property(aesKeys, fc.uint8Array({ maxLength: 32 }).map((b) => b.subarray(0, b.length - (b.length % 16))), lastBlock, (k, prefix, last) => {
-        const padded = Uint8Array.of(...prefix, ...last);
-        const { ciphertext, iv } = aesCbcEncrypt(oct(k), padded, { padding: false });
-        if (validPadding(padded)) {
-          const pad = padded[padded.length - 1] ?? 0;
-          expect(aesCbcDecrypt(oct(k), ciphertext, { iv, padding: true })).toEqual(padded.subarray(0, padded.length - pad));
-        } else {
-          expect(() => aesCbcDecrypt(oct(k), ciphertext, { iv, padding: true })).toThrow(failure);
-        }
-      }),
+      fc.property(
+        aesKeys,
+        fc.uint8Array({ maxLength: 32 }).map((b) => b.subarray(0, b.length - (b.length % 16))),
+        lastBlock,
+        (k, prefix, last) => {
+          const padded = Uint8Array.of(...prefix, ...last);
+          const { ciphertext, iv } = aesCbcEncrypt(oct(k), padded, { padding: false });
+          if (validPadding(padded)) {
+            const pad = padded[padded.length - 1] ?? 0;
+            expect(aesCbcDecrypt(oct(k), ciphertext, { iv, padding: true })).toEqual(padded.subarray(0, padded.length - pad));
+          } else {
+            expect(() => aesCbcDecrypt(oct(k), ciphertext, { iv, padding: true })).toThrow(failure);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -99,13 +104,9 @@ describe("AES-CBC", () => {
       for (const ciphertext of [new Uint8Array(0), new Uint8Array(31)]) {
         expect(() => aesCbcDecrypt(key, ciphertext, { iv: IV, padding })).toThrow(badParameter("ciphertext"));
       }
-      expect(() => aesCbcDecrypt(key, new Uint8Array(16), { iv: new Uint8Array(12), padding })).toThrow(
-        badParameter("iv"),
-      );
+      expect(() => aesCbcDecrypt(key, new Uint8Array(16), { iv: new Uint8Array(12), padding })).toThrow(badParameter("iv"));
       expect(() => aesCbcDecrypt(key, new Uint8Array(16), { padding })).toThrow(badParameter("iv"));
-      expect(() => aesCbcEncrypt(key, new Uint8Array(16), { iv: new Uint8Array(15), padding })).toThrow(
-        badParameter("iv"),
-      );
+      expect(() => aesCbcEncrypt(key, new Uint8Array(16), { iv: new Uint8Array(15), padding })).toThrow(badParameter("iv"));
     }
   });
 });

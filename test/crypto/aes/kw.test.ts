@@ -25,7 +25,11 @@ const RFC3394 = [
 /** RFC 5649 section 6, both vectors (192-bit KEK). */
 const RFC5649_KEK = hex("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8");
 const RFC5649 = [
-  { bytes: 20, key: "c37b7e6492584340 bed1220780894115 5068f738", c: "138bdeaa9b8fa7fc 61f97742e72248ee 5ae6ae5360d1ae6a 5f54f373fa543b6a" },
+  {
+    bytes: 20,
+    key: "c37b7e6492584340 bed1220780894115 5068f738",
+    c: "138bdeaa9b8fa7fc 61f97742e72248ee 5ae6ae5360d1ae6a 5f54f373fa543b6a",
+  },
   { bytes: 7, key: "466f7250617369", c: "afbeb0f07dfbf541 9200f2ccb50bb24f" },
 ];
 

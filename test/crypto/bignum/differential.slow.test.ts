@@ -22,8 +22,7 @@ describe.each(CASES)("%s kernels: RSA-%i raw operations", (module, bits) => {
   const refPublic = bigintRsaEngine.preparePublic(fixture.params);
   const nativePrivate = (x: Uint8Array) =>
     new Uint8Array(privateDecrypt({ key: fixture.nodePrivate, padding: constants.RSA_NO_PADDING }, x));
-  const nativePublic = (x: Uint8Array) =>
-    new Uint8Array(publicEncrypt({ key: fixture.nodePublic, padding: constants.RSA_NO_PADDING }, x));
+  const nativePublic = (x: Uint8Array) => new Uint8Array(publicEncrypt({ key: fixture.nodePublic, padding: constants.RSA_NO_PADDING }, x));
   const inputBelowN = fc.bigInt({ min: 0n, max: fixture.n - 1n }).map((x) => bigIntToBytes(x, k));
 
   it("private op agrees between wasm and node:crypto", () => {

@@ -9,7 +9,9 @@ import { instantiateKernels } from "../../../src/crypto/bignum/wasm-abi.js";
 export const RSA_SIZES = [2048, 3072, 4096] as const;
 
 /** Whether this engine and CPU can run the FMA kernel module (it compiles and its checks pass). */
-export const FMA_USABLE = kernelSelection().module === "fma" || selectKernels({ fma: () => instantiateKernels("fma"), baseline: () => instantiateKernels("baseline") }).module === "fma";
+export const FMA_USABLE =
+  kernelSelection().module === "fma" ||
+  selectKernels({ fma: () => instantiateKernels("fma"), baseline: () => instantiateKernels("baseline") }).module === "fma";
 
 /** The kernel modules the differential tests cover here: both, or baseline alone where FMA is unusable. */
 export const KERNEL_MODULES = FMA_USABLE ? (["fma", "baseline"] as const) : (["baseline"] as const);

@@ -84,7 +84,11 @@ describe.each(CURVE_NAMES)("ECDSA on %s", (curveName) => {
   });
 
   it("R = u1·G + u2·Q at infinity is rejected by both", () => {
-    for (const [r, s] of [[1n, 1n], [12345n, 678n], [n - 1n, n - 2n]] as const) {
+    for (const [r, s] of [
+      [1n, 1n],
+      [12345n, 678n],
+      [n - 1n, n - 2n],
+    ] as const) {
       const digest = infinityDigest(curveName, r);
       for (const verifier of PROVIDERS) expect(verifier.verify(key, digest, encodeSignature(curveName, r, s))).toBe(false);
     }

@@ -40,7 +40,11 @@ async function populate(): Promise<{ signature: Uint8Array; kid: string }> {
   await f.call("KeyDelete", { name: "gone" });
   await f.store.rbac.putRoleDefinition(f.core.hsm.id, CUSTOM_ROLE);
   await f.store.rbac.insertRoleAssignment(f.core.hsm.id, {
-    id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, name: randomUUID(), scope: "/keys/signer", roleDefinitionId: CUSTOM_ROLE.id, principalId: f.cryptoUser.id,
+    id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+    name: randomUUID(),
+    scope: "/keys/signer",
+    roleDefinitionId: CUSTOM_ROLE.id,
+    principalId: f.cryptoUser.id,
   });
   return { signature, kid: first.kid };
 }
@@ -62,8 +66,11 @@ describe("full backup and restore", () => {
     expect(job.folder).toMatch(/^mhsm-contoso-hsm-\d{14}$/);
     expect(job.endTime).toBeGreaterThanOrEqual(job.startTime);
     expect(await folderFiles(job.folder)).toEqual(["keys-00001.bin", "manifest.json", "roles.bin"]);
-    const bytes = Buffer.concat(await Promise.all((await folderFiles(job.folder)).map((name) => readFile(join(f.blobs.root, ACCOUNT, CONTAINER, job.folder, name)))));
-    for (const secret of [RSA_FIXTURES[2048].d, RSA_FIXTURES[2048].p, EC_FIXTURES["P-384"].d]) expect(bytes.includes(String(secret))).toBe(false);
+    const bytes = Buffer.concat(
+      await Promise.all((await folderFiles(job.folder)).map((name) => readFile(join(f.blobs.root, ACCOUNT, CONTAINER, job.folder, name)))),
+    );
+    for (const secret of [RSA_FIXTURES[2048].d, RSA_FIXTURES[2048].p, EC_FIXTURES["P-384"].d])
+      expect(bytes.includes(String(secret))).toBe(false);
     expect(bytes.includes("signer")).toBe(false);
   });
 
@@ -73,10 +80,15 @@ describe("full backup and restore", () => {
     const started = await f.call<BackupJobView>("BackupStart", { storageAccount: ACCOUNT, container: CONTAINER }, { as: f.backupUser });
     await f.call("KeyCreate", { name: "during-backup", kty: "EC", crv: "P-256" });
     await f.call("KeyDelete", { name: "aes" });
-    expect(await f.call<BackupJobView>("BackupStatus", { jobId: started.jobId }, { as: f.backupUser })).toMatchObject({ status: "InProgress", endTime: 0 });
+    expect(await f.call<BackupJobView>("BackupStatus", { jobId: started.jobId }, { as: f.backupUser })).toMatchObject({
+      status: "InProgress",
+      endTime: 0,
+    });
     release();
     await f.jobs.settled(started.jobId);
-    expect(await f.call<BackupJobView>("BackupStatus", { jobId: started.jobId }, { as: f.backupUser })).toMatchObject({ status: "Succeeded" });
+    expect(await f.call<BackupJobView>("BackupStatus", { jobId: started.jobId }, { as: f.backupUser })).toMatchObject({
+      status: "Succeeded",
+    });
 
     expect(await f.run("RestoreStart", { folder: started.folder })).toMatchObject({ status: "Succeeded" });
     await expectFailure(f.call("KeyGet", { name: "during-backup" }), "KeyNotFound");
@@ -102,7 +114,10 @@ describe("full backup and restore", () => {
     expect(restored).toMatchObject({ status: "Succeeded", folder: job.folder });
     expect(await contentsOf(f.store, f.core.hsm.id)).toEqual(before);
     expect((await f.call<KeyBundle>("KeyGet", { name: "signer", version: versionOf(kid) })).kid).toBe(kid);
-    expect((await f.call<{ valid: boolean }>("KeyVerify", { name: "signer", version: versionOf(kid), algorithm: "ES256", digest, signature })).valid).toBe(true);
+    expect(
+      (await f.call<{ valid: boolean }>("KeyVerify", { name: "signer", version: versionOf(kid), algorithm: "ES256", digest, signature }))
+        .valid,
+    ).toBe(true);
     // The rotation made after the backup is gone: the latest version is the backup's again.
     expect((await f.call<KeyBundle>("KeyGet", { name: "signer" })).kid).toBe(latestAtBackup);
     await expectFailure(f.call("KeyGet", { name: "after-backup" }), "KeyNotFound");
@@ -125,7 +140,15 @@ describe("full backup and restore", () => {
     expect(await f.run("RestoreStart", { folder: job.folder }, twin.name)).toMatchObject({ status: "Succeeded" });
     const moved = await f.call<KeyBundle>("KeyGet", { name: "signer", version: versionOf(kid) }, { hsm: twin.name });
     expect(moved.kid).toBe(`https://twin-hsm.managedhsm.keyhold.test/keys/signer/${versionOf(kid)}`);
-    expect((await f.call<{ valid: boolean }>("KeyVerify", { name: "signer", version: versionOf(kid), algorithm: "ES256", digest, signature }, { hsm: twin.name })).valid).toBe(true);
+    expect(
+      (
+        await f.call<{ valid: boolean }>(
+          "KeyVerify",
+          { name: "signer", version: versionOf(kid), algorithm: "ES256", digest, signature },
+          { hsm: twin.name },
+        )
+      ).valid,
+    ).toBe(true);
     expect((await f.store.rbac.listRoleAssignments(twin.id)).map((a) => a.roleDefinitionId)).toContain(CUSTOM_ROLE.id);
 
     const refused = await f.run("RestoreStart", { folder: job.folder }, stranger.name);
@@ -158,7 +181,10 @@ describe("full backup and restore", () => {
     await rm(join(dir, "extra.bin"));
 
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { body: string; mac: string };
-    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, body: manifest.body.replace('"keyCount":4', '"keyCount":3') }));
+    await writeFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({ ...manifest, body: manifest.body.replace('"keyCount":4', '"keyCount":3') }),
+    );
     expect((await f.run("RestoreStart", { folder: job.folder })).error?.message).toContain("manifest failed its integrity check");
 
     expect((await f.run("RestoreStart", { folder: "mhsm-contoso-hsm-19990101000000" })).error?.message).toContain("holds no manifest");
@@ -174,11 +200,20 @@ describe("full backup and restore", () => {
     expect(deleted).toMatchObject({ status: "Failed", error: { code: "ObjectIsDeletedButRecoverable" } });
     await f.call("KeyPurge", { name: "signer" });
 
-    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "SIGNER" })).toMatchObject({ status: "Succeeded", keyName: "SIGNER" });
+    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "SIGNER" })).toMatchObject({
+      status: "Succeeded",
+      keyName: "SIGNER",
+    });
     expect((await f.call<{ items: KeyBundle[] }>("KeyListVersions", { name: "signer" })).items.map((k) => k.kid)).toEqual(versions);
     expect(versions).toContain(kid);
-    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "aes" })).toMatchObject({ status: "Failed", error: { code: "Conflict" } });
-    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "never-there" })).toMatchObject({ status: "Failed", error: { code: "KeyNotFound" } });
+    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "aes" })).toMatchObject({
+      status: "Failed",
+      error: { code: "Conflict" },
+    });
+    expect(await f.run("SelectiveKeyRestoreStart", { folder: job.folder, keyName: "never-there" })).toMatchObject({
+      status: "Failed",
+      error: { code: "KeyNotFound" },
+    });
   });
 
   it("allows one job at a time per HSM and refuses data-plane calls while restoring", async () => {
@@ -187,12 +222,19 @@ describe("full backup and restore", () => {
     const release = f.control.pause();
     const first = await f.call<BackupJobView>("BackupStart", { storageAccount: ACCOUNT, container: CONTAINER }, { as: f.backupUser });
     expect(first.status).toBe("InProgress");
-    await expectFailure(f.call("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: job.folder }, { as: f.restoreUser }), "Conflict");
+    await expectFailure(
+      f.call("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: job.folder }, { as: f.restoreUser }),
+      "Conflict",
+    );
     release();
     await f.jobs.settled(first.jobId);
 
     const hold = f.control.pause();
-    const restore = await f.call<BackupJobView>("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: job.folder }, { as: f.restoreUser });
+    const restore = await f.call<BackupJobView>(
+      "RestoreStart",
+      { storageAccount: ACCOUNT, container: CONTAINER, folder: job.folder },
+      { as: f.restoreUser },
+    );
     for (let tries = 0; (await f.hsm(f.core.hsm.name)).activation !== "Restoring"; tries++) {
       if (tries === 1000) throw new Error("the HSM was never marked Restoring");
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -200,10 +242,15 @@ describe("full backup and restore", () => {
     const refused = await expectFailure(f.call("KeyGet", { name: "signer" }), "OperationNotAllowed");
     expect(refused.message).toContain("being restored");
     await expectFailure(f.call("BackupStatus", { jobId: first.jobId }, { as: f.backupUser }), "OperationNotAllowed");
-    expect(await f.call<BackupJobView>("RestoreStatus", { jobId: restore.jobId }, { as: f.restoreUser })).toMatchObject({ status: "InProgress", endTime: 0 });
+    expect(await f.call<BackupJobView>("RestoreStatus", { jobId: restore.jobId }, { as: f.restoreUser })).toMatchObject({
+      status: "InProgress",
+      endTime: 0,
+    });
     hold();
     await f.jobs.settled(restore.jobId);
-    expect(await f.call<BackupJobView>("RestoreStatus", { jobId: restore.jobId }, { as: f.restoreUser })).toMatchObject({ status: "Succeeded" });
+    expect(await f.call<BackupJobView>("RestoreStatus", { jobId: restore.jobId }, { as: f.restoreUser })).toMatchObject({
+      status: "Succeeded",
+    });
     expect((await f.call<KeyBundle>("KeyGet", { name: "signer" })).kid).toContain("/keys/signer/");
   });
 
@@ -227,7 +274,12 @@ describe("full backup and restore", () => {
       ["RestoreStatus", { jobId: job.jobId }],
     ];
     const matrix: Record<string, string[]> = {};
-    for (const [who, principal] of [["admin", f.core.admin], ["backup", f.backupUser], ["restore", f.restoreUser], ["crypto", f.cryptoUser]] as const) {
+    for (const [who, principal] of [
+      ["admin", f.core.admin],
+      ["backup", f.backupUser],
+      ["restore", f.restoreUser],
+      ["crypto", f.cryptoUser],
+    ] as const) {
       matrix[who] = [];
       for (const [operation, raw] of calls) matrix[who].push(await allowed(operation, raw, principal));
     }
@@ -241,13 +293,41 @@ describe("full backup and restore", () => {
   });
 
   it("names the field of bad input", async () => {
-    await expectFailure(f.call("BackupStart", { storageAccount: "Not An Account", container: CONTAINER }, { as: f.core.admin }), "BadParameter", "storageAccount");
-    await expectFailure(f.call("BackupStart", { storageAccount: ACCOUNT, container: "x" }, { as: f.core.admin }), "BadParameter", "container");
-    await expectFailure(f.call("BackupStart", { storageAccount: "nosuchacct", container: CONTAINER }, { as: f.core.admin }), "NotFound", "storageAccount");
+    await expectFailure(
+      f.call("BackupStart", { storageAccount: "Not An Account", container: CONTAINER }, { as: f.core.admin }),
+      "BadParameter",
+      "storageAccount",
+    );
+    await expectFailure(
+      f.call("BackupStart", { storageAccount: ACCOUNT, container: "x" }, { as: f.core.admin }),
+      "BadParameter",
+      "container",
+    );
+    await expectFailure(
+      f.call("BackupStart", { storageAccount: "nosuchacct", container: CONTAINER }, { as: f.core.admin }),
+      "NotFound",
+      "storageAccount",
+    );
     // A backup creates its container; a restore needs one that exists.
-    await expectFailure(f.call("RestoreStart", { storageAccount: ACCOUNT, container: "missing", folder: "mhsm-a-20250101000000" }, { as: f.core.admin }), "NotFound", "container");
-    await expectFailure(f.call("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: "../etc" }, { as: f.core.admin }), "BadParameter", "folder");
+    await expectFailure(
+      f.call("RestoreStart", { storageAccount: ACCOUNT, container: "missing", folder: "mhsm-a-20250101000000" }, { as: f.core.admin }),
+      "NotFound",
+      "container",
+    );
+    await expectFailure(
+      f.call("RestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: "../etc" }, { as: f.core.admin }),
+      "BadParameter",
+      "folder",
+    );
     await expectFailure(f.call("RestoreStatus", { jobId: "nope" }, { as: f.core.admin }), "BadParameter", "jobId");
-    await expectFailure(f.call("SelectiveKeyRestoreStart", { storageAccount: ACCOUNT, container: CONTAINER, folder: "mhsm-a-20250101000000" }, { as: f.core.admin }), "BadParameter", "keyName");
+    await expectFailure(
+      f.call(
+        "SelectiveKeyRestoreStart",
+        { storageAccount: ACCOUNT, container: CONTAINER, folder: "mhsm-a-20250101000000" },
+        { as: f.core.admin },
+      ),
+      "BadParameter",
+      "keyName",
+    );
   });
 });

@@ -9,11 +9,23 @@ describe("keyhold backup|restore commands", () => {
     const options = (path: string[]): string[] => {
       let command: Command | undefined = program;
       for (const name of path) command = command?.commands.find((c) => c.name() === name);
-      return (command?.options ?? []).map((o) => o.long ?? "").filter((flag) => ["--hsm-name", "--storage-account-id", "--container", "--folder", "--key", "--no-wait", "--job-id", "--output"].includes(flag));
+      return (command?.options ?? [])
+        .map((o) => o.long ?? "")
+        .filter((flag) =>
+          ["--hsm-name", "--storage-account-id", "--container", "--folder", "--key", "--no-wait", "--job-id", "--output"].includes(flag),
+        );
     };
     expect(options(["backup", "start"])).toEqual(["--hsm-name", "--output", "--storage-account-id", "--container", "--no-wait"]);
     expect(options(["backup", "status"])).toEqual(["--hsm-name", "--output", "--job-id"]);
-    expect(options(["restore", "start"])).toEqual(["--hsm-name", "--output", "--storage-account-id", "--container", "--no-wait", "--folder", "--key"]);
+    expect(options(["restore", "start"])).toEqual([
+      "--hsm-name",
+      "--output",
+      "--storage-account-id",
+      "--container",
+      "--no-wait",
+      "--folder",
+      "--key",
+    ]);
     expect(options(["restore", "status"])).toEqual(["--hsm-name", "--output", "--job-id"]);
   });
 });

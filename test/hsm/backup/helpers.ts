@@ -85,7 +85,11 @@ export interface BackupFixture {
   /** Calls an operation through the pipeline as `principal` (default: the crypto user). */
   call<T = Record<string, unknown>>(operation: string, raw: unknown, options?: { as?: PrincipalRecord; hsm?: string }): Promise<T>;
   /** Starts a job as the Administrator and waits for its end. */
-  run(operation: "BackupStart" | "RestoreStart" | "SelectiveKeyRestoreStart", raw: Record<string, unknown>, hsm?: string): Promise<BackupJobView>;
+  run(
+    operation: "BackupStart" | "RestoreStart" | "SelectiveKeyRestoreStart",
+    raw: Record<string, unknown>,
+    hsm?: string,
+  ): Promise<BackupJobView>;
   /** A configured HSM where the same principals hold the same roles. */
   addHsm(name: string): Promise<HsmRuntime>;
   hsm(name: string): Promise<HsmRuntime>;
@@ -113,7 +117,14 @@ export async function backupFixture(): Promise<BackupFixture> {
   await blobs.createAccount(ACCOUNT);
   await blobs.createContainer(ACCOUNT, CONTAINER);
   await store.management.insertStorageAccount({
-    subscriptionId: SUBSCRIPTION, resourceGroup: "rg", name: ACCOUNT, location: "westeurope", sku: "Standard_LRS", kind: "StorageV2", tags: {}, createdAt: Date.now(),
+    subscriptionId: SUBSCRIPTION,
+    resourceGroup: "rg",
+    name: ACCOUNT,
+    location: "westeurope",
+    sku: "Standard_LRS",
+    kind: "StorageV2",
+    tags: {},
+    createdAt: Date.now(),
   });
   const hsms = core.hsms;
   const restoring = {
@@ -144,10 +155,20 @@ export async function backupFixture(): Promise<BackupFixture> {
   };
   const jobs = new BackupJobs({ store, storage, domains, restoring, evictions: keys.openedKeys, now: () => (clock += 1000) });
   const operations = new Map<string, Operation>(
-    [...keyOperations(keys), ...cryptoOperations(keys), ...accessControlOperations({ store, rbac: core.rbac }), ...backupOperations(jobs)].map((op) => [op.name, op]),
+    [
+      ...keyOperations(keys),
+      ...cryptoOperations(keys),
+      ...accessControlOperations({ store, rbac: core.rbac }),
+      ...backupOperations(jobs),
+    ].map((op) => [op.name, op]),
   );
   const person = (name: string) =>
-    core.directory.createUser(core.tenant.id, { userPrincipalName: `${name}@contoso.test`, displayName: name, password: "Some-password-1!", enabled: true });
+    core.directory.createUser(core.tenant.id, {
+      userPrincipalName: `${name}@contoso.test`,
+      displayName: name,
+      password: "Some-password-1!",
+      enabled: true,
+    });
   const cryptoUser = await person("crypto");
   const backupUser = await person("backup");
   const restoreUser = await person("restore");
@@ -170,12 +191,31 @@ export async function backupFixture(): Promise<BackupFixture> {
     return (await core.pipeline.dispatch(operation, raw, core.meta(token, { hsmName: options.hsm ?? core.hsm.name }))) as T;
   };
   return {
-    core, store, control, holdStorage, seal, domains, keys, blobs, jobs, cryptoUser, backupUser, restoreUser,
+    core,
+    store,
+    control,
+    holdStorage,
+    seal,
+    domains,
+    keys,
+    blobs,
+    jobs,
+    cryptoUser,
+    backupUser,
+    restoreUser,
     call,
     async run(operation, raw, hsm) {
-      const started = await call<BackupJobView>(operation, { storageAccount: ACCOUNT_ID, container: CONTAINER, ...raw }, { as: core.admin, ...(hsm === undefined ? {} : { hsm }) });
+      const started = await call<BackupJobView>(
+        operation,
+        { storageAccount: ACCOUNT_ID, container: CONTAINER, ...raw },
+        { as: core.admin, ...(hsm === undefined ? {} : { hsm }) },
+      );
       await jobs.settled(started.jobId);
-      return call<BackupJobView>(operation === "BackupStart" ? "BackupStatus" : "RestoreStatus", { jobId: started.jobId }, { as: core.admin, ...(hsm === undefined ? {} : { hsm }) });
+      return call<BackupJobView>(
+        operation === "BackupStart" ? "BackupStatus" : "RestoreStatus",
+        { jobId: started.jobId },
+        { as: core.admin, ...(hsm === undefined ? {} : { hsm }) },
+      );
     },
     async addHsm(name) {
       const added: HsmRuntime = { ...core.hsm, id: randomUUID(), name, hsmUriHost: `${name}.managedhsm.keyhold.test` };

@@ -49,12 +49,23 @@ describe("jobs across a restart", () => {
   it("marks a job found InProgress Failed (interrupted) and serves an HSM it left Restoring again", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "keyhold-jobs-"));
     const running: BackupJobRecord = {
-      id: "0123456789abcdef0123456789abcdef", hsmId: "hsm-1", kind: "restore", status: "InProgress", storageAccount: "acct", container: "backups",
-      folder: "mhsm-a-20260101000000", keyName: undefined, startedAt: 1_000, endedAt: undefined, error: undefined,
+      id: "0123456789abcdef0123456789abcdef",
+      hsmId: "hsm-1",
+      kind: "restore",
+      status: "InProgress",
+      storageAccount: "acct",
+      container: "backups",
+      folder: "mhsm-a-20260101000000",
+      keyName: undefined,
+      startedAt: 1_000,
+      endedAt: undefined,
+      error: undefined,
     };
     const first = await openStore({ dataDir });
     await first.backupJobs.insert(running);
-    await expect(first.backupJobs.insert({ ...running, id: "1123456789abcdef0123456789abcdef" })).rejects.toMatchObject({ code: "Conflict" });
+    await expect(first.backupJobs.insert({ ...running, id: "1123456789abcdef0123456789abcdef" })).rejects.toMatchObject({
+      code: "Conflict",
+    });
     await first.close();
 
     const store = await openStore({ dataDir });

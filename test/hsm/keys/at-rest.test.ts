@@ -52,15 +52,26 @@ describe("the SQLite files", () => {
     const b = await f.call<KeyBundle>("KeyImport", { name: "moved", key: EC_FIXTURES["P-384"] });
     const db = new Database(join(f.dataDir, STORE_FILE_NAME));
     try {
-      const sealedA = (db.prepare("SELECT sealed_private_jwk FROM key_versions WHERE name = ? AND version = ?").get("moved", versionOf(a.kid)) as { sealed_private_jwk: Buffer }).sealed_private_jwk;
+      const sealedA = (
+        db.prepare("SELECT sealed_private_jwk FROM key_versions WHERE name = ? AND version = ?").get("moved", versionOf(a.kid)) as {
+          sealed_private_jwk: Buffer;
+        }
+      ).sealed_private_jwk;
       db.prepare("UPDATE key_versions SET sealed_private_jwk = ? WHERE name = ? AND version = ?").run(sealedA, "moved", versionOf(b.kid));
     } finally {
       db.close();
     }
-    const error = await f.call("KeySign", { name: "moved", version: versionOf(b.kid), algorithm: "ES384", digest: new Uint8Array(48) }).catch((e: unknown) => e);
+    const error = await f
+      .call("KeySign", { name: "moved", version: versionOf(b.kid), algorithm: "ES384", digest: new Uint8Array(48) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyholdError);
     expect((error as KeyholdError).code).toBe("InternalError");
-    const signed = await f.call<{ kid: string }>("KeySign", { name: "moved", version: versionOf(a.kid), algorithm: "ES384", digest: new Uint8Array(48) });
+    const signed = await f.call<{ kid: string }>("KeySign", {
+      name: "moved",
+      version: versionOf(a.kid),
+      algorithm: "ES384",
+      digest: new Uint8Array(48),
+    });
     expect(signed.kid).toBe(a.kid);
   });
 
@@ -69,7 +80,11 @@ describe("the SQLite files", () => {
     const id = { hsmId: f.core.hsm.id, name: "bound", version: "a".repeat(32) };
     const sealed = sealPrivateJwk(domain, id, EC_FIXTURES["P-256"]);
     expect(openPrivateJwk(domain, id, sealed)).toEqual(EC_FIXTURES["P-256"]);
-    for (const other of [{ ...id, version: "b".repeat(32) }, { ...id, name: "Bound" }, { ...id, hsmId: "another" }]) {
+    for (const other of [
+      { ...id, version: "b".repeat(32) },
+      { ...id, name: "Bound" },
+      { ...id, hsmId: "another" },
+    ]) {
       expect(() => openPrivateJwk(domain, other, sealed)).toThrow(/integrity check/);
     }
   });

@@ -21,14 +21,29 @@ describe("crypto requests", () => {
   it.each([
     ["wrong digest length", "KeySign", { name: "rsa", algorithm: "PS256", digest: new Uint8Array(31) }, "digest"],
     ["wrong digest length (EC)", "KeySign", { name: "ec", algorithm: "ES256", digest: new Uint8Array(48) }, "digest"],
-    ["wrong digest length (verify)", "KeyVerify", { name: "rsa", algorithm: "RS512", digest: new Uint8Array(32), signature: new Uint8Array(256) }, "digest"],
+    [
+      "wrong digest length (verify)",
+      "KeyVerify",
+      { name: "rsa", algorithm: "RS512", digest: new Uint8Array(32), signature: new Uint8Array(256) },
+      "digest",
+    ],
     ["unknown algorithm", "KeySign", { name: "rsa", algorithm: "PS999", digest: new Uint8Array(32) }, "algorithm"],
     ["a sign algorithm to encrypt", "KeyEncrypt", { name: "rsa", algorithm: "PS256", plaintext: new Uint8Array(8) }, "algorithm"],
     ["an RSA algorithm on an EC key", "KeySign", { name: "ec", algorithm: "PS256", digest: new Uint8Array(32) }, "algorithm"],
     ["an EC algorithm on an RSA key", "KeySign", { name: "rsa", algorithm: "ES256", digest: new Uint8Array(32) }, "algorithm"],
     ["an AES algorithm on an RSA key", "KeyWrap", { name: "rsa", algorithm: "A256KW", key: new Uint8Array(32) }, "algorithm"],
-    ["an AES-256 algorithm on a 128-bit key", "KeyEncrypt", { name: "oct", algorithm: "A256GCM", plaintext: new Uint8Array(8) }, "algorithm"],
-    ["a GCM iv of the wrong length", "KeyEncrypt", { name: "oct", algorithm: "A128GCM", plaintext: new Uint8Array(8), iv: new Uint8Array(5) }, "iv"],
+    [
+      "an AES-256 algorithm on a 128-bit key",
+      "KeyEncrypt",
+      { name: "oct", algorithm: "A256GCM", plaintext: new Uint8Array(8) },
+      "algorithm",
+    ],
+    [
+      "a GCM iv of the wrong length",
+      "KeyEncrypt",
+      { name: "oct", algorithm: "A128GCM", plaintext: new Uint8Array(8), iv: new Uint8Array(5) },
+      "iv",
+    ],
     ["an iv for RSA", "KeyEncrypt", { name: "rsa", algorithm: "RSA-OAEP", plaintext: new Uint8Array(8), iv: new Uint8Array(12) }, "iv"],
     ["a digest that is not bytes", "KeySign", { name: "rsa", algorithm: "PS256", digest: "AAAA" }, "digest"],
     ["no digest", "KeySign", { name: "rsa", algorithm: "PS256" }, "digest"],
@@ -42,7 +57,10 @@ describe("crypto requests", () => {
 
   it("refuses an unknown key or version with KeyNotFound", async () => {
     await expectFailure(f.call("KeySign", { name: "missing", algorithm: "PS256", digest: new Uint8Array(32) }), "KeyNotFound");
-    await expectFailure(f.call("KeySign", { name: "rsa", version: "f".repeat(32), algorithm: "PS256", digest: new Uint8Array(32) }), "KeyNotFound");
+    await expectFailure(
+      f.call("KeySign", { name: "rsa", version: "f".repeat(32), algorithm: "PS256", digest: new Uint8Array(32) }),
+      "KeyNotFound",
+    );
   });
 });
 
@@ -72,7 +90,12 @@ describe("key requests", () => {
     ["an RSA JWK with n that is not base64url", "KeyImport", { name: "x", key: { ...rsa, n: "not base64url!" } }, "key.n"],
     ["an RSA JWK whose p does not match", "KeyImport", { name: "x", key: { ...rsa, p: RSA_FIXTURES[2048].q } }, "key.p"],
     ["an EC JWK without d", "KeyImport", { name: "x", key: { ...EC_FIXTURES["P-256"], d: undefined } }, "key.d"],
-    ["an EC JWK whose point is off the curve", "KeyImport", { name: "x", key: { ...EC_FIXTURES["P-256"], y: EC_FIXTURES["P-256"].x } }, "key"],
+    [
+      "an EC JWK whose point is off the curve",
+      "KeyImport",
+      { name: "x", key: { ...EC_FIXTURES["P-256"], y: EC_FIXTURES["P-256"].x } },
+      "key",
+    ],
     ["an oct JWK of 20 bytes", "KeyImport", { name: "x", key: { kty: "oct", k: Buffer.alloc(20).toString("base64url") } }, "key.k"],
     ["a JWK of an unknown type", "KeyImport", { name: "x", key: { kty: "OKP" } }, "key.kty"],
     ["no JWK", "KeyImport", { name: "x" }, "key"],

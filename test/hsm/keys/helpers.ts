@@ -118,7 +118,10 @@ export async function failure(promise: Promise<unknown>): Promise<KeyholdError> 
 
 export async function expectFailure(promise: Promise<unknown>, code: KeyholdErrorCode, field?: string): Promise<KeyholdError> {
   const error = await failure(promise);
-  expect({ code: error.code, ...(field === undefined ? {} : { field: error.field }) }).toEqual({ code, ...(field === undefined ? {} : { field }) });
+  expect({ code: error.code, ...(field === undefined ? {} : { field: error.field }) }).toEqual({
+    code,
+    ...(field === undefined ? {} : { field }),
+  });
   return error;
 }
 

@@ -15,7 +15,8 @@ afterAll(async () => {
 
 const DAY_MS = 86_400_000;
 const digest = new Uint8Array(createHash("sha256").update("lifecycle").digest());
-const sign = (name: string, version?: string) => f.call<{ kid: string; signature: Uint8Array }>("KeySign", { name, version, algorithm: "ES256", digest });
+const sign = (name: string, version?: string) =>
+  f.call<{ kid: string; signature: Uint8Array }>("KeySign", { name, version, algorithm: "ES256", digest });
 
 describe("versions", () => {
   it("adds a version for each create or import of a name; get without version is the latest", async () => {
@@ -40,7 +41,10 @@ describe("versions", () => {
     seen.push(await f.keyStore.generation());
     await f.call("KeyUpdate", { name: "moving", attributes: { enabled: false } });
     seen.push(await f.keyStore.generation());
-    await expectFailure(f.call("KeyEncrypt", { name: "moving", algorithm: "A256GCM", plaintext: new Uint8Array(4) }), "OperationNotAllowed");
+    await expectFailure(
+      f.call("KeyEncrypt", { name: "moving", algorithm: "A256GCM", plaintext: new Uint8Array(4) }),
+      "OperationNotAllowed",
+    );
     await f.call("KeyDelete", { name: "moving" });
     seen.push(await f.keyStore.generation());
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
@@ -83,7 +87,11 @@ describe("update and attribute enforcement", () => {
 
   it("key_ops without sign refuses sign but still verifies; tags are replaced when present", async () => {
     const { signature } = await sign("guarded");
-    const updated = await f.call<KeyBundle>("KeyUpdate", { name: "guarded", keyOps: { values: ["verify"] }, tags: { values: { team: "b", env: "test" } } });
+    const updated = await f.call<KeyBundle>("KeyUpdate", {
+      name: "guarded",
+      keyOps: { values: ["verify"] },
+      tags: { values: { team: "b", env: "test" } },
+    });
     expect(updated.key.key_ops).toEqual(["verify"]);
     expect(updated.tags).toEqual({ team: "b", env: "test" });
     expect((await expectFailure(sign("guarded"), "OperationNotAllowed")).message).toContain("'sign'");
@@ -133,7 +141,11 @@ describe("soft delete, recover and purge", () => {
     const created = await f.call<KeyBundle>("KeyImport", { name: "soft", key: EC_FIXTURES["P-384"] });
     const deleted = await f.call<DeletedKeyBundle>("KeyDelete", { name: "soft" });
     const now = Math.floor(f.clock.now / 1000);
-    expect(deleted).toMatchObject({ recoveryId: "https://contoso-hsm.managedhsm.keyhold.test/deletedkeys/soft", deletedDate: now, scheduledPurgeDate: now + 90 * 86_400 });
+    expect(deleted).toMatchObject({
+      recoveryId: "https://contoso-hsm.managedhsm.keyhold.test/deletedkeys/soft",
+      deletedDate: now,
+      scheduledPurgeDate: now + 90 * 86_400,
+    });
     expect(deleted.key.kid).toBe(created.kid);
     await expectFailure(f.call("KeyGet", { name: "soft" }), "KeyNotFound");
     await expectFailure(f.call("KeySign", { name: "soft", algorithm: "ES384", digest: new Uint8Array(48) }), "KeyNotFound");
@@ -144,7 +156,11 @@ describe("soft delete, recover and purge", () => {
     expect(listed.items.map((d) => d.key.kid)).toContain(created.kid);
     const recovered = await f.call<KeyBundle>("KeyRecover", { name: "soft" });
     expect(recovered.kid).toBe(created.kid);
-    const { signature } = await f.call<{ signature: Uint8Array }>("KeySign", { name: "soft", algorithm: "ES384", digest: new Uint8Array(48) });
+    const { signature } = await f.call<{ signature: Uint8Array }>("KeySign", {
+      name: "soft",
+      algorithm: "ES384",
+      digest: new Uint8Array(48),
+    });
     expect(signature.length).toBe(96);
     await expectFailure(f.call("KeyGetDeleted", { name: "soft" }), "KeyNotFound");
     await expectFailure(f.call("KeyRecover", { name: "soft" }), "KeyNotFound");
@@ -199,7 +215,12 @@ describe("backup and restore", () => {
     expect(versions.items.map((i) => i.kid)).toEqual([v1.kid, v2.kid]);
     expect(versions.items[0]!.tags).toEqual({ a: "1" });
     const rsaDigest = new Uint8Array(32);
-    const { kid } = await f.call<{ kid: string }>("KeySign", { name: "backed", version: versionOf(v1.kid), algorithm: "PS256", digest: rsaDigest });
+    const { kid } = await f.call<{ kid: string }>("KeySign", {
+      name: "backed",
+      version: versionOf(v1.kid),
+      algorithm: "PS256",
+      digest: rsaDigest,
+    });
     expect(kid).toBe(v1.kid);
     const policy = await f.call<{ lifetimeActions: unknown[] }>("KeyRotationPolicyGet", { name: "backed" });
     expect(policy.lifetimeActions).toEqual([{ timeAfterCreate: "P90D", action: "Rotate" }]);
@@ -228,8 +249,16 @@ describe("random bytes", () => {
     await expectFailure(f.call("RandomBytes", { count: 16 }), "ForbiddenByRbac");
     const admin = f.core.meta(await f.core.token(f.core.admin));
     const roleDefinition = { roleName: "Random bytes", permissions: [{ dataActions: ["Microsoft.KeyVault/managedHsm/rng/action"] }] };
-    const definition = (await f.core.pipeline.dispatch(f.core.table.get("RoleDefinitionSet")!, { scope: "/", name: randomUUID(), roleDefinition }, admin)) as { id: string };
-    await f.core.pipeline.dispatch(f.core.table.get("RoleAssignmentCreate")!, { scope: "/", roleDefinitionId: definition.id, principalId: f.user.id }, admin);
+    const definition = (await f.core.pipeline.dispatch(
+      f.core.table.get("RoleDefinitionSet")!,
+      { scope: "/", name: randomUUID(), roleDefinition },
+      admin,
+    )) as { id: string };
+    await f.core.pipeline.dispatch(
+      f.core.table.get("RoleAssignmentCreate")!,
+      { scope: "/", roleDefinitionId: definition.id, principalId: f.user.id },
+      admin,
+    );
     const a = await f.call<{ value: Uint8Array }>("RandomBytes", { count: 128 });
     const b = await f.call<{ value: Uint8Array }>("RandomBytes", { count: 128 });
     expect(a.value.length).toBe(128);

@@ -21,7 +21,12 @@ const digest = new Uint8Array(createHash("sha256").update("placement").digest())
 
 function versionOf(keyRef: "rsa" | "ec" | "oct", family: KeyType): UsableVersion {
   const stored = family === "oct" ? { kty: "oct" } : publicJwk(PRIVATE[keyRef]!);
-  return { keyRef, family, kid: `https://hsm/keys/${keyRef}/v1`, record: { publicJwk: JSON.stringify(stored) } } as unknown as UsableVersion;
+  return {
+    keyRef,
+    family,
+    kid: `https://hsm/keys/${keyRef}/v1`,
+    record: { publicJwk: JSON.stringify(stored) },
+  } as unknown as UsableVersion;
 }
 
 function harness() {
@@ -48,17 +53,27 @@ describe("keyCrypto", () => {
   it.each([
     ["rsa", "RSA", "PS256"],
     ["ec", "EC", "ES256"],
-  ] as const)("sends %s private-key work to the pool with the caller's signal, and verify answers a boolean", async (keyRef, family, algorithm) => {
-    const { keyCrypto, tasks, secretsOpened } = harness();
-    const version = versionOf(keyRef, family);
-    const signal = new AbortController().signal;
-    const signature = await keyCrypto.sign(version, algorithm, digest, signal);
-    expect(await keyCrypto.verify(version, algorithm, digest, signature, signal)).toBe(true);
-    expect(await keyCrypto.verify(version, algorithm, digest, signature.map((b, i) => (i === 0 ? b ^ 1 : b)))).toBe(false);
-    expect(tasks.map(({ task }) => task.operation)).toEqual(["sign", "verify", "verify"]);
-    expect(tasks.map(({ signal: s }) => s)).toEqual([signal, signal, undefined]);
-    expect(secretsOpened).toEqual([]);
-  });
+  ] as const)(
+    "sends %s private-key work to the pool with the caller's signal, and verify answers a boolean",
+    async (keyRef, family, algorithm) => {
+      const { keyCrypto, tasks, secretsOpened } = harness();
+      const version = versionOf(keyRef, family);
+      const signal = new AbortController().signal;
+      const signature = await keyCrypto.sign(version, algorithm, digest, signal);
+      expect(await keyCrypto.verify(version, algorithm, digest, signature, signal)).toBe(true);
+      expect(
+        await keyCrypto.verify(
+          version,
+          algorithm,
+          digest,
+          signature.map((b, i) => (i === 0 ? b ^ 1 : b)),
+        ),
+      ).toBe(false);
+      expect(tasks.map(({ task }) => task.operation)).toEqual(["sign", "verify", "verify"]);
+      expect(tasks.map(({ signal: s }) => s)).toEqual([signal, signal, undefined]);
+      expect(secretsOpened).toEqual([]);
+    },
+  );
 
   it("decrypts and unwraps RSA in the pool; encrypts and wraps with the public key here", async () => {
     const { keyCrypto, tasks, secretsOpened } = harness();
@@ -81,7 +96,9 @@ describe("keyCrypto", () => {
     expect(await keyCrypto.verify(version, "HS256", digest, new Uint8Array(32))).toBe(false);
     const aad = Buffer.from("context");
     const sealed = await keyCrypto.encrypt(version, "A256GCM", Buffer.from("sealed"), { aad });
-    expect(Buffer.from(await keyCrypto.decrypt(version, "A256GCM", sealed.ciphertext, { iv: sealed.iv, aad, tag: sealed.tag })).toString()).toBe("sealed");
+    expect(
+      Buffer.from(await keyCrypto.decrypt(version, "A256GCM", sealed.ciphertext, { iv: sealed.iv, aad, tag: sealed.tag })).toString(),
+    ).toBe("sealed");
     const dek = randomBytes(32);
     const wrapped = await keyCrypto.wrapKey(version, "A256KW", dek);
     expect(Buffer.from(await keyCrypto.unwrapKey(version, "A256KW", wrapped)).equals(dek)).toBe(true);

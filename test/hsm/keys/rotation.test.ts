@@ -18,7 +18,11 @@ const DAY_MS = 86_400_000;
 
 describe("RotateKey", () => {
   it("adds a version with the same type, curve, key_ops and tags, and new material", async () => {
-    const first = await f.call<KeyBundle>("KeyImport", { name: "rotated", key: { ...EC_FIXTURES["P-384"], key_ops: ["sign"] }, tags: { owner: "team-a" } });
+    const first = await f.call<KeyBundle>("KeyImport", {
+      name: "rotated",
+      key: { ...EC_FIXTURES["P-384"], key_ops: ["sign"] },
+      tags: { owner: "team-a" },
+    });
     const second = await f.call<KeyBundle>("KeyRotate", { name: "rotated" });
     expect(versionOf(second.kid)).not.toBe(versionOf(first.kid));
     expect(second.key).toMatchObject({ kty: "EC-HSM", crv: "P-384", key_ops: ["sign"] });
@@ -28,7 +32,11 @@ describe("RotateKey", () => {
 
     const oct = await f.call<KeyBundle>("KeyCreate", { name: "rotated-oct", kty: "oct", keySize: 192 });
     await f.call("KeyRotate", { name: "rotated-oct" });
-    const { wrappedKey } = await f.call<{ wrappedKey: Uint8Array }>("KeyWrap", { name: "rotated-oct", algorithm: "A192KW", key: new Uint8Array(24) });
+    const { wrappedKey } = await f.call<{ wrappedKey: Uint8Array }>("KeyWrap", {
+      name: "rotated-oct",
+      algorithm: "A192KW",
+      key: new Uint8Array(24),
+    });
     expect(wrappedKey.length).toBe(32);
     expect((await f.call<{ items: KeyItem[] }>("KeyListVersions", { name: "rotated-oct" })).items[0]!.kid).toBe(oct.kid);
     await expectFailure(f.call("KeyRotate", { name: "no-such-key" }), "KeyNotFound");
@@ -40,7 +48,13 @@ describe("rotation policies", () => {
     await f.call("KeyCreate", { name: "with-policy", kty: "oct" });
     const empty = await f.call<RotationPolicy>("KeyRotationPolicyGet", { name: "with-policy" });
     expect(empty).toEqual({ id: "https://contoso-hsm.managedhsm.keyhold.test/keys/with-policy/rotationpolicy", lifetimeActions: [] });
-    const policy = { lifetimeActions: [{ timeAfterCreate: "P90D", action: "Rotate" }, { timeBeforeExpiry: "P10D", action: "Notify" }], expiryTime: "P1Y" };
+    const policy = {
+      lifetimeActions: [
+        { timeAfterCreate: "P90D", action: "Rotate" },
+        { timeBeforeExpiry: "P10D", action: "Notify" },
+      ],
+      expiryTime: "P1Y",
+    };
     const stored = await f.call<RotationPolicy>("KeyRotationPolicySet", { name: "with-policy", policy });
     expect(stored).toMatchObject({ ...policy, id: empty.id, created: Math.floor(f.clock.now / 1000) });
     expect(await f.call<RotationPolicy>("KeyRotationPolicyGet", { name: "with-policy" })).toEqual(stored);
@@ -52,9 +66,20 @@ describe("rotation policies", () => {
     [{ lifetimeActions: [{ timeAfterCreate: "P90D", action: "Explode" }] }, "policy.lifetime_actions[0].action"],
     [{ lifetimeActions: [{ action: "Rotate" }] }, "policy.lifetime_actions[0]"],
     [{ lifetimeActions: [{ timeAfterCreate: "P90D", timeBeforeExpiry: "P30D", action: "Rotate" }] }, "policy.lifetime_actions[0]"],
-    [{ lifetimeActions: [{ timeAfterCreate: "P90D", action: "Rotate" }, { timeAfterCreate: "P60D", action: "Rotate" }] }, "policy.lifetime_actions"],
+    [
+      {
+        lifetimeActions: [
+          { timeAfterCreate: "P90D", action: "Rotate" },
+          { timeAfterCreate: "P60D", action: "Rotate" },
+        ],
+      },
+      "policy.lifetime_actions",
+    ],
     [{ lifetimeActions: [], expiryTime: "P7D" }, "policy.expiry_time"],
-    [{ lifetimeActions: [{ timeBeforeExpiry: "P60D", action: "Rotate" }], expiryTime: "P30D" }, "policy.lifetime_actions[0].time_before_expiry"],
+    [
+      { lifetimeActions: [{ timeBeforeExpiry: "P60D", action: "Rotate" }], expiryTime: "P30D" },
+      "policy.lifetime_actions[0].time_before_expiry",
+    ],
     [{ lifetimeActions: "P90D" }, "policy.lifetime_actions"],
   ])("refuses %j naming %s", async (policy, field) => {
     await expectFailure(f.call("KeyRotationPolicySet", { name: "with-policy", policy }), "BadParameter", field);
@@ -72,11 +97,23 @@ describe("RotationScheduler", () => {
   it("rotates due keys without a client, sets the policy's expiry, notifies once, and purges expired deleted keys", async () => {
     const start = f.clock.now;
     const seen: MaintenanceOutcome[] = [];
-    const scheduler = new RotationScheduler({ service: f.keys.service, store: f.keyStore, hsms: f.core.hsms, now: () => f.clock.now, onOutcome: (o) => void seen.push(o) });
+    const scheduler = new RotationScheduler({
+      service: f.keys.service,
+      store: f.keyStore,
+      hsms: f.core.hsms,
+      now: () => f.clock.now,
+      onOutcome: (o) => void seen.push(o),
+    });
     const original = await f.call<KeyBundle>("KeyCreate", { name: "auto", kty: "EC", crv: "P-256" });
-    await f.call("KeyRotationPolicySet", { name: "auto", policy: { lifetimeActions: [{ timeAfterCreate: "P30D", action: "Rotate" }], expiryTime: "P60D" } });
+    await f.call("KeyRotationPolicySet", {
+      name: "auto",
+      policy: { lifetimeActions: [{ timeAfterCreate: "P30D", action: "Rotate" }], expiryTime: "P60D" },
+    });
     await f.call("KeyCreate", { name: "notified", kty: "oct", attributes: { exp: Math.floor(start / 1000) + 40 * 86_400 } });
-    await f.call("KeyRotationPolicySet", { name: "notified", policy: { lifetimeActions: [{ timeBeforeExpiry: "P10D", action: "Notify" }] } });
+    await f.call("KeyRotationPolicySet", {
+      name: "notified",
+      policy: { lifetimeActions: [{ timeBeforeExpiry: "P10D", action: "Notify" }] },
+    });
     await f.call("KeyCreate", { name: "to-sweep", kty: "oct" });
     await f.call("KeyDelete", { name: "to-sweep" });
 

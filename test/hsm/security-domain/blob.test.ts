@@ -16,7 +16,12 @@ let secret: Uint8Array;
 let blob: SecurityDomainBlob;
 
 /** The blob with one base64url member of share `index` changed in one bit of byte `at`. */
-function flipped(source: SecurityDomainBlob, index: number, member: "encryptedKey" | "iv" | "ciphertext" | "tag", at = 0): SecurityDomainBlob {
+function flipped(
+  source: SecurityDomainBlob,
+  index: number,
+  member: "encryptedKey" | "iv" | "ciphertext" | "tag",
+  at = 0,
+): SecurityDomainBlob {
   const shares = source.shares.map((share, i) => {
     if (i !== index) return share;
     const bytes = fromBase64Url(share[member], member);
@@ -29,7 +34,12 @@ function flipped(source: SecurityDomainBlob, index: number, member: "encryptedKe
 beforeAll(async () => {
   fixtures = wrappingFixtures(5);
   secret = new Uint8Array(randomBytes(32));
-  blob = await sealSecurityDomain({ hsmId: HSM_ID, secret, required: 3, certificates: wrappingCertificates(fixtures.map((f) => f.certificateJwk)) });
+  blob = await sealSecurityDomain({
+    hsmId: HSM_ID,
+    secret,
+    required: 3,
+    certificates: wrappingCertificates(fixtures.map((f) => f.certificateJwk)),
+  });
 });
 
 describe("security domain blob", () => {
@@ -43,7 +53,10 @@ describe("security domain blob", () => {
     for (const a of indices) {
       for (const b of indices.filter((i) => i > a)) {
         for (const c of indices.filter((i) => i > b)) {
-          const recovered = await recoverDomainSecret(blob, [fixtures[c]!, fixtures[a]!, fixtures[b]!].map((f) => f.privateJwk));
+          const recovered = await recoverDomainSecret(
+            blob,
+            [fixtures[c]!, fixtures[a]!, fixtures[b]!].map((f) => f.privateJwk),
+          );
           expect(recovered.secret).toEqual(secret);
           expect([...recovered.sharesUsed].sort()).toEqual([a + 1, b + 1, c + 1]);
         }
@@ -56,7 +69,14 @@ describe("security domain blob", () => {
     const wrong = combineShares(two, 2);
     expect(wrong).not.toEqual(secret);
     expect(domainFingerprintOf(HSM_ID, wrong)).not.toBe(blob.domainFingerprint);
-    expect(await refusal(recoverDomainSecret(blob, [fixtures[0]!, fixtures[3]!].map((f) => f.privateJwk)))).toBe("BadParameter:private_keys");
+    expect(
+      await refusal(
+        recoverDomainSecret(
+          blob,
+          [fixtures[0]!, fixtures[3]!].map((f) => f.privateJwk),
+        ),
+      ),
+    ).toBe("BadParameter:private_keys");
   });
 
   it("refuses a changed byte in any encrypted part of a share with the one generic CryptoFailure", async () => {
@@ -84,8 +104,12 @@ describe("security domain blob", () => {
   it("refuses a private key that matches no certificate, and two keys for one share", async () => {
     const stranger = fixtureJwk("rsa-4096-2");
     expect(() => shareFor(blob, stranger)).toThrow(KeyholdError);
-    expect(await refusal(recoverDomainSecret(blob, [fixtures[0]!.privateJwk, fixtures[1]!.privateJwk, stranger]))).toBe("BadParameter:private_keys[2]");
-    expect(await refusal(recoverDomainSecret(blob, [fixtures[0]!.privateJwk, fixtures[1]!.privateJwk, fixtures[1]!.privateJwk]))).toBe("BadParameter:private_keys[2]");
+    expect(await refusal(recoverDomainSecret(blob, [fixtures[0]!.privateJwk, fixtures[1]!.privateJwk, stranger]))).toBe(
+      "BadParameter:private_keys[2]",
+    );
+    expect(await refusal(recoverDomainSecret(blob, [fixtures[0]!.privateJwk, fixtures[1]!.privateJwk, fixtures[1]!.privateJwk]))).toBe(
+      "BadParameter:private_keys[2]",
+    );
   });
 
   it("parses strictly, naming the member", () => {
@@ -102,7 +126,11 @@ describe("security domain blob", () => {
     expect(field(() => parseSecurityDomain(text({ version: 2 })))).toBe("security_domain.version");
     expect(field(() => parseSecurityDomain(text({ required: 6 })))).toBe("security_domain.required");
     expect(field(() => parseSecurityDomain(text({ domainFingerprint: "AAAA" })))).toBe("security_domain.domainFingerprint");
-    expect(field(() => parseSecurityDomain(text({ shares: [blob.shares[0], blob.shares[0], blob.shares[1]] })))).toBe("security_domain.shares");
-    expect(field(() => parseSecurityDomain(text({ shares: [{ ...blob.shares[0], tag: "AA" }, ...blob.shares.slice(1)] })))).toBe("security_domain.shares[0].tag");
+    expect(field(() => parseSecurityDomain(text({ shares: [blob.shares[0], blob.shares[0], blob.shares[1]] })))).toBe(
+      "security_domain.shares",
+    );
+    expect(field(() => parseSecurityDomain(text({ shares: [{ ...blob.shares[0], tag: "AA" }, ...blob.shares.slice(1)] })))).toBe(
+      "security_domain.shares[0].tag",
+    );
   });
 });

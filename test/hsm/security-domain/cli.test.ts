@@ -21,7 +21,10 @@ function fieldOf(f: () => unknown): string | undefined {
 describe("keyhold security-domain", () => {
   it("turns PEM certificates into a request the Download operation decodes", () => {
     const fixtures = wrappingFixtures(3);
-    const request = buildDownloadRequest(fixtures.map((f, i) => ({ path: `cert${i + 1}.pem`, pem: f.certificatePem })), "2");
+    const request = buildDownloadRequest(
+      fixtures.map((f, i) => ({ path: `cert${i + 1}.pem`, pem: f.certificatePem })),
+      "2",
+    );
     expect(request.required).toBe(2);
     // What the gRPC adapter hands the operation: the message as a plain object.
     const decoded = wrappingCertificates((plain(request) as { certificates: unknown }).certificates);
@@ -34,16 +37,28 @@ describe("keyhold security-domain", () => {
     expect(fieldOf(() => buildDownloadRequest(pems.slice(0, 2), "2"))).toBe("--sd-wrapping-keys");
     expect(fieldOf(() => buildDownloadRequest(pems, "4"))).toBe("--sd-quorum");
     expect(fieldOf(() => buildDownloadRequest(pems, "1"))).toBe("--sd-quorum");
-    expect(fieldOf(() => certificateJwk("--sd-wrapping-keys", "key.pem", wrappingFixtures(1)[0]!.privateKeyPem))).toBe("--sd-wrapping-keys");
-    expect(fieldOf(() => privateKeyJwk("--sd-wrapping-keys", "cert.pem", wrappingFixtures(1)[0]!.certificatePem))).toBe("--sd-wrapping-keys");
+    expect(fieldOf(() => certificateJwk("--sd-wrapping-keys", "key.pem", wrappingFixtures(1)[0]!.privateKeyPem))).toBe(
+      "--sd-wrapping-keys",
+    );
+    expect(fieldOf(() => privateKeyJwk("--sd-wrapping-keys", "cert.pem", wrappingFixtures(1)[0]!.certificatePem))).toBe(
+      "--sd-wrapping-keys",
+    );
   });
 
   it("verify-shares reconstructs the fingerprint from a quorum of PEM private keys and refuses fewer", async () => {
     const fixtures = wrappingFixtures(4);
-    const blob = await sealSecurityDomain({ hsmId: HSM_ID, secret: new Uint8Array(32).fill(5), required: 2, certificates: wrappingCertificates(fixtures.map((f) => f.certificateJwk)) });
+    const blob = await sealSecurityDomain({
+      hsmId: HSM_ID,
+      secret: new Uint8Array(32).fill(5),
+      required: 2,
+      certificates: wrappingCertificates(fixtures.map((f) => f.certificateJwk)),
+    });
     const keys = (indices: number[]) => indices.map((i) => ({ path: `key${i + 1}.pem`, pem: fixtures[i]!.privateKeyPem }));
     const verified = await verifyShares(JSON.stringify(blob), keys([3, 1]));
     expect(verified).toEqual({ hsmId: HSM_ID, domainFingerprint: blob.domainFingerprint, required: 2, shares: 4, sharesUsed: [4, 2] });
-    await expect(verifyShares(JSON.stringify(blob), keys([2]))).rejects.toMatchObject({ code: "BadParameter", field: "--sd-wrapping-keys" });
+    await expect(verifyShares(JSON.stringify(blob), keys([2]))).rejects.toMatchObject({
+      code: "BadParameter",
+      field: "--sd-wrapping-keys",
+    });
   });
 });

@@ -26,9 +26,20 @@ let status: Operation;
 let readSecret: (hsmId: string) => Promise<Uint8Array>;
 
 async function user(name: string, role?: { id: string }): Promise<PrincipalRecord> {
-  const principal = await core.directory.createUser(core.tenant.id, { userPrincipalName: `${name}@contoso.test`, displayName: name, password: "User-password-1!", enabled: true });
+  const principal = await core.directory.createUser(core.tenant.id, {
+    userPrincipalName: `${name}@contoso.test`,
+    displayName: name,
+    password: "User-password-1!",
+    enabled: true,
+  });
   if (role !== undefined) {
-    await core.store.rbac.insertRoleAssignment(core.hsm.id, { id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, name: randomUUID(), scope: "/", roleDefinitionId: role.id, principalId: principal.id });
+    await core.store.rbac.insertRoleAssignment(core.hsm.id, {
+      id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+      name: randomUUID(),
+      scope: "/",
+      roleDefinitionId: role.id,
+      principalId: principal.id,
+    });
   }
   return principal;
 }
@@ -82,7 +93,10 @@ describe("SecurityDomainDownload", () => {
     const [a, b, c, d] = wrappingFixtures(4).map((f) => f.certificateJwk) as [Record<string, unknown>, ...Record<string, unknown>[]];
     const three = [a, b!, c!];
     const other = fixtureJwk("rsa-2048-2");
-    const ec = createPublicKey({ key: fixtureJwk("ec-p256") as unknown as import("node:crypto").JsonWebKey, format: "jwk" }).export({ type: "spki", format: "der" });
+    const ec = createPublicKey({ key: fixtureJwk("ec-p256") as unknown as import("node:crypto").JsonWebKey, format: "jwk" }).export({
+      type: "spki",
+      format: "der",
+    });
     const cases: Array<[unknown, string]> = [
       [{ certificates: [a, b], required: 2 }, "BadParameter:certificates"],
       [{ certificates: Array.from({ length: 11 }, () => a), required: 2 }, "BadParameter:certificates"],
@@ -91,13 +105,19 @@ describe("SecurityDomainDownload", () => {
       [{ certificates: [a, b, c, d], required: 5 }, "BadParameter:required"],
       [{ certificates: [a, b, { ...c, n: other.n }], required: 2 }, "BadParameter:certificates[2]"],
       [{ certificates: [a, b, certificateJwkWithKey(ec)], required: 2 }, "BadParameter:certificates[2].kty"],
-      [{ certificates: [a, b, { ...certificateJwkWithKey(ec), kty: "RSA", n: a["n"], e: a["e"] }], required: 2 }, "BadParameter:certificates[2].x5c[0]"],
+      [
+        { certificates: [a, b, { ...certificateJwkWithKey(ec), kty: "RSA", n: a["n"], e: a["e"] }], required: 2 },
+        "BadParameter:certificates[2].x5c[0]",
+      ],
       [{ certificates: [weakRsaCertificateJwk(), b, c], required: 2 }, "BadParameter:certificates[0].x5c[0]"],
       [{ certificates: [a, b, a], required: 2 }, "BadParameter:certificates[2]"],
       [{ certificates: [a, b, { ...c, x5c: ["bm90IGEgY2VydA=="] }], required: 2 }, "BadParameter:certificates[2].x5c[0]"],
       [{ certificates: [a, b, { ...c, x5c: undefined }], required: 2 }, "BadParameter:certificates[2].x5c"],
       [{ certificates: [a, b, { ...c, kty: "EC" }], required: 2 }, "BadParameter:certificates[2].kty"],
-      [{ certificates: [a, b, { ...c, "x5t#S256": toBase64Url(new Uint8Array(32)) }], required: 2 }, "BadParameter:certificates[2].x5t#S256"],
+      [
+        { certificates: [a, b, { ...c, "x5t#S256": toBase64Url(new Uint8Array(32)) }], required: 2 },
+        "BadParameter:certificates[2].x5t#S256",
+      ],
     ];
     for (const [input, expected] of cases) expect(await refusal(call(download, input, core.admin)), expected).toBe(expected);
     expect(await activation()).toBe("NotActivated");
@@ -109,7 +129,9 @@ describe("SecurityDomainDownload", () => {
     const newKey = () => call(createKey, { name: `k-${randomUUID().slice(0, 8)}`, kty: "EC", crv: "P-256" }, cryptoUser);
     expect(await refusal(newKey())).toBe("OperationNotAllowed");
 
-    const result = (await call(download, { certificates: wrappingFixtures(3).map((f) => f.certificateJwk), required: 2 }, core.admin)) as { securityDomain: string };
+    const result = (await call(download, { certificates: wrappingFixtures(3).map((f) => f.certificateJwk), required: 2 }, core.admin)) as {
+      securityDomain: string;
+    };
     expect(await activation()).toBe("Activated");
     expect(await refusal(newKey())).toBe("accepted");
 
@@ -127,11 +149,17 @@ describe("SecurityDomainDownload", () => {
 
   it("makes a blob whose every quorum of private keys recovers the secret, with nothing secret in clear", async () => {
     const fixtures = wrappingFixtures(4);
-    const result = (await call(download, { certificates: fixtures.map((f) => f.certificateJwk), required: 3 }, core.admin)) as { securityDomain: string };
+    const result = (await call(download, { certificates: fixtures.map((f) => f.certificateJwk), required: 3 }, core.admin)) as {
+      securityDomain: string;
+    };
     const text = result.securityDomain;
     const blob = parseSecurityDomain(text);
     const secret = await readSecret(core.hsm.id);
-    const encodings = (bytes: Uint8Array) => [toBase64Url(bytes), Buffer.from(bytes).toString("base64"), Buffer.from(bytes).toString("hex")];
+    const encodings = (bytes: Uint8Array) => [
+      toBase64Url(bytes),
+      Buffer.from(bytes).toString("base64"),
+      Buffer.from(bytes).toString("hex"),
+    ];
 
     for (const skip of [0, 1, 2, 3]) {
       const keys = fixtures.filter((_, i) => i !== skip).map((f) => f.privateJwk);
@@ -139,7 +167,14 @@ describe("SecurityDomainDownload", () => {
       expect(recovered.secret).toEqual(secret);
       expect(recovered.domainFingerprint).toBe(blob.domainFingerprint);
     }
-    expect(await refusal(recoverDomainSecret(blob, fixtures.slice(0, 2).map((f) => f.privateJwk)))).toBe("BadParameter:private_keys");
+    expect(
+      await refusal(
+        recoverDomainSecret(
+          blob,
+          fixtures.slice(0, 2).map((f) => f.privateJwk),
+        ),
+      ),
+    ).toBe("BadParameter:private_keys");
 
     const shares = await Promise.all(blob.shares.map((share, i) => openShare(blob, share, fixtures[i]!.privateJwk)));
     for (const needle of [secret, ...shares.map((s) => s.y)].flatMap(encodings)) expect(text).not.toContain(needle);

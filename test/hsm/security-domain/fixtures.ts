@@ -30,7 +30,14 @@ export function fixtureJwk(name: string): JsonWebKey {
 export function downloadJwk(certificatePem: string): Record<string, unknown> {
   const certificate = new X509Certificate(certificatePem);
   const key = certificate.publicKey.export({ format: "jwk" });
-  return { kty: key.kty ?? "RSA", n: key.n, e: key.e, x5c: [certificate.raw.toString("base64")], alg: "RSA-OAEP-256", key_ops: ["wrapKey"] };
+  return {
+    kty: key.kty ?? "RSA",
+    n: key.n,
+    e: key.e,
+    x5c: [certificate.raw.toString("base64")],
+    alg: "RSA-OAEP-256",
+    key_ops: ["wrapKey"],
+  };
 }
 
 function fromPrivatePem(name: string, privateKeyPem: string, privateJwk: JsonWebKey): WrappingFixture {
@@ -43,7 +50,9 @@ export function wrappingFixture(name: string): WrappingFixture {
   let fixture = cache.get(name);
   if (fixture === undefined) {
     const jwk = fixtureJwk(name);
-    const pem = createPrivateKey({ key: jwk as unknown as import("node:crypto").JsonWebKey, format: "jwk" }).export({ type: "pkcs8", format: "pem" }).toString();
+    const pem = createPrivateKey({ key: jwk as unknown as import("node:crypto").JsonWebKey, format: "jwk" })
+      .export({ type: "pkcs8", format: "pem" })
+      .toString();
     fixture = fromPrivatePem(name, pem, jwk);
     cache.set(name, fixture);
   }
@@ -58,7 +67,11 @@ export function wrappingFixtures(count: number): WrappingFixture[] {
 
 /** A certificate for a 1024-bit RSA key (too small); generating one takes milliseconds. */
 export function weakRsaCertificateJwk(): Record<string, unknown> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   return downloadJwk(selfSignedCertificate(privateKey, "weak"));
 }
 
@@ -68,6 +81,8 @@ export async function refusal(promise: Promise<unknown>): Promise<string> {
     await promise;
     return "accepted";
   } catch (error) {
-    return error instanceof KeyholdError ? `${error.code}${error.field === undefined ? "" : `:${error.field}`}` : `unexpected ${String(error)}`;
+    return error instanceof KeyholdError
+      ? `${error.code}${error.field === undefined ? "" : `:${error.field}`}`
+      : `unexpected ${String(error)}`;
   }
 }

@@ -33,10 +33,21 @@ let app: PrincipalRecord;
 const tokens = new Map<string, string>();
 
 async function assign(hsmId: string, principalId: string, role: { id: string }): Promise<void> {
-  await core.store.rbac.insertRoleAssignment(hsmId, { id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, name: randomUUID(), scope: "/", roleDefinitionId: role.id, principalId });
+  await core.store.rbac.insertRoleAssignment(hsmId, {
+    id: `/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+    name: randomUUID(),
+    scope: "/",
+    roleDefinitionId: role.id,
+    principalId,
+  });
 }
 
-async function call(operation: string, input: unknown, hsm: HsmRuntime, principal: PrincipalRecord = core.admin): Promise<Record<string, unknown>> {
+async function call(
+  operation: string,
+  input: unknown,
+  hsm: HsmRuntime,
+  principal: PrincipalRecord = core.admin,
+): Promise<Record<string, unknown>> {
   let token = tokens.get(principal.id);
   if (token === undefined) {
     token = await core.token(principal);
@@ -78,7 +89,13 @@ async function prepareRecovery(): Promise<Recovery> {
   const transferKeyText = (await call("SecurityDomainTransferKey", {}, hsmB))["transferKey"] as string;
   const pems = [2, 0].map((i) => ({ path: `key${i + 1}.pem`, pem: fixtures[i]!.privateKeyPem }));
   const restore = await buildRestoreBlob(securityDomainText, pems, transferKeyText);
-  return { securityDomain: parseSecurityDomain(securityDomainText), securityDomainText, fixtures, transferKeyText, restoreText: JSON.stringify(restore) };
+  return {
+    securityDomain: parseSecurityDomain(securityDomainText),
+    securityDomainText,
+    fixtures,
+    transferKeyText,
+    restoreText: JSON.stringify(restore),
+  };
 }
 
 beforeEach(async () => {
@@ -89,12 +106,28 @@ beforeEach(async () => {
   // The transfer key is a fixture RSA-3072 key instead of a fresh one (no key generation in tests).
   const transferKeys = new TransferKeys(repository, seal, async () => fixtureJwk("rsa-3072-1"));
   uploads = new SecurityDomainUploads({ repository, transferKeys, seal, hsms: core.hsms, domains });
-  const operations = securityDomainOperations({ readDomainSecret: domainSecretReader(core.store, seal, domains), hsms: core.hsms, recovery: { transferKeys, uploads } });
+  const operations = securityDomainOperations({
+    readDomainSecret: domainSecretReader(core.store, seal, domains),
+    hsms: core.hsms,
+    recovery: { transferKeys, uploads },
+  });
   ops = new Map(operations.map((o) => [o.name, o]));
-  hsmB = { ...core.hsm, id: randomUUID(), name: "hsm-b", activation: "NotActivated", hsmUriHost: "hsm-b.managedhsm.keyhold.test", resourceId: core.hsm.resourceId.replace(/contoso-hsm$/, "hsm-b") };
+  hsmB = {
+    ...core.hsm,
+    id: randomUUID(),
+    name: "hsm-b",
+    activation: "NotActivated",
+    hsmUriHost: "hsm-b.managedhsm.keyhold.test",
+    resourceId: core.hsm.resourceId.replace(/contoso-hsm$/, "hsm-b"),
+  };
   core.hsms.putConfigured(hsmB);
   await assign(hsmB.id, core.admin.id, MANAGED_HSM_ADMINISTRATOR);
-  app = await core.directory.createUser(core.tenant.id, { userPrincipalName: "app@contoso.test", displayName: "app", password: "App-password-1!", enabled: true });
+  app = await core.directory.createUser(core.tenant.id, {
+    userPrincipalName: "app@contoso.test",
+    displayName: "app",
+    password: "App-password-1!",
+    enabled: true,
+  });
   await assign(core.hsm.id, app.id, MANAGED_HSM_CRYPTO_USER);
   await assign(hsmB.id, app.id, MANAGED_HSM_CRYPTO_USER);
   tokens.clear();
@@ -109,7 +142,14 @@ describe("GetTransferKey", () => {
     const first = JSON.parse((await call("SecurityDomainTransferKey", {}, hsmB))["transferKey"] as string) as Record<string, unknown>;
     const second = JSON.parse((await call("SecurityDomainTransferKey", {}, hsmB))["transferKey"] as string) as Record<string, unknown>;
     const fixture = fixtureJwk("rsa-3072-1");
-    expect(first).toEqual({ kid: rsaKeyThumbprint(fixture.n!, fixture.e!), kty: "RSA", alg: "RSA-OAEP-256", key_ops: ["wrapKey", "encrypt"], n: fixture.n, e: fixture.e });
+    expect(first).toEqual({
+      kid: rsaKeyThumbprint(fixture.n!, fixture.e!),
+      kty: "RSA",
+      alg: "RSA-OAEP-256",
+      key_ops: ["wrapKey", "encrypt"],
+      n: fixture.n,
+      e: fixture.e,
+    });
     expect(second).toEqual(first);
     // Sealed in the store, not in the clear.
     const sealed = Buffer.from(repository.transferKeys.get(hsmB.id)!).toString("latin1");
@@ -143,7 +183,9 @@ describe("security domain recovery", () => {
     expect((restored["key"] as Record<string, unknown>)["x"]).toEqual((original["key"] as Record<string, unknown>)["x"]);
     const digest = new Uint8Array(createHash("sha256").update("recovered").digest());
     const signed = await call("KeySign", { name: "payments", algorithm: "ES256", digest }, hsmB, app);
-    expect(await call("KeyVerify", { name: "payments", algorithm: "ES256", digest, signature: signed["signature"] }, core.hsm, app)).toMatchObject({ valid: true });
+    expect(
+      await call("KeyVerify", { name: "payments", algorithm: "ES256", digest, signature: signed["signature"] }, core.hsm, app),
+    ).toMatchObject({ valid: true });
 
     // The recovery is over: its transfer key is gone, and B takes no second upload.
     expect(repository.transferKeys.has(hsmB.id)).toBe(false);
@@ -172,7 +214,16 @@ describe("security domain recovery", () => {
     let release!: () => void;
     repository.gate = new Promise((resolve) => (release = resolve));
     await call("SecurityDomainUpload", { securityDomain: recovery.restoreText }, hsmB);
-    await core.store.keys.insertKey({ hsmId: hsmB.id, name: "stray", state: "active", createdAt: 1, deletedDate: undefined, scheduledPurgeDate: undefined, recoveryId: undefined, rotationPolicy: undefined });
+    await core.store.keys.insertKey({
+      hsmId: hsmB.id,
+      name: "stray",
+      state: "active",
+      createdAt: 1,
+      deletedDate: undefined,
+      scheduledPurgeDate: undefined,
+      recoveryId: undefined,
+      rotationPolicy: undefined,
+    });
     release();
     await uploads.settled(hsmB.id);
     const status = await call("SecurityDomainStatus", {}, hsmB);
@@ -197,7 +248,17 @@ describe("refused uploads change nothing", () => {
     // Every third character; letters and digits become another of their class, so JSON stays valid.
     for (let i = 0; i < restoreText.length; i += 3) {
       const c = restoreText[i]!;
-      const replacement = /[0-9]/.test(c) ? String((Number(c) + 1) % 10) : /[a-z]/.test(c) ? (c === "z" ? "a" : String.fromCharCode(c.charCodeAt(0) + 1)) : /[A-Z]/.test(c) ? (c === "Z" ? "A" : String.fromCharCode(c.charCodeAt(0) + 1)) : undefined;
+      const replacement = /[0-9]/.test(c)
+        ? String((Number(c) + 1) % 10)
+        : /[a-z]/.test(c)
+          ? c === "z"
+            ? "a"
+            : String.fromCharCode(c.charCodeAt(0) + 1)
+          : /[A-Z]/.test(c)
+            ? c === "Z"
+              ? "A"
+              : String.fromCharCode(c.charCodeAt(0) + 1)
+            : undefined;
       if (replacement === undefined) continue;
       const changed = restoreText.slice(0, i) + replacement + restoreText.slice(i + 1);
       const outcome = await refusal(call("SecurityDomainUpload", { securityDomain: changed }, hsmB));
@@ -213,15 +274,25 @@ describe("refused uploads change nothing", () => {
     const before = await stateOfB();
     const otherTransferKey = fixtureJwk("rsa-3072-2");
     const pems = [0, 1].map((i) => ({ path: `key${i + 1}.pem`, pem: recovery.fixtures[i]!.privateKeyPem }));
-    const forOtherKey = await buildRestoreBlob(recovery.securityDomainText, pems, JSON.stringify({ kty: "RSA", n: otherTransferKey.n, e: otherTransferKey.e }));
-    expect(await refusal(call("SecurityDomainUpload", { securityDomain: JSON.stringify(forOtherKey) }, hsmB))).toBe("BadParameter:security_domain.transferKeyThumbprint");
+    const forOtherKey = await buildRestoreBlob(
+      recovery.securityDomainText,
+      pems,
+      JSON.stringify({ kty: "RSA", n: otherTransferKey.n, e: otherTransferKey.e }),
+    );
+    expect(await refusal(call("SecurityDomainUpload", { securityDomain: JSON.stringify(forOtherKey) }, hsmB))).toBe(
+      "BadParameter:security_domain.transferKeyThumbprint",
+    );
 
     const restore = JSON.parse(recovery.restoreText) as { shares: unknown[] };
     const oneShare = JSON.stringify({ ...restore, shares: restore.shares.slice(0, 1) });
     expect(await refusal(call("SecurityDomainUpload", { securityDomain: oneShare }, hsmB))).toBe("BadParameter:security_domain.shares");
     const loweredQuorum = JSON.stringify({ ...restore, required: 1, shares: restore.shares.slice(0, 1) });
-    expect(await refusal(call("SecurityDomainUpload", { securityDomain: loweredQuorum }, hsmB))).toBe("BadParameter:security_domain.required");
-    expect(await refusal(call("SecurityDomainUpload", { securityDomain: recovery.securityDomainText }, hsmB))).toBe("BadParameter:security_domain.format");
+    expect(await refusal(call("SecurityDomainUpload", { securityDomain: loweredQuorum }, hsmB))).toBe(
+      "BadParameter:security_domain.required",
+    );
+    expect(await refusal(call("SecurityDomainUpload", { securityDomain: recovery.securityDomainText }, hsmB))).toBe(
+      "BadParameter:security_domain.format",
+    );
     expect(await refusal(call("SecurityDomainUpload", {}, hsmB))).toBe("BadParameter:security_domain");
     expect(await refusal(call("SecurityDomainUpload", { securityDomain: recovery.restoreText }, hsmB, app))).toBe("ForbiddenByRbac");
     expect(await stateOfB()).toEqual(before);
@@ -233,7 +304,16 @@ describe("refused uploads change nothing", () => {
 
   it("refuses an upload into an HSM that holds keys", async () => {
     const recovery = await prepareRecovery();
-    await core.store.keys.insertKey({ hsmId: hsmB.id, name: "stray", state: "deleted", createdAt: 1, deletedDate: 2, scheduledPurgeDate: 3, recoveryId: "r", rotationPolicy: undefined });
+    await core.store.keys.insertKey({
+      hsmId: hsmB.id,
+      name: "stray",
+      state: "deleted",
+      createdAt: 1,
+      deletedDate: 2,
+      scheduledPurgeDate: 3,
+      recoveryId: "r",
+      rotationPolicy: undefined,
+    });
     const before = await stateOfB();
     expect(await refusal(call("SecurityDomainUpload", { securityDomain: recovery.restoreText }, hsmB))).toBe("OperationNotAllowed");
     expect(await stateOfB()).toEqual(before);
@@ -248,10 +328,18 @@ describe("refused uploads change nothing", () => {
     ];
     const wrongKey = buildRestoreBlob(recovery.securityDomainText, keys, recovery.transferKeyText);
     await expect(wrongKey).rejects.toMatchObject({ code: "BadParameter", field: "--sd-wrapping-keys stranger.pem" });
-    await expect(buildRestoreBlob(recovery.securityDomainText, keys, recovery.transferKeyText)).rejects.toThrow(/stranger\.pem.*matches none/);
-    await expect(buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), recovery.transferKeyText)).rejects.toMatchObject({ field: "--sd-wrapping-keys" });
-    await expect(buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), "{}")).rejects.toMatchObject({ field: "--sd-exchange-key" });
+    await expect(buildRestoreBlob(recovery.securityDomainText, keys, recovery.transferKeyText)).rejects.toThrow(
+      /stranger\.pem.*matches none/,
+    );
+    await expect(buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), recovery.transferKeyText)).rejects.toMatchObject({
+      field: "--sd-wrapping-keys",
+    });
+    await expect(buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), "{}")).rejects.toMatchObject({
+      field: "--sd-exchange-key",
+    });
     const fixture = fixtureJwk("rsa-2048-1");
-    await expect(buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), JSON.stringify({ kty: "RSA", n: fixture.n, e: fixture.e }))).rejects.toMatchObject({ field: "--sd-exchange-key" });
+    await expect(
+      buildRestoreBlob(recovery.securityDomainText, keys.slice(0, 1), JSON.stringify({ kty: "RSA", n: fixture.n, e: fixture.e })),
+    ).rejects.toMatchObject({ field: "--sd-exchange-key" });
   });
 });

@@ -28,7 +28,9 @@ function subsets<T>(items: readonly T[], size: number): T[][] {
 
 const splitCase = fc
   .record({ count: fc.integer({ min: 2, max: 10 }), secret: fc.uint8Array({ minLength: 1, maxLength: 48 }) })
-  .chain(({ count, secret }) => fc.record({ count: fc.constant(count), secret: fc.constant(secret), required: fc.integer({ min: 2, max: count }) }));
+  .chain(({ count, secret }) =>
+    fc.record({ count: fc.constant(count), secret: fc.constant(secret), required: fc.integer({ min: 2, max: count }) }),
+  );
 
 describe("GF(2^8)", () => {
   it("multiplies as the log/exp tables of the AES field do, for every pair", () => {
@@ -65,21 +67,26 @@ describe("Shamir secret sharing", () => {
     // candidate secret s, those with f(0) = s passing through the m - 1 shares. Shamir's argument says the
     // count is 1 for all 256 values of s, whatever the real secret was: the shares say nothing about it.
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 3 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 3, max: 10 }), (required, secretByte, count) => {
-        const shares = splitSecret(Uint8Array.of(secretByte), required, count);
-        const seen = shares.slice(count - (required - 1)).map((s) => ({ x: s.x, y: s.y[0]! }));
-        const matches = new Array<number>(256).fill(0);
-        const higher = required - 1; // coefficients a_1 .. a_{m-1}
-        for (let s = 0; s < 256; s++) {
-          for (let packed = 0; packed < 256 ** higher; packed++) {
-            const a1 = packed & 0xff;
-            const a2 = packed >> 8;
-            const through = seen.every(({ x, y }) => (s ^ gfMul(a1, x) ^ gfMul(a2, gfMul(x, x))) === y);
-            if (through) matches[s]!++;
+      fc.property(
+        fc.integer({ min: 2, max: 3 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 3, max: 10 }),
+        (required, secretByte, count) => {
+          const shares = splitSecret(Uint8Array.of(secretByte), required, count);
+          const seen = shares.slice(count - (required - 1)).map((s) => ({ x: s.x, y: s.y[0]! }));
+          const matches = new Array<number>(256).fill(0);
+          const higher = required - 1; // coefficients a_1 .. a_{m-1}
+          for (let s = 0; s < 256; s++) {
+            for (let packed = 0; packed < 256 ** higher; packed++) {
+              const a1 = packed & 0xff;
+              const a2 = packed >> 8;
+              const through = seen.every(({ x, y }) => (s ^ gfMul(a1, x) ^ gfMul(a2, gfMul(x, x))) === y);
+              if (through) matches[s]!++;
+            }
           }
-        }
-        expect(matches.every((count) => count === 1)).toBe(true);
-      }),
+          expect(matches.every((count) => count === 1)).toBe(true);
+        },
+      ),
       { numRuns: 6 },
     );
   });

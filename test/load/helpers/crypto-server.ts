@@ -5,7 +5,15 @@
  * optional RPC metrics. Not the keyhold server: no auth, RBAC or audit.
  */
 import { create } from "@bufbuild/protobuf";
-import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall } from "@grpc/grpc-js";
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+} from "@grpc/grpc-js";
 import { sign } from "../../../src/crypto/index.js";
 import type { JsonWebKey } from "../../../src/crypto/jwk.js";
 import {
@@ -77,17 +85,24 @@ export async function startTestCryptoServer(keys: Record<string, JsonWebKey>, op
         // A key that is never answered on the stream: a wedged server for the deadline test.
         if (request.operation.case === "sign" && request.operation.value.name === SILENT_KEY) return;
         if (request.operation.case !== "sign") {
-          call.write(create(StreamResponseSchema, { id: request.id, code: status.UNIMPLEMENTED, errorCode: "BadParameter", message: "sign only" }));
+          call.write(
+            create(StreamResponseSchema, { id: request.id, code: status.UNIMPLEMENTED, errorCode: "BadParameter", message: "sign only" }),
+          );
           return;
         }
         inFlight++;
-        signWith(request.operation.value).then(
-          (value) => call.write(create(StreamResponseSchema, { id: request.id, result: { case: "sign", value } })),
-          () => call.write(create(StreamResponseSchema, { id: request.id, code: status.NOT_FOUND, errorCode: "KeyNotFound", message: "no such key" })),
-        ).finally(() => {
-          inFlight--;
-          finishIfDone();
-        });
+        signWith(request.operation.value)
+          .then(
+            (value) => call.write(create(StreamResponseSchema, { id: request.id, result: { case: "sign", value } })),
+            () =>
+              call.write(
+                create(StreamResponseSchema, { id: request.id, code: status.NOT_FOUND, errorCode: "KeyNotFound", message: "no such key" }),
+              ),
+          )
+          .finally(() => {
+            inFlight--;
+            finishIfDone();
+          });
       });
       call.on("end", () => {
         ended = true;

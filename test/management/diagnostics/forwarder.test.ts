@@ -11,7 +11,8 @@ import type { DiagnosticSetting } from "../../../src/management/diagnostics/sett
 import { BlobStore } from "../../../src/management/storage/blob-store.js";
 import { nodeSigningKey, sampleEvent } from "../../audit/helpers.js";
 
-const HSM_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ContosoResourceGroup/providers/Microsoft.KeyVault/managedHSMs/ContosoMHSM";
+const HSM_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ContosoResourceGroup/providers/Microsoft.KeyVault/managedHSMs/ContosoMHSM";
 const HSM_BLOB_FOLDER =
   "resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/CONTOSORESOURCEGROUP/PROVIDERS/MICROSOFT.KEYVAULT/MANAGEDHSMS/CONTOSOMHSM";
 const AZURE_FIELDS = [

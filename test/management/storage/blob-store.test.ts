@@ -117,7 +117,12 @@ describe("append and read", () => {
     await Promise.all(lines.map((line) => blobs.appendBlob("logs01", "audit", "many.json", Buffer.from(line))));
     const stored = (await blobs.readBlob("logs01", "audit", "many.json")).toString();
     expect(stored.length).toBe(lines.join("").length);
-    expect(stored.split("\n").slice(0, -1).map((line) => line.slice(0, 4))).toEqual(lines.map((line) => line.slice(0, 4)));
+    expect(
+      stored
+        .split("\n")
+        .slice(0, -1)
+        .map((line) => line.slice(0, 4)),
+    ).toEqual(lines.map((line) => line.slice(0, 4)));
     expect(stored === lines.join("")).toBe(true);
   });
 
@@ -125,7 +130,10 @@ describe("append and read", () => {
     await accountWithContainer();
     await blobs.appendBlob("logs01", "audit", "a/b", Buffer.from("x"));
     expect(await rejection(blobs.appendBlob("logs01", "audit", "a", Buffer.from("x")))).toMatchObject({ code: "Conflict", field: "blob" });
-    expect(await rejection(blobs.appendBlob("logs01", "audit", "a/b/c", Buffer.from("x")))).toMatchObject({ code: "Conflict", field: "blob" });
+    expect(await rejection(blobs.appendBlob("logs01", "audit", "a/b/c", Buffer.from("x")))).toMatchObject({
+      code: "Conflict",
+      field: "blob",
+    });
     expect((await blobs.readBlob("logs01", "audit", "a/b")).toString()).toBe("x");
   });
 
@@ -137,11 +145,17 @@ describe("append and read", () => {
 
   it("answers NotFound for a missing account, container or blob", async () => {
     expect(await rejection(blobs.readBlob("nosuchacct", "audit", "a"))).toMatchObject({ code: "NotFound", field: "account" });
-    expect(await rejection(blobs.appendBlob("nosuchacct", "audit", "a", Buffer.from("x")))).toMatchObject({ code: "NotFound", field: "account" });
+    expect(await rejection(blobs.appendBlob("nosuchacct", "audit", "a", Buffer.from("x")))).toMatchObject({
+      code: "NotFound",
+      field: "account",
+    });
     await blobs.createAccount("logs01");
     expect(await rejection(blobs.readBlob("logs01", "audit", "a"))).toMatchObject({ code: "NotFound", field: "container" });
     expect(await rejection(blobs.listBlobs("logs01", "audit"))).toMatchObject({ code: "NotFound", field: "container" });
-    expect(await rejection(blobs.appendBlob("logs01", "audit", "a", Buffer.from("x")))).toMatchObject({ code: "NotFound", field: "container" });
+    expect(await rejection(blobs.appendBlob("logs01", "audit", "a", Buffer.from("x")))).toMatchObject({
+      code: "NotFound",
+      field: "container",
+    });
     await blobs.createContainer("logs01", "audit");
     expect(await rejection(blobs.readBlob("logs01", "audit", "a"))).toMatchObject({ code: "NotFound", field: "blob" });
     await blobs.appendBlob("logs01", "audit", "dir/file", Buffer.from("x"));
@@ -168,7 +182,18 @@ describe("listing", () => {
   it("lists every blob flat, in the byte order of the names, with size and time", async () => {
     const { value, nextMarker } = await blobs.listBlobs("logs01", "audit");
     // '-' (0x2d) < '.' (0x2e) < '/' (0x2f): a flat sort, not a folder-by-folder walk.
-    expect(value.map((item) => item.name)).toEqual(["a-c", "a.txt", "a/b", "b", "dir/other", "dir/sub/one", "dir/sub/two", "dir/subway", "z", "é"]);
+    expect(value.map((item) => item.name)).toEqual([
+      "a-c",
+      "a.txt",
+      "a/b",
+      "b",
+      "dir/other",
+      "dir/sub/one",
+      "dir/sub/two",
+      "dir/subway",
+      "z",
+      "é",
+    ]);
     expect(nextMarker).toBeUndefined();
     const one = value.find((item) => item.name === "dir/sub/one") as BlobItem;
     expect(one.size).toBe(Buffer.byteLength("dir/sub/one"));

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CLI, cleanEnvironment, startDevServer } from "../helpers/dev-server.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -73,7 +73,8 @@ interface Shell {
 
 let child: ChildProcess | undefined;
 let workDir: string | undefined;
-afterEach(async () => {
+// After both tests: the recovery test goes on with the walkthrough's server and folder.
+afterAll(async () => {
   if (child !== undefined && child.exitCode === null) {
     const exited = new Promise((r) => child!.once("exit", r));
     child.kill("SIGKILL");
@@ -118,15 +119,19 @@ async function succeeds(session: Shell, script: string): Promise<string> {
 }
 
 describe("the seed's scenario, as the README walks through it (built CLI; `npm run build` must have run)", () => {
+  // The disaster-recovery section continues in the same shell and data dir, as a reader goes on reading.
+  let session: ReturnType<typeof shell>;
+  let cwd: string;
+
   it("sets up the security team, auditors and application, signs as the application and finds the signature in the audit blob", async () => {
     expect(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`).toBe(true);
     for (const tool of ["bash", "jq", "curl"])
       expect(() => execFileSync("bash", ["-c", `command -v ${tool}`]), `${tool} is needed`).not.toThrow();
-    const cwd = await mkdtemp(join(tmpdir(), "keyhold-walkthrough-"));
+    cwd = await mkdtemp(join(tmpdir(), "keyhold-walkthrough-"));
     workDir = cwd;
     // Free ports, not the defaults: the README's commands must find the server through .keyhold/endpoints.json.
     const endpoints = await serve(cwd);
-    const session = shell(cwd);
+    session = shell(cwd);
 
     await succeeds(session, STEP.setup);
     expect(session.variable("KEYHOLD_ISSUER_URL")).toBe(`https://${endpoints.https}`);
@@ -248,9 +253,12 @@ describe("the seed's scenario, as the README walks through it (built CLI; `npm r
     expect(auditorSigns.code, auditorSigns.stderr).toBe(0);
     expect(auditorSigns.stderr).toContain("PERMISSION_DENIED (ForbiddenByRbac)");
     expect(auditorSigns.stdout).not.toMatch(/signature:/);
+  });
 
-    // Disaster recovery: a backup of ContosoMHSM (its job shown by id), a second HSM that gets the same security
-    // domain from two of the three key files, and the backup restored into it.
+  it("recovers: a backup of ContosoMHSM by job id, a second HSM given the same security domain, the backup restored into it", async () => {
+    // A backup of ContosoMHSM (its job shown by id), a second HSM that gets the same security domain from two of the
+    // three key files, and the backup restored into it.
+    expect(session, "the walkthrough ran first").toBeDefined();
     const backup = await succeeds(session, STEP.backup);
     expect(backup).toMatch(/\/storageAccounts\/contosobackups$/m);
     expect(backup).toMatch(new RegExp(`^Succeeded: job ${session.variable("BACKUP_JOB")}, folder mhsm-ContosoMHSM-\\d{14}$`, "m"));

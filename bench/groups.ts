@@ -7,7 +7,7 @@ import { runPoolBench } from "./pool.js";
 import { runRsaKernelBench } from "./rsa-kernels.js";
 import { runTransportBench } from "./transport.js";
 
-export const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Object.freeze({
+const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Object.freeze({
   crypto: runCryptoCoreBench,
   kernels: runRsaKernelBench,
   pool: runPoolBench,

@@ -21,12 +21,12 @@ export interface ServerEndpoints {
   readonly pid: number;
 }
 
-export function endpointsFilePath(dataDir: string): string {
+function endpointsFilePath(dataDir: string): string {
   return join(dataDir, "endpoints.json");
 }
 
 /** A wildcard listen address names no host a client can dial: the loopback of the same family stands for it. */
-export function dialableAddress(address: string): string {
+function dialableAddress(address: string): string {
   if (address.startsWith("0.0.0.0:")) return `127.0.0.1:${address.slice("0.0.0.0:".length)}`;
   if (address.startsWith("[::]:")) return `[::1]:${address.slice("[::]:".length)}`;
   return address;

@@ -67,7 +67,7 @@ export function managedHsmId(hsm: { readonly subscriptionId: string; readonly re
   return `${resourceGroupScope(hsm.subscriptionId, hsm.resourceGroup)}/providers/${MANAGED_HSM_TYPE}/${hsm.name}`;
 }
 
-export function keyVaultLocationScope(subscriptionId: string, location: string): string {
+function keyVaultLocationScope(subscriptionId: string, location: string): string {
   return `${subscriptionScope(subscriptionId)}/providers/Microsoft.KeyVault/locations/${location}`;
 }
 

@@ -12,7 +12,7 @@ import { badParameter } from "../errors.js";
 
 export type AuditResultType = "Success" | "Failure";
 
-export interface AuditIdentity {
+interface AuditIdentity {
   readonly oid?: string;
   readonly appid?: string;
   readonly upn?: string;
@@ -88,7 +88,7 @@ export const MAX_AUDIT_PATH_LENGTH = 1024;
 
 const PATH_FIELDS: ReadonlySet<string> = new Set(["resourceId", "requestUri", "scope", "decidingAssignment", "roleDefinitionId"]);
 
-export const AUDIT_PROPERTY_NAMES: readonly (keyof AuditProperties)[] = Object.freeze([
+const AUDIT_PROPERTY_NAMES: readonly (keyof AuditProperties)[] = Object.freeze([
   "requestUri",
   "rpc",
   "httpMethod",

@@ -23,7 +23,7 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
-export function matchesQuery(record: AuditRecord, query: AuditQuery): boolean {
+function matchesQuery(record: AuditRecord, query: AuditQuery): boolean {
   const event = record.event;
   if (query.since !== undefined && !(Date.parse(event.time) >= query.since.getTime())) return false;
   if (query.result !== undefined && event.resultType !== query.result) return false;

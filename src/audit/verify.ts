@@ -18,7 +18,7 @@ import type { JournalLine } from "./lines.js";
 import { GENESIS_HASH, isCheckpoint, parseRecordLine, recordHash } from "./record.js";
 import type { CheckpointPublicKey } from "./record.js";
 
-export type JournalProblemKind =
+type JournalProblemKind =
   | "changed"
   | "removed"
   | "reordered"
@@ -27,7 +27,7 @@ export type JournalProblemKind =
   | "bad-checkpoint-signature"
   | "untrusted-checkpoint-key";
 
-export interface JournalProblem {
+interface JournalProblem {
   readonly seq: number;
   readonly line: number;
   readonly kind: JournalProblemKind;

@@ -122,14 +122,14 @@ export const MANAGED_HSM_CRYPTO_AUDITOR = builtInRole(
   ["/keys/read/action", "/keys/deletedKeys/delete", ...ROLE_READ],
 );
 
-export const MANAGED_HSM_CRYPTO_SERVICE_ENCRYPTION_USER = builtInRole(
+const MANAGED_HSM_CRYPTO_SERVICE_ENCRYPTION_USER = builtInRole(
   "33413926-3206-4cdd-b39a-83574fe37a17",
   "Managed HSM Crypto Service Encryption User",
   "Use a key for service encryption (read, wrap, unwrap).",
   ["/keys/read/action", "/keys/wrap/action", "/keys/unwrap/action"],
 );
 
-export const MANAGED_HSM_CRYPTO_SERVICE_RELEASE_USER = builtInRole(
+const MANAGED_HSM_CRYPTO_SERVICE_RELEASE_USER = builtInRole(
   "21dbd100-6940-42c2-9190-5d6cb909625c",
   "Managed HSM Crypto Service Release User",
   "Release a key to a trusted execution environment.",

@@ -33,13 +33,13 @@ export interface Decision {
   readonly decidingAssignments: readonly RoleAssignment[];
 }
 
-export function permissionGrants(permission: Permission, action: string, plane: Plane): boolean {
+function permissionGrants(permission: Permission, action: string, plane: Plane): boolean {
   const [allowed, excluded] =
     plane === "data" ? [permission.dataActions, permission.notDataActions] : [permission.actions, permission.notActions];
   return matchesAny(allowed, action) && !matchesAny(excluded, action);
 }
 
-export function roleGrants(definition: RoleDefinition, action: string, plane: Plane): boolean {
+function roleGrants(definition: RoleDefinition, action: string, plane: Plane): boolean {
   return definition.permissions.some((permission) => permissionGrants(permission, action, plane));
 }
 

@@ -8,7 +8,7 @@ import type { ScopeRule } from "./scope-rule.js";
 
 /** Where role definitions live (rbac.json: "Managed HSM only supports '/'"). */
 export const HSM_ROOT_SCOPE = "/";
-export const HSM_KEYS_SCOPE = "/keys";
+const HSM_KEYS_SCOPE = "/keys";
 
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const KEY_SCOPE_PREFIX = "/keys/";

@@ -199,7 +199,7 @@ export function validateRoleAssignment(
   });
 }
 
-export interface ExplainedAssignment {
+interface ExplainedAssignment {
   readonly assignment: RoleAssignment;
   readonly roleDefinitionId: string;
   readonly roleName: string;

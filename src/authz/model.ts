@@ -2,7 +2,7 @@
  * The shapes of local (and management) RBAC, as in SPEC section 6 and the Key Vault 7.6 `rbac.json` models.
  * Plain data: storage and transports build these and hand them to the evaluator.
  */
-export type RoleDefinitionType = "AKVBuiltInRole" | "CustomRole";
+type RoleDefinitionType = "AKVBuiltInRole" | "CustomRole";
 
 /** One permission block. `not*` entries exclude from THIS block only; they never deny what another block grants. */
 export interface Permission {

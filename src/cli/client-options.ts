@@ -56,7 +56,7 @@ export function dataDirOf(program: Command): string {
 /** Long enough for an RSA-4096 key generation on a busy server, short enough that a hung call ends. */
 const CALL_DEADLINE_MS = 60_000;
 
-export type OutputFormat = "text" | "json";
+type OutputFormat = "text" | "json";
 
 /** The options as commander parses them. */
 export interface ClientFlags {
@@ -201,7 +201,7 @@ export function readCaFile(file: string): Buffer {
   }
 }
 
-export function channelCredentials(options: ClientOptions): ChannelCredentials {
+function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (options.caPath === undefined) return credentials.createInsecure();
   return tlsCredentials(readCaFile(options.caPath), targetHost(options));
 }

@@ -99,14 +99,14 @@ function keyFamily(kty: string): KeyType {
   }
 }
 
-export interface AttributeFlags {
+interface AttributeFlags {
   readonly expires?: string;
   readonly notBefore?: string;
   readonly disabled?: boolean;
 }
 
 /** Attributes of a new version: enabled unless --disabled (the field is a plain bool, so it is always sent). */
-export function newVersionAttributes(flags: AttributeFlags): KeyAttributes {
+function newVersionAttributes(flags: AttributeFlags): KeyAttributes {
   return create(KeyAttributesSchema, {
     enabled: flags.disabled !== true,
     ...(flags.notBefore === undefined ? {} : { nbf: parseTime("--not-before", flags.notBefore) }),
@@ -147,7 +147,7 @@ export function buildCreateKeyRequest(flags: CreateKeyFlags): CreateKeyRequest {
 const JWK_CURVE_ALIASES: Readonly<Record<string, string>> = { secp256k1: "P-256K" };
 
 /** A JWK (RFC 7517 JSON with base64url members) as the ImportKey message's JsonWebKey. */
-export function jwkMessage(flag: string, jwk: unknown): ImportKeyRequest["key"] {
+function jwkMessage(flag: string, jwk: unknown): ImportKeyRequest["key"] {
   if (typeof jwk !== "object" || jwk === null || Array.isArray(jwk)) throw badParameter(flag, "must hold a JSON Web Key object");
   const members = jwk as Record<string, unknown>;
   if (typeof members["kty"] !== "string") throw badParameter(`${flag} kty`, "is required");
@@ -290,7 +290,7 @@ export interface DigestFlags {
 }
 
 /** The digest to sign or verify: given, read, or the hash of a data file with the algorithm's own hash. */
-export function digestFrom(flags: DigestFlags, readFile: (flag: string, path: string) => Uint8Array = readInputFile): Uint8Array {
+function digestFrom(flags: DigestFlags, readFile: (flag: string, path: string) => Uint8Array = readInputFile): Uint8Array {
   const spec = algorithmFor(flags.alg, "sign", "--alg");
   if (flags.dataFile !== undefined && flags.digest === undefined && flags.digestFile === undefined) {
     return new Uint8Array(createHash(NODE_HASH[spec.hash]).update(readFile("--data-file", flags.dataFile)).digest());

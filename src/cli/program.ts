@@ -93,7 +93,7 @@ const GROUPS: readonly CommandGroup[] = [
 ];
 
 /** The first operand of the command line (the command group), skipping the global options; undefined for `keyhold --help`. */
-export function commandGroupOf(argv: readonly string[]): string | undefined {
+function commandGroupOf(argv: readonly string[]): string | undefined {
   for (let i = 2; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--data-dir") i++;

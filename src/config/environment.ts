@@ -16,7 +16,7 @@ export interface EnvironmentOption {
 
 const upperSnake = (segment: string): string => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
 
-export function environmentVariableOf(path: string): string {
+function environmentVariableOf(path: string): string {
   return `KEYHOLD_${path.split(".").map(upperSnake).join("_")}`;
 }
 

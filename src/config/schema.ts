@@ -98,8 +98,6 @@ const HSM: ObjectNode = {
   },
 };
 
-export { DEFAULT_LISTEN };
-
 export const CONFIG_SCHEMA: ObjectNode = {
   kind: "object",
   fields: {

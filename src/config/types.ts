@@ -2,8 +2,8 @@
 import type { TrustedIssuerConfig } from "../identity/trusted-issuers.js";
 import type { ListenAddress } from "./listen-address.js";
 
-export type RsaProviderChoice = "native" | "wasm" | "auto";
-export type EcProviderChoice = "native" | "noble" | "auto";
+type RsaProviderChoice = "native" | "wasm" | "auto";
+type EcProviderChoice = "native" | "noble" | "auto";
 
 export interface IdentityConfig {
   /** `https://host[:port]`; default `https://<https.listen>`. */
@@ -13,7 +13,7 @@ export interface IdentityConfig {
   readonly trustedIssuers: readonly TrustedIssuerConfig[];
 }
 
-export interface NetworkAclsConfig {
+interface NetworkAclsConfig {
   readonly defaultAction: "Allow" | "Deny";
   /** IPv4 or IPv6 addresses or CIDR ranges. */
   readonly ipRules: readonly string[];

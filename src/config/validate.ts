@@ -42,7 +42,7 @@ function validateObject(node: ObjectNode, value: Record<string, unknown>, path: 
   return out;
 }
 
-export function validateNode(node: SchemaNode, value: unknown, path: string, issues: ConfigIssue[]): unknown {
+function validateNode(node: SchemaNode, value: unknown, path: string, issues: ConfigIssue[]): unknown {
   const fail = (problem: string): undefined => void issues.push({ path, problem });
   switch (node.kind) {
     case "string": {

@@ -11,9 +11,9 @@ export type HashName = "SHA-1" | "SHA-256" | "SHA-384" | "SHA-512";
 export type CurveName = "P-256" | "P-256K" | "P-384" | "P-521";
 
 /** The pairs of operations an algorithm can serve. */
-export type SignOperation = "sign" | "verify";
-export type EncryptOperation = "encrypt" | "decrypt";
-export type WrapOperation = "wrapKey" | "unwrapKey";
+type SignOperation = "sign" | "verify";
+type EncryptOperation = "encrypt" | "decrypt";
+type WrapOperation = "wrapKey" | "unwrapKey";
 
 /** The operations of each scheme; an algorithm serves its scheme's (RSA encryption schemes serve both pairs). */
 interface SchemeOperations {
@@ -30,7 +30,7 @@ interface SchemeOperations {
   readonly "AES-KWP": WrapOperation;
 }
 
-export type Scheme = keyof SchemeOperations;
+type Scheme = keyof SchemeOperations;
 
 /** What every algorithm has: its name, key type, scheme and the operations it serves. */
 interface Spec<K extends KeyType, S extends Scheme> {
@@ -56,23 +56,23 @@ interface NoKeyBits {
 }
 
 /** RSASSA-PSS (RFC 8017 section 8.1): MGF1 with the same hash, salt as long as the digest. */
-export interface RsaPssSpec extends Spec<"RSA", "RSASSA-PSS">, NoCurve, NoKeyBits {
+interface RsaPssSpec extends Spec<"RSA", "RSASSA-PSS">, NoCurve, NoKeyBits {
   /** The digest it signs and MGF1's hash. */
   readonly hash: HashName;
 }
 
 /** RSASSA-PKCS1-v1_5 (RFC 8017 section 8.2). */
-export interface RsaPkcs1SignatureSpec extends Spec<"RSA", "RSASSA-PKCS1-v1_5">, NoCurve, NoKeyBits {
+interface RsaPkcs1SignatureSpec extends Spec<"RSA", "RSASSA-PKCS1-v1_5">, NoCurve, NoKeyBits {
   readonly hash: HashName;
 }
 
 /** RSAES-OAEP (RFC 8017 section 7.1), MGF1 with the same hash. */
-export interface RsaOaepSpec extends Spec<"RSA", "RSAES-OAEP">, NoCurve, NoKeyBits {
+interface RsaOaepSpec extends Spec<"RSA", "RSAES-OAEP">, NoCurve, NoKeyBits {
   readonly hash: HashName;
 }
 
 /** RSAES-PKCS1-v1_5 (RFC 8017 section 7.2): no hash. */
-export interface RsaPkcs1EncryptionSpec extends Spec<"RSA", "RSAES-PKCS1-v1_5">, NoHash, NoCurve, NoKeyBits {}
+interface RsaPkcs1EncryptionSpec extends Spec<"RSA", "RSAES-PKCS1-v1_5">, NoHash, NoCurve, NoKeyBits {}
 
 /** ECDSA (RFC 7518 section 3.4) on the one curve the algorithm names. */
 export interface EcdsaSpec extends Spec<"EC", "ECDSA">, NoKeyBits {
@@ -81,14 +81,14 @@ export interface EcdsaSpec extends Spec<"EC", "ECDSA">, NoKeyBits {
 }
 
 /** HMAC (RFC 7518 section 3.2), any oct key size. */
-export interface HmacSpec extends Spec<"oct", "HMAC">, NoCurve, NoKeyBits {
+interface HmacSpec extends Spec<"oct", "HMAC">, NoCurve, NoKeyBits {
   readonly hash: HashName;
 }
 
-export type AesScheme = "AES-GCM" | "AES-CBC" | "AES-CBC-PAD" | "AES-KW" | "AES-KWP";
+type AesScheme = "AES-GCM" | "AES-CBC" | "AES-CBC-PAD" | "AES-KW" | "AES-KWP";
 
 /** AES under one scheme; `keyBits` when the name fixes the key length (A256GCM), absent when any length serves. */
-export interface AesSpec<S extends AesScheme> extends Spec<"oct", S>, NoHash, NoCurve {
+interface AesSpec<S extends AesScheme> extends Spec<"oct", S>, NoHash, NoCurve {
   readonly keyBits?: number;
 }
 

@@ -29,7 +29,7 @@ export interface TokenVerifierOptions {
   readonly now?: () => number;
 }
 
-export interface VerifyOptions {
+interface VerifyOptions {
   readonly plane: Plane;
   /** When given, a token of any other tenant is refused (e.g. the HSM's tenant). */
   readonly tenantId?: string;

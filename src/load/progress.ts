@@ -14,7 +14,7 @@ export interface ProgressPlan {
   durationMs?: number;
 }
 
-export function progressEnabled(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+function progressEnabled(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
   return stream.isTTY === true && env["CI"] !== "true";
 }
 

@@ -30,7 +30,7 @@ export const ARM_API_VERSIONS: Readonly<Record<string, readonly string[]>> = Obj
 });
 
 /** The version keyhold's own client sends (and puts in the URLs it hands out) for each provider: the newest it serves. */
-export function defaultApiVersion(provider: string): string {
+function defaultApiVersion(provider: string): string {
   const versions = ARM_API_VERSIONS[provider] ?? ARM_API_VERSIONS["Microsoft.Resources"]!;
   return versions.at(-1)!;
 }

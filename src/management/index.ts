@@ -10,13 +10,11 @@
  *   new Pipeline({ hsms, management, ... });
  *   buildHttpsApp({ routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES], ... });
  */
-export { armErrorCode } from "./arm-errors.js";
-export { armResponse, type ArmReply } from "./arm-reply.js";
-export { managedHsmId, resourceGroupScope, subscriptionScope, managementGroupScope, ROOT_SCOPE } from "../arm/arm-ids.js";
-export { managementOperations, type ManagementDeps } from "./operations/index.js";
+export { ROOT_SCOPE } from "../arm/arm-ids.js";
+export { managementOperations } from "./operations/index.js";
 export { MANAGEMENT_ROUTES } from "./routes.js";
-export { restoreDiagnosticSettings, type RestoredDiagnosticSettings } from "./diagnostic-settings/restore.js";
+export { restoreDiagnosticSettings } from "./diagnostic-settings/restore.js";
 export { BlobStore } from "./storage/index.js";
 export { DiagnosticForwarder } from "./diagnostics/index.js";
-export { StoreHsmRegistry, defaultHsmUriHost, type StoreHsmRegistryOptions } from "./store-hsm-registry.js";
+export { StoreHsmRegistry, defaultHsmUriHost } from "./store-hsm-registry.js";
 export * from "./rbac/index.js";

@@ -19,7 +19,7 @@ export interface StoreHsmRegistryOptions {
 }
 
 /** Whether the data plane serves the HSM: created to the end and not soft-deleted. */
-export function isServed(record: ManagedHsmRecord): boolean {
+function isServed(record: ManagedHsmRecord): boolean {
   return record.deletedAt === undefined && record.provisioningState === "Succeeded";
 }
 

@@ -9,7 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * 100 µs to 5 s: a pooled EC sign takes a few hundred µs, an RSA-4096 decrypt
  * under load tens of ms; anything over 5 s is a stall, not a latency.
  */
-export const RPC_DURATION_BUCKETS: readonly number[] = Object.freeze([
+const RPC_DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ]);
 

@@ -23,7 +23,7 @@ export const MANAGEMENT_JOURNAL = RESERVED_HSM_NAME;
 const CLOCK_SLACK_MS = 5 * 60_000;
 
 /** The node's serving state, as the sink marks it (src/server's ServingState implements it). */
-export interface ServingReasons {
+interface ServingReasons {
   set(key: string, description: string): void;
   clear(key: string): void;
   reasons(): ReadonlyMap<string, string>;

@@ -28,7 +28,7 @@ export interface PageRequest {
   readonly offset: number;
 }
 
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 const DEFAULT_PAGE_SIZE = 100;
 
 /** `page_size` (1..1000, default 100) and the opaque `page_token` a previous page returned. */

@@ -31,15 +31,15 @@ export interface RequestMeta {
 }
 
 /** Token verification (src/identity implements it): the bearer token's caller, resolved now. */
-export type VerifyToken = (token: string, options: { readonly plane: Plane; readonly tenantId?: string }) => Promise<Caller>;
+type VerifyToken = (token: string, options: { readonly plane: Plane; readonly tenantId?: string }) => Promise<Caller>;
 
 /** The directory, as the pipeline asks it (src/identity implements it). */
-export interface DirectoryAdministrators {
+interface DirectoryAdministrators {
   isDirectoryAdministrator(tenantId: string, oid: string): Promise<boolean>;
 }
 
 /** Local RBAC of each HSM (src/hsm implements it). */
-export interface LocalAuthorizer {
+interface LocalAuthorizer {
   decide(hsmId: string, principalIds: readonly string[], action: string, target: string): Promise<Decision>;
 }
 
@@ -52,7 +52,7 @@ export interface ManagementAuthorizer {
   ): Promise<{ allowed: boolean; decidingAssignments: readonly { id: string }[] }>;
 }
 
-export interface PipelineLogger {
+interface PipelineLogger {
   error(details: Record<string, unknown>, message: string): void;
 }
 

@@ -16,7 +16,7 @@ import type { ActivationStatus, HsmRuntime } from "./hsm-registry.js";
  * How the caller must be allowed. There is deliberately no "public" kind. `scope` is a method so that an operation of
  * any input is an AnyOperation (see there).
  */
-export type Authorization<I> =
+type Authorization<I> =
   /** Local RBAC of the HSM: the data action at the scope computed from the input. */
   | { readonly kind: "localRbac"; readonly dataAction: DataAction; scope(input: I): string }
   /** Directory administration (Graph routes): a directory administrator of the caller's tenant. */
@@ -27,7 +27,7 @@ export type Authorization<I> =
 export type Plane = "data" | "management";
 
 /** The states of an HSM besides Activated; an operation is refused in them unless it names them in `availableWhile`. */
-export type InactiveState = Exclude<ActivationStatus, "Activated">;
+type InactiveState = Exclude<ActivationStatus, "Activated">;
 
 export interface OperationContext {
   readonly caller: Caller;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Directory } from "../identity/index.js";
 import type { PrincipalRecord, TenantRecord } from "../store/records.js";
 
-export const DEV_ADMIN = "admin";
+const DEV_ADMIN = "admin";
 
 /** Creates `admin` once; its password goes to a 0600 file in the data dir, never to the terminal or the log. */
 export async function ensureDevAdmin(dataDir: string, directory: Directory, tenant: TenantRecord): Promise<PrincipalRecord> {

@@ -13,11 +13,11 @@ import type { PrincipalRecord } from "../store/records.js";
  * against every other. The first group reads "de7e1" for "devel"; version 4 and RFC 4122 variant bits keep it a
  * well-formed GUID.
  */
-export const DEV_SUBSCRIPTION_ID = "de7e1000-0000-4000-8000-000000000001";
-export const DEV_SUBSCRIPTION_NAME = "dev";
-export const DEV_RESOURCE_GROUP = "dev";
+const DEV_SUBSCRIPTION_ID = "de7e1000-0000-4000-8000-000000000001";
+const DEV_SUBSCRIPTION_NAME = "dev";
+const DEV_RESOURCE_GROUP = "dev";
 /** ARM wants a location; keyhold runs in one place, which it calls `local`. */
-export const DEV_LOCATION = "local";
+const DEV_LOCATION = "local";
 
 export interface DevScope {
   readonly subscriptionId: string;

@@ -21,8 +21,8 @@ import {
 import type { HsmRegistry } from "../pipeline/hsm-registry.js";
 import type { ManagedHsmRecord } from "../store/index.js";
 
-export const DEV_SECURITY_DOMAIN_DIR = "dev-security-domain";
-export const DEV_SECURITY_DOMAIN_FILE = "sd.json";
+const DEV_SECURITY_DOMAIN_DIR = "dev-security-domain";
+const DEV_SECURITY_DOMAIN_FILE = "sd.json";
 const KEY_PAIRS = 3;
 const QUORUM = 2;
 

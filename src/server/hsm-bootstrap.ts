@@ -12,7 +12,7 @@ import type { Directory } from "../identity/index.js";
 import { managedHsmId } from "../arm/arm-ids.js";
 
 /** A GUID that is the same on every start (and every node) for the same tenant and HSM name. */
-export function configuredHsmId(tenantId: string, name: string): string {
+function configuredHsmId(tenantId: string, name: string): string {
   const hex = createHash("sha256").update(`keyhold/hsm/${tenantId}/${name.toLowerCase()}`).digest("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -7,7 +7,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:cryp
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export function nodeKeyPaths(dataDir: string): { privateKey: string; publicKey: string } {
+function nodeKeyPaths(dataDir: string): { privateKey: string; publicKey: string } {
   const dir = join(dataDir, "node");
   return { privateKey: join(dir, "audit-signing-key.pem"), publicKey: join(dir, "audit-signing-key.pub.pem") };
 }

@@ -29,8 +29,8 @@ export interface ResourceGroupRecord {
   readonly createdAt: number;
 }
 
-export type HsmProvisioningState = "Provisioning" | "Succeeded" | "Failed" | "Deleting";
-export type HsmActivationState = "Activated" | "NotActivated" | "Restoring";
+type HsmProvisioningState = "Provisioning" | "Succeeded" | "Failed" | "Deleting";
+type HsmActivationState = "Activated" | "NotActivated" | "Restoring";
 
 /** The mutable ARM properties of a managed HSM, stored as one JSON document. */
 export interface ManagedHsmSettings {
@@ -104,7 +104,7 @@ export interface ManagementRoleAssignmentRecord {
   readonly createdAt: number;
 }
 
-export type ArmOperationStatus = "InProgress" | "Succeeded" | "Failed";
+type ArmOperationStatus = "InProgress" | "Succeeded" | "Failed";
 
 /** A long-running ARM operation, polled through its operationResults resource. */
 export interface ArmOperationRecord {

@@ -3,7 +3,7 @@
  * services in src/identity and src/hsm turn them into domain objects.
  * Times are unix milliseconds.
  */
-import type { Permission, RoleAssignment, RoleDefinition } from "../authz/model.js";
+import type { RoleAssignment, RoleDefinition } from "../authz/model.js";
 
 export type PrincipalKind = "user" | "group" | "servicePrincipal" | "managedIdentity";
 
@@ -63,6 +63,5 @@ export interface IssuerKeyRecord {
 }
 
 /** Local RBAC is stored exactly in the shapes the (pure) evaluator reads: one definition of them, in src/authz. */
-export type RolePermissionRecord = Permission;
 export type RoleDefinitionRecord = RoleDefinition;
 export type RoleAssignmentRecord = RoleAssignment;

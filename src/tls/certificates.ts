@@ -21,7 +21,7 @@ export interface CertificateAndKey {
 const DAY_MS = 24 * 3600 * 1000;
 const CA_LIFETIME_DAYS = 3650;
 /** 397 days: the longest server certificate lifetime browsers accept (CA/Browser Forum BR 6.3.2). */
-export const SERVER_LIFETIME_DAYS = 397;
+const SERVER_LIFETIME_DAYS = 397;
 /** Back-dating tolerates clocks of clients that run a little behind. */
 const BACKDATE_MS = 3600 * 1000;
 
@@ -45,7 +45,7 @@ export function canonicalHost(host: string): string {
   return host.toLowerCase();
 }
 
-export function subjectAltNames(hosts: readonly string[]): Array<{ type: number; value?: string; ip?: string }> {
+function subjectAltNames(hosts: readonly string[]): Array<{ type: number; value?: string; ip?: string }> {
   // GeneralName choices (RFC 5280 section 4.2.1.6): dNSName [2], iPAddress [7].
   return hosts.map((host) => (isIP(host) !== 0 ? { type: 7, ip: host } : { type: 2, value: host }));
 }

@@ -12,8 +12,6 @@ import { canonicalHost, certificateHosts, createCaCertificate, createServerCerti
 import { readIfPresent, writeFileAtomically } from "../files.js";
 import { devTlsPaths } from "./dev-tls-paths.js";
 
-export { devTlsPaths };
-
 export interface DevTlsOptions {
   readonly dataDir: string;
   /** Extra names or addresses the server is reached by; localhost, 127.0.0.1 and ::1 are always included. */
@@ -30,7 +28,7 @@ export interface DevTls {
   readonly caPath: string;
 }
 
-export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "::1"];
+const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "::1"];
 
 /** Renew a little before expiry so a long-running dev server does not start with a certificate about to lapse. */
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;

@@ -1,2 +1,2 @@
-export { ensureDevTls, devTlsPaths, LOOPBACK_HOSTS, type DevTls, type DevTlsOptions } from "./dev-tls.js";
-export { loadTls, type ServerTls, type TlsFiles } from "./load-tls.js";
+export { ensureDevTls, type DevTls } from "./dev-tls.js";
+export { loadTls, type ServerTls } from "./load-tls.js";

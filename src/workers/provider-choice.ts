@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { Bench } from "tinybench";
 import { PROVIDERS_BY_FAMILY, sign, type JsonWebKey, type ProviderFamily, type ProviderName } from "../crypto/index.js";
 
-export type ProviderChoice = ProviderName | "auto";
+type ProviderChoice = ProviderName | "auto";
 export type ProviderConfig = Readonly<Record<ProviderFamily, ProviderChoice>>;
 export type ResolvedProviders = { readonly rsa: ProviderName; readonly ec: ProviderName };
 

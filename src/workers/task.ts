@@ -17,19 +17,19 @@ interface TaskBase<O extends string> {
   readonly data: Uint8Array;
 }
 
-export type SignTask = TaskBase<"sign">;
+type SignTask = TaskBase<"sign">;
 
-export interface VerifyTask extends TaskBase<"verify"> {
+interface VerifyTask extends TaskBase<"verify"> {
   readonly signature: Uint8Array;
 }
 
-export interface DecryptTask extends TaskBase<"decrypt"> {
+interface DecryptTask extends TaskBase<"decrypt"> {
   readonly iv?: Uint8Array | undefined;
   readonly aad?: Uint8Array | undefined;
   readonly tag?: Uint8Array | undefined;
 }
 
-export type UnwrapKeyTask = TaskBase<"unwrapKey">;
+type UnwrapKeyTask = TaskBase<"unwrapKey">;
 
 /** Answered once the worker has passed its self-test; the pool sends one to each worker at start. */
 export type PingTask = TaskBase<"ping">;
@@ -51,7 +51,7 @@ declare const verdict: unique symbol;
 export type Verdict = Uint8Array & { readonly [verdict]: true };
 
 /** What a task's answer holds, by operation: the signature, the verdict, the plaintext, the unwrapped key; ping's is empty. */
-export interface PoolAnswers {
+interface PoolAnswers {
   readonly sign: Uint8Array;
   readonly verify: Verdict;
   readonly decrypt: Uint8Array;

@@ -1,12 +1,11 @@
 /**
  * What the disaster-recovery drill and the backup fault tests share: `keyhold serve --dev` as a child process on
- * port-0 listeners, the built CLI run as an operator runs it, and in-process clients for everything that does not
- * test the CLI itself: gRPC sessions, the management plane's HTTPS client, and tokens minted from the data dir's
- * issuer key with the library `keyhold token` uses (no CLI process per token).
+ * port-0 listeners, and in-process clients for everything that does not test the CLI itself: gRPC sessions, the
+ * management plane's HTTPS client, and tokens minted from the data dir's issuer key with the library `keyhold token`
+ * uses (no CLI process per token).
  *
  * Needs `npm run build` first: it runs dist/src/cli/index.js, as `npx keyhold` does.
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -26,7 +25,7 @@ import { ArmClient } from "../../src/management/client/arm-client.js";
 import { parseListenAddress } from "../../src/config/listen-address.js";
 import { openStore } from "../../src/store/index.js";
 import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
-import { CLI, cleanEnvironment, killHard, startDevServer, type DevServer as StartedDevServer } from "../helpers/dev-server.js";
+import { killHard, startDevServer, type DevServer as StartedDevServer } from "../helpers/dev-server.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 export const DEV_SUBSCRIPTION = "de7e1000-0000-4000-8000-000000000001";
@@ -36,44 +35,12 @@ export interface DevServer extends StartedDevServer {
   readonly dataDir: string;
 }
 
-export interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Starts `keyhold serve --dev` on `dataDir` and resolves once it prints its listeners. */
 export async function serveDev(dataDir: string): Promise<DevServer> {
   return { ...(await startDevServer({ dataDir })), dataDir };
 }
 
 export { killHard };
-
-/** The environment an operator exports to reach `server` (README, "Walkthrough"). */
-export function endpointEnvironment(server: DevServer): Record<string, string> {
-  return {
-    KEYHOLD_DATA_DIR: server.dataDir,
-    KEYHOLD_ENDPOINT: server.grpc,
-    KEYHOLD_MANAGEMENT_ENDPOINT: server.https,
-    KEYHOLD_ISSUER_URL: `https://${server.https}`,
-    KEYHOLD_SUBSCRIPTION: DEV_SUBSCRIPTION,
-    KEYHOLD_RESOURCE_GROUP: DEV_RESOURCE_GROUP,
-  };
-}
-
-/** `keyhold ARGS` in `cwd` with the operator's environment plus `env`. */
-export function keyhold(args: readonly string[], env: Record<string, string>, cwd: string = REPO): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, env: { ...cleanEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        done({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
-      },
-    );
-  });
-}
 
 /**
  * A data-plane or management-plane token for `principal`, minted in-process from the data dir's store as `keyhold

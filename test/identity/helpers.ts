@@ -16,7 +16,7 @@ const forge = createRequire(import.meta.url)("node-forge") as typeof import("nod
 /** Cheap scrypt so tests stay fast; production uses DEFAULT_SCRYPT. */
 export const TEST_SCRYPT = Object.freeze({ N: 1024, r: 8, p: 1 });
 
-export const BASE_URL = "https://keyhold.test:8443";
+const BASE_URL = "https://keyhold.test:8443";
 
 export interface IdentityFixture {
   store: Store;

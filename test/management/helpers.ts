@@ -40,7 +40,7 @@ export const LOCATION = "westeurope";
 export const hsmPath = (name: string, group = RESOURCE_GROUP, subscription = SUBSCRIPTION): string =>
   `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.KeyVault/managedHSMs/${name}`;
 
-export interface Reply {
+interface Reply {
   status: number;
   body: any;
   headers: Record<string, unknown>;

@@ -12,7 +12,7 @@ import { badParameter, cryptoFailure } from "../../errors.js";
 import { exactLength, requireBytes } from "../bytes.js";
 import type { OctKey } from "../jwk.js";
 
-export const AES_BLOCK_BYTES = 16;
+const AES_BLOCK_BYTES = 16;
 
 function cipherName(key: OctKey): string {
   return `aes-${key.k.length * 8}-cbc`;

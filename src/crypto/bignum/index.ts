@@ -1,9 +1,6 @@
 export type {
   RsaEngine,
-  RsaPrivateKeyHandle,
   RsaPrivateParams,
-  RsaPublicKeyHandle,
-  RsaPublicParams,
 } from "./types.js";
 export { wasmRsaEngine, wasmEngineOn, kernelSelection, kernelModule, selectKernels } from "./wasm.js";
 export { bigintRsaEngine } from "./reference.js";

@@ -11,7 +11,7 @@ const PREPARED_OFFSET = 16384;
 
 export type KernelCall = (key: number, keyLen: number, io: number, ioLen: number) => number;
 
-export function statusError(status: number): KeyholdError {
+function statusError(status: number): KeyholdError {
   switch (status) {
     case KernelStatus.INPUT_NOT_LESS_THAN_MODULUS:
       return inputNotLessThanModulus();

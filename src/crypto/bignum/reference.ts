@@ -31,7 +31,7 @@ class BigintPrivateKey implements RsaPrivateKeyHandle {
 }
 
 /** base^exponent mod modulus, left-to-right square-and-multiply. */
-export function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   let result = 1n;
   const b = base % modulus;
   for (let bit = BigInt(exponent.toString(2).length - 1); bit >= 0n; bit--) {

@@ -14,7 +14,7 @@ import { hash, isRepresentative, mgf1, privateOperation, publicOperation } from 
 
 const EMPTY = new Uint8Array(0);
 
-export function oaepMaxMessageLength(key: RsaPublicKey, hashName: HashName): number {
+function oaepMaxMessageLength(key: RsaPublicKey, hashName: HashName): number {
   return key.byteLength - 2 * HASH_BYTES[hashName] - 2;
 }
 

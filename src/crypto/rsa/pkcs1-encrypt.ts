@@ -26,7 +26,7 @@ import { hash, isRepresentative, privateOperation, publicOperation } from "./pri
 
 const MIN_PADDING = 8;
 
-export function pkcs1MaxMessageLength(key: RsaPublicKey): number {
+function pkcs1MaxMessageLength(key: RsaPublicKey): number {
   return key.byteLength - 11;
 }
 

@@ -29,7 +29,7 @@ import type { BackupLocation, BackupStorage } from "./storage.js";
 import { writeBackupFolder } from "./write-folder.js";
 
 /** Marks an HSM Restoring (the pipeline then refuses all but RestoreStatus) and lifts the mark; the registry implements it. */
-export interface RestoringSwitch {
+interface RestoringSwitch {
   setRestoring(hsmId: string, on: boolean): Promise<void>;
 }
 

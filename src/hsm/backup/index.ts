@@ -1,5 +1,5 @@
-export { BackupJobs, type BackupJobsDeps, type JobHsm, type RestoringSwitch } from "./backup-jobs.js";
-export { backupFolderName, folderNameParam } from "./folder-name.js";
-export type { BackupLocation, BackupStorage } from "./storage.js";
-export { storageRequest, type StorageRequest } from "./storage-target.js";
+export { BackupJobs } from "./backup-jobs.js";
+export { folderNameParam } from "./folder-name.js";
+export type { BackupStorage } from "./storage.js";
+export { storageRequest } from "./storage-target.js";
 export { jobView, type BackupJobView } from "./job-view.js";

@@ -11,9 +11,9 @@ import { describeFile, MANIFEST_FILE, signManifest, type ManifestFile } from "./
 import { listFolder, type BackupLocation, type BackupStorage } from "./storage.js";
 
 export const ROLES_FILE = "roles.bin";
-export const KEYS_PER_FILE = 100;
+const KEYS_PER_FILE = 100;
 
-export function keysFileName(index: number): string {
+function keysFileName(index: number): string {
   return `keys-${String(index + 1).padStart(5, "0")}.bin`;
 }
 

@@ -44,7 +44,7 @@ export function recoveryId(hsm: Pick<HsmRuntime, "hsmUriHost">, name: string): s
 }
 
 /** Key Vault's recovery levels: "Customized" below the 90-day default, "+Purgeable" without purge protection. */
-export function recoveryLevel(hsm: HsmFacts): string {
+function recoveryLevel(hsm: HsmFacts): string {
   const base = hsm.softDeleteRetentionInDays < 90 ? "CustomizedRecoverable" : "Recoverable";
   return hsm.enablePurgeProtection ? base : `${base}+Purgeable`;
 }

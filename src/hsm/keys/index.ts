@@ -17,7 +17,7 @@ import { OpenedKeys } from "./opened-keys.js";
 import { createKeyCrypto, type KeyCrypto } from "./placement.js";
 
 /** The parts of the worker pool the key domain uses. */
-export type PrivateKeyPool = Pick<CryptoPool, "run" | "evict" | "evictPrefix">;
+type PrivateKeyPool = Pick<CryptoPool, "run" | "evict" | "evictPrefix">;
 
 export interface KeyDomain {
   readonly service: KeyService;
@@ -47,11 +47,9 @@ export function createKeyDomain(options: KeyDomainOptions): KeyDomain {
   return { service, openedKeys, pool: options.pool, keyCrypto: createKeyCrypto({ pool: options.pool, openedKeys }) };
 }
 
-export { openNodeSeal, SEAL_PASSPHRASE_ENV, type NodeSeal, type NodeSealOptions } from "./seal.js";
-export { ensureHsmDomain, HsmDomains, type DomainKeys } from "./domain.js";
-export { createKeyLoader, keyRef, type KeyLoader } from "./key-loader.js";
-export { KeyService } from "./key-service.js";
-export { createKeyCrypto, type KeyCrypto, type EncryptParameters, type DecryptParameters } from "./placement.js";
-export { RotationScheduler, type MaintenanceOutcome, type RotationSchedulerOptions } from "./rotation-scheduler.js";
-export type { DeletedKeyBundle, KeyBundle, KeyItem, KeyAttributes } from "./bundle.js";
+export { openNodeSeal, type NodeSeal } from "./seal.js";
+export { ensureHsmDomain, HsmDomains } from "./domain.js";
+export { createKeyLoader } from "./key-loader.js";
+export { RotationScheduler, type MaintenanceOutcome } from "./rotation-scheduler.js";
+export type { DeletedKeyBundle, KeyBundle, KeyItem } from "./bundle.js";
 export type { RotationPolicy } from "./rotation.js";

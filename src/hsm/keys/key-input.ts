@@ -86,7 +86,7 @@ export function tags(value: unknown, field = "tags"): Record<string, string> | u
 }
 
 /** Unix seconds: a non-negative safe integer. */
-export function optionalSeconds(input: Fields, field: string, path = field): number | undefined {
+function optionalSeconds(input: Fields, field: string, path = field): number | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
   const number = typeof value === "bigint" ? Number(value) : value;

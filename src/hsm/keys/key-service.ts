@@ -22,7 +22,7 @@ import type { KeyEvictions } from "./opened-keys.js";
 import { rotatedExpiry, type RotationPolicy, type RotationPolicyInput } from "./rotation.js";
 
 /** Key Vault's limit (reference section 5); rotations count. */
-export const MAX_VERSIONS = 100;
+const MAX_VERSIONS = 100;
 
 export type KeyHsm = Pick<HsmRuntime, "id" | "name" | "hsmUriHost" | "softDeleteRetentionInDays" | "enablePurgeProtection">;
 
@@ -58,7 +58,7 @@ export interface UsableVersion {
   readonly kid: string;
 }
 
-export function keyNotFound(name: string, version?: string): KeyholdError {
+function keyNotFound(name: string, version?: string): KeyholdError {
   return new KeyholdError(
     "KeyNotFound",
     version === undefined ? `Key '${echo(name)}' does not exist in this HSM.` : `Key '${echo(name)}' has no version ${echo(version)}.`,

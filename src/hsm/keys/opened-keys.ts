@@ -15,7 +15,7 @@ export interface KeyEvictions {
   evictPrefix(prefix: string): void;
 }
 
-export const DEFAULT_OPENED_KEYS = 1024;
+const DEFAULT_OPENED_KEYS = 1024;
 
 export class OpenedKeys implements KeyEvictions {
   readonly #load: KeyLoader;

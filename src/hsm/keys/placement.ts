@@ -35,12 +35,12 @@ import type { OpenedKeys } from "./opened-keys.js";
  */
 const ON_POOL: Readonly<Record<KeyType, boolean>> = Object.freeze({ RSA: true, EC: true, oct: false });
 
-export interface EncryptParameters {
+interface EncryptParameters {
   readonly iv?: Uint8Array | undefined;
   readonly aad?: Uint8Array | undefined;
 }
 
-export interface DecryptParameters extends EncryptParameters {
+interface DecryptParameters extends EncryptParameters {
   readonly tag?: Uint8Array | undefined;
 }
 

@@ -12,7 +12,7 @@ import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
 import type { KeyService } from "./key-service.js";
 import { dueAt, type RotationPolicyInput } from "./rotation.js";
 
-export type MaintenanceAction = "Rotate" | "Notify" | "Purge";
+type MaintenanceAction = "Rotate" | "Notify" | "Purge";
 
 export interface MaintenanceOutcome {
   readonly action: MaintenanceAction;

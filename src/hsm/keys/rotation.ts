@@ -8,7 +8,7 @@
 import { badParameter } from "../../errors.js";
 import { fields, optionalString } from "../../pipeline/decode.js";
 
-export type LifetimeActionType = "Rotate" | "Notify";
+type LifetimeActionType = "Rotate" | "Notify";
 
 export interface LifetimeAction {
   readonly timeAfterCreate?: string;
@@ -29,7 +29,7 @@ export interface RotationPolicy extends RotationPolicyInput {
 
 const DAY = 86_400;
 /** Key Vault's floor for automatic rotation and for the expiry of rotated versions. */
-export const MIN_ROTATION_SECONDS = 28 * DAY;
+const MIN_ROTATION_SECONDS = 28 * DAY;
 const MIN_NOTIFY_SECONDS = 7 * DAY;
 const DURATION = /^P(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,7})H)?(?:(\d{1,9})M)?(?:(\d{1,10})S)?)?$/;
 const UNIT_SECONDS = [365 * DAY, 30 * DAY, 7 * DAY, DAY, 3600, 60, 1];

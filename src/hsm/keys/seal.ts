@@ -20,18 +20,18 @@ export interface NodeSeal {
   open(sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
 }
 
-export interface ScryptCost {
+interface ScryptCost {
   readonly N: number;
   readonly r: number;
   readonly p: number;
 }
 
 /** About 100 ms and 64 MiB once per start (RFC 7914 section 2 leaves the choice to the deployment). */
-export const DEFAULT_SEAL_SCRYPT: ScryptCost = Object.freeze({ N: 2 ** 16, r: 8, p: 1 });
+const DEFAULT_SEAL_SCRYPT: ScryptCost = Object.freeze({ N: 2 ** 16, r: 8, p: 1 });
 
-export const SEAL_KEY_FILE = "seal.key";
-export const SEAL_KDF_FILE = "seal.kdf.json";
-export const SEAL_PASSPHRASE_ENV = "KEYHOLD_SEAL_PASSPHRASE";
+const SEAL_KEY_FILE = "seal.key";
+const SEAL_KDF_FILE = "seal.kdf.json";
+const SEAL_PASSPHRASE_ENV = "KEYHOLD_SEAL_PASSPHRASE";
 
 const CHECK_AAD = new TextEncoder().encode("keyhold/v1/seal-check");
 

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import {
   BUILT_IN_ROLES,
   canDeleteRoleDefinition,
+  type CheckAccessResult,
   DATA_ACTIONS,
   explainCheckAccess,
   hsmScopeRule,
@@ -238,7 +239,7 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps) {
     dataAction: "roleAssignments/read/action",
     scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope, targetPrincipalId: i.principalId, dataAction: i.action }),
-    async execute(input, context) {
+    async execute(input, context): Promise<CheckAccessResult & { readonly principalExists: boolean; readonly principalEnabled: boolean }> {
       const hsm = hsmOf(context);
       const principal = await store.directory.getPrincipal(hsm.tenantId, input.principalId);
       // A missing or disabled principal holds nothing, whatever its assignments say.

@@ -55,7 +55,7 @@ function sameInteger(a: string, b: string, field: string): boolean {
 }
 
 /** One certificate of the request, checked; `field` is e.g. `certificates[2]`. */
-export function wrappingCertificate(raw: unknown, field: string): WrappingCertificate {
+function wrappingCertificate(raw: unknown, field: string): WrappingCertificate {
   const jwk = fields(raw, field);
   const kty = requiredString(jwk, "kty", 16);
   if (kty !== "RSA") throw badParameter(`${field}.kty`, "must be RSA");

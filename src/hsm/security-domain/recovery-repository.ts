@@ -1,2 +1,2 @@
 /** The store's security-domain recovery repository, as the recovery code uses it. */
-export type { SecurityDomainRecoveryRepository, UploadOutcome, UploadStatus } from "../../store/security-domain-records.js";
+export type { SecurityDomainRecoveryRepository, UploadOutcome } from "../../store/security-domain-records.js";

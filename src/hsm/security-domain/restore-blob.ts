@@ -32,12 +32,12 @@ import { openShareEnvelope, sealShareEnvelope, type ShareEnvelope } from "./shar
 import { rsaKeyThumbprint } from "./thumbprints.js";
 import { base64UrlField, integerField, jsonObject, MAX_SHARE_BYTES, THUMBPRINT_BYTES } from "./blob-fields.js";
 
-export const RESTORE_BLOB_FORMAT = "keyhold-security-domain-restore";
-export const RESTORE_BLOB_VERSION = 1;
+const RESTORE_BLOB_FORMAT = "keyhold-security-domain-restore";
+const RESTORE_BLOB_VERSION = 1;
 /** The transfer key is RSA-3072: its OAEP ciphertexts are 384 bytes. */
 const TRANSFER_CIPHERTEXT_BYTES = 384;
 
-export interface RestoreShare extends ShareEnvelope {
+interface RestoreShare extends ShareEnvelope {
   readonly x: number;
 }
 
@@ -81,7 +81,7 @@ export interface MakeRestoreBlobInput {
 }
 
 /** The RSA public transfer key from GetTransferKey's JWK; `field` names it in errors. */
-export function transferKeyFrom(raw: unknown, field: string): { publicKey: JsonWebKey; thumbprint: string } {
+function transferKeyFrom(raw: unknown, field: string): { publicKey: JsonWebKey; thumbprint: string } {
   const jwk = fields(raw, field);
   if (jwk["kty"] !== "RSA") throw badParameter(`${field}.kty`, "must be RSA");
   const n = fromBase64Url(jwk["n"], `${field}.n`);

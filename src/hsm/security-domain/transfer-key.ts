@@ -12,8 +12,8 @@ import type { NodeSeal } from "../keys/seal.js";
 import type { SecurityDomainRecoveryRepository } from "./recovery-repository.js";
 import { rsaKeyThumbprint } from "./thumbprints.js";
 
-export const TRANSFER_KEY_BITS = 3072;
-export const TRANSFER_KEY_ALGORITHM = "RSA-OAEP-256";
+const TRANSFER_KEY_BITS = 3072;
+const TRANSFER_KEY_ALGORITHM = "RSA-OAEP-256";
 
 /** The public transfer key as GetTransferKey returns it. */
 export interface TransferPublicKey {
@@ -36,7 +36,7 @@ function sealAad(hsmId: string): Uint8Array {
   return encoder.encode(`keyhold/v1/security-domain-transfer-key\n${hsmId}`);
 }
 
-export const generateTransferKey: TransferKeyGenerator = () => generateKey("RSA", { size: TRANSFER_KEY_BITS });
+const generateTransferKey: TransferKeyGenerator = () => generateKey("RSA", { size: TRANSFER_KEY_BITS });
 
 export function transferPublicKey(privateKey: JsonWebKey): TransferPublicKey {
   if (privateKey.kty !== "RSA" || typeof privateKey.n !== "string" || typeof privateKey.e !== "string") {

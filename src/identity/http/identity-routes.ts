@@ -7,7 +7,7 @@ import { registerManagedIdentityEndpoint } from "./managed-identity-endpoint.js"
 import { registerTokenEndpoint } from "./token-endpoint.js";
 import type { IdentityRouteDeps } from "./route-deps.js";
 
-export type { IdentityRouteDeps, ManagedIdentityEndpointSettings } from "./route-deps.js";
+export type { IdentityRouteDeps } from "./route-deps.js";
 
 /**
  * The identity provider's HTTPS endpoints as a fastify plugin:

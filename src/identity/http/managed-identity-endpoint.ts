@@ -7,7 +7,7 @@ import { planeOfResource } from "../planes.js";
 import type { IdentityRouteDeps } from "./route-deps.js";
 
 /** The only version of the App Service identity protocol served. */
-export const MANAGED_IDENTITY_API_VERSION = "2019-08-01";
+const MANAGED_IDENTITY_API_VERSION = "2019-08-01";
 
 interface MsiQuery {
   resource?: string;

@@ -3,7 +3,7 @@ import type { ServicePrincipalCredentials } from "../credentials.js";
 import type { Directory } from "../directory.js";
 import type { TokenIssuer } from "../token-issuer.js";
 
-export interface ManagedIdentityEndpointSettings {
+interface ManagedIdentityEndpointSettings {
   /** The secret clients send as X-IDENTITY-HEADER (App Service's IDENTITY_HEADER). */
   readonly identityHeader: string;
   /** The identity used when a request names neither principal_id nor client_id (the "system-assigned" one). */

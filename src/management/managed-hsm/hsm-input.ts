@@ -9,14 +9,14 @@ import type { ManagedHsmSettings } from "../../store/index.js";
 import { locationParam } from "../../arm/arm-ids.js";
 import { join, optionalBoolean, optionalEnum, optionalInteger, optionalTags, requestBody, strictObject, type JsonObject } from "../body.js";
 
-export const DEFAULT_RETENTION_DAYS = 90;
-export const MIN_RETENTION_DAYS = 7;
-export const MAX_RETENTION_DAYS = 90;
+const DEFAULT_RETENTION_DAYS = 90;
+const MIN_RETENTION_DAYS = 7;
+const MAX_RETENTION_DAYS = 90;
 const SKU_NAMES = ["Standard_B1", "Custom_B32", "Custom_B6", "Custom_C42", "Custom_C10"] as const;
 const SKU_FAMILIES = ["B", "C"] as const;
 const MAX_INITIAL_ADMINS = 10;
 
-export type NetworkAclsInput = ManagedHsmSettings["networkAcls"];
+type NetworkAclsInput = ManagedHsmSettings["networkAcls"];
 
 export interface HsmCreateInput {
   readonly createMode: "default" | "recover";
@@ -32,7 +32,7 @@ export interface HsmCreateInput {
 }
 
 /** A field the body repeats that PATCH cannot change: it must equal the resource's (checked against the stored HSM). */
-export interface UnchangedField {
+interface UnchangedField {
   /** The field's path as the error names it, e.g. `location`, `properties.tenantId`. */
   readonly field: string;
   readonly value: unknown;

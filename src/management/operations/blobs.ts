@@ -16,7 +16,7 @@ import type { StorageAccountService } from "../storage-account/storage-account-s
 import { blobNameSegments, checkContainerName, MAX_LIST_RESULTS, type BlobStore } from "../storage/index.js";
 
 const CONTAINERS = "Microsoft.Storage/storageAccounts/blobServices/containers";
-export const BLOB_READ_DATA_ACTION = `${CONTAINERS}/blobs/read`;
+const BLOB_READ_DATA_ACTION = `${CONTAINERS}/blobs/read`;
 
 interface ContainerTarget {
   readonly account: StorageAccountTarget;

@@ -32,7 +32,7 @@ export interface RoleAssignmentDeps {
 }
 
 /** The scope the route's parameters name: the tenant root, a management group, a subscription, a resource group or a resource. */
-export function scopeFromRoute(input: JsonObject): string {
+function scopeFromRoute(input: JsonObject): string {
   if (input["managementGroupId"] !== undefined) return managementGroupScope(managementGroupIdParam(input["managementGroupId"]));
   if (input["subscriptionId"] === undefined) return ROOT_SCOPE;
   const subscriptionId = subscriptionIdParam(input["subscriptionId"]);

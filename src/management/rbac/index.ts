@@ -1,4 +1,4 @@
-export { ManagementRbac, type ManagementDecision } from "./management-rbac.js";
+export { ManagementRbac } from "./management-rbac.js";
 export {
   CONTRIBUTOR,
   MANAGED_HSM_CONTRIBUTOR,

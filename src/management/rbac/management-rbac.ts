@@ -45,7 +45,7 @@ const EMPTY: Snapshot = {
   subscriptionGroups: new Map(),
 };
 
-export function managementPlaneOf(action: string): Plane {
+function managementPlaneOf(action: string): Plane {
   return BLOB_DATA_ACTION.test(action) ? "data" : "management";
 }
 

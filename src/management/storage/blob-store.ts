@@ -18,7 +18,7 @@ import { blobNamesUnder, isMissing } from "./blob-walk.js";
 import { decodeListMarker, encodeListMarker, sortedBlobNames } from "./list-marker.js";
 import { blobNameSegments, checkAccountName, checkContainerName, MAX_BLOB_NAME_LENGTH } from "../../arm/storage-names.js";
 
-export const STORAGE_DIRECTORY = "storage";
+const STORAGE_DIRECTORY = "storage";
 /** Azure's page size limit for List Blobs (`maxresults`). */
 export const MAX_LIST_RESULTS = 5000;
 

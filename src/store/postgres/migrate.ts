@@ -4,7 +4,7 @@ import type { Migration } from "../migration.js";
 import { checkout } from "./runner.js";
 
 /** The session-level advisory lock every opener takes while it migrates ("keyhold migrations"). */
-export const MIGRATION_LOCK = "7307291164011001";
+const MIGRATION_LOCK = "7307291164011001";
 
 /**
  * Applies, in order and each in its own transaction, every migration the database has not seen, holding an advisory

@@ -12,7 +12,7 @@ import type {
 import { orUndefined } from "../nullable-column.js";
 
 // JSON columns hold documents this repository wrote itself.
-export const parse = <T>(text: string): T => JSON.parse(text) as T;
+const parse = <T>(text: string): T => JSON.parse(text) as T;
 
 export interface HsmRow {
   hsm_id: string;
@@ -76,7 +76,7 @@ export function hsmToRow(hsm: ManagedHsmRecord): HsmRow {
   };
 }
 
-export const HSM_COLUMNS: readonly (keyof HsmRow)[] = [
+const HSM_COLUMNS: readonly (keyof HsmRow)[] = [
   "hsm_id",
   "subscription_id",
   "resource_group",

@@ -52,7 +52,7 @@ export function jwkFromWire(wire: unknown, field = "key"): JsonWebKey {
 }
 
 /** A public JWK in wire form; private members are never copied, whatever the JWK holds. */
-export function jwkToWire(jwk: JsonWebKey): MessageInitShape<typeof JsonWebKeySchema> {
+function jwkToWire(jwk: JsonWebKey): MessageInitShape<typeof JsonWebKeySchema> {
   const bytes = (value: string | undefined): Uint8Array =>
     value === undefined ? new Uint8Array(0) : new Uint8Array(Buffer.from(value, "base64url"));
   return {

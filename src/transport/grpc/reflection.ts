@@ -13,7 +13,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-
 import type { ServingState } from "../../serving-state.js";
 
 /** The folder holding keyhold's package.json (from src/ or dist/src/ alike). */
-export function packageRoot(): string {
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (dir !== dirname(dir)) {
     const manifest = join(dir, "package.json");

@@ -53,10 +53,10 @@ type GrpcOperation =
   | ReturnType<typeof backupOperations>[number]
   | ReturnType<typeof accessControlOperations>[number];
 
-export type GrpcOperationName = GrpcOperation["name"];
+type GrpcOperationName = GrpcOperation["name"];
 
 /** What the operation named `N` resolves to. */
-export type ResultOf<N extends GrpcOperationName> = Awaited<ReturnType<Extract<GrpcOperation, { readonly name: N }>["execute"]>>;
+type ResultOf<N extends GrpcOperationName> = Awaited<ReturnType<Extract<GrpcOperation, { readonly name: N }>["execute"]>>;
 
 export interface RpcBinding {
   /** The generated descriptor of the RPC (`KeyService.method.getKey`). */
@@ -70,7 +70,7 @@ export interface RpcBinding {
 }
 
 /** Binds `method` to the operation named `operation`; the request becomes the input as a plain object unless `fromWire` says otherwise. */
-export function bind<M extends DescMethodUnary, N extends GrpcOperationName>(
+function bind<M extends DescMethodUnary, N extends GrpcOperationName>(
   method: M,
   operation: N,
   toWire: (result: ResultOf<N>) => MessageInitShape<M["output"]>,

@@ -36,7 +36,7 @@ import type { ServingState } from "../../serving-state.js";
 import { KEYHOLD_SERVICES, RPC_BINDINGS, type RpcBinding } from "./rpc-bindings.js";
 import { MAX_MESSAGE_BYTES, methodPath, serviceDefinition, UndecodableRequest } from "./service-definition.js";
 
-export interface RpcObserver {
+interface RpcObserver {
   observe(method: string, code: string, seconds: number): void;
 }
 
@@ -56,7 +56,7 @@ function first(metadata: Metadata, key: string): string | undefined {
 }
 
 /** grpc-js peers look like `127.0.0.1:5000`, `[::1]:5000` or `ipv4:...`; the address part is what network rules see. */
-export function peerAddress(peer: string): string {
+function peerAddress(peer: string): string {
   const text = peer.replace(/^ipv[46]:/, "");
   const bracketed = /^\[([^\]]+)\]:\d+$/.exec(text);
   if (bracketed) return bracketed[1]!;

@@ -35,9 +35,9 @@ export interface HttpsAppOptions {
 }
 
 /** Requests above 4 MiB are refused (SPEC section 12). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export interface RegisteredRoute {
+interface RegisteredRoute {
   readonly method: string;
   readonly url: string;
   /** The operation the route dispatches to; undefined for the public routes. */

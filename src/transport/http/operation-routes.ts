@@ -10,7 +10,7 @@ import type { Operation } from "../../pipeline/operation.js";
 import type { OperationRoute } from "../../pipeline/http-route.js";
 import { type Challenge, fromFrameworkError, sendError } from "./error-response.js";
 
-export type { OperationRoute, RouteResponse } from "../../pipeline/http-route.js";
+export type { OperationRoute } from "../../pipeline/http-route.js";
 
 /** Microsoft Graph v1.0 directory administration (SPEC section 5). */
 export const GRAPH_ROUTES: readonly OperationRoute[] = Object.freeze([

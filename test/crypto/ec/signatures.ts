@@ -32,7 +32,7 @@ function inverse(a: bigint, n: bigint): bigint {
 }
 
 /** A digest whose bits2int is exactly z (z < n): z shifted left past the bits bits2int drops. */
-export function digestFor(name: CurveName, z: bigint): Uint8Array {
+function digestFor(name: CurveName, z: bigint): Uint8Array {
   const bytes = CURVES[name].scalarBytes;
   return bigIntToBytes(z << BigInt(bytes * 8 - bitLength(order(name))), bytes);
 }
@@ -43,7 +43,7 @@ export function encodeSignature(name: CurveName, r: bigint, s: bigint): Uint8Arr
 }
 
 /** r = x(k·G) mod n for the nonce k. */
-export function rFromNonce(name: CurveName, k: bigint): bigint {
+function rFromNonce(name: CurveName, k: bigint): bigint {
   return mod(NOBLE_CURVES[name].Point.BASE.multiply(k).toAffine().x, order(name));
 }
 

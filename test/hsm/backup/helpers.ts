@@ -30,11 +30,11 @@ import { securityCore, type SecurityCore } from "../helpers.js";
 
 export const ACCOUNT = "backupacct";
 export const CONTAINER = "backups";
-export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
-export const ACCOUNT_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${ACCOUNT}`;
+const SUBSCRIPTION = "00000000-0000-0000-0000-000000000001";
+const ACCOUNT_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${ACCOUNT}`;
 
 /** Holds every store transaction until released; inject makes the repositories inside them fail. */
-export interface StoreControl {
+interface StoreControl {
   pause(): () => void;
   /** Replaces the transaction's repositories (to inject a failure); undefined restores them. */
   inject(wrap: ((tx: StoreRepositories) => StoreRepositories) | undefined): void;

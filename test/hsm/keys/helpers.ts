@@ -106,7 +106,7 @@ export async function keyFixture(options: { fileStore?: boolean; threads?: numbe
 }
 
 /** The KeyholdError a call fails with; fails the test when the call succeeds. */
-export async function failure(promise: Promise<unknown>): Promise<KeyholdError> {
+async function failure(promise: Promise<unknown>): Promise<KeyholdError> {
   try {
     await promise;
   } catch (error) {

@@ -10,7 +10,7 @@ import { selfSignedCertificate } from "../../../src/hsm/security-domain/wrapping
 
 const FIXTURES = new URL("../../fixtures/keys/", import.meta.url);
 /** The six distinct RSA fixture keys: at most six different wrapping keys per test. */
-export const RSA_FIXTURES = ["rsa-2048-1", "rsa-2048-2", "rsa-3072-1", "rsa-3072-2", "rsa-4096-1", "rsa-4096-2"] as const;
+const RSA_FIXTURES = ["rsa-2048-1", "rsa-2048-2", "rsa-3072-1", "rsa-3072-2", "rsa-4096-1", "rsa-4096-2"] as const;
 
 export interface WrappingFixture {
   readonly privateJwk: JsonWebKey;

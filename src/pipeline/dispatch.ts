@@ -8,7 +8,7 @@
  * allowed or denied, successful or failed, produces exactly one record.
  */
 import { randomUUID } from "node:crypto";
-import { AUDIT_OPERATION_VERSION, type AuditEventInput, type AuditProperties } from "../audit/index.js";
+import { AUDIT_OPERATION_VERSION, JOURNAL_UNAVAILABLE_MESSAGE, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Decision } from "../authz/index.js";
 import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
 import { changeContext, type PendingChange } from "../store/index.js";
@@ -158,7 +158,7 @@ export class Pipeline {
     if (hsm !== undefined) enforceActivation(hsm, operation);
     // Refuse before acting when the journal is already known to be unwritable (fail closed).
     if (!(await this.#deps.audit.writable(hsm?.name))) {
-      throw new KeyholdError("Unavailable", "The audit journal cannot be written; the call was refused.");
+      throw new KeyholdError("Unavailable", JOURNAL_UNAVAILABLE_MESSAGE);
     }
     const context: OperationContext = {
       caller,

@@ -4,7 +4,7 @@
  * stays there (symmetric keys, see src/hsm/keys/placement.ts).
  */
 import { decrypt, sign, unwrapKey, verify, type JsonWebKey } from "../crypto/index.js";
-import { verdictOf, type AnswerOf, type PingTask, type PoolTask } from "./task.js";
+import { replyForError, verdictOf, type Answer, type AnswerOf, type ItemReply, type PingTask, type PoolTask } from "./task.js";
 
 /** A task that does cryptography with a key (every task but ping). */
 export type KeyTask = Exclude<PoolTask, PingTask>;
@@ -13,7 +13,7 @@ const NO_SIGNATURE = new Uint8Array(0);
 
 /** The task's answer; one case per operation, and this does not compile if one is missing. */
 export function perform<T extends KeyTask>(task: T, jwk: JsonWebKey): Promise<AnswerOf<T>>;
-export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Uint8Array> {
+export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Answer> {
   switch (task.operation) {
     case "sign":
       return sign(task.algorithm, jwk, task.data);
@@ -24,9 +24,43 @@ export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Uint8Array> {
       return decrypt(task.algorithm, jwk, task.data, { iv: task.iv, aad: task.aad, tag: task.tag });
     case "unwrapKey":
       return unwrapKey(task.algorithm, jwk, task.data);
+    case "signBatch": {
+      const digests = split(task.data, task.sizes);
+      return eachItem(digests, (digest) => sign(task.algorithm, jwk, digest));
+    }
+    case "verifyBatch": {
+      const signatures = split(task.signature ?? NO_SIGNATURE, task.signatureSizes);
+      return eachItem(split(task.data, task.sizes), (digest, i) =>
+        verify(task.algorithm, jwk, digest, signatures[i] ?? NO_SIGNATURE).then(verdictOf),
+      );
+    }
     default:
       return unknownOperation(task);
   }
+}
+
+/** `data` cut into consecutive pieces of the given sizes (views, not copies); what `sizes` does not cover is dropped. */
+function split(data: Uint8Array, sizes: readonly number[]): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let offset = 0;
+  for (const size of sizes) {
+    pieces.push(data.subarray(offset, offset + size));
+    offset += size;
+  }
+  return pieces;
+}
+
+/** Each item's answer or its own error, in order: one item's failure is that item's, never the batch's. */
+async function eachItem<V>(items: readonly Uint8Array[], work: (item: Uint8Array, index: number) => Promise<V>): Promise<ItemReply<V>[]> {
+  const replies: ItemReply<V>[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      replies.push({ status: "ok", value: await work(item, index) });
+    } catch (error) {
+      replies.push(replyForError(error));
+    }
+  }
+  return replies;
 }
 
 function unknownOperation(task: never): Promise<never> {

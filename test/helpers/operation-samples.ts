@@ -81,6 +81,12 @@ export const OPERATION_SAMPLES: Readonly<Record<string, (context: SampleContext)
   RandomBytes: () => ({ count: 16 }),
   KeySign: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32) }),
   KeyVerify: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32), signature: new Uint8Array(64) }),
+  KeySignBatch: () => ({ name: "absent", algorithm: "ES256", digests: [new Uint8Array(32), new Uint8Array(32)] }),
+  KeyVerifyBatch: () => ({
+    name: "absent",
+    algorithm: "ES256",
+    items: [{ digest: new Uint8Array(32), signature: new Uint8Array(64) }],
+  }),
   KeyEncrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", plaintext: new Uint8Array(16) }),
   KeyDecrypt: () => ({ name: "absent", algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) }),
   KeyWrap: () => ({ name: "absent", algorithm: "A256KW", key: new Uint8Array(32) }),

@@ -25,7 +25,7 @@
 import { encrypt, wrapKey, type EncryptResult, type JsonWebKey, type KeyType } from "../../crypto/index.js";
 import { perform, type KeyTask } from "../../workers/perform.js";
 import type { CryptoPool, RunOptions } from "../../workers/pool.js";
-import { isValid, type AnswerOf } from "../../workers/task.js";
+import { isValid, type AnswerOf, type ItemReply } from "../../workers/task.js";
 import type { UsableVersion } from "./key-service.js";
 import type { OpenedKeys } from "./opened-keys.js";
 
@@ -67,15 +67,38 @@ export interface KeyCrypto {
     signal?: AbortSignal,
   ): Promise<EncryptResult>;
   wrapKey(version: UsableVersion, algorithm: string, key: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Each digest's signature or its own error, in order. */
+  signBatch(
+    version: UsableVersion,
+    algorithm: string,
+    digests: readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<ItemReply<Uint8Array>[]>;
+  /** Each item's verdict or its own error, in order. */
+  verifyBatch(version: UsableVersion, algorithm: string, items: readonly VerifyItem[], signal?: AbortSignal): Promise<ItemReply<boolean>[]>;
+}
+
+interface VerifyItem {
+  readonly digest: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 export interface KeyCryptoParts {
-  readonly pool: Pick<CryptoPool, "run">;
+  /** `threads`: how many chunks a batch may be cut into (one task per worker); one when absent. */
+  readonly pool: Pick<CryptoPool, "run"> & Partial<Pick<CryptoPool, "threads">>;
   readonly openedKeys: Pick<OpenedKeys, "privateJwk" | "publicJwk">;
 }
 
 const NO_SIGNAL: RunOptions = Object.freeze({});
 const asIs = <A>(answer: A): A => answer;
+
+/** A batch is cut into chunks of at least this many items: below it, a second worker's round trip costs more than it saves. */
+const MIN_CHUNK = 4;
+
+/** The items end to end in one buffer (one to move to a worker), and where each ends. */
+function joined(items: readonly Uint8Array[]): { data: Uint8Array; sizes: number[] } {
+  return { data: Buffer.concat(items), sizes: items.map((item) => item.length) };
+}
 
 export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto {
   /**
@@ -95,6 +118,22 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
     return read(await perform(task, await openedKeys.privateJwk(version.keyRef)));
   }
 
+  /**
+   * A batch as one task per chunk: for the pool, at most one chunk per worker (fewer when the batch is small), so
+   * the workers share it; here, one chunk. Answers come back in the items' order.
+   */
+  async function inChunks<I, R>(
+    version: UsableVersion,
+    items: readonly I[],
+    run: (chunk: readonly I[]) => Promise<readonly R[]>,
+  ): Promise<R[]> {
+    const count = ON_POOL[version.family] ? Math.max(1, Math.min(pool.threads ?? 1, Math.floor(items.length / MIN_CHUNK))) : 1;
+    const size = Math.ceil(items.length / count);
+    const chunks: (readonly I[])[] = [];
+    for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+    return (await Promise.all(chunks.map(run))).flat();
+  }
+
   /** A key pair's public key; encrypt and wrap use it, or a symmetric key's secret. */
   const publicKey = (version: UsableVersion): JsonWebKey => openedKeys.publicJwk(version.keyRef, version.record.publicJwk);
 
@@ -107,6 +146,26 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
       place(version, { operation: "decrypt", keyRef: version.keyRef, algorithm, data: ciphertext, iv, aad, tag }, signal, asIs),
     unwrapKey: (version, algorithm, wrappedKey, signal) =>
       place(version, { operation: "unwrapKey", keyRef: version.keyRef, algorithm, data: wrappedKey }, signal, asIs),
+    signBatch: (version, algorithm, digests, signal) =>
+      inChunks(version, digests, (chunk) =>
+        place(version, { operation: "signBatch", keyRef: version.keyRef, algorithm, ...joined(chunk) }, signal, asIs),
+      ),
+    verifyBatch: (version, algorithm, items, signal) =>
+      inChunks(version, items, (chunk) => {
+        const digests = joined(chunk.map((item) => item.digest));
+        const signatures = joined(chunk.map((item) => item.signature));
+        const task = {
+          operation: "verifyBatch",
+          keyRef: version.keyRef,
+          algorithm,
+          ...digests,
+          signature: signatures.data,
+          signatureSizes: signatures.sizes,
+        } as const;
+        return place(version, task, signal, (answers) =>
+          answers.map((answer): ItemReply<boolean> => (answer.status === "ok" ? { status: "ok", value: isValid(answer.value) } : answer)),
+        );
+      }),
     async encrypt(version, algorithm, plaintext, parameters) {
       const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
       return encrypt(algorithm, jwk, plaintext, parameters);

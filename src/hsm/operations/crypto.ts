@@ -8,7 +8,7 @@
  */
 import { algorithmFor } from "../../crypto/algorithms.js";
 import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
-import { badParameter } from "../../errors.js";
+import { badParameter, type KeyholdErrorCode } from "../../errors.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
@@ -44,6 +44,35 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
       `${spec.name} needs a${spec.kty === "EC" ? "n" : ""} ${spec.kty} key; key '${usable.record.name}' is ${usable.record.kty}`,
     );
   }
+}
+
+/** The most items one batch call carries (SPEC section 3). */
+const MAX_BATCH_ITEMS = 1000;
+
+/** The list field of a batch request: 1 to 1,000 items, or BadParameter naming the field. */
+function batchItems(input: Fields, field: string): readonly unknown[] {
+  const items = input[field];
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_ITEMS) {
+    throw badParameter(
+      field,
+      `must hold 1 to ${MAX_BATCH_ITEMS.toLocaleString("en-US")} items (got ${Array.isArray(items) ? items.length : 0})`,
+    );
+  }
+  return items;
+}
+
+function batchBytes(value: unknown, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw badParameter(field, "must be bytes");
+  return value;
+}
+
+/** A batch call's audit details: how many items, and how many failed with which codes ("BadParameter:3,CryptoFailure:1"). */
+function describeFailures({ results }: { readonly results: readonly { readonly status: string; readonly code?: KeyholdErrorCode }[] }) {
+  const byCode = new Map<string, number>();
+  for (const result of results) if (result.code !== undefined) byCode.set(result.code, (byCode.get(result.code) ?? 0) + 1);
+  if (byCode.size === 0) return {};
+  const failed = [...byCode.values()].reduce((sum, n) => sum + n, 0);
+  return { failedItems: String(failed), failedCodes: [...byCode].map(([code, n]) => `${code}:${n}`).join(",") };
 }
 
 export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
@@ -159,5 +188,48 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
-  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp];
+  // The batch forms: resolved, authorized (the single form's data action on the key's scope) and audited once, with
+  // the item count and the failures; each item answered with its own result or its own error.
+  const signBatchOp = dataOperation({
+    name: "KeySignBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "sign");
+      return { ...key, digests: batchItems(input, "digests").map((d, i) => batchBytes(d, `digests[${i}]`)) };
+    },
+    dataAction: "keys/sign/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.digests.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "sign", context);
+      return { kid: version.kid, results: await keyCrypto.signBatch(version, input.algorithm, input.digests, context.signal) };
+    },
+  });
+
+  const verifyBatchOp = dataOperation({
+    name: "KeyVerifyBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "verify");
+      const items = batchItems(input, "items").map((item, i) => {
+        const itemFields = fields(item, `items[${i}]`);
+        return {
+          digest: batchBytes(itemFields["digest"], `items[${i}].digest`),
+          signature: batchBytes(itemFields["signature"], `items[${i}].signature`),
+        };
+      });
+      return { ...key, items };
+    },
+    dataAction: "keys/verify/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "verify", context);
+      return { kid: version.kid, results: await keyCrypto.verifyBatch(version, input.algorithm, input.items, context.signal) };
+    },
+  });
+
+  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp, signBatchOp, verifyBatchOp];
 }

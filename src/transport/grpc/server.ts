@@ -22,9 +22,11 @@ import {
   CryptoService,
   DecryptResponseSchema,
   EncryptResponseSchema,
+  SignBatchResponseSchema,
   SignResponseSchema,
   StreamResponseSchema,
   UnwrapKeyResponseSchema,
+  VerifyBatchResponseSchema,
   VerifyResponseSchema,
   WrapKeyResponseSchema,
   type StreamRequest,
@@ -115,6 +117,8 @@ function streamResult(response: Message): StreamResponse["result"] {
   if (isMessage(response, DecryptResponseSchema)) return { case: "decrypt", value: response };
   if (isMessage(response, WrapKeyResponseSchema)) return { case: "wrapKey", value: response };
   if (isMessage(response, UnwrapKeyResponseSchema)) return { case: "unwrapKey", value: response };
+  if (isMessage(response, SignBatchResponseSchema)) return { case: "signBatch", value: response };
+  if (isMessage(response, VerifyBatchResponseSchema)) return { case: "verifyBatch", value: response };
   throw new KeyholdError("InternalError", `${response.$typeName} is not a result of CryptoService.Stream`);
 }
 
@@ -221,9 +225,13 @@ function streamHandler(deps: GrpcServerDeps) {
           ? Promise.reject(undecodable(request))
           : target === undefined
             ? Promise.reject(
-                new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", {
-                  field: "operation",
-                }),
+                new KeyholdError(
+                  "BadParameter",
+                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch is required",
+                  {
+                    field: "operation",
+                  },
+                ),
               )
             : invoke(
                 deps,

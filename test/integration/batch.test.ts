@@ -16,7 +16,8 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANAGED_HSM_CRYPTO_OFFICER, MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
 import { AccessControlService } from "../../src/gen/keyhold/v1/access_control_service_pb.js";
-import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { CryptoService, StreamRequestSchema, type StreamResponse } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import type { KeyBundle } from "../../src/gen/keyhold/v1/keys_pb.js";
 import { startTestServer, type RpcError, type TestServer } from "./server.js";
@@ -275,5 +276,65 @@ describe("SignBatch and VerifyBatch", () => {
         server.metadata(officerToken),
       );
     }
+  });
+
+  it("carries SignBatch and VerifyBatch as cases of Stream, each with its own id and per-item results", async () => {
+    const call = (
+      server.crypto as unknown as {
+        stream(md: unknown): { write(m: unknown): boolean; end(): void; on(e: string, f: (x: never) => void): void };
+      }
+    ).stream(server.metadata(userToken));
+    const results = new Map<string, StreamResponse>();
+    const done = new Promise<void>((resolve, reject) => {
+      call.on("data", (response: StreamResponse) => results.set(response.id, response));
+      call.on("end", resolve as never);
+      call.on("error", reject as never);
+    });
+    const digests = [sha256("s1"), new Uint8Array(3), sha256("s2")];
+    call.write(
+      create(StreamRequestSchema, { id: "sb", operation: { case: "signBatch", value: { name: "batch-ec", algorithm: "ES256", digests } } }),
+    );
+    call.write(
+      create(StreamRequestSchema, { id: "empty", operation: { case: "signBatch", value: { name: "batch-ec", algorithm: "ES256" } } }),
+    );
+    call.end();
+    await done;
+    const signed = results.get("sb")!;
+    expect(signed.code).toBe(0);
+    if (signed.result.case !== "signBatch") throw new Error(`expected a signBatch result, got ${signed.result.case}`);
+    expect(signed.result.value.results.map((r) => r.code)).toEqual([0, status.INVALID_ARGUMENT, 0]);
+    expect([results.get("empty")!.code, results.get("empty")!.errorCode]).toEqual([status.INVALID_ARGUMENT, "BadParameter"]);
+
+    const verifyCall = (
+      server.crypto as unknown as {
+        stream(md: unknown): { write(m: unknown): boolean; end(): void; on(e: string, f: (x: never) => void): void };
+      }
+    ).stream(server.metadata(userToken));
+    const verified = new Promise<StreamResponse>((resolve, reject) => {
+      verifyCall.on("data", resolve as never);
+      verifyCall.on("error", reject as never);
+    });
+    const signatures = signed.result.value.results.map((r) => r.signature);
+    verifyCall.write(
+      create(StreamRequestSchema, {
+        id: "vb",
+        operation: {
+          case: "verifyBatch",
+          value: {
+            name: "batch-ec",
+            algorithm: "ES256",
+            items: [
+              { digest: sha256("s1"), signature: signatures[0]! },
+              { digest: sha256("s2"), signature: signatures[2]! },
+              { digest: sha256("s2"), signature: signatures[0]! },
+            ],
+          },
+        },
+      }),
+    );
+    verifyCall.end();
+    const response = await verified;
+    if (response.result.case !== "verifyBatch") throw new Error(`expected a verifyBatch result, got ${response.result.case}`);
+    expect(response.result.value.results.map((r) => r.valid)).toEqual([true, true, false]);
   });
 });

@@ -28,6 +28,8 @@ export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Answer> {
       const digests = split(task.data, task.sizes);
       return eachItem(digests, (digest) => sign(task.algorithm, jwk, digest));
     }
+    case "unwrapKeyBatch":
+      return eachItem(split(task.data, task.sizes), (wrapped) => unwrapKey(task.algorithm, jwk, wrapped));
     case "verifyBatch": {
       const signatures = split(task.signature ?? NO_SIGNATURE, task.signatureSizes);
       return eachItem(split(task.data, task.sizes), (digest, i) =>
@@ -51,7 +53,10 @@ function split(data: Uint8Array, sizes: readonly number[]): Uint8Array[] {
 }
 
 /** Each item's answer or its own error, in order: one item's failure is that item's, never the batch's. */
-async function eachItem<V>(items: readonly Uint8Array[], work: (item: Uint8Array, index: number) => Promise<V>): Promise<ItemReply<V>[]> {
+export async function eachItem<V>(
+  items: readonly Uint8Array[],
+  work: (item: Uint8Array, index: number) => Promise<V>,
+): Promise<ItemReply<V>[]> {
   const replies: ItemReply<V>[] = [];
   for (const [index, item] of items.entries()) {
     try {

@@ -39,6 +39,11 @@ interface SignBatchTask extends TaskBase<"signBatch"> {
   readonly sizes: readonly number[];
 }
 
+/** Many wrapped keys unwrapped with one key version and one algorithm: end to end in `data`, `sizes` says where each ends. */
+interface UnwrapKeyBatchTask extends TaskBase<"unwrapKeyBatch"> {
+  readonly sizes: readonly number[];
+}
+
 /** Many (digest, signature) pairs verified with one key version: digests end to end in `data`, signatures in `signature`. */
 interface VerifyBatchTask extends TaskBase<"verifyBatch"> {
   readonly sizes: readonly number[];
@@ -50,7 +55,15 @@ interface VerifyBatchTask extends TaskBase<"verifyBatch"> {
 export type PingTask = TaskBase<"ping">;
 
 /** A task as a caller of the pool gives it. */
-export type PoolTask = SignTask | VerifyTask | DecryptTask | UnwrapKeyTask | SignBatchTask | VerifyBatchTask | PingTask;
+export type PoolTask =
+  | SignTask
+  | VerifyTask
+  | DecryptTask
+  | UnwrapKeyTask
+  | SignBatchTask
+  | VerifyBatchTask
+  | UnwrapKeyBatchTask
+  | PingTask;
 
 export type PrivateOperation = PoolTask["operation"];
 
@@ -81,6 +94,7 @@ interface PoolAnswers {
   readonly unwrapKey: Uint8Array;
   readonly signBatch: readonly ItemReply<Uint8Array>[];
   readonly verifyBatch: readonly ItemReply<Verdict>[];
+  readonly unwrapKeyBatch: readonly ItemReply<Uint8Array>[];
   readonly ping: Uint8Array;
 }
 

@@ -81,6 +81,8 @@ export const OPERATION_SAMPLES: Readonly<Record<string, (context: SampleContext)
   RandomBytes: () => ({ count: 16 }),
   KeySign: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32) }),
   KeyVerify: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32), signature: new Uint8Array(64) }),
+  KeyWrapBatch: () => ({ name: "absent", algorithm: "A256KW", keys: [new Uint8Array(32)] }),
+  KeyUnwrapBatch: () => ({ name: "absent", algorithm: "A256KW", wrappedKeys: [new Uint8Array(40)] }),
   KeySignBatch: () => ({ name: "absent", algorithm: "ES256", digests: [new Uint8Array(32), new Uint8Array(32)] }),
   KeyVerifyBatch: () => ({
     name: "absent",

@@ -7,6 +7,7 @@ import {
   constants,
   createHash,
   createPublicKey,
+  randomBytes,
   randomUUID,
   verify as nodeVerify,
   type JsonWebKey as NodeJwk,
@@ -276,6 +277,47 @@ describe("SignBatch and VerifyBatch", () => {
         server.metadata(officerToken),
       );
     }
+  });
+
+  it("wraps and unwraps keys in batches; an unwrap failure is that item's fixed CryptoFailure, audited with its code", async () => {
+    const keys = [randomBytes(32), randomBytes(16), randomBytes(32)];
+    const wrapped = (await server.call(
+      server.crypto,
+      CryptoService,
+      "wrapKeyBatch",
+      { name: "batch-rsa", algorithm: "RSA-OAEP-256", keys },
+      server.metadata(userToken),
+    )) as unknown as { kid: string; results: { wrappedKey: Uint8Array; code: number }[] };
+    expect(wrapped.results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const tampered = Uint8Array.from(wrapped.results[1]!.wrappedKey, (b, i) => (i === 7 ? b ^ 1 : b));
+    const requestId = randomUUID();
+    const unwrapped = (await server.call(
+      server.crypto,
+      CryptoService,
+      "unwrapKeyBatch",
+      {
+        name: "batch-rsa",
+        algorithm: "RSA-OAEP-256",
+        wrappedKeys: [wrapped.results[0]!.wrappedKey, tampered, wrapped.results[2]!.wrappedKey, new Uint8Array(5)],
+      },
+      server.metadata(userToken, undefined, requestId),
+    )) as unknown as { results: { key: Uint8Array; code: number; errorCode: string; message: string }[] };
+    expect(unwrapped.results.map((r) => [r.code, r.errorCode])).toEqual([
+      [0, ""],
+      [status.INVALID_ARGUMENT, "CryptoFailure"],
+      [0, ""],
+      [status.INVALID_ARGUMENT, "CryptoFailure"],
+    ]);
+    // One fixed message whatever went wrong: no padding oracle.
+    expect(unwrapped.results[1]!.message).toBe(unwrapped.results[3]!.message);
+    expect(Buffer.from(unwrapped.results[0]!.key).equals(keys[0]!)).toBe(true);
+    expect(Buffer.from(unwrapped.results[2]!.key).equals(keys[2]!)).toBe(true);
+    const records = (await server.events("hsm-a")).filter((event) => event.correlationId === requestId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      operationName: "KeyUnwrapBatch",
+      properties: { itemCount: "4", failedItems: "2", failedCodes: "CryptoFailure:2" },
+    });
   });
 
   it("carries SignBatch and VerifyBatch as cases of Stream, each with its own id and per-item results", async () => {

@@ -23,7 +23,7 @@
  * this thread performs (src/workers/perform.ts), so the two cannot drift.
  */
 import { encrypt, wrapKey, type EncryptResult, type JsonWebKey, type KeyType } from "../../crypto/index.js";
-import { perform, type KeyTask } from "../../workers/perform.js";
+import { eachItem, perform, type KeyTask } from "../../workers/perform.js";
 import type { CryptoPool, RunOptions } from "../../workers/pool.js";
 import { isValid, type AnswerOf, type ItemReply } from "../../workers/task.js";
 import type { UsableVersion } from "./key-service.js";
@@ -72,6 +72,20 @@ export interface KeyCrypto {
     version: UsableVersion,
     algorithm: string,
     digests: readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<ItemReply<Uint8Array>[]>;
+  /** Each wrapped key's key or its own (fixed, oracle-free) error, in order. */
+  unwrapKeyBatch(
+    version: UsableVersion,
+    algorithm: string,
+    wrappedKeys: readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<ItemReply<Uint8Array>[]>;
+  /** Each key's wrapped form or its own error, in order (public-key or symmetric work: here). */
+  wrapKeyBatch(
+    version: UsableVersion,
+    algorithm: string,
+    keys: readonly Uint8Array[],
     signal?: AbortSignal,
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each item's verdict or its own error, in order. */
@@ -166,6 +180,14 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
           answers.map((answer): ItemReply<boolean> => (answer.status === "ok" ? { status: "ok", value: isValid(answer.value) } : answer)),
         );
       }),
+    unwrapKeyBatch: (version, algorithm, wrappedKeys, signal) =>
+      inChunks(version, wrappedKeys, (chunk) =>
+        place(version, { operation: "unwrapKeyBatch", keyRef: version.keyRef, algorithm, ...joined(chunk) }, signal, asIs),
+      ),
+    async wrapKeyBatch(version, algorithm, keys) {
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
+      return eachItem(keys, (key) => wrapKey(algorithm, jwk, key));
+    },
     async encrypt(version, algorithm, plaintext, parameters) {
       const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
       return encrypt(algorithm, jwk, plaintext, parameters);

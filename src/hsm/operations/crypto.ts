@@ -231,5 +231,40 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
-  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp, signBatchOp, verifyBatchOp];
+  const wrapBatchOp = dataOperation({
+    name: "KeyWrapBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "wrapKey");
+      return { ...key, keys: batchItems(input, "keys").map((k, i) => batchBytes(k, `keys[${i}]`)) };
+    },
+    dataAction: "keys/wrap/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.keys.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "wrapKey", context);
+      return { kid: version.kid, results: await keyCrypto.wrapKeyBatch(version, input.algorithm, input.keys, context.signal) };
+    },
+  });
+
+  const unwrapBatchOp = dataOperation({
+    name: "KeyUnwrapBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "unwrapKey");
+      const wrappedKeys = batchItems(input, "wrappedKeys").map((k, i) => batchBytes(k, `wrapped_keys[${i}]`));
+      return { ...key, wrappedKeys };
+    },
+    dataAction: "keys/unwrap/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.wrappedKeys.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "unwrapKey", context);
+      return { kid: version.kid, results: await keyCrypto.unwrapKeyBatch(version, input.algorithm, input.wrappedKeys, context.signal) };
+    },
+  });
+
+  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp, signBatchOp, verifyBatchOp, wrapBatchOp, unwrapBatchOp];
 }

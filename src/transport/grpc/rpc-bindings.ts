@@ -154,6 +154,14 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
     kid,
     results: results.map((result) => batchItem(result, (valid) => ({ valid }))),
   })),
+  bind(CryptoService.method.wrapKeyBatch, "KeyWrapBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (wrappedKey) => ({ wrappedKey }))),
+  })),
+  bind(CryptoService.method.unwrapKeyBatch, "KeyUnwrapBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (key) => ({ key }))),
+  })),
 
   bind(SecurityDomainService.method.download, "SecurityDomainDownload", same),
   bind(SecurityDomainService.method.getStatus, "SecurityDomainStatus", same),

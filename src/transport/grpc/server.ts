@@ -25,9 +25,11 @@ import {
   SignBatchResponseSchema,
   SignResponseSchema,
   StreamResponseSchema,
+  UnwrapKeyBatchResponseSchema,
   UnwrapKeyResponseSchema,
   VerifyBatchResponseSchema,
   VerifyResponseSchema,
+  WrapKeyBatchResponseSchema,
   WrapKeyResponseSchema,
   type StreamRequest,
   type StreamResponse,
@@ -119,6 +121,8 @@ function streamResult(response: Message): StreamResponse["result"] {
   if (isMessage(response, UnwrapKeyResponseSchema)) return { case: "unwrapKey", value: response };
   if (isMessage(response, SignBatchResponseSchema)) return { case: "signBatch", value: response };
   if (isMessage(response, VerifyBatchResponseSchema)) return { case: "verifyBatch", value: response };
+  if (isMessage(response, WrapKeyBatchResponseSchema)) return { case: "wrapKeyBatch", value: response };
+  if (isMessage(response, UnwrapKeyBatchResponseSchema)) return { case: "unwrapKeyBatch", value: response };
   throw new KeyholdError("InternalError", `${response.$typeName} is not a result of CryptoService.Stream`);
 }
 
@@ -227,7 +231,7 @@ function streamHandler(deps: GrpcServerDeps) {
             ? Promise.reject(
                 new KeyholdError(
                   "BadParameter",
-                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch is required",
+                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch, wrap_key_batch, unwrap_key_batch is required",
                   {
                     field: "operation",
                   },

@@ -30,6 +30,15 @@ export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Answer> {
     }
     case "unwrapKeyBatch":
       return eachItem(split(task.data, task.sizes), (wrapped) => unwrapKey(task.algorithm, jwk, wrapped));
+    case "decryptBatch": {
+      // A task that crossed a thread by structured clone may lack a field: its items' values are then absent.
+      const ivs = split(task.iv ?? NO_SIGNATURE, task.ivSizes);
+      const aads = split(task.aad ?? NO_SIGNATURE, task.aadSizes);
+      const tags = split(task.tag ?? NO_SIGNATURE, task.tagSizes);
+      return eachItem(split(task.data, task.sizes), (ciphertext, i) =>
+        decrypt(task.algorithm, jwk, ciphertext, { iv: present(ivs[i]), aad: present(aads[i]), tag: present(tags[i]) }),
+      );
+    }
     case "verifyBatch": {
       const signatures = split(task.signature ?? NO_SIGNATURE, task.signatureSizes);
       return eachItem(split(task.data, task.sizes), (digest, i) =>
@@ -52,11 +61,11 @@ function split(data: Uint8Array, sizes: readonly number[]): Uint8Array[] {
   return pieces;
 }
 
+/** An empty value is an absent one, as protobuf's defaults are. */
+const present = (bytes: Uint8Array | undefined): Uint8Array | undefined => (bytes === undefined || bytes.length === 0 ? undefined : bytes);
+
 /** Each item's answer or its own error, in order: one item's failure is that item's, never the batch's. */
-export async function eachItem<V>(
-  items: readonly Uint8Array[],
-  work: (item: Uint8Array, index: number) => Promise<V>,
-): Promise<ItemReply<V>[]> {
+export async function eachItem<I, V>(items: readonly I[], work: (item: I, index: number) => Promise<V>): Promise<ItemReply<V>[]> {
   const replies: ItemReply<V>[] = [];
   for (const [index, item] of items.entries()) {
     try {

@@ -44,6 +44,20 @@ interface UnwrapKeyBatchTask extends TaskBase<"unwrapKeyBatch"> {
   readonly sizes: readonly number[];
 }
 
+/**
+ * Many ciphertexts decrypted with one key version and one algorithm: each byte field holds the items' values end to
+ * end and its `...Sizes` says where each ends (an empty iv, aad or tag is an absent one).
+ */
+interface DecryptBatchTask extends TaskBase<"decryptBatch"> {
+  readonly sizes: readonly number[];
+  readonly iv: Uint8Array;
+  readonly ivSizes: readonly number[];
+  readonly aad: Uint8Array;
+  readonly aadSizes: readonly number[];
+  readonly tag: Uint8Array;
+  readonly tagSizes: readonly number[];
+}
+
 /** Many (digest, signature) pairs verified with one key version: digests end to end in `data`, signatures in `signature`. */
 interface VerifyBatchTask extends TaskBase<"verifyBatch"> {
   readonly sizes: readonly number[];
@@ -63,6 +77,7 @@ export type PoolTask =
   | SignBatchTask
   | VerifyBatchTask
   | UnwrapKeyBatchTask
+  | DecryptBatchTask
   | PingTask;
 
 export type PrivateOperation = PoolTask["operation"];
@@ -95,6 +110,7 @@ interface PoolAnswers {
   readonly signBatch: readonly ItemReply<Uint8Array>[];
   readonly verifyBatch: readonly ItemReply<Verdict>[];
   readonly unwrapKeyBatch: readonly ItemReply<Uint8Array>[];
+  readonly decryptBatch: readonly ItemReply<Uint8Array>[];
   readonly ping: Uint8Array;
 }
 

@@ -81,6 +81,12 @@ export const OPERATION_SAMPLES: Readonly<Record<string, (context: SampleContext)
   RandomBytes: () => ({ count: 16 }),
   KeySign: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32) }),
   KeyVerify: () => ({ name: "absent", algorithm: "ES256", digest: new Uint8Array(32), signature: new Uint8Array(64) }),
+  KeyEncryptBatch: () => ({ name: "absent", algorithm: "A256GCM", items: [{ plaintext: new Uint8Array(5) }] }),
+  KeyDecryptBatch: () => ({
+    name: "absent",
+    algorithm: "A256GCM",
+    items: [{ ciphertext: new Uint8Array(5), iv: new Uint8Array(12), tag: new Uint8Array(16) }],
+  }),
   KeyWrapBatch: () => ({ name: "absent", algorithm: "A256KW", keys: [new Uint8Array(32)] }),
   KeyUnwrapBatch: () => ({ name: "absent", algorithm: "A256KW", wrappedKeys: [new Uint8Array(40)] }),
   KeySignBatch: () => ({ name: "absent", algorithm: "ES256", digests: [new Uint8Array(32), new Uint8Array(32)] }),

@@ -104,10 +104,18 @@ beforeAll(async () => {
     { scope: "/keys/batch-rsa", name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
     server.metadata(adminToken),
   );
+  await server.call(
+    server.access,
+    AccessControlService,
+    "createRoleAssignment",
+    { scope: "/keys/batch-aes", name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
+    server.metadata(adminToken),
+  );
   userToken = await server.token(user);
   for (const [name, params] of [
     ["batch-ec", { kty: "EC", crv: "P-256" }],
     ["batch-rsa", { kty: "RSA", keySize: 2048 }],
+    ["batch-aes", { kty: "oct-HSM", keySize: 256 }],
   ] as const) {
     const { key } = (await server.call(
       server.keys,
@@ -118,7 +126,7 @@ beforeAll(async () => {
     )) as unknown as {
       key: KeyBundle;
     };
-    publicKeys.set(name, nodePublicKey(key));
+    if (name !== "batch-aes") publicKeys.set(name, nodePublicKey(key));
   }
 }, 60_000);
 afterAll(async () => server?.stop());
@@ -317,6 +325,45 @@ describe("SignBatch and VerifyBatch", () => {
     expect(records[0]).toMatchObject({
       operationName: "KeyUnwrapBatch",
       properties: { itemCount: "4", failedItems: "2", failedCodes: "CryptoFailure:2" },
+    });
+  });
+
+  it.each([
+    ["batch-rsa", "RSA-OAEP-256"],
+    ["batch-aes", "A256GCM"],
+  ])("encrypts and decrypts in batches with %s (%s); a decrypt failure is that item's fixed CryptoFailure", async (name, algorithm) => {
+    const plaintexts = [randomBytes(20), randomBytes(1), randomBytes(30)];
+    const aad = algorithm === "A256GCM" ? new Uint8Array([1, 2, 3]) : new Uint8Array(0);
+    const encrypted = (await server.call(
+      server.crypto,
+      CryptoService,
+      "encryptBatch",
+      { name, algorithm, items: plaintexts.map((plaintext) => ({ plaintext, aad })) },
+      server.metadata(userToken),
+    )) as unknown as { results: { ciphertext: Uint8Array; iv: Uint8Array; tag: Uint8Array; code: number }[] };
+    expect(encrypted.results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const items = encrypted.results.map((r) => ({ ciphertext: r.ciphertext, iv: r.iv, tag: r.tag, aad }));
+    items[1] = { ...items[1]!, ciphertext: Uint8Array.from(items[1]!.ciphertext, (b, i) => (i === 0 ? b ^ 1 : b)) };
+    const requestId = randomUUID();
+    const decrypted = (await server.call(
+      server.crypto,
+      CryptoService,
+      "decryptBatch",
+      { name, algorithm, items },
+      server.metadata(userToken, undefined, requestId),
+    )) as unknown as { results: { plaintext: Uint8Array; code: number; errorCode: string }[] };
+    expect(decrypted.results.map((r) => [r.code, r.errorCode])).toEqual([
+      [0, ""],
+      [status.INVALID_ARGUMENT, "CryptoFailure"],
+      [0, ""],
+    ]);
+    expect(Buffer.from(decrypted.results[0]!.plaintext).equals(plaintexts[0]!)).toBe(true);
+    expect(Buffer.from(decrypted.results[2]!.plaintext).equals(plaintexts[2]!)).toBe(true);
+    const records = (await server.events("hsm-a")).filter((event) => event.correlationId === requestId);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      operationName: "KeyDecryptBatch",
+      properties: { itemCount: "3", failedItems: "1", failedCodes: "CryptoFailure:1" },
     });
   });
 

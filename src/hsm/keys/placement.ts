@@ -74,6 +74,20 @@ export interface KeyCrypto {
     digests: readonly Uint8Array[],
     signal?: AbortSignal,
   ): Promise<ItemReply<Uint8Array>[]>;
+  /** Each ciphertext's plaintext or its own (fixed, oracle-free) error, in order. */
+  decryptBatch(
+    version: UsableVersion,
+    algorithm: string,
+    items: readonly DecryptItem[],
+    signal?: AbortSignal,
+  ): Promise<ItemReply<Uint8Array>[]>;
+  /** Each plaintext's ciphertext (and iv, tag) or its own error, in order (public-key or symmetric work: here). */
+  encryptBatch(
+    version: UsableVersion,
+    algorithm: string,
+    items: readonly EncryptItem[],
+    signal?: AbortSignal,
+  ): Promise<ItemReply<EncryptResult>[]>;
   /** Each wrapped key's key or its own (fixed, oracle-free) error, in order. */
   unwrapKeyBatch(
     version: UsableVersion,
@@ -90,6 +104,14 @@ export interface KeyCrypto {
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each item's verdict or its own error, in order. */
   verifyBatch(version: UsableVersion, algorithm: string, items: readonly VerifyItem[], signal?: AbortSignal): Promise<ItemReply<boolean>[]>;
+}
+
+interface EncryptItem extends EncryptParameters {
+  readonly plaintext: Uint8Array;
+}
+
+interface DecryptItem extends DecryptParameters {
+  readonly ciphertext: Uint8Array;
 }
 
 interface VerifyItem {
@@ -109,10 +131,13 @@ const asIs = <A>(answer: A): A => answer;
 /** A batch is cut into chunks of at least this many items: below it, a second worker's round trip costs more than it saves. */
 const MIN_CHUNK = 4;
 
-/** The items end to end in one buffer (one to move to a worker), and where each ends. */
-function joined(items: readonly Uint8Array[]): { data: Uint8Array; sizes: number[] } {
-  return { data: Buffer.concat(items), sizes: items.map((item) => item.length) };
+/** The items end to end in one buffer (one to move to a worker), and where each ends; an absent one is empty. */
+function joined(items: readonly (Uint8Array | undefined)[]): { data: Uint8Array; sizes: number[] } {
+  const present = items.map((item) => item ?? EMPTY);
+  return { data: Buffer.concat(present), sizes: present.map((item) => item.length) };
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto {
   /**
@@ -184,6 +209,30 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
       inChunks(version, wrappedKeys, (chunk) =>
         place(version, { operation: "unwrapKeyBatch", keyRef: version.keyRef, algorithm, ...joined(chunk) }, signal, asIs),
       ),
+    decryptBatch: (version, algorithm, items, signal) =>
+      inChunks(version, items, (chunk) => {
+        const ciphertexts = joined(chunk.map((item) => item.ciphertext));
+        const ivs = joined(chunk.map((item) => item.iv));
+        const aads = joined(chunk.map((item) => item.aad));
+        const tags = joined(chunk.map((item) => item.tag));
+        const task = {
+          operation: "decryptBatch",
+          keyRef: version.keyRef,
+          algorithm,
+          ...ciphertexts,
+          iv: ivs.data,
+          ivSizes: ivs.sizes,
+          aad: aads.data,
+          aadSizes: aads.sizes,
+          tag: tags.data,
+          tagSizes: tags.sizes,
+        } as const;
+        return place(version, task, signal, asIs);
+      }),
+    async encryptBatch(version, algorithm, items) {
+      const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
+      return eachItem(items, ({ plaintext, iv, aad }) => encrypt(algorithm, jwk, plaintext, { iv, aad }));
+    },
     async wrapKeyBatch(version, algorithm, keys) {
       const jwk = version.family === "oct" ? await openedKeys.privateJwk(version.keyRef) : publicKey(version);
       return eachItem(keys, (key) => wrapKey(algorithm, jwk, key));

@@ -231,6 +231,64 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
+  /** A batch item's optional bytes: empty is absent, as in the single form. */
+  const optionalItemBytes = (value: unknown, field: string): Uint8Array | undefined => {
+    if (value === undefined || value === null) return undefined;
+    const present = batchBytes(value, field);
+    return present.length === 0 ? undefined : present;
+  };
+
+  const encryptBatchOp = dataOperation({
+    name: "KeyEncryptBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "encrypt");
+      const items = batchItems(input, "items").map((item, i) => {
+        const itemFields = fields(item, `items[${i}]`);
+        return {
+          plaintext: batchBytes(itemFields["plaintext"], `items[${i}].plaintext`),
+          iv: optionalItemBytes(itemFields["iv"], `items[${i}].iv`),
+          aad: optionalItemBytes(itemFields["aad"], `items[${i}].aad`),
+        };
+      });
+      return { ...key, items };
+    },
+    dataAction: "keys/encrypt/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "encrypt", context);
+      return { kid: version.kid, results: await keyCrypto.encryptBatch(version, input.algorithm, input.items, context.signal) };
+    },
+  });
+
+  const decryptBatchOp = dataOperation({
+    name: "KeyDecryptBatch",
+    decode(raw: unknown) {
+      const input = fields(raw);
+      const key = address(input, "decrypt");
+      const items = batchItems(input, "items").map((item, i) => {
+        const itemFields = fields(item, `items[${i}]`);
+        return {
+          ciphertext: batchBytes(itemFields["ciphertext"], `items[${i}].ciphertext`),
+          iv: optionalItemBytes(itemFields["iv"], `items[${i}].iv`),
+          aad: optionalItemBytes(itemFields["aad"], `items[${i}].aad`),
+          tag: optionalItemBytes(itemFields["tag"], `items[${i}].tag`),
+        };
+      });
+      return { ...key, items };
+    },
+    dataAction: "keys/decrypt/action",
+    scope: keyScope,
+    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
+    describeResult: describeFailures,
+    async execute(input, context) {
+      const version = await usable(input, "decrypt", context);
+      return { kid: version.kid, results: await keyCrypto.decryptBatch(version, input.algorithm, input.items, context.signal) };
+    },
+  });
+
   const wrapBatchOp = dataOperation({
     name: "KeyWrapBatch",
     decode(raw: unknown) {
@@ -266,5 +324,18 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
-  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp, signBatchOp, verifyBatchOp, wrapBatchOp, unwrapBatchOp];
+  return [
+    signOp,
+    verifyOp,
+    encryptOp,
+    decryptOp,
+    wrapOp,
+    unwrapOp,
+    signBatchOp,
+    verifyBatchOp,
+    encryptBatchOp,
+    decryptBatchOp,
+    wrapBatchOp,
+    unwrapBatchOp,
+  ];
 }

@@ -154,6 +154,14 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
     kid,
     results: results.map((result) => batchItem(result, (valid) => ({ valid }))),
   })),
+  bind(CryptoService.method.encryptBatch, "KeyEncryptBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, same)),
+  })),
+  bind(CryptoService.method.decryptBatch, "KeyDecryptBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (plaintext) => ({ plaintext }))),
+  })),
   bind(CryptoService.method.wrapKeyBatch, "KeyWrapBatch", ({ kid, results }) => ({
     kid,
     results: results.map((result) => batchItem(result, (wrappedKey) => ({ wrappedKey }))),

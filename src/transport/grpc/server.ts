@@ -20,7 +20,9 @@ import type { AnyOperation } from "../../pipeline/operation.js";
 import type { OperationTable } from "../../pipeline/operation-table.js";
 import {
   CryptoService,
+  DecryptBatchResponseSchema,
   DecryptResponseSchema,
+  EncryptBatchResponseSchema,
   EncryptResponseSchema,
   SignBatchResponseSchema,
   SignResponseSchema,
@@ -123,6 +125,8 @@ function streamResult(response: Message): StreamResponse["result"] {
   if (isMessage(response, VerifyBatchResponseSchema)) return { case: "verifyBatch", value: response };
   if (isMessage(response, WrapKeyBatchResponseSchema)) return { case: "wrapKeyBatch", value: response };
   if (isMessage(response, UnwrapKeyBatchResponseSchema)) return { case: "unwrapKeyBatch", value: response };
+  if (isMessage(response, EncryptBatchResponseSchema)) return { case: "encryptBatch", value: response };
+  if (isMessage(response, DecryptBatchResponseSchema)) return { case: "decryptBatch", value: response };
   throw new KeyholdError("InternalError", `${response.$typeName} is not a result of CryptoService.Stream`);
 }
 
@@ -231,7 +235,7 @@ function streamHandler(deps: GrpcServerDeps) {
             ? Promise.reject(
                 new KeyholdError(
                   "BadParameter",
-                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch, wrap_key_batch, unwrap_key_batch is required",
+                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch, wrap_key_batch, unwrap_key_batch, encrypt_batch, decrypt_batch is required",
                   {
                     field: "operation",
                   },

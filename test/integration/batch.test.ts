@@ -90,27 +90,15 @@ beforeAll(async () => {
   }
   officerToken = await server.token(officer);
   const user = await server.user("batch-user");
-  await server.call(
-    server.access,
-    AccessControlService,
-    "createRoleAssignment",
-    { scope: "/keys/batch-ec", name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
-    server.metadata(adminToken),
-  );
-  await server.call(
-    server.access,
-    AccessControlService,
-    "createRoleAssignment",
-    { scope: "/keys/batch-rsa", name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
-    server.metadata(adminToken),
-  );
-  await server.call(
-    server.access,
-    AccessControlService,
-    "createRoleAssignment",
-    { scope: "/keys/batch-aes", name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
-    server.metadata(adminToken),
-  );
+  for (const key of ["batch-ec", "batch-rsa", "batch-aes"]) {
+    await server.call(
+      server.access,
+      AccessControlService,
+      "createRoleAssignment",
+      { scope: `/keys/${key}`, name: randomUUID(), roleDefinitionId: MANAGED_HSM_CRYPTO_USER.id, principalId: user.id },
+      server.metadata(adminToken),
+    );
+  }
   userToken = await server.token(user);
   for (const [name, params] of [
     ["batch-ec", { kty: "EC", crv: "P-256" }],

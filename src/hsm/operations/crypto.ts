@@ -7,6 +7,7 @@
  * `describe` names the key and algorithm only: never digests, data or keys.
  */
 import { algorithmFor } from "../../crypto/algorithms.js";
+import type { DataActionSuffix } from "../../authz/index.js";
 import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
 import { badParameter, type KeyholdErrorCode } from "../../errors.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
@@ -50,11 +51,11 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
 const MAX_BATCH_ITEMS = 1000;
 
 /** The list field of a batch request: 1 to 1,000 items, or BadParameter naming the field. */
-function batchItems(input: Fields, field: string): readonly unknown[] {
+function batchItems(input: Fields, field: string, wireField = field): readonly unknown[] {
   const items = input[field];
   if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_ITEMS) {
     throw badParameter(
-      field,
+      wireField,
       `must hold 1 to ${MAX_BATCH_ITEMS.toLocaleString("en-US")} items (got ${Array.isArray(items) ? items.length : 0})`,
     );
   }
@@ -64,6 +65,13 @@ function batchItems(input: Fields, field: string): readonly unknown[] {
 function batchBytes(value: unknown, field: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw badParameter(field, "must be bytes");
   return value;
+}
+
+/** A batch item's optional bytes: empty is absent, as in the single form. */
+function optionalItemBytes(value: unknown, field: string): Uint8Array | undefined {
+  if (value === undefined || value === null) return undefined;
+  const present = batchBytes(value, field);
+  return present.length === 0 ? undefined : present;
 }
 
 /** A batch call's audit details: how many items, and how many failed with which codes ("BadParameter:3,CryptoFailure:1"). */
@@ -188,140 +196,111 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
-  // The batch forms: resolved, authorized (the single form's data action on the key's scope) and audited once, with
-  // the item count and the failures; each item answered with its own result or its own error.
-  const signBatchOp = dataOperation({
+  /**
+   * A batch form: resolved, authorized (the single form's data action on the key's scope) and audited once, with the
+   * item count and the failures; `field` holds 1 to 1,000 items, each decoded by `item` (BadParameter names
+   * `field[i]...`) and answered by `run` with its own result or its own error.
+   */
+  function batchOperation<N extends string, I, R extends { readonly status: string; readonly code?: KeyholdErrorCode }>(declaration: {
+    readonly name: N;
+    readonly operation: KeyOperation;
+    readonly dataAction: DataActionSuffix;
+    readonly field: string;
+    readonly wireField?: string;
+    readonly item: (value: unknown, path: string) => I;
+    readonly run: (version: UsableVersion, algorithm: string, items: readonly I[], signal: AbortSignal | undefined) => Promise<R[]>;
+  }) {
+    const { name, operation, field, item, run } = declaration;
+    const wireField = declaration.wireField ?? field;
+    return dataOperation({
+      name,
+      decode(raw: unknown) {
+        const input = fields(raw);
+        const key = address(input, operation);
+        return { ...key, items: batchItems(input, field, wireField).map((value, i) => item(value, `${wireField}[${i}]`)) };
+      },
+      dataAction: declaration.dataAction,
+      scope: keyScope,
+      describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
+      describeResult: describeFailures,
+      async execute(input, context) {
+        const version = await usable(input, operation, context);
+        return { kid: version.kid, results: await run(version, input.algorithm, input.items, context.signal) };
+      },
+    });
+  }
+
+  const signBatchOp = batchOperation({
     name: "KeySignBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "sign");
-      return { ...key, digests: batchItems(input, "digests").map((d, i) => batchBytes(d, `digests[${i}]`)) };
-    },
+    operation: "sign",
     dataAction: "keys/sign/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.digests.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "sign", context);
-      return { kid: version.kid, results: await keyCrypto.signBatch(version, input.algorithm, input.digests, context.signal) };
-    },
+    field: "digests",
+    item: batchBytes,
+    run: keyCrypto.signBatch,
   });
 
-  const verifyBatchOp = dataOperation({
+  const verifyBatchOp = batchOperation({
     name: "KeyVerifyBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "verify");
-      const items = batchItems(input, "items").map((item, i) => {
-        const itemFields = fields(item, `items[${i}]`);
-        return {
-          digest: batchBytes(itemFields["digest"], `items[${i}].digest`),
-          signature: batchBytes(itemFields["signature"], `items[${i}].signature`),
-        };
-      });
-      return { ...key, items };
-    },
+    operation: "verify",
     dataAction: "keys/verify/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "verify", context);
-      return { kid: version.kid, results: await keyCrypto.verifyBatch(version, input.algorithm, input.items, context.signal) };
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return { digest: batchBytes(item["digest"], `${path}.digest`), signature: batchBytes(item["signature"], `${path}.signature`) };
     },
+    run: keyCrypto.verifyBatch,
   });
 
-  /** A batch item's optional bytes: empty is absent, as in the single form. */
-  const optionalItemBytes = (value: unknown, field: string): Uint8Array | undefined => {
-    if (value === undefined || value === null) return undefined;
-    const present = batchBytes(value, field);
-    return present.length === 0 ? undefined : present;
-  };
-
-  const encryptBatchOp = dataOperation({
+  const encryptBatchOp = batchOperation({
     name: "KeyEncryptBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "encrypt");
-      const items = batchItems(input, "items").map((item, i) => {
-        const itemFields = fields(item, `items[${i}]`);
-        return {
-          plaintext: batchBytes(itemFields["plaintext"], `items[${i}].plaintext`),
-          iv: optionalItemBytes(itemFields["iv"], `items[${i}].iv`),
-          aad: optionalItemBytes(itemFields["aad"], `items[${i}].aad`),
-        };
-      });
-      return { ...key, items };
-    },
+    operation: "encrypt",
     dataAction: "keys/encrypt/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "encrypt", context);
-      return { kid: version.kid, results: await keyCrypto.encryptBatch(version, input.algorithm, input.items, context.signal) };
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return {
+        plaintext: batchBytes(item["plaintext"], `${path}.plaintext`),
+        iv: optionalItemBytes(item["iv"], `${path}.iv`),
+        aad: optionalItemBytes(item["aad"], `${path}.aad`),
+      };
     },
+    run: keyCrypto.encryptBatch,
   });
 
-  const decryptBatchOp = dataOperation({
+  const decryptBatchOp = batchOperation({
     name: "KeyDecryptBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "decrypt");
-      const items = batchItems(input, "items").map((item, i) => {
-        const itemFields = fields(item, `items[${i}]`);
-        return {
-          ciphertext: batchBytes(itemFields["ciphertext"], `items[${i}].ciphertext`),
-          iv: optionalItemBytes(itemFields["iv"], `items[${i}].iv`),
-          aad: optionalItemBytes(itemFields["aad"], `items[${i}].aad`),
-          tag: optionalItemBytes(itemFields["tag"], `items[${i}].tag`),
-        };
-      });
-      return { ...key, items };
-    },
+    operation: "decrypt",
     dataAction: "keys/decrypt/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "decrypt", context);
-      return { kid: version.kid, results: await keyCrypto.decryptBatch(version, input.algorithm, input.items, context.signal) };
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return {
+        ciphertext: batchBytes(item["ciphertext"], `${path}.ciphertext`),
+        iv: optionalItemBytes(item["iv"], `${path}.iv`),
+        aad: optionalItemBytes(item["aad"], `${path}.aad`),
+        tag: optionalItemBytes(item["tag"], `${path}.tag`),
+      };
     },
+    run: keyCrypto.decryptBatch,
   });
 
-  const wrapBatchOp = dataOperation({
+  const wrapBatchOp = batchOperation({
     name: "KeyWrapBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "wrapKey");
-      return { ...key, keys: batchItems(input, "keys").map((k, i) => batchBytes(k, `keys[${i}]`)) };
-    },
+    operation: "wrapKey",
     dataAction: "keys/wrap/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.keys.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "wrapKey", context);
-      return { kid: version.kid, results: await keyCrypto.wrapKeyBatch(version, input.algorithm, input.keys, context.signal) };
-    },
+    field: "keys",
+    item: batchBytes,
+    run: keyCrypto.wrapKeyBatch,
   });
 
-  const unwrapBatchOp = dataOperation({
+  const unwrapBatchOp = batchOperation({
     name: "KeyUnwrapBatch",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      const key = address(input, "unwrapKey");
-      const wrappedKeys = batchItems(input, "wrappedKeys").map((k, i) => batchBytes(k, `wrapped_keys[${i}]`));
-      return { ...key, wrappedKeys };
-    },
+    operation: "unwrapKey",
     dataAction: "keys/unwrap/action",
-    scope: keyScope,
-    describe: (i) => ({ ...describeAddress(i), itemCount: String(i.wrappedKeys.length) }),
-    describeResult: describeFailures,
-    async execute(input, context) {
-      const version = await usable(input, "unwrapKey", context);
-      return { kid: version.kid, results: await keyCrypto.unwrapKeyBatch(version, input.algorithm, input.wrappedKeys, context.signal) };
-    },
+    field: "wrappedKeys",
+    wireField: "wrapped_keys",
+    item: batchBytes,
+    run: keyCrypto.unwrapKeyBatch,
   });
 
   return [

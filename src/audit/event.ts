@@ -39,6 +39,12 @@ export interface AuditProperties {
   readonly jobId?: string;
   readonly errorCode?: string;
   readonly clientRequestId?: string;
+  /** A batch call's number of items (CryptoService.*Batch). */
+  readonly itemCount?: string;
+  /** How many of a batch call's items failed. */
+  readonly failedItems?: string;
+  /** A batch call's failed items by error code, e.g. "BadParameter:3" (codes joined by commas). */
+  readonly failedCodes?: string;
   /** The audit outbox row that committed with the call's change (src/store/change-records.ts); absent for reads. */
   readonly changeId?: string;
 }
@@ -107,6 +113,9 @@ const AUDIT_PROPERTY_NAMES: readonly (keyof AuditProperties)[] = Object.freeze([
   "jobId",
   "errorCode",
   "clientRequestId",
+  "itemCount",
+  "failedItems",
+  "failedCodes",
   "changeId",
 ]);
 const IDENTITY_NAMES: readonly (keyof AuditIdentity)[] = Object.freeze(["oid", "appid", "upn", "tid"]);

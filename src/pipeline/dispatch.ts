@@ -121,6 +121,7 @@ export class Pipeline {
       });
       throw error;
     }
+    if (operation.describeResult !== undefined) trace.properties = { ...trace.properties, ...operation.describeResult(result) };
     await this.#record(change, this.#event(operation, meta, correlationId, trace, started, undefined)).catch((auditError: unknown) => {
       throw this.#asKeyholdError(auditError, operation.name, correlationId);
     });

@@ -61,6 +61,8 @@ export interface Operation<I = unknown, O = unknown> {
   execute(input: I, context: OperationContext): Promise<O>;
   /** Non-secret request details for the audit record (key name, algorithm, scope...). */
   describe?(input: I): AuditProperties;
+  /** Non-secret details of a successful result for the audit record (a batch's failed items). */
+  describeResult?(output: O): AuditProperties;
 }
 
 /**
@@ -79,6 +81,8 @@ export interface OperationDeclaration<I, O, N extends string = string> {
   decode(raw: unknown): I;
   execute(input: I, context: OperationContext): Promise<O>;
   describe?(input: I): AuditProperties;
+  /** The result type is inferred from `execute`, never from this. */
+  describeResult?(output: NoInfer<O>): AuditProperties;
 }
 
 export interface DataOperationDeclaration<I, O, N extends string = string> extends OperationDeclaration<I, O, N> {

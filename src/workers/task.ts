@@ -31,11 +31,54 @@ interface DecryptTask extends TaskBase<"decrypt"> {
 
 type UnwrapKeyTask = TaskBase<"unwrapKey">;
 
+/**
+ * Many digests signed with one key version and one algorithm: one task for a chunk of a batch call. The digests
+ * travel end to end in `data` (one buffer to move), `sizes` says where each ends.
+ */
+interface SignBatchTask extends TaskBase<"signBatch"> {
+  readonly sizes: readonly number[];
+}
+
+/** Many wrapped keys unwrapped with one key version and one algorithm: end to end in `data`, `sizes` says where each ends. */
+interface UnwrapKeyBatchTask extends TaskBase<"unwrapKeyBatch"> {
+  readonly sizes: readonly number[];
+}
+
+/**
+ * Many ciphertexts decrypted with one key version and one algorithm: each byte field holds the items' values end to
+ * end and its `...Sizes` says where each ends (an empty iv, aad or tag is an absent one).
+ */
+interface DecryptBatchTask extends TaskBase<"decryptBatch"> {
+  readonly sizes: readonly number[];
+  readonly iv: Uint8Array;
+  readonly ivSizes: readonly number[];
+  readonly aad: Uint8Array;
+  readonly aadSizes: readonly number[];
+  readonly tag: Uint8Array;
+  readonly tagSizes: readonly number[];
+}
+
+/** Many (digest, signature) pairs verified with one key version: digests end to end in `data`, signatures in `signature`. */
+interface VerifyBatchTask extends TaskBase<"verifyBatch"> {
+  readonly sizes: readonly number[];
+  readonly signature: Uint8Array;
+  readonly signatureSizes: readonly number[];
+}
+
 /** Answered once the worker has passed its self-test; the pool sends one to each worker at start. */
 export type PingTask = TaskBase<"ping">;
 
 /** A task as a caller of the pool gives it. */
-export type PoolTask = SignTask | VerifyTask | DecryptTask | UnwrapKeyTask | PingTask;
+export type PoolTask =
+  | SignTask
+  | VerifyTask
+  | DecryptTask
+  | UnwrapKeyTask
+  | SignBatchTask
+  | VerifyBatchTask
+  | UnwrapKeyBatchTask
+  | DecryptBatchTask
+  | PingTask;
 
 export type PrivateOperation = PoolTask["operation"];
 
@@ -50,14 +93,29 @@ declare const verdict: unique symbol;
  */
 export type Verdict = Uint8Array & { readonly [verdict]: true };
 
-/** What a task's answer holds, by operation: the signature, the verdict, the plaintext, the unwrapped key; ping's is empty. */
+/** One item of a batch task: its answer, or its own error (code, message and field cross as in a WorkerReply). */
+export type ItemReply<V> =
+  | { readonly status: "ok"; readonly value: V }
+  | { readonly status: "error"; readonly code: KeyholdErrorCode; readonly message: string; readonly field?: string };
+
+/**
+ * What a task's answer holds, by operation: the signature, the verdict, the plaintext, the unwrapped key, one item
+ * reply per item of a batch, in order; ping's is empty.
+ */
 interface PoolAnswers {
   readonly sign: Uint8Array;
   readonly verify: Verdict;
   readonly decrypt: Uint8Array;
   readonly unwrapKey: Uint8Array;
+  readonly signBatch: readonly ItemReply<Uint8Array>[];
+  readonly verifyBatch: readonly ItemReply<Verdict>[];
+  readonly unwrapKeyBatch: readonly ItemReply<Uint8Array>[];
+  readonly decryptBatch: readonly ItemReply<Uint8Array>[];
   readonly ping: Uint8Array;
 }
+
+/** Any task's answer. */
+export type Answer = PoolAnswers[keyof PoolAnswers];
 
 export type AnswerOf<T extends PoolTask> = PoolAnswers[T["operation"]];
 
@@ -73,21 +131,23 @@ export const verdictOf = (valid: boolean): Verdict => (valid ? VALID : INVALID);
 export const isValid = (answer: Verdict): boolean => answer[0] === 1;
 
 export type WorkerReply =
-  | { readonly status: "ok"; readonly value: Uint8Array }
+  | { readonly status: "ok"; readonly value: Answer }
   | { readonly status: "needKey" }
   | { readonly status: "error"; readonly code: KeyholdErrorCode; readonly message: string; readonly field?: string };
 
+type ErrorReply = Extract<WorkerReply, { status: "error" }>;
+
 /** The reply for a failure that is not a KeyholdError: its details stay in the worker. */
-export const WORKER_FAILED: WorkerReply = Object.freeze({ status: "error", code: "InternalError", message: "The crypto worker failed." });
+export const WORKER_FAILED: ErrorReply = Object.freeze({ status: "error", code: "InternalError", message: "The crypto worker failed." });
 
 /** Structured clone drops the class of an error; the code, message and field cross instead. */
-export function replyForError(error: unknown): WorkerReply {
+export function replyForError(error: unknown): ErrorReply {
   if (error instanceof KeyholdError) {
     return { status: "error", code: error.code, message: error.message, ...(error.field === undefined ? {} : { field: error.field }) };
   }
   return WORKER_FAILED;
 }
 
-export function errorFromReply(reply: Extract<WorkerReply, { status: "error" }>): KeyholdError {
+export function errorFromReply(reply: ErrorReply): KeyholdError {
   return new KeyholdError(reply.code, reply.message, reply.field === undefined ? {} : { field: reply.field });
 }

@@ -182,7 +182,7 @@ describe.each(["native", "portable"])("CryptoPool byte fields (%s providers)", (
             });
             return task as unknown as Parameters<CryptoPool["run"]>[0];
           });
-          const outcomes = await Promise.all(tasks.map((task) => outcome(pool().run(task))));
+          const outcomes = await Promise.all(tasks.map((task) => outcome(pool().run(task) as Promise<Uint8Array>)));
 
           requests.forEach((r, i) => {
             const result = outcomes[i]!;

@@ -7,8 +7,9 @@
  * `describe` names the key and algorithm only: never digests, data or keys.
  */
 import { algorithmFor } from "../../crypto/algorithms.js";
+import type { DataActionSuffix } from "../../authz/index.js";
 import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
-import { badParameter } from "../../errors.js";
+import { badParameter, type KeyholdErrorCode } from "../../errors.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
@@ -44,6 +45,42 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
       `${spec.name} needs a${spec.kty === "EC" ? "n" : ""} ${spec.kty} key; key '${usable.record.name}' is ${usable.record.kty}`,
     );
   }
+}
+
+/** The most items one batch call carries (SPEC section 3). */
+const MAX_BATCH_ITEMS = 1000;
+
+/** The list field of a batch request: 1 to 1,000 items, or BadParameter naming the field. */
+function batchItems(input: Fields, field: string, wireField = field): readonly unknown[] {
+  const items = input[field];
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_ITEMS) {
+    throw badParameter(
+      wireField,
+      `must hold 1 to ${MAX_BATCH_ITEMS.toLocaleString("en-US")} items (got ${Array.isArray(items) ? items.length : 0})`,
+    );
+  }
+  return items;
+}
+
+function batchBytes(value: unknown, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw badParameter(field, "must be bytes");
+  return value;
+}
+
+/** A batch item's optional bytes: empty is absent, as in the single form. */
+function optionalItemBytes(value: unknown, field: string): Uint8Array | undefined {
+  if (value === undefined || value === null) return undefined;
+  const present = batchBytes(value, field);
+  return present.length === 0 ? undefined : present;
+}
+
+/** A batch call's audit details: how many items, and how many failed with which codes ("BadParameter:3,CryptoFailure:1"). */
+function describeFailures({ results }: { readonly results: readonly { readonly status: string; readonly code?: KeyholdErrorCode }[] }) {
+  const byCode = new Map<string, number>();
+  for (const result of results) if (result.code !== undefined) byCode.set(result.code, (byCode.get(result.code) ?? 0) + 1);
+  if (byCode.size === 0) return {};
+  const failed = [...byCode.values()].reduce((sum, n) => sum + n, 0);
+  return { failedItems: String(failed), failedCodes: [...byCode].map(([code, n]) => `${code}:${n}`).join(",") };
 }
 
 export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
@@ -159,5 +196,125 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     },
   });
 
-  return [signOp, verifyOp, encryptOp, decryptOp, wrapOp, unwrapOp];
+  /**
+   * A batch form: resolved, authorized (the single form's data action on the key's scope) and audited once, with the
+   * item count and the failures; `field` holds 1 to 1,000 items, each decoded by `item` (BadParameter names
+   * `field[i]...`) and answered by `run` with its own result or its own error.
+   */
+  function batchOperation<N extends string, I, R extends { readonly status: string; readonly code?: KeyholdErrorCode }>(declaration: {
+    readonly name: N;
+    readonly operation: KeyOperation;
+    readonly dataAction: DataActionSuffix;
+    readonly field: string;
+    readonly wireField?: string;
+    readonly item: (value: unknown, path: string) => I;
+    readonly run: (version: UsableVersion, algorithm: string, items: readonly I[], signal: AbortSignal | undefined) => Promise<R[]>;
+  }) {
+    const { name, operation, field, item, run } = declaration;
+    const wireField = declaration.wireField ?? field;
+    return dataOperation({
+      name,
+      decode(raw: unknown) {
+        const input = fields(raw);
+        const key = address(input, operation);
+        return { ...key, items: batchItems(input, field, wireField).map((value, i) => item(value, `${wireField}[${i}]`)) };
+      },
+      dataAction: declaration.dataAction,
+      scope: keyScope,
+      describe: (i) => ({ ...describeAddress(i), itemCount: String(i.items.length) }),
+      describeResult: describeFailures,
+      async execute(input, context) {
+        const version = await usable(input, operation, context);
+        return { kid: version.kid, results: await run(version, input.algorithm, input.items, context.signal) };
+      },
+    });
+  }
+
+  const signBatchOp = batchOperation({
+    name: "KeySignBatch",
+    operation: "sign",
+    dataAction: "keys/sign/action",
+    field: "digests",
+    item: batchBytes,
+    run: keyCrypto.signBatch,
+  });
+
+  const verifyBatchOp = batchOperation({
+    name: "KeyVerifyBatch",
+    operation: "verify",
+    dataAction: "keys/verify/action",
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return { digest: batchBytes(item["digest"], `${path}.digest`), signature: batchBytes(item["signature"], `${path}.signature`) };
+    },
+    run: keyCrypto.verifyBatch,
+  });
+
+  const encryptBatchOp = batchOperation({
+    name: "KeyEncryptBatch",
+    operation: "encrypt",
+    dataAction: "keys/encrypt/action",
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return {
+        plaintext: batchBytes(item["plaintext"], `${path}.plaintext`),
+        iv: optionalItemBytes(item["iv"], `${path}.iv`),
+        aad: optionalItemBytes(item["aad"], `${path}.aad`),
+      };
+    },
+    run: keyCrypto.encryptBatch,
+  });
+
+  const decryptBatchOp = batchOperation({
+    name: "KeyDecryptBatch",
+    operation: "decrypt",
+    dataAction: "keys/decrypt/action",
+    field: "items",
+    item: (value, path) => {
+      const item = fields(value, path);
+      return {
+        ciphertext: batchBytes(item["ciphertext"], `${path}.ciphertext`),
+        iv: optionalItemBytes(item["iv"], `${path}.iv`),
+        aad: optionalItemBytes(item["aad"], `${path}.aad`),
+        tag: optionalItemBytes(item["tag"], `${path}.tag`),
+      };
+    },
+    run: keyCrypto.decryptBatch,
+  });
+
+  const wrapBatchOp = batchOperation({
+    name: "KeyWrapBatch",
+    operation: "wrapKey",
+    dataAction: "keys/wrap/action",
+    field: "keys",
+    item: batchBytes,
+    run: keyCrypto.wrapKeyBatch,
+  });
+
+  const unwrapBatchOp = batchOperation({
+    name: "KeyUnwrapBatch",
+    operation: "unwrapKey",
+    dataAction: "keys/unwrap/action",
+    field: "wrappedKeys",
+    wireField: "wrapped_keys",
+    item: batchBytes,
+    run: keyCrypto.unwrapKeyBatch,
+  });
+
+  return [
+    signOp,
+    verifyOp,
+    encryptOp,
+    decryptOp,
+    wrapOp,
+    unwrapOp,
+    signBatchOp,
+    verifyBatchOp,
+    encryptBatchOp,
+    decryptBatchOp,
+    wrapBatchOp,
+    unwrapBatchOp,
+  ];
 }

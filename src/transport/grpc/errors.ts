@@ -2,7 +2,7 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { asKeyholdError, ERROR_CLASSES, type KeyholdError } from "../../errors.js";
 
-export function grpcStatusOf(error: KeyholdError): status {
+export function grpcStatusOf(error: Pick<KeyholdError, "code">): status {
   return status[ERROR_CLASSES[error.code].grpc];
 }
 

@@ -19,7 +19,8 @@ import { CryptoService } from "../../gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../gen/keyhold/v1/key_service_pb.js";
 import { SecurityDomainService } from "../../gen/keyhold/v1/security_domain_service_pb.js";
 import { BackupService } from "../../gen/keyhold/v1/backup_service_pb.js";
-import { KeyholdError } from "../../errors.js";
+import { KeyholdError, type KeyholdErrorCode } from "../../errors.js";
+import { grpcStatusOf } from "./errors.js";
 import type { accessControlOperations } from "../../hsm/operations/access-control.js";
 import type { backupOperations } from "../../hsm/operations/backup.js";
 import type { cryptoOperations } from "../../hsm/operations/crypto.js";
@@ -96,6 +97,15 @@ function bind<M extends DescMethodUnary, N extends GrpcOperationName>(
 
 const same = <T>(result: T): T => result;
 
+type ItemResult<V> =
+  | { readonly status: "ok"; readonly value: V }
+  | { readonly status: "error"; readonly code: KeyholdErrorCode; readonly message: string };
+
+/** One batch item's answer: its value, or its own status code, Key Vault error code and message. */
+function batchItem<V, W>(result: ItemResult<V>, toWire: (value: V) => W): W | { code: number; errorCode: string; message: string } {
+  return result.status === "ok" ? toWire(result.value) : { code: grpcStatusOf(result), errorCode: result.code, message: result.message };
+}
+
 export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(KeyService.method.createKey, "KeyCreate", (bundle) => ({ key: bundleToWire(bundle) })),
   bind(
@@ -136,6 +146,30 @@ export const RPC_BINDINGS: readonly RpcBinding[] = Object.freeze([
   bind(CryptoService.method.decrypt, "KeyDecrypt", same),
   bind(CryptoService.method.wrapKey, "KeyWrap", same),
   bind(CryptoService.method.unwrapKey, "KeyUnwrap", same),
+  bind(CryptoService.method.signBatch, "KeySignBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (signature) => ({ signature }))),
+  })),
+  bind(CryptoService.method.verifyBatch, "KeyVerifyBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (valid) => ({ valid }))),
+  })),
+  bind(CryptoService.method.encryptBatch, "KeyEncryptBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, same)),
+  })),
+  bind(CryptoService.method.decryptBatch, "KeyDecryptBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (plaintext) => ({ plaintext }))),
+  })),
+  bind(CryptoService.method.wrapKeyBatch, "KeyWrapBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (wrappedKey) => ({ wrappedKey }))),
+  })),
+  bind(CryptoService.method.unwrapKeyBatch, "KeyUnwrapBatch", ({ kid, results }) => ({
+    kid,
+    results: results.map((result) => batchItem(result, (key) => ({ key }))),
+  })),
 
   bind(SecurityDomainService.method.download, "SecurityDomainDownload", same),
   bind(SecurityDomainService.method.getStatus, "SecurityDomainStatus", same),

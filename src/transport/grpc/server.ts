@@ -20,12 +20,18 @@ import type { AnyOperation } from "../../pipeline/operation.js";
 import type { OperationTable } from "../../pipeline/operation-table.js";
 import {
   CryptoService,
+  DecryptBatchResponseSchema,
   DecryptResponseSchema,
+  EncryptBatchResponseSchema,
   EncryptResponseSchema,
+  SignBatchResponseSchema,
   SignResponseSchema,
   StreamResponseSchema,
+  UnwrapKeyBatchResponseSchema,
   UnwrapKeyResponseSchema,
+  VerifyBatchResponseSchema,
   VerifyResponseSchema,
+  WrapKeyBatchResponseSchema,
   WrapKeyResponseSchema,
   type StreamRequest,
   type StreamResponse,
@@ -115,6 +121,12 @@ function streamResult(response: Message): StreamResponse["result"] {
   if (isMessage(response, DecryptResponseSchema)) return { case: "decrypt", value: response };
   if (isMessage(response, WrapKeyResponseSchema)) return { case: "wrapKey", value: response };
   if (isMessage(response, UnwrapKeyResponseSchema)) return { case: "unwrapKey", value: response };
+  if (isMessage(response, SignBatchResponseSchema)) return { case: "signBatch", value: response };
+  if (isMessage(response, VerifyBatchResponseSchema)) return { case: "verifyBatch", value: response };
+  if (isMessage(response, WrapKeyBatchResponseSchema)) return { case: "wrapKeyBatch", value: response };
+  if (isMessage(response, UnwrapKeyBatchResponseSchema)) return { case: "unwrapKeyBatch", value: response };
+  if (isMessage(response, EncryptBatchResponseSchema)) return { case: "encryptBatch", value: response };
+  if (isMessage(response, DecryptBatchResponseSchema)) return { case: "decryptBatch", value: response };
   throw new KeyholdError("InternalError", `${response.$typeName} is not a result of CryptoService.Stream`);
 }
 
@@ -221,9 +233,13 @@ function streamHandler(deps: GrpcServerDeps) {
           ? Promise.reject(undecodable(request))
           : target === undefined
             ? Promise.reject(
-                new KeyholdError("BadParameter", "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key is required", {
-                  field: "operation",
-                }),
+                new KeyholdError(
+                  "BadParameter",
+                  "operation: one of sign, verify, encrypt, decrypt, wrap_key, unwrap_key, sign_batch, verify_batch, wrap_key_batch, unwrap_key_batch, encrypt_batch, decrypt_batch is required",
+                  {
+                    field: "operation",
+                  },
+                ),
               )
             : invoke(
                 deps,

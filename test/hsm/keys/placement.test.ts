@@ -29,7 +29,7 @@ function versionOf(keyRef: "rsa" | "ec" | "oct", family: KeyType): UsableVersion
   } as unknown as UsableVersion;
 }
 
-function harness() {
+function harness(threads?: number) {
   const tasks: { task: PoolTask; signal: AbortSignal | undefined }[] = [];
   const secretsOpened: string[] = [];
   const pool = {
@@ -38,7 +38,8 @@ function harness() {
       const answer = await perform(task as T & KeyTask, PRIVATE[task.keyRef]!);
       return read === undefined ? answer : read(answer);
     },
-  } as Pick<CryptoPool, "run">;
+    ...(threads === undefined ? {} : { threads }),
+  } as Pick<CryptoPool, "run"> & Partial<Pick<CryptoPool, "threads">>;
   const openedKeys = {
     async privateJwk(keyRef: string): Promise<JsonWebKey> {
       secretsOpened.push(keyRef);
@@ -104,5 +105,44 @@ describe("keyCrypto", () => {
     expect(Buffer.from(await keyCrypto.unwrapKey(version, "A256KW", wrapped)).equals(dek)).toBe(true);
     expect(tasks).toEqual([]);
     expect(secretsOpened).toEqual(["oct", "oct", "oct", "oct", "oct", "oct", "oct"]);
+  });
+
+  it.each([
+    [1, 1],
+    [3, 1],
+    [8, 2],
+    [1000, 2],
+  ])("sends a batch of %i items to a 2-thread pool as %i task(s), answering each item in order", async (count, chunks) => {
+    const { keyCrypto, tasks } = harness(2);
+    const version = versionOf("ec", "EC");
+    const digests = Array.from({ length: count }, (_, i) => (i === 1 ? new Uint8Array(31) : digest));
+    const results = await keyCrypto.signBatch(version, "ES256", digests);
+    expect(tasks.map(({ task }) => task.operation)).toEqual(Array(chunks).fill("signBatch"));
+    expect(results.map((r) => (r.status === "ok" ? "ok" : r.code))).toEqual(digests.map((d) => (d.length === 32 ? "ok" : "BadParameter")));
+    const signatures = results.flatMap((r) => (r.status === "ok" ? [r.value] : []));
+    const verdicts = await keyCrypto.verifyBatch(
+      version,
+      "ES256",
+      signatures.map((signature, i) => ({ digest, signature: i === 0 ? signature.map((b) => b ^ 1) : signature })),
+    );
+    expect(verdicts.map((v) => (v.status === "ok" ? v.value : v.code))).toEqual(signatures.map((_, i) => i !== 0));
+  });
+
+  it("runs a symmetric key's batch here, in one piece, and never reaches the pool", async () => {
+    const { keyCrypto, tasks } = harness(2);
+    const version = versionOf("oct", "oct");
+    const results = await keyCrypto.signBatch(version, "HS256", [
+      digest,
+      new Uint8Array(5),
+      digest,
+      digest,
+      digest,
+      digest,
+      digest,
+      digest,
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["ok", "error", "ok", "ok", "ok", "ok", "ok", "ok"]);
+    expect(results[0]).toEqual({ status: "ok", value: await sign("HS256", SECRET, digest) });
+    expect(tasks).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js"
 import type { UsableVersion } from "../keys/key-service.js";
 import { dataOperation, hsmOf, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
+import { describeKeyVersion } from "./keys.js";
 
 interface KeyAddress {
   readonly name: string;
@@ -31,11 +32,7 @@ function address(input: Fields, operation: KeyOperation): KeyAddress {
   return { name, version, algorithm, spec: algorithmFor(algorithm, operation) };
 }
 
-const describeAddress = (i: KeyAddress) => ({
-  keyName: i.name,
-  ...(i.version === undefined ? {} : { keyVersion: i.version }),
-  algorithm: i.algorithm,
-});
+const describeAddress = (i: KeyAddress) => ({ ...describeKeyVersion(i), algorithm: i.algorithm });
 
 /** The algorithm's key family must be the version's: BadParameter on `algorithm` before any key is touched. */
 function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {

@@ -23,6 +23,18 @@ function named(raw: unknown): { name: string } {
   return { name: keyName(fields(raw)) };
 }
 
+/** `{ name, version }` requests: one key version (no version: the latest). */
+function namedVersion(raw: unknown): { name: string; version: string | undefined } {
+  const input = fields(raw);
+  return { name: keyName(input), version: keyVersion(input) };
+}
+
+/** The audit details of a request that names a key and perhaps one of its versions. */
+export const describeKeyVersion = <I extends { readonly name: string; readonly version?: string | undefined }>(i: I) => ({
+  keyName: i.name,
+  ...(i.version === undefined ? {} : { keyVersion: i.version }),
+});
+
 /** An optional wrapper message `{ values }` of UpdateKey, present only when the part is to change. */
 function wrapped(input: Record<string, unknown>, field: string, path: string): unknown {
   const value = input[field];
@@ -79,13 +91,10 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">) {
 
   const get = dataOperation({
     name: "KeyGet",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      return { name: keyName(input), version: keyVersion(input) };
-    },
+    decode: namedVersion,
     dataAction: "keys/read/action",
     scope: keyScope,
-    describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
+    describe: describeKeyVersion,
     execute: (input, context): Promise<KeyBundle> => service.get(hsmOf(context), input.name, input.version),
   });
 
@@ -133,7 +142,7 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">) {
     },
     dataAction: "keys/write/action",
     scope: keyScope,
-    describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
+    describe: describeKeyVersion,
     execute: (input, context): Promise<KeyBundle> => service.update(hsmOf(context), input.name, input.version, input.change),
   });
 
@@ -254,13 +263,10 @@ export function keyOperations({ service }: Pick<KeyDomain, "service">) {
 
   const getReleasePolicy = dataOperation({
     name: "KeyReleasePolicyGet",
-    decode(raw: unknown) {
-      const input = fields(raw);
-      return { name: keyName(input), version: keyVersion(input) };
-    },
+    decode: namedVersion,
     dataAction: "keys/read/action",
     scope: keyScope,
-    describe: (i) => ({ keyName: i.name, ...(i.version === undefined ? {} : { keyVersion: i.version }) }),
+    describe: describeKeyVersion,
     async execute(input, context): Promise<never> {
       // An unknown key is NotFound, as for GetKey; a known one has no release policy to show.
       await service.get(hsmOf(context), input.name, input.version);

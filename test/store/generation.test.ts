@@ -7,22 +7,14 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
 import type { HsmDomains } from "../../src/hsm/keys/domain.js";
 import type { Store } from "../../src/store/index.js";
+import { keyRecord } from "../helpers/key-records.js";
 import { STORE_KINDS } from "./store-kinds.js";
 
 const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDeleteRetentionInDays: 7, enablePurgeProtection: false };
 const VERSION = "0123456789abcdef0123456789abcdef";
 
 async function insertEcKey(store: Store): Promise<void> {
-  await store.keys.insertKey({
-    hsmId: HSM.id,
-    name: "k",
-    state: "active",
-    createdAt: 1,
-    deletedDate: undefined,
-    scheduledPurgeDate: undefined,
-    recoveryId: undefined,
-    rotationPolicy: undefined,
-  });
+  await store.keys.insertKey(keyRecord(HSM.id, "k"));
   await store.keys.insertVersion({
     hsmId: HSM.id,
     name: "k",

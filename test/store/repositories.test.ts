@@ -5,19 +5,10 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { changeContext, type ManagedHsmRecord, type PendingChange, type Store } from "../../src/store/index.js";
 import type { KeyRecord, KeyVersionRecord } from "../../src/store/index.js";
+import { keyRecord } from "../helpers/key-records.js";
 import { STORE_KINDS } from "./store-kinds.js";
 
-const key = (name: string, overrides: Partial<KeyRecord> = {}): KeyRecord => ({
-  hsmId: "hsm-1",
-  name,
-  state: "active",
-  createdAt: 1,
-  deletedDate: undefined,
-  scheduledPurgeDate: undefined,
-  recoveryId: undefined,
-  rotationPolicy: undefined,
-  ...overrides,
-});
+const key = (name: string, overrides: Partial<KeyRecord> = {}): KeyRecord => keyRecord("hsm-1", name, overrides);
 
 const version = (name: string, v: string, seq: number): KeyVersionRecord => ({
   hsmId: "hsm-1",

@@ -22,6 +22,7 @@ import type { PrincipalRecord } from "../../../src/store/records.js";
 import { securityCore, type SecurityCore } from "../helpers.js";
 import { fixtureJwk, refusal, wrappingFixture, wrappingFixtures, type WrappingFixture } from "./fixtures.js";
 import { TestRecoveryRepository } from "./recovery-repository.js";
+import { keyRecord } from "../../helpers/key-records.js";
 
 let core: SecurityCore;
 let seal: NodeSeal;
@@ -214,16 +215,7 @@ describe("security domain recovery", () => {
     let release!: () => void;
     repository.gate = new Promise((resolve) => (release = resolve));
     await call("SecurityDomainUpload", { securityDomain: recovery.restoreText }, hsmB);
-    await core.store.keys.insertKey({
-      hsmId: hsmB.id,
-      name: "stray",
-      state: "active",
-      createdAt: 1,
-      deletedDate: undefined,
-      scheduledPurgeDate: undefined,
-      recoveryId: undefined,
-      rotationPolicy: undefined,
-    });
+    await core.store.keys.insertKey(keyRecord(hsmB.id, "stray"));
     release();
     await uploads.settled(hsmB.id);
     const status = await call("SecurityDomainStatus", {}, hsmB);

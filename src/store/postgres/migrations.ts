@@ -324,4 +324,18 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX audit_outbox_by_journal ON audit_outbox (journal, node_id, id);
     `,
   },
+  {
+    version: 9,
+    name: "a change that moves the generation notifies the nodes listening",
+    // Identical notifications of one transaction fold into one, sent at its commit (src/store/postgres/change-listener.ts).
+    sql: `
+      CREATE OR REPLACE FUNCTION keyhold_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE change_generation SET value = value + 1 WHERE id = 1;
+        PERFORM pg_notify('keyhold_generation', '');
+        RETURN NULL;
+      END
+      $$;
+    `,
+  },
 ]);

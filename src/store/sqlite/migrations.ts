@@ -322,4 +322,10 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX audit_outbox_by_journal ON audit_outbox (journal, node_id, id);
     `,
   },
+  {
+    version: 9,
+    name: "a change that moves the generation notifies the nodes listening",
+    // PostgreSQL's twin makes the trigger NOTIFY; SQLite has no listeners (every process reads the file), so nothing.
+    sql: "SELECT 1;",
+  },
 ]);

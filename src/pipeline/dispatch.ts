@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { AUDIT_OPERATION_VERSION, JOURNAL_UNAVAILABLE_MESSAGE, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Decision } from "../authz/index.js";
 import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
-import { changeContext, type PendingChange } from "../store/index.js";
+import { changeContext, type PendingChange, withOneGenerationRead } from "../store/index.js";
 import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
 import { enforceNetworkRules } from "./network-rules.js";
@@ -113,7 +113,8 @@ export class Pipeline {
     const change = new CallChange(this.#deps.audit, trace, () => this.#event(operation, meta, correlationId, trace, started, undefined));
     let result: O;
     try {
-      result = await this.#run(operation, raw, meta, correlationId, trace, change);
+      // Every cache the call asks (HSM, caller, RBAC, key version) checks one generation read, made after it started.
+      result = await withOneGenerationRead(() => this.#run(operation, raw, meta, correlationId, trace, change));
     } catch (thrown) {
       const error = this.#asKeyholdError(thrown, operation.name, correlationId);
       await this.#record(change, this.#event(operation, meta, correlationId, trace, started, error)).catch((auditError: unknown) => {

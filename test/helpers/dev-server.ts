@@ -1,5 +1,5 @@
 /**
- * `keyhold serve --dev` as a child process of the built CLI, on port-0 listeners, for tests that need a real server
+ * `keyhold serve --dev` (or a plain `keyhold serve` configured through KEYHOLD_* variables) as a child process of the built CLI, on port-0 listeners, for tests that need a real server
  * process (end-to-end, SIGKILL). The build must have run (`npm test` builds first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -21,6 +21,10 @@ export interface DevServerOptions {
   readonly cwd?: string;
   /** When the server counts as started; by default at its `listening ...` line. */
   readonly until?: (stdout: string) => boolean;
+  /** Development mode (the default); without it the configuration comes from `env` alone. */
+  readonly dev?: boolean;
+  /** KEYHOLD_* settings for the server (a node of several: its store, node id, HSMs). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -36,7 +40,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     CLI,
     ...dataDir,
     "serve",
-    "--dev",
+    ...(options.dev === false ? [] : ["--dev"]),
     "--grpc-listen",
     "127.0.0.1:0",
     "--https-listen",
@@ -47,7 +51,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn" },
+    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn", ...options.env },
   });
   return new Promise((resolveStarted, reject) => {
     let out = "";

@@ -28,16 +28,17 @@ export async function clusterDataDir(sealKey: Uint8Array, prefix = "keyhold-node
   return dataDir;
 }
 
-export async function startPgCluster(count: number): Promise<PgCluster> {
-  const database = await createTestDatabase();
-  const url = databaseUrl(database);
+/** `count` nodes on a new database of the shared server, or on `options.url` (a server of the test's own). */
+export async function startPgCluster(count: number, options: { url?: string } = {}): Promise<PgCluster> {
+  const database = options.url === undefined ? await createTestDatabase() : undefined;
+  const url = options.url ?? databaseUrl(database!);
   const sealKey = randomBytes(32);
   const nodes: TestServer[] = [];
   const dataDirs: string[] = [];
   const close = async (): Promise<void> => {
     for (const node of nodes.splice(0)) await node.stop().catch(() => undefined);
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
-    await dropTestDatabase(database);
+    if (database !== undefined) await dropTestDatabase(database);
   };
   try {
     // One after another: the first migrates the schema and makes the tenant and admin the others find.

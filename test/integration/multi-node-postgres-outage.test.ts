@@ -130,14 +130,8 @@ describe("PostgreSQL stopped under load", () => {
         expect(successes.get(call.requestId), call.requestId).toBeUndefined();
     }
     const created = calls.filter((c) => c.kind === "create" && c.outcome === "ok");
-    const stored = new Set(
-      (
-        await first.node.store.keys.listKeys(
-          first.node.hsms.isConfigured("hsm-a") ? (await first.node.hsms.resolve("hsm-a")).id : "",
-          "active",
-        )
-      ).map((k) => k.name),
-    );
+    const hsm = await first.node.hsms.resolve("hsm-a");
+    const stored = new Set((await first.node.store.keys.listKeys(hsm.id, "active")).map((key) => key.name));
     for (const call of created) expect(stored.has(call.name), call.name).toBe(true);
     console.log(
       `postgres outage: ${calls.length} calls on 2 nodes, ${inOutage.length} in the outage (all Unavailable), ` +

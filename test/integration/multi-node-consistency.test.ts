@@ -5,6 +5,7 @@
  * keys in the database).
  */
 import { createHash } from "node:crypto";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
 import { AccessControlService } from "../../src/gen/keyhold/v1/access_control_service_pb.js";
@@ -54,6 +55,23 @@ function setKeyEnabled(node: TestServer, token: string, name: string, enabled: b
   return node.call(node.keys, KeyService, "updateKey", { name, attributes: { enabled } } as never, node.metadata(token));
 }
 
+/** How many reads of the generation counter this process's nodes send to PostgreSQL while `work` runs. */
+async function countGenerationReads(work: () => Promise<unknown>): Promise<number> {
+  const query = pg.Pool.prototype.query;
+  let reads = 0;
+  pg.Pool.prototype.query = function (this: pg.Pool, ...args: Parameters<typeof query>) {
+    const config = args[0] as string | { text?: string };
+    if ((typeof config === "string" ? config : (config.text ?? "")).includes("change_generation")) reads++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await work();
+  } finally {
+    pg.Pool.prototype.query = query;
+  }
+  return reads;
+}
+
 describe.each([2, 3])("%i nodes on one PostgreSQL database", (count) => {
   it("honour on every node the next call after a change committed through another", async () => {
     const cluster = await startPgCluster(count);
@@ -100,6 +118,17 @@ describe.each([2, 3])("%i nodes on one PostgreSQL database", (count) => {
     for (const node of others) expect(await sign(node, officerToken, "shared")).toBe("Unauthorized");
     await second.node.directory.setEnabled(second.node.tenant.id, officer.id, true);
     for (const node of cluster.nodes) expect(await sign(node, officerToken, "shared")).toBe("ok");
+
+    // The check costs one generation read per call, not one per cache the call asks (HSM, caller, RBAC, key).
+    const reads = await countGenerationReads(() =>
+      Promise.all(
+        others.map(async (node) => {
+          for (let i = 0; i < 10; i++) expect(await sign(node, officerToken, "shared")).toBe("ok");
+        }),
+      ),
+    );
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(10 * others.length);
 
     // A key deleted through node 1 is gone on the others.
     await first.call(first.keys, KeyService, "deleteKey", { name: "shared" } as never, first.metadata(officerToken));

@@ -17,6 +17,8 @@ export const CLUSTER_ISSUER = "https://keyhold-cluster.test";
 export interface PgCluster {
   readonly url: string;
   readonly nodes: TestServer[];
+  /** Starts one more node on the database (node-<n>). */
+  addNode(): Promise<TestServer>;
   /** Stops every node and drops the database. */
   close(): Promise<void>;
 }
@@ -40,16 +42,20 @@ export async function startPgCluster(count: number, options: { url?: string } = 
     for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
     if (database !== undefined) await dropTestDatabase(database);
   };
+  const addNode = async (): Promise<TestServer> => {
+    const dataDir = await clusterDataDir(sealKey);
+    dataDirs.push(dataDir);
+    const nodeId = `node-${nodes.length + 1}`;
+    const node = await startTestServer({ dataDir, postgresUrl: url, nodeId, issuerBaseUrl: CLUSTER_ISSUER, threads: 1 });
+    nodes.push(node);
+    return node;
+  };
   try {
     // One after another: the first migrates the schema and makes the tenant and admin the others find.
-    for (let i = 1; i <= count; i++) {
-      const dataDir = await clusterDataDir(sealKey);
-      dataDirs.push(dataDir);
-      nodes.push(await startTestServer({ dataDir, postgresUrl: url, nodeId: `node-${i}`, issuerBaseUrl: CLUSTER_ISSUER, threads: 1 }));
-    }
+    for (let i = 1; i <= count; i++) await addNode();
   } catch (error) {
     await close();
     throw error;
   }
-  return { url, nodes, close };
+  return { url, nodes, addNode, close };
 }

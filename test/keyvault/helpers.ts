@@ -82,3 +82,10 @@ export function rawRequest(
     req.end();
   });
 }
+
+/** The SDK's RestError, as the test sees it; anything else thrown (or nothing) fails the test here. */
+export function restFailure(error: unknown): { statusCode: number | undefined; code: string | undefined } {
+  if (!(error instanceof Error) || error.name !== "RestError") throw new Error(`expected a RestError, got ${String(error)}`);
+  const { statusCode, code } = error as Error & { statusCode?: number; code?: string };
+  return { statusCode, code };
+}

@@ -5,10 +5,9 @@
  * so the SDK sends them to the server, and the audit journal shows that each operation was served over HTTPS.
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify as nodeVerify, type KeyObject } from "node:crypto";
-import { isRestError } from "@azure/core-rest-pipeline";
-import { type JsonWebKey, type KeyVaultKey, KeyClient } from "@azure/keyvault-keys";
+import type { JsonWebKey, KeyClient, KeyVaultKey } from "@azure/keyvault-keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cryptoClient, keyClient, vaultUrl } from "./helpers.js";
+import { cryptoClient, keyClient, restFailure, vaultUrl } from "./helpers.js";
 import { httpsSuccesses, startKeyVaultFixture, type KeyVaultFixture } from "./fixture.js";
 
 let kv: KeyVaultFixture;
@@ -89,7 +88,7 @@ describe("KeyClient and CryptographyClient against the Key Vault door", () => {
   });
 
   it("creates oct keys of every size: AES-GCM (12-byte iv, 16-byte tag), CBC, CBCPAD, KW, KWP and HMAC", async () => {
-    for (const size of [128, 192, 256]) {
+    for (const size of [128, 192, 256] as const) {
       const key = await officer.createOctKey(`oct-${size}`, { keySize: size, hsm: true });
       expect(key.keyType).toBe("oct-HSM");
       const client = cryptoClient(kv.agent, kv.officer, key.id!);
@@ -179,7 +178,7 @@ describe("KeyClient and CryptographyClient against the Key Vault door", () => {
     const refused = await cryptoClient(kv.agent, kv.remote, second.id!)
       .sign("ES256", Buffer.alloc(32))
       .catch((error: unknown) => error);
-    expect(isRestError(refused) && refused.statusCode).toBe(403);
+    expect(restFailure(refused).statusCode).toBe(403);
   });
 
   it("soft-deletes, lists, recovers, purges, backs up and restores keys", async () => {
@@ -190,7 +189,7 @@ describe("KeyClient and CryptographyClient against the Key Vault door", () => {
     expect(deleted.properties.scheduledPurgeDate).toBeInstanceOf(Date);
     // The latest version of a deleted key is not found: the recover poller relies on it.
     const gone = await officer.getKey("cycle").catch((error: unknown) => error);
-    expect(isRestError(gone) && [gone.statusCode, gone.code]).toEqual([404, "KeyNotFound"]);
+    expect(restFailure(gone)).toMatchObject({ statusCode: 404, code: "KeyNotFound" });
     expect((await officer.getDeletedKey("cycle")).id).toBe(key.id);
     const listed: string[] = [];
     for await (const item of officer.listDeletedKeys()) listed.push(item.name);
@@ -224,11 +223,11 @@ describe("KeyClient and CryptographyClient against the Key Vault door", () => {
   it("answers a caller without a role 403 Forbidden and a missing key 404 KeyNotFound", async () => {
     const stranger = keyClient(kv.server, kv.agent, kv.stranger);
     const denied = await stranger.getKey("rsa-2048").catch((error: unknown) => error);
-    expect(isRestError(denied) && [denied.statusCode, denied.code]).toEqual([403, "Forbidden"]);
+    expect(restFailure(denied)).toMatchObject({ statusCode: 403, code: "Forbidden" });
     const strangerCrypto = cryptoClient(kv.agent, kv.stranger, `${vaultUrl(kv.server)}/keys/rsa-2048`);
     const signDenied = await strangerCrypto.sign("PS256", Buffer.alloc(32)).catch((error: unknown) => error);
-    expect(isRestError(signDenied) && signDenied.statusCode).toBe(403);
+    expect(restFailure(signDenied).statusCode).toBe(403);
     const missing = await officer.getKey("no-such-key").catch((error: unknown) => error);
-    expect(isRestError(missing) && [missing.statusCode, missing.code]).toEqual([404, "KeyNotFound"]);
+    expect(restFailure(missing)).toMatchObject({ statusCode: 404, code: "KeyNotFound" });
   });
 });

@@ -40,6 +40,15 @@ export interface OperationRouteDeps {
 }
 
 export async function operationRoutes(app: FastifyInstance, deps: OperationRouteDeps): Promise<void> {
+  // An empty JSON body is no body (Key Vault takes `POST .../rotate` with `content-type: application/json` and nothing
+  // else, as curl sends it): the operation's decode then names whatever field it needed. Anything else is parsed by
+  // fastify's own parser, with its prototype-poisoning protection.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body.toString();
+    if (text === "") return done(null, undefined);
+    return parseJson(request, text, done);
+  });
   app.setErrorHandler((error, request, reply) => {
     const refusal = fromFrameworkError(error);
     // Unreadable bodies are refused before the handler runs; they still get the route's error vocabulary.

@@ -45,7 +45,9 @@ export async function startKeyVaultFixture(): Promise<KeyVaultFixture> {
         permissions: [
           {
             dataActions: [
-              ...["sign", "verify", "encrypt", "decrypt", "wrap", "unwrap"].map((action) => `Microsoft.KeyVault/managedHsm/keys/${action}/action`),
+              ...["sign", "verify", "encrypt", "decrypt", "wrap", "unwrap"].map(
+                (action) => `Microsoft.KeyVault/managedHsm/keys/${action}/action`,
+              ),
               // No built-in role grants random bytes (src/authz/built-in-roles.ts).
               "Microsoft.KeyVault/managedHsm/rng/action",
             ],

@@ -32,13 +32,13 @@ export function vaultUrl(server: TestServer, hsm = "hsm-a"): string {
 }
 
 /** A TokenCredential (structurally) that returns the given keyhold token whatever scope the challenge asked for. */
-export function staticCredential(token: string) {
+function staticCredential(token: string) {
   return {
     getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
   };
 }
 
-export function clientOptions(agent: Agent) {
+function clientOptions(agent: Agent) {
   return {
     agent,
     retryOptions: { maxRetries: 0 },

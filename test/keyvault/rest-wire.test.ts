@@ -51,12 +51,17 @@ describe("the 401 challenge", () => {
     const issuer = kv.server.node.config.identity.issuerBaseUrl;
     const responses = await Promise.all(
       ["/keys/wire/create", "/keys/wire//sign", "/rng"].map((path) =>
-        rawRequest(kv.agent, `${vault}${path}?${API}`, { method: "POST", headers: { "content-type": "application/json", "content-length": "0" } }),
+        rawRequest(kv.agent, `${vault}${path}?${API}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": "0" },
+        }),
       ),
     );
     for (const response of responses) {
       expectKeyVaultError(response, 401, "Unauthorized");
-      expect(response.headers["www-authenticate"]).toBe(`Bearer authorization="${issuer}/${tenant}", resource="https://managedhsm.azure.net"`);
+      expect(response.headers["www-authenticate"]).toBe(
+        `Bearer authorization="${issuer}/${tenant}", resource="https://managedhsm.azure.net"`,
+      );
     }
     // A malformed body is not looked at before the token is.
     expectKeyVaultError(await call("POST", "/keys/wire//sign", undefined, "{not json"), 401, "Unauthorized");
@@ -75,7 +80,9 @@ describe("the 401 challenge", () => {
     for (const token of [forged, management, "not-a-jwt"]) {
       const response = await call("GET", "/keys/wire", token);
       expectKeyVaultError(response, 401, "Unauthorized");
-      expect(response.headers["www-authenticate"]).toMatch(/^Bearer authorization="https:\/\/.+", resource="https:\/\/managedhsm\.azure\.net"$/);
+      expect(response.headers["www-authenticate"]).toMatch(
+        /^Bearer authorization="https:\/\/.+", resource="https:\/\/managedhsm\.azure\.net"$/,
+      );
     }
   });
 });
@@ -84,10 +91,14 @@ describe("api-version", () => {
   it("is required and must be one Key Vault serves", async () => {
     const missing = await rawRequest(kv.agent, `${vault}/keys/wire`, { headers: { authorization: `Bearer ${kv.officer}` } });
     expect(expectKeyVaultError(missing, 400, "BadParameter")).toMatch(/api-version/);
-    const unknown = await rawRequest(kv.agent, `${vault}/keys/wire?api-version=7.3`, { headers: { authorization: `Bearer ${kv.officer}` } });
+    const unknown = await rawRequest(kv.agent, `${vault}/keys/wire?api-version=7.3`, {
+      headers: { authorization: `Bearer ${kv.officer}` },
+    });
     expect(expectKeyVaultError(unknown, 400, "BadParameter")).toMatch(/The specified version \(7\.3\) is not recognized/);
     for (const version of ["7.4", "7.5", "7.6", "2025-07-01"]) {
-      const ok = await rawRequest(kv.agent, `${vault}/keys/wire?api-version=${version}`, { headers: { authorization: `Bearer ${kv.officer}` } });
+      const ok = await rawRequest(kv.agent, `${vault}/keys/wire?api-version=${version}`, {
+        headers: { authorization: `Bearer ${kv.officer}` },
+      });
       expect(ok.status).toBe(200);
     }
   });

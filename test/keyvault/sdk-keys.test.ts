@@ -141,7 +141,11 @@ describe("KeyClient and CryptographyClient against the Key Vault door", () => {
       ...Object.fromEntries(["n", "e", "d", "p", "q", "dp", "dq", "qi"].map((m) => [m, bytes(m)])),
     };
     const imported = await officer.importKey("imported-rsa", key, { tags: { origin: "node" } });
-    expect([imported.keyType, imported.keyOperations, imported.properties.tags]).toEqual(["RSA-HSM", ["sign", "verify"], { origin: "node" }]);
+    expect([imported.keyType, imported.keyOperations, imported.properties.tags]).toEqual([
+      "RSA-HSM",
+      ["sign", "verify"],
+      { origin: "node" },
+    ]);
     expect(imported.key!.d).toBeUndefined();
     await signRoundTrip(imported, "PS256");
   });

@@ -18,8 +18,8 @@ import {
   fromRunningServer,
   readCaFile,
   requireFlag,
-  serverEndpoint,
 } from "./client-options.js";
+import { serverEndpoint } from "./server-target.js";
 
 export interface ManagementFlags {
   readonly endpoint?: string;

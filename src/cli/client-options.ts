@@ -25,7 +25,7 @@ import { devTlsPaths } from "../tls/dev-tls-paths.js";
 import { clientConstructor } from "../transport/grpc/service-definition.js";
 import { DEFAULT_LISTEN } from "../config/defaults.js";
 import { liveServerEndpoints } from "../endpoints-file.js";
-import { parseServerTarget, serverIdentityCheck, targetChannelOptions, type ServerTarget } from "./server-target.js";
+import { parseServerTarget, serverIdentityCheck, targetChannelOptions, type ServerTarget } from "../config/server-target.js";
 
 export const DEFAULT_ENDPOINT = DEFAULT_LISTEN.grpc;
 

@@ -4,10 +4,8 @@
  * is that line's own failure, not the file's, so the other lines are still signed and the output stays aligned.
  */
 import { fromBase64Url } from "../crypto/bytes.js";
+import { MAX_BATCH_ITEMS } from "../batch-limit.js";
 import { KeyholdError, badParameter } from "../errors.js";
-
-/** Items in one batch call (SPEC section 3); a longer file is sent as several calls. */
-export const MAX_BATCH_ITEMS = 1000;
 
 /** A file too long to be a list of digests someone meant to sign in one command. */
 const MAX_LINES = 1_000_000;
@@ -24,11 +22,15 @@ export function splitLines(flag: string, text: string): string[] {
   return lines;
 }
 
-/** Each line decoded from base64url (surrounding spaces ignored); a blank or undecodable line is that line's problem. */
+/**
+ * Each line decoded from base64url (surrounding spaces ignored, and the "=" padding of RFC 4648 section 5 that
+ * `basenc --base64url` writes); a blank or undecodable line is that line's problem.
+ */
 export function base64UrlLines(lines: readonly string[]): LineValue[] {
   return lines.map((text, index) => {
     const line = index + 1;
-    const value = text.trim();
+    const trimmed = text.trim();
+    const value = trimmed.length % 4 === 0 ? trimmed.replace(/={1,2}$/, "") : trimmed;
     if (value === "") return { line, problem: "is empty" };
     try {
       return { line, bytes: fromBase64Url(value, `line ${line}`) };
@@ -39,7 +41,7 @@ export function base64UrlLines(lines: readonly string[]): LineValue[] {
   });
 }
 
-/** `items` in consecutive runs of at most `size`. */
+/** `items` in consecutive runs of at most `size`: a file longer than one batch call takes several. */
 export function inBatches<T>(items: readonly T[], size = MAX_BATCH_ITEMS): T[][] {
   const batches: T[][] = [];
   for (let start = 0; start < items.length; start += size) batches.push(items.slice(start, start + size));

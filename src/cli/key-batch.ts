@@ -69,7 +69,10 @@ export async function verifyDigestFile(session: ClientSession, flags: VerifyFile
   const signatureFile = requireFlag("--signature-file", flags.signatureFile, { trim: false });
   const signatures = readLineFile("--signature-file", signatureFile, readFile);
   if (signatures.length !== digests.length) {
-    throw badParameter("--signature-file", `has ${signatures.length} lines and --digest-file ${digests.length}; give one signature per digest`);
+    throw badParameter(
+      "--signature-file",
+      `has ${signatures.length} lines and --digest-file ${digests.length}; give one signature per digest`,
+    );
   }
   const items = digests.map((digest, index): Line<VerifyBatchItem> => {
     const signature = signatures[index] as LineValue;

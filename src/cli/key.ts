@@ -335,20 +335,24 @@ function registerCryptoCommands(program: Command, key: Command): void {
   const digestHelp = (command: Command): Command =>
     command
       .option("--digest <base64url>", "the digest, base64url")
-      .option("--digest-file <file>", "many digests, one base64url per line, sent as SignBatch/VerifyBatch calls; prints one answer per line")
+      .option(
+        "--digest-file <file>",
+        "many digests, one base64url per line, sent as SignBatch/VerifyBatch calls; prints one answer per line",
+      )
       .option("--data-file <file>", "file of data, hashed here with the algorithm's hash");
 
-  digestHelp(addCryptoTarget(keyCommand(key, "sign", "sign a digest, or each line of --digest-file"))).action((flags: Flags<CryptoFlags & DigestFlags>) =>
-    runClient(program, flags, async (session) => {
-      if (flags.digestFile !== undefined) return signDigestFile(session, flags);
-      const response = await session.unary(CryptoService.method.sign, buildSignRequest(flags));
-      printResult(
-        session.options,
-        SignResponseSchema,
-        response,
-        () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`,
-      );
-    }),
+  digestHelp(addCryptoTarget(keyCommand(key, "sign", "sign a digest, or each line of --digest-file"))).action(
+    (flags: Flags<CryptoFlags & DigestFlags>) =>
+      runClient(program, flags, async (session) => {
+        if (flags.digestFile !== undefined) return signDigestFile(session, flags);
+        const response = await session.unary(CryptoService.method.sign, buildSignRequest(flags));
+        printResult(
+          session.options,
+          SignResponseSchema,
+          response,
+          () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`,
+        );
+      }),
   );
 
   digestHelp(addCryptoTarget(keyCommand(key, "verify", "verify a signature over a digest, or each line of --signature-file")))

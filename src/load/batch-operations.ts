@@ -21,7 +21,15 @@ import {
   WrapKeyBatchRequestSchema,
 } from "../gen/keyhold/v1/crypto_service_pb.js";
 import { LoadError } from "./load-error.js";
-import { KEY_OPERATION, PAYLOAD_BYTES, type CryptoRequest, type CryptoResponse, type KeyRef, type LoadOperation, type UnaryCall } from "./operations.js";
+import {
+  KEY_OPERATION,
+  PAYLOAD_BYTES,
+  type CryptoRequest,
+  type CryptoResponse,
+  type KeyRef,
+  type LoadOperation,
+  type UnaryCall,
+} from "./operations.js";
 import { WRONG_RESULT, type Outcome } from "./outcome.js";
 import { statusName } from "./connection.js";
 
@@ -85,13 +93,19 @@ export async function prepareBatch(op: LoadOperation, alg: string, key: KeyRef, 
     case "wrap":
     case "unwrap": {
       const keys = payloads();
-      const wrap = (n: number): CryptoRequest => ({ case: "wrapKeyBatch", value: create(WrapKeyBatchRequestSchema, { ...target, keys: keys.slice(0, n) }) });
+      const wrap = (n: number): CryptoRequest => ({
+        case: "wrapKeyBatch",
+        value: create(WrapKeyBatchRequestSchema, { ...target, keys: keys.slice(0, n) }),
+      });
       const wrapResults = (r: CryptoResponse) => (r.case === "wrapKeyBatch" ? r.value.results : undefined);
       if (op === "wrap") return batchOf(wrap, wrapResults, (result) => result.wrappedKey.length > 0);
       const wrapped = await prepared(call, wrap(size), wrapResults);
       const wrappedKeys = wrapped.map((result) => result.wrappedKey);
       return batchOf(
-        (n) => ({ case: "unwrapKeyBatch", value: create(UnwrapKeyBatchRequestSchema, { ...target, wrappedKeys: wrappedKeys.slice(0, n) }) }),
+        (n) => ({
+          case: "unwrapKeyBatch",
+          value: create(UnwrapKeyBatchRequestSchema, { ...target, wrappedKeys: wrappedKeys.slice(0, n) }),
+        }),
         (r) => (r.case === "unwrapKeyBatch" ? r.value.results : undefined),
         (result, i) => keys[i] !== undefined && equalBytes(result.key, keys[i]),
       );
@@ -138,7 +152,9 @@ async function prepared<R extends ItemResult>(call: UnaryCall, request: CryptoRe
   if (results === undefined) throw new LoadError(`preparing the run: the server answered ${request.case} with ${response.case}`);
   const failed = results.find((result) => result.code !== 0);
   if (failed !== undefined) {
-    throw new LoadError(`preparing the run: an item of the ${request.case} call failed with ${statusName(failed.code)} (${failed.errorCode})`);
+    throw new LoadError(
+      `preparing the run: an item of the ${request.case} call failed with ${statusName(failed.code)} (${failed.errorCode})`,
+    );
   }
   return results;
 }

@@ -5,7 +5,7 @@
  */
 import { ChannelCredentials, status, type ChannelOptions, type ClientDuplexStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { callerMetadata, checkPlaintextTarget, tlsCredentials } from "../cli/client-options.js";
-import { parseServerTarget, targetChannelOptions, type ServerTarget } from "../cli/server-target.js";
+import { parseServerTarget, targetChannelOptions, type ServerTarget } from "../config/server-target.js";
 import { badParameter } from "../errors.js";
 import { CryptoService, type StreamRequest, type StreamResponse } from "../gen/keyhold/v1/crypto_service_pb.js";
 import { MAX_MESSAGE_BYTES, clientConstructor } from "../transport/grpc/service-definition.js";
@@ -44,7 +44,11 @@ export interface CryptoConnection {
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /** The channel's credentials and TLS options; throws BadParameter naming the flag when these options cannot make a connection. */
-function channelSecurity(options: ConnectionOptions): { server: ServerTarget; credentials: ChannelCredentials; channelOptions: ChannelOptions } {
+function channelSecurity(options: ConnectionOptions): {
+  server: ServerTarget;
+  credentials: ChannelCredentials;
+  channelOptions: ChannelOptions;
+} {
   const server = parseServerTarget(options.endpoint);
   if (options.insecure === true) {
     for (const host of server.hosts) checkPlaintextTarget(host);

@@ -4,8 +4,8 @@
  */
 import { badParameter } from "../errors.js";
 import { requireFlag, wholeNumberFlag } from "../cli/client-options.js";
-import { parseServerTarget } from "../cli/server-target.js";
-import { MAX_BATCH_ITEMS } from "../cli/digest-lines.js";
+import { parseServerTarget } from "../config/server-target.js";
+import { MAX_BATCH_ITEMS } from "../batch-limit.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
 import type { LoadPlan } from "./run.js";
 

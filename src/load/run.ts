@@ -145,7 +145,9 @@ function singleCalls(prepared: PreparedOperation): CallShape {
     request: () => prepared.request,
     outcomes(outcome, response) {
       if (!outcome.ok) return [outcome];
-      return [response !== undefined && response.case !== undefined && prepared.check(response) ? outcome : { ok: false, code: WRONG_RESULT }];
+      return [
+        response !== undefined && response.case !== undefined && prepared.check(response) ? outcome : { ok: false, code: WRONG_RESULT },
+      ];
     },
   };
 }
@@ -156,7 +158,8 @@ function batchCalls(prepared: PreparedBatch, batch: number, count: number | unde
     request: (size) => prepared.request(size),
     outcomes(outcome, response, size) {
       if (!outcome.ok) return Array.from({ length: size }, () => outcome);
-      if (response === undefined || response.case === undefined) return Array.from({ length: size }, () => ({ ok: false, code: WRONG_RESULT }));
+      if (response === undefined || response.case === undefined)
+        return Array.from({ length: size }, () => ({ ok: false, code: WRONG_RESULT }));
       return prepared.outcomes(response, size);
     },
   };

@@ -9,11 +9,14 @@ describe("files of one base64url value per line", () => {
   });
 
   it("decodes each line, and a blank or undecodable line is that line's own problem", () => {
-    expect(base64UrlLines([" AQID ", "", "not*base64", "AAAA"])).toEqual([
+    expect(base64UrlLines([" AQID ", "", "not*base64", "AAAA", "AQ==", "AQ=", "A=A="])).toEqual([
       { line: 1, bytes: new Uint8Array([1, 2, 3]) },
       { line: 2, problem: "is empty" },
       { line: 3, problem: "is not valid base64url" },
       { line: 4, bytes: new Uint8Array([0, 0, 0]) },
+      { line: 5, bytes: new Uint8Array([1]) },
+      { line: 6, problem: "is not valid base64url" },
+      { line: 7, problem: "is not valid base64url" },
     ]);
   });
 

@@ -203,9 +203,7 @@ describe("crypto requests", () => {
   });
 
   it("refuses ambiguous or missing digests and unknown algorithms", () => {
-    expect(() => buildSignRequest({ name: "k", alg: "PS256" })).toThrow(
-      "--digest: give exactly one of --digest, --data-file",
-    );
+    expect(() => buildSignRequest({ name: "k", alg: "PS256" })).toThrow("--digest: give exactly one of --digest, --data-file");
     expect(() => buildSignRequest({ name: "k", alg: "PS256", digest: "AA", dataFile: "x" })).toThrow("give exactly one of");
     // --digest-file is the batch form (key-batch.ts): never one request's digest.
     expect(() => buildSignRequest({ name: "k", alg: "PS256", digest: "AA", digestFile: "x" })).toThrow(

@@ -71,7 +71,20 @@ describe("keyhold load --batch", () => {
 
   it("refuses a batch size outside 1..1000, naming --batch", async () => {
     for (const size of ["0", "1001"]) {
-      const result = await keyhold([registerLoadCommand], "load", "--op", "sign", "--alg", "ES256", "--key", "signer", "--batch", size, "--count", "1");
+      const result = await keyhold(
+        [registerLoadCommand],
+        "load",
+        "--op",
+        "sign",
+        "--alg",
+        "ES256",
+        "--key",
+        "signer",
+        "--batch",
+        size,
+        "--count",
+        "1",
+      );
       expect(result.stderr).toContain("--batch: must be a whole number from 1 to 1000");
       expect(result.exitCode).toBe(2);
     }
@@ -96,7 +109,12 @@ describe("keyhold key sign --digest-file", () => {
     const shown = await keyhold([registerKeyCommands], "key", "get", "--name", "signer", "--output", "json");
     const jwk = (JSON.parse(shown.stdout) as { key: { key: { x: string; y: string } } }).key.key;
     const publicKey = createPublicKey({
-      key: { kty: "EC", crv: "P-256", x: Buffer.from(jwk.x, "base64").toString("base64url"), y: Buffer.from(jwk.y, "base64").toString("base64url") },
+      key: {
+        kty: "EC",
+        crv: "P-256",
+        x: Buffer.from(jwk.x, "base64").toString("base64url"),
+        y: Buffer.from(jwk.y, "base64").toString("base64url"),
+      },
       format: "jwk",
     });
     const signatures = [out[0], out[1], out[3], out[4]].map((line) => Buffer.from(line ?? "", "base64url"));

@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { formatListenAddress, parseListenAddress, type ListenAddress } from "../config/listen-address.js";
+import { formatListenAddress, parseListenAddress, type ListenAddress } from "./listen-address.js";
 import { badParameter } from "../errors.js";
 
 export interface ServerTarget {

@@ -1,17 +1,22 @@
 import type { PeerCertificate } from "node:tls";
 import { describe, expect, it } from "vitest";
 import { resolveClientOptions } from "../../src/cli/client-options.js";
-import { parseServerTarget, serverIdentityCheck, targetChannelOptions } from "../../src/cli/server-target.js";
+import { parseServerTarget, serverIdentityCheck, targetChannelOptions } from "../../src/config/server-target.js";
 
 const ROUND_ROBIN = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
 
 /** What node:tls checkServerIdentity reads of a certificate. */
-const certificateFor = (altNames: string): PeerCertificate => ({ subject: { CN: "keyhold" }, subjectaltname: altNames }) as unknown as PeerCertificate;
+const certificateFor = (altNames: string): PeerCertificate =>
+  ({ subject: { CN: "keyhold" }, subjectaltname: altNames }) as unknown as PeerCertificate;
 
 describe("--endpoint with several nodes", () => {
   it("keeps one address as it was: no balancer", () => {
     expect(parseServerTarget("127.0.0.1:7443")).toEqual({ target: "127.0.0.1:7443", hosts: ["127.0.0.1"], balanced: false });
-    expect(parseServerTarget("keyhold.example:7443")).toEqual({ target: "keyhold.example:7443", hosts: ["keyhold.example"], balanced: false });
+    expect(parseServerTarget("keyhold.example:7443")).toEqual({
+      target: "keyhold.example:7443",
+      hosts: ["keyhold.example"],
+      balanced: false,
+    });
   });
 
   it("turns a list of IP addresses into one ipv4: or ipv6: target, spaces ignored", () => {
@@ -20,7 +25,11 @@ describe("--endpoint with several nodes", () => {
       hosts: ["127.0.0.1", "127.0.0.2"],
       balanced: true,
     });
-    expect(parseServerTarget("[::1]:7001,[::1]:7002")).toEqual({ target: "ipv6:[::1]:7001,[::1]:7002", hosts: ["::1", "::1"], balanced: true });
+    expect(parseServerTarget("[::1]:7001,[::1]:7002")).toEqual({
+      target: "ipv6:[::1]:7001,[::1]:7002",
+      hosts: ["::1", "::1"],
+      balanced: true,
+    });
   });
 
   it("passes a dns: name through, balanced over every address it resolves to", () => {

@@ -17,7 +17,7 @@ import {
   type VerifyBatchItem,
 } from "../gen/keyhold/v1/crypto_service_pb.js";
 import { readInputFile, requireFlag, type ClientSession } from "./client-options.js";
-import { base64UrlLines, inBatches, splitLines, type LineValue } from "./digest-lines.js";
+import { base64UrlLines, inBatches, splitLines, type LineValue } from "./key-lines.js";
 import type { CryptoFlags, DigestFlags } from "./key-requests.js";
 
 type ReadFile = (flag: string, path: string) => Uint8Array;

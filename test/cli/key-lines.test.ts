@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64UrlLines, inBatches, splitLines } from "../../src/cli/digest-lines.js";
+import { base64UrlLines, inBatches, splitLines } from "../../src/cli/key-lines.js";
 
 describe("files of one base64url value per line", () => {
   it("splits on LF or CRLF, and a final line end makes no empty line", () => {

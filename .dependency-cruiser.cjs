@@ -43,7 +43,8 @@ module.exports = {
     },
     {
       name: "leaves-import-no-folder",
-      comment: "src/*.ts (errors, guid, is-record, lru, files, endpoints-file, serving-state) are leaves every layer may import.",
+      comment:
+        "src/*.ts (errors, guid, is-record, lru, files, endpoints-file, serving-state, batch-limit) are leaves every layer may import.",
       severity: "error",
       from: { path: "^src/[^/]+\\.ts$" },
       to: { path: "^src/[^/]+/" },

@@ -11,6 +11,7 @@ export interface DevServer {
   readonly proc: ChildProcess;
   readonly grpc: string;
   readonly https: string;
+  readonly metrics: string;
   /** Everything the server printed on stdout up to the moment it was considered started. */
   readonly banner: string;
 }
@@ -21,6 +22,8 @@ export interface DevServerOptions {
   readonly cwd?: string;
   /** When the server counts as started; by default at its `listening ...` line. */
   readonly until?: (stdout: string) => boolean;
+  /** More environment (KEYHOLD_* settings of this node), over the clean one. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -47,7 +50,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn" },
+    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn", ...options.env },
   });
   return new Promise((resolveStarted, reject) => {
     let out = "";
@@ -56,10 +59,10 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
     proc.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
+      const match = /^listening grpc=(\S+) https=(\S+) metrics=(\S+)/.exec(out);
       if (match && (options.until?.(out) ?? true)) {
         clearTimeout(timer);
-        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, banner: out });
+        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, metrics: match[3]!, banner: out });
       }
     });
     proc.on("exit", (code) => {

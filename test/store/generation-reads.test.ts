@@ -1,6 +1,7 @@
 /**
- * How reads of the store's generation are shared: one per call (kept from the call's first question to its result),
- * and otherwise only by the callers of one run of the microtask queue. Each test counts the reads that reach the
+ * How reads of the store's generation are shared: one per turn of the event loop for the calls waiting then, kept by
+ * each call from its first question to its result, and otherwise only by the callers of one run of the microtask
+ * queue. Each test counts the reads that reach the
  * database and checks which value every question gets.
  */
 import { setImmediate as turn } from "node:timers/promises";
@@ -40,6 +41,15 @@ describe("generation reads", () => {
       return values;
     });
     expect(seen).toEqual([1, 1, 1]);
+    expect(db.count()).toBe(1);
+  });
+
+  it("calls of one turn share one read, made after the last of them started", async () => {
+    const db = counter();
+    const first = changeContext.run(call(), () => db.reads.read());
+    db.commit();
+    const second = changeContext.run(call(), () => db.reads.read());
+    expect(await Promise.all([first, second])).toEqual([2, 2]);
     expect(db.count()).toBe(1);
   });
 

@@ -79,7 +79,10 @@ export function encodeRecordLine(record: JournalRecord): string {
 export function eventRecordLine(seq: number, prevHash: string, event: AuditEvent): { record: AuditRecord; line: string } {
   const eventJson = canonicalJson(event as unknown as CanonicalValue);
   const hash = createHash("sha256").update(`{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`, "utf8").digest("hex");
-  return { record: { seq, prevHash, event, hash }, line: `{"seq":${seq},"prevHash":"${prevHash}","event":${eventJson},"hash":"${hash}"}\n` };
+  return {
+    record: { seq, prevHash, event, hash },
+    line: `{"seq":${seq},"prevHash":"${prevHash}","event":${eventJson},"hash":"${hash}"}\n`,
+  };
 }
 
 const HEX_256 = /^[0-9a-f]{64}$/;

@@ -113,14 +113,18 @@ export class Pipeline {
     const change = new CallChange(this.#deps.audit, trace, () => this.#event(operation, meta, correlationId, trace, started, undefined));
     let result: O;
     try {
-      result = await this.#run(operation, raw, meta, correlationId, trace, change);
+      // The call's context from its start: the store keeps one generation read for the whole call, and the handler's
+      // commits carry the call's audit record (the change opens only while the handler runs).
+      result = await changeContext.run(change, () => this.#run(operation, raw, meta, correlationId, trace, change));
     } catch (thrown) {
+      change.settle();
       const error = this.#asKeyholdError(thrown, operation.name, correlationId);
       await this.#record(change, this.#event(operation, meta, correlationId, trace, started, error)).catch((auditError: unknown) => {
         throw this.#asKeyholdError(auditError, operation.name, correlationId);
       });
       throw error;
     }
+    change.settle();
     if (operation.describeResult !== undefined) trace.properties = { ...trace.properties, ...operation.describeResult(result) };
     await this.#record(change, this.#event(operation, meta, correlationId, trace, started, undefined)).catch((auditError: unknown) => {
       throw this.#asKeyholdError(auditError, operation.name, correlationId);
@@ -169,8 +173,9 @@ export class Pipeline {
       authorizeManagement: (action, scope) => this.#authorizeManagement(action, scope, caller, trace),
     };
     // Whatever the handler commits carries the call's audit record into the store's outbox (SPEC section 9).
+    change.openForHandler();
     try {
-      return await changeContext.run(change, () => operation.execute(input, context));
+      return await operation.execute(input, context);
     } finally {
       change.close();
     }
@@ -297,7 +302,8 @@ export class Pipeline {
 
 /** The call as the store sees it while its handler runs (src/store/change-records.ts). */
 class CallChange implements PendingChange {
-  #open = true;
+  #open = false;
+  #inFlight = true;
   #id: number | undefined;
 
   constructor(
@@ -308,6 +314,10 @@ class CallChange implements PendingChange {
 
   get open(): boolean {
     return this.#open;
+  }
+
+  get inFlight(): boolean {
+    return this.#inFlight;
   }
 
   get id(): number | undefined {
@@ -331,8 +341,17 @@ class CallChange implements PendingChange {
     this.audit.holdChange(id);
   }
 
+  openForHandler(): void {
+    this.#open = true;
+  }
+
   close(): void {
     this.#open = false;
+  }
+
+  /** The result is decided: work the call started that outlives it reads the store afresh. */
+  settle(): void {
+    this.#inFlight = false;
   }
 }
 

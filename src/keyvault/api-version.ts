@@ -12,9 +12,13 @@ const LATEST = KEY_VAULT_API_VERSIONS[KEY_VAULT_API_VERSIONS.length - 1]!;
 
 export function checkKeyVaultApiVersion(value: unknown): void {
   if (value === undefined || value === "") {
-    throw new KeyholdError("BadParameter", `The 'api-version' query parameter is missing. Consider using the latest supported version (${LATEST}).`, {
-      field: "api-version",
-    });
+    throw new KeyholdError(
+      "BadParameter",
+      `The 'api-version' query parameter is missing. Consider using the latest supported version (${LATEST}).`,
+      {
+        field: "api-version",
+      },
+    );
   }
   if (typeof value !== "string" || !KEY_VAULT_API_VERSIONS.includes(value)) {
     const given = typeof value === "string" ? echo(value, 32) : "given more than once";

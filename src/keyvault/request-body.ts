@@ -48,7 +48,8 @@ export function pageOf(raw: Readonly<Record<string, unknown>>): { pageSize: numb
   let pageSize = KEY_VAULT_MAX_RESULTS;
   if (text !== undefined && text !== "") {
     pageSize = typeof text === "string" && /^\d{1,3}$/.test(text) ? Number(text) : 0;
-    if (pageSize < 1 || pageSize > KEY_VAULT_MAX_RESULTS) throw badParameter("maxresults", `must be an integer from 1 to ${KEY_VAULT_MAX_RESULTS}`);
+    if (pageSize < 1 || pageSize > KEY_VAULT_MAX_RESULTS)
+      throw badParameter("maxresults", `must be an integer from 1 to ${KEY_VAULT_MAX_RESULTS}`);
   }
   const token = raw["$skiptoken"];
   if (token !== undefined && typeof token !== "string") throw badParameter("$skiptoken", "must be given once");

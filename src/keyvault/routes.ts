@@ -13,15 +13,7 @@ import { badParameter } from "../errors.js";
 import { checkKeyVaultApiVersion } from "./api-version.js";
 import { hsmOfHost } from "./host.js";
 import { keyVaultErrorCode } from "./key-vault-errors.js";
-import {
-  base64urlOf,
-  deletedKeyJson,
-  keyBundleJson,
-  keyItemJson,
-  onOrigin,
-  pageJson,
-  rotationPolicyJson,
-} from "./key-json.js";
+import { base64urlOf, deletedKeyJson, keyBundleJson, keyItemJson, onOrigin, pageJson, rotationPolicyJson } from "./key-json.js";
 import {
   algorithmOf,
   attributesOf,
@@ -165,7 +157,13 @@ export function keyVaultRoutes(options: { readonly dnsSuffix: string }): readonl
       (raw) => ({ ...named(raw), policy: rotationPolicyOf(bodyOf(raw)) }),
       rotationPolicyJson,
     ),
-    ...route("POST", "/rng", "RandomBytes", (raw) => ({ count: bodyOf(raw)["count"] }), (random) => ({ value: base64urlOf(random.value) })),
+    ...route(
+      "POST",
+      "/rng",
+      "RandomBytes",
+      (raw) => ({ count: bodyOf(raw)["count"] }),
+      (random) => ({ value: base64urlOf(random.value) }),
+    ),
 
     ...route(
       "POST",

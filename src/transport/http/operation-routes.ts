@@ -63,7 +63,8 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
       transport: "https",
       method: `${request.method} ${request.url}`,
       authorization: request.headers.authorization,
-      hsmName: (route.hsmOfHost === undefined ? undefined : route.hsmOfHost(request.hostname)) ?? headerValue(request.headers["x-hsm-name"]),
+      hsmName:
+        (route.hsmOfHost === undefined ? undefined : route.hsmOfHost(request.hostname)) ?? headerValue(request.headers["x-hsm-name"]),
       clientRequestId: headerValue(request.headers["x-ms-client-request-id"]),
       callerIp: request.ip,
     });
@@ -71,6 +72,7 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
       method: route.method,
       url: route.url,
       config: { operation: operation.name, errorCode: route.errorCode },
+      ...(route.hostConstraint === undefined ? {} : { constraints: { host: route.hostConstraint } }),
       ...(route.challengeBeforeBody === true
         ? {
             // Before the body parser: a token-less request is refused by the pipeline (network rules, then

@@ -40,6 +40,11 @@ export interface OperationRoute {
    * send their first request with no token and an empty JSON body). The refusal still passes the pipeline.
    */
   readonly challengeBeforeBody?: boolean;
+  /**
+   * Serves the route only on matching hosts (fastify's host constraint): the Key Vault door's role routes share ARM's
+   * `/providers/Microsoft.Authorization/...` paths and are told apart by the HSM's host name.
+   */
+  readonly hostConstraint?: RegExp;
 }
 
 export interface RouteResponse {

@@ -30,6 +30,7 @@ import { openPostgresStore, openStore, type Store } from "../store/index.js";
 import { ensureDevTls, loadTls, type ServerTls } from "../tls/index.js";
 import { buildHttpsApp } from "../transport/http/app.js";
 import { keyVaultRoutes } from "../keyvault/routes.js";
+import { keyVaultAdminRoutes } from "../keyvault/admin-routes.js";
 import { GRAPH_ROUTES } from "../transport/http/operation-routes.js";
 import { buildGrpcServer, listen, shutdown } from "../transport/grpc/server.js";
 import { CryptoPool } from "../workers/pool.js";
@@ -204,7 +205,12 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       ...(tls === undefined ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
       pipeline,
       operations,
-      routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES, ...keyVaultRoutes({ dnsSuffix: config.keyVault.dnsSuffix })],
+      routes: [
+        ...GRAPH_ROUTES,
+        ...MANAGEMENT_ROUTES,
+        ...keyVaultRoutes({ dnsSuffix: config.keyVault.dnsSuffix }),
+        ...keyVaultAdminRoutes({ dnsSuffix: config.keyVault.dnsSuffix }),
+      ],
       identity: { directory, credentials, issuer },
       serving,
       challenge: (operation) => ({ authority: `${settings.baseUrl}/${tenant.id}`, resource: settings.audiences[operation.plane] }),

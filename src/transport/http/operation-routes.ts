@@ -72,6 +72,7 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
       method: route.method,
       url: route.url,
       config: { operation: operation.name, errorCode: route.errorCode },
+      ...(route.hostConstraint === undefined ? {} : { constraints: { host: route.hostConstraint } }),
       ...(route.challengeBeforeBody === true
         ? {
             // Before the body parser: a token-less request is refused by the pipeline (network rules, then

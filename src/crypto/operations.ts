@@ -7,7 +7,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { badParameter } from "../errors.js";
-import { ALGORITHMS, type AlgorithmSpec, algorithmFor, curveByName, type EcdsaSpec, HASH_BYTES, OCT_KEY_BITS, type SpecFor } from "./algorithms.js";
+import {
+  ALGORITHMS,
+  type AlgorithmSpec,
+  algorithmFor,
+  curveByName,
+  type EcdsaSpec,
+  HASH_BYTES,
+  OCT_KEY_BITS,
+  type SpecFor,
+} from "./algorithms.js";
 import { aesCbcDecrypt, aesCbcEncrypt } from "./aes/cbc.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aes/gcm.js";
 import { aesKeyUnwrap, aesKeyUnwrapPad, aesKeyWrap, aesKeyWrapPad } from "./aes/kw.js";

@@ -56,7 +56,9 @@ export async function measureProviders(keys: { rsa: JsonWebKey; ec: JsonWebKey }
   const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs) });
   for (const provider of PROVIDERS_BY_FAMILY.rsa) bench.add(`rsa:${provider}`, () => sign("PS256", keys.rsa, digest, { provider }));
   for (const provider of PROVIDERS_BY_FAMILY.ec) {
-    bench.add(`ec:${provider}`, async () => verify("ES256", keys.ec, digest, await sign("ES256", keys.ec, digest, { provider }), { provider }));
+    bench.add(`ec:${provider}`, async () =>
+      verify("ES256", keys.ec, digest, await sign("ES256", keys.ec, digest, { provider }), { provider }),
+    );
   }
   await bench.run();
   const opsPerSecond: Record<ProviderFamily, Partial<Record<ProviderName, number>>> = { rsa: {}, ec: {} };

@@ -27,7 +27,11 @@ function fermatInverse(value: bigint, m: bigint): bigint {
 
 /** Residues in [1, m−1], with the ends and small values drawn often. */
 const residue = (m: bigint) =>
-  fc.oneof(fc.bigInt({ min: 1n, max: m - 1n }), fc.constantFrom(1n, 2n, 3n, m - 1n, m - 2n, (m - 1n) / 2n), fc.bigInt({ min: 1n, max: 1n << 64n }));
+  fc.oneof(
+    fc.bigInt({ min: 1n, max: m - 1n }),
+    fc.constantFrom(1n, 2n, 3n, m - 1n, m - 2n, (m - 1n) / 2n),
+    fc.bigInt({ min: 1n, max: 1n << 64n }),
+  );
 
 describe.each(MODULI)("modular inversion mod %s", (_name, m) => {
   it("modInverse agrees with Fermat's inverse, and value·inverse ≡ 1", () => {

@@ -55,7 +55,8 @@ describe.each(PROVIDERS)("signBatch [%s]", (provider) => {
     expect(signatures).toHaveLength(count);
     for (const [i, signature] of signatures.entries()) {
       expect(nodeAccepts("P-256", list[i]!, signature)).toBe(true);
-      for (const verifier of PROVIDERS) expect(await verify("ES256", EC_FIXTURES["P-256"], digests[i]!, signature, { provider: verifier })).toBe(true);
+      for (const verifier of PROVIDERS)
+        expect(await verify("ES256", EC_FIXTURES["P-256"], digests[i]!, signature, { provider: verifier })).toBe(true);
       // In order: item i's signature is not item i+1's.
       if (i + 1 < count) expect(nodeAccepts("P-256", list[i + 1]!, signature)).toBe(false);
     }
@@ -88,7 +89,8 @@ describe.each(PROVIDERS)("signBatch [%s]", (provider) => {
   it("a key of the wrong curve fails every item, as sign does", async () => {
     const results = await signBatch("ES256", EC_FIXTURES["P-384"], [new Uint8Array(32), new Uint8Array(32)], { provider });
     expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
-    for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "BadParameter", field: "algorithm" });
+    for (const result of results)
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "BadParameter", field: "algorithm" });
   });
 
   it("an empty batch is an empty answer", async () => {

@@ -17,7 +17,7 @@ import {
 } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { decrypt, encrypt, generateKey, sign, unwrapKey, verify, wrapKey } from "../src/crypto/index.js";
+import { decrypt, encrypt, generateKey, sign, signBatch, unwrapKey, verify, wrapKey } from "../src/crypto/index.js";
 import { NOBLE_CURVES } from "../src/crypto/ec/curves.js";
 import { ALGORITHMS, NODE_HASH } from "../src/crypto/algorithms.js";
 import { EC_FIXTURES, RSA_FIXTURES } from "../test/helpers/keys.js";
@@ -94,6 +94,9 @@ const EC_CASES = Object.values(ALGORITHMS).flatMap((spec) =>
   spec.scheme === "ECDSA" ? [{ alg: spec.name, curve: spec.curve, jwk: EC_FIXTURES[spec.curve], hash: NODE_HASH[spec.hash] }] : [],
 );
 
+/** Digests per signBatch call in the batch rows (the size `keyhold load --batch 64` sends). */
+const BATCH = 64;
+
 async function ecGroups(): Promise<void> {
   for (const { alg, curve, jwk, hash } of EC_CASES) {
     const privateKey = nodePrivateKey(jwk);
@@ -104,6 +107,7 @@ async function ecGroups(): Promise<void> {
     const point = noble.getPublicKey(secret, false);
     const signature = await sign(alg, jwk, digest);
     const p1363 = { key: privateKey, dsaEncoding: "ieee-p1363" as const };
+    const batch = Array.from({ length: BATCH }, (_, i) => new Uint8Array(createHash(hash).update(`${i}`).digest()));
     await runGroup(
       `${alg} sign`,
       [
@@ -111,6 +115,11 @@ async function ecGroups(): Promise<void> {
         { name: "@noble/curves sign", fn: () => noble.sign(digest, secret, { prehash: false }) },
         { name: "core sign [native]", fn: () => sign(alg, jwk, digest, { provider: "native" }) },
         { name: "core sign [noble]", fn: () => sign(alg, jwk, digest, { provider: "noble" }) },
+        ...(["native", "noble"] as const).map((provider) => ({
+          name: `core signBatch of ${BATCH}, per item [${provider}]`,
+          fn: () => signBatch(alg, jwk, batch, { provider }),
+          items: BATCH,
+        })),
       ],
       "node:crypto sign (hashes)",
     );

@@ -8,6 +8,8 @@ import { Bench } from "tinybench";
 export interface BenchTask {
   name: string;
   fn: () => unknown;
+  /** Items one call of `fn` does (a batch): its rate is reported per item, so it compares with one-at-a-time rows. */
+  items?: number;
 }
 
 export interface BenchRow {
@@ -30,11 +32,14 @@ export async function runGroup(title: string, tasks: BenchTask[], baseline?: str
     }
     return result.throughput.mean;
   };
-  const base = baseline === undefined ? undefined : rate(baseline);
+  const perItem = (task: BenchTask): number => rate(task.name) * (task.items ?? 1);
+  const baseTask = tasks.find((task) => task.name === baseline);
+  if (baseline !== undefined && baseTask === undefined) throw new Error(`bench group ${title} has no baseline task ${baseline}`);
+  const base = baseTask === undefined ? undefined : perItem(baseTask);
   const rows = tasks.map((task) => ({
     name: task.name,
-    opsPerSecond: rate(task.name),
-    ratio: base === undefined ? undefined : rate(task.name) / base,
+    opsPerSecond: perItem(task),
+    ratio: base === undefined ? undefined : perItem(task) / base,
   }));
   printRows(title, rows, baseline);
   return rows;

@@ -23,7 +23,7 @@ import type { AuditEventInput } from "./event.js";
 import { openNodeJournalFile } from "./journal-file.js";
 import type { JournalFile, JournalFileOpener } from "./journal-file.js";
 import { readJournalTail } from "./journal-tail.js";
-import { encodeRecordLine, GENESIS_HASH, hashedBytes, isCheckpoint, parseRecordLine, sha256Hex } from "./record.js";
+import { encodeRecordLine, eventRecordLine, GENESIS_HASH, isCheckpoint, parseRecordLine } from "./record.js";
 import { readLinesBackwards } from "./journal-tail.js";
 import type { AuditRecord, CheckpointPublicKey, JournalRecord } from "./record.js";
 
@@ -277,6 +277,7 @@ export class AuditJournal {
   private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
     const records: JournalRecord[] = [];
     const events: AuditRecord[] = [];
+    const lines: string[] = [];
     let seq = this.lastSeq;
     let prevHash = this.lastHash;
     let sinceCheckpoint = this.eventsSinceCheckpoint;
@@ -284,13 +285,15 @@ export class AuditJournal {
       seq += 1;
       const checkpoint = makeCheckpoint(seq, prevHash, this.signingKey, this.publicKey, this.now());
       records.push(checkpoint);
+      lines.push(encodeRecordLine(checkpoint));
       prevHash = checkpoint.hash;
       sinceCheckpoint = 0;
     };
     for (const { event } of batch) {
       seq += 1;
-      const record: AuditRecord = { seq, prevHash, event, hash: sha256Hex(hashedBytes(seq, prevHash, { event })) };
+      const { record, line } = eventRecordLine(seq, prevHash, event);
       records.push(record);
+      lines.push(line);
       events.push(record);
       prevHash = record.hash;
       sinceCheckpoint += 1;
@@ -303,7 +306,7 @@ export class AuditJournal {
     }
     if (records.length === 0) return;
 
-    const bytes = Buffer.from(records.map(encodeRecordLine).join(""), "utf8");
+    const bytes = Buffer.from(lines.join(""), "utf8");
     try {
       await this.file.write(bytes, this.durableLength);
       await this.file.datasync();

@@ -70,6 +70,21 @@ export function encodeRecordLine(record: JournalRecord): string {
   return `${JSON.stringify(record)}\n`;
 }
 
+/**
+ * An event's record and its line, serializing the event once: the hashed bytes and the line both embed the same
+ * canonical JSON of the event (the members of both wrappers are written in the orders `hashedBytes` and
+ * `encodeRecordLine` use: sorted for the hash, seq-prevHash-event-hash for the line). `seq` is an integer and
+ * `prevHash` hex, so neither needs escaping.
+ */
+export function eventRecordLine(seq: number, prevHash: string, event: AuditEvent): { record: AuditRecord; line: string } {
+  const eventJson = canonicalJson(event as unknown as CanonicalValue);
+  const hash = createHash("sha256").update(`{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`, "utf8").digest("hex");
+  return {
+    record: { seq, prevHash, event, hash },
+    line: `{"seq":${seq},"prevHash":"${prevHash}","event":${eventJson},"hash":"${hash}"}\n`,
+  };
+}
+
 const HEX_256 = /^[0-9a-f]{64}$/;
 
 /** Parses one line; returns undefined when it is not a well-formed record. */

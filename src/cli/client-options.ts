@@ -6,8 +6,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { checkServerIdentity } from "node:tls";
 import { toJson, type DescMessage, type DescMethodUnary, type DescService, type MessageShape } from "@bufbuild/protobuf";
 import {
   Metadata,
@@ -20,13 +18,14 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { Command, Option } from "commander";
-import { formatListenAddress, isLoopbackHost, parseListenAddress, type ListenAddress } from "../config/listen-address.js";
+import { isLoopbackHost } from "../config/listen-address.js";
 import { fromBase64Url } from "../crypto/bytes.js";
 import { KeyholdError, badParameter } from "../errors.js";
 import { devTlsPaths } from "../tls/dev-tls-paths.js";
 import { clientConstructor } from "../transport/grpc/service-definition.js";
 import { DEFAULT_LISTEN } from "../config/defaults.js";
 import { liveServerEndpoints } from "../endpoints-file.js";
+import { parseServerTarget, serverIdentityCheck, targetChannelOptions, type ServerTarget } from "../config/server-target.js";
 
 export const DEFAULT_ENDPOINT = DEFAULT_LISTEN.grpc;
 
@@ -70,8 +69,8 @@ export interface ClientFlags {
 }
 
 export interface ClientOptions {
-  /** host:port as grpc-js dials it (IPv6 in brackets). */
-  readonly target: string;
+  /** One address, or several spread round-robin over one channel (server-target.ts). */
+  readonly server: ServerTarget;
   readonly hsmName: string | undefined;
   readonly token: string | undefined;
   /** Undefined with --insecure. */
@@ -84,7 +83,10 @@ export interface ClientOptions {
 export function withConnectionOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--endpoint <host:port>", `gRPC endpoint of the server (${fromRunningServer(DEFAULT_ENDPOINT)})`).env("KEYHOLD_ENDPOINT"),
+      new Option(
+        "--endpoint <host:port>",
+        `gRPC endpoint of the server; several nodes as IP:PORT,IP:PORT,... or dns:NAME:PORT, called round-robin (${fromRunningServer(DEFAULT_ENDPOINT)})`,
+      ).env("KEYHOLD_ENDPOINT"),
     )
     .addOption(new Option("--hsm-name <name>", "the HSM to call (may be left out when the server hosts one HSM)").env("KEYHOLD_HSM"))
     .addOption(new Option("--token <jwt>", "bearer token for the data plane (see `keyhold token`)").env("KEYHOLD_TOKEN"))
@@ -104,13 +106,6 @@ export function checkPlaintextTarget(host: string): void {
   if (!isLoopbackHost(host)) throw badParameter("--insecure", `is allowed only to a loopback address, and ${host} is not one`);
 }
 
-/** `--endpoint` as a client dials it: a listen address, but port 0 names no server. */
-export function serverEndpoint(text: string): ListenAddress {
-  const endpoint = parseListenAddress("--endpoint", text);
-  if (endpoint.port === 0) throw badParameter("--endpoint", "needs the server's port, from 1 to 65535");
-  return endpoint;
-}
-
 /** `--ca`, or by default the CA a --dev server writes into the data dir. */
 export function caFileOrDefault(ca: string | undefined, dataDir: string): string {
   return ca ?? devTlsPaths(dataDir).ca;
@@ -118,12 +113,12 @@ export function caFileOrDefault(ca: string | undefined, dataDir: string): string
 
 /** Checks the flags and fills the CA default from the global --data-dir. */
 export function resolveClientOptions(flags: ClientFlags, dataDir: string): ClientOptions {
-  const endpoint = serverEndpoint(endpointOrDefault(flags.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT));
+  const server = parseServerTarget(endpointOrDefault(flags.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT));
   if (flags.output !== "text" && flags.output !== "json") throw badParameter("--output", "must be text or json");
   const insecure = flags.insecure === true;
-  if (insecure) checkPlaintextTarget(endpoint.host);
+  if (insecure) for (const host of server.hosts) checkPlaintextTarget(host);
   return {
-    target: formatListenAddress(endpoint),
+    server,
     hsmName: flags.hsmName === "" ? undefined : flags.hsmName,
     token: flags.token === "" ? undefined : flags.token,
     caPath: insecure ? undefined : caFileOrDefault(flags.ca, dataDir),
@@ -184,11 +179,6 @@ export function requestMetadata(options: ClientOptions, requestId: string = rand
   return metadata;
 }
 
-/** The host part of the target, without IPv6 brackets. */
-function targetHost(options: ClientOptions): string {
-  return parseListenAddress("--endpoint", options.target).host;
-}
-
 /** The CA certificate (PEM) at `file`; BadParameter on --ca when it cannot be read. */
 export function readCaFile(file: string): Buffer {
   try {
@@ -203,26 +193,16 @@ export function readCaFile(file: string): Buffer {
 
 function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (options.caPath === undefined) return credentials.createInsecure();
-  return tlsCredentials(readCaFile(options.caPath), targetHost(options));
+  return tlsCredentials(readCaFile(options.caPath), options.server.hosts);
 }
 
-/** TLS trusting `ca`; the certificate is always checked against `host`, the address actually dialled, whatever name SNI carries (see tlsChannelOptions). */
-export function tlsCredentials(ca: Buffer, host: string): ChannelCredentials {
-  return credentials.createSsl(ca, null, null, { checkServerIdentity: (_servername, cert) => checkServerIdentity(host, cert) });
-}
-
-/**
- * grpc-js sends the target host as the TLS server name even when it is an IP
- * address, which RFC 6066 section 3 forbids and Node reports with a DEP0123
- * warning on every run; for an IP target the server name becomes "localhost",
- * and tlsCredentials still verifies the certificate against the IP.
- */
-export function tlsChannelOptions(host: string): ChannelOptions {
-  return isIP(host) !== 0 ? { "grpc.ssl_target_name_override": "localhost" } : {};
+/** TLS trusting `ca`; the certificate must name the host dialled (one of them for a list: serverIdentityCheck), whatever name SNI carries. */
+export function tlsCredentials(ca: Buffer, hosts: readonly string[]): ChannelCredentials {
+  return credentials.createSsl(ca, null, null, { checkServerIdentity: serverIdentityCheck(hosts) });
 }
 
 export function channelOptions(options: ClientOptions): ChannelOptions {
-  return options.caPath !== undefined ? tlsChannelOptions(targetHost(options)) : {};
+  return targetChannelOptions(options.server, options.caPath !== undefined);
 }
 
 export function isServiceError(error: unknown): error is ServiceError {
@@ -244,7 +224,7 @@ export function formatServiceError(error: ServiceError, options?: ClientOptions)
   }
   let hint = "";
   if (error.code === status.UNAVAILABLE && errorCode === undefined && options !== undefined)
-    hint = ` (is the server running at ${options.target}?)`;
+    hint = ` (is the server running at ${options.server.target}?)`;
   if (error.code === status.UNAUTHENTICATED && options !== undefined && options.token === undefined)
     hint = " (no token given: pass --token or set KEYHOLD_TOKEN)";
   return `${head}: ${error.details}${hint}`;
@@ -272,7 +252,7 @@ export class ClientSession {
     let client = this.#clients.get(service.typeName);
     if (client === undefined) {
       const Constructor = clientConstructor(service);
-      client = new Constructor(this.options.target, this.#credentials, channelOptions(this.options));
+      client = new Constructor(this.options.server.target, this.#credentials, channelOptions(this.options));
       this.#clients.set(service.typeName, client);
     }
     return client;

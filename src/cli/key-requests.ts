@@ -285,20 +285,21 @@ export function rotationPolicyFromJson(json: unknown): KeyRotationPolicy {
 export interface DigestFlags {
   readonly alg?: string;
   readonly digest?: string;
+  /** Many digests, one base64url per line: the batch form (key-batch.ts), never a single request's digest. */
   readonly digestFile?: string;
   readonly dataFile?: string;
 }
 
-/** The digest to sign or verify: given, read, or the hash of a data file with the algorithm's own hash. */
+/** The digest to sign or verify: given, or the hash of a data file with the algorithm's own hash. */
 function digestFrom(flags: DigestFlags, readFile: (flag: string, path: string) => Uint8Array = readInputFile): Uint8Array {
   const spec = algorithmFor(flags.alg, "sign", "--alg");
-  if (flags.dataFile !== undefined && flags.digest === undefined && flags.digestFile === undefined) {
+  if (flags.digestFile !== undefined) throw badParameter("--digest-file", "cannot be combined with --digest or --data-file");
+  if (flags.dataFile !== undefined && flags.digest === undefined) {
     return new Uint8Array(createHash(NODE_HASH[spec.hash]).update(readFile("--data-file", flags.dataFile)).digest());
   }
   return bytesFromValueOrFile(
     [
       ["--digest", flags.digest, "base64url"],
-      ["--digest-file", flags.digestFile, "file"],
       ["--data-file", flags.dataFile, "file"],
     ],
     readFile,
@@ -324,19 +325,14 @@ export function buildVerifyRequest(
   flags: CryptoFlags & DigestFlags & { readonly signature?: string; readonly signatureFile?: string },
   readFile?: (flag: string, path: string) => Uint8Array,
 ): VerifyRequest {
-  const signature = bytesFromValueOrFile(
-    [
-      ["--signature", flags.signature, "base64url"],
-      ["--signature-file", flags.signatureFile, "file"],
-    ],
-    readFile,
-  );
+  if (flags.signatureFile !== undefined) throw badParameter("--signature-file", "goes with --digest-file (one signature per line)");
+  if (flags.signature === undefined) throw badParameter("--signature", "is required (or --digest-file with --signature-file for many)");
   return create(VerifyRequestSchema, {
     name: requireName(flags.name),
     version: flags.version ?? "",
     algorithm: flags.alg ?? "",
     digest: digestFrom(flags, readFile),
-    signature,
+    signature: fromBase64Url(flags.signature, "--signature"),
   });
 }
 

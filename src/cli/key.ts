@@ -76,6 +76,7 @@ import {
   buildWrapKeyRequest,
   buildUnwrapKeyRequest,
 } from "./key-requests.js";
+import { signDigestFile, verifyDigestFile } from "./key-batch.js";
 import { formatDeletedKey, formatKeyBundle, formatKeyList, formatRotationPolicy } from "./key-format.js";
 
 type Flags<T> = ClientFlags & T;
@@ -334,26 +335,32 @@ function registerCryptoCommands(program: Command, key: Command): void {
   const digestHelp = (command: Command): Command =>
     command
       .option("--digest <base64url>", "the digest, base64url")
-      .option("--digest-file <file>", "file holding the digest (raw bytes)")
+      .option(
+        "--digest-file <file>",
+        "many digests, one base64url per line, sent as SignBatch/VerifyBatch calls; prints one answer per line",
+      )
       .option("--data-file <file>", "file of data, hashed here with the algorithm's hash");
 
-  digestHelp(addCryptoTarget(keyCommand(key, "sign", "sign a digest"))).action((flags: Flags<CryptoFlags & DigestFlags>) =>
-    runClient(program, flags, async (session) => {
-      const response = await session.unary(CryptoService.method.sign, buildSignRequest(flags));
-      printResult(
-        session.options,
-        SignResponseSchema,
-        response,
-        () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`,
-      );
-    }),
+  digestHelp(addCryptoTarget(keyCommand(key, "sign", "sign a digest, or each line of --digest-file"))).action(
+    (flags: Flags<CryptoFlags & DigestFlags>) =>
+      runClient(program, flags, async (session) => {
+        if (flags.digestFile !== undefined) return signDigestFile(session, flags);
+        const response = await session.unary(CryptoService.method.sign, buildSignRequest(flags));
+        printResult(
+          session.options,
+          SignResponseSchema,
+          response,
+          () => `kid: ${response.kid}\nsignature: ${toBase64Url(response.signature)}`,
+        );
+      }),
   );
 
-  digestHelp(addCryptoTarget(keyCommand(key, "verify", "verify a signature over a digest")))
+  digestHelp(addCryptoTarget(keyCommand(key, "verify", "verify a signature over a digest, or each line of --signature-file")))
     .option("--signature <base64url>", "the signature, base64url")
-    .option("--signature-file <file>", "file holding the signature (raw bytes)")
+    .option("--signature-file <file>", "with --digest-file: the signatures, one base64url per line, line N over digest N")
     .action((flags: Flags<CryptoFlags & DigestFlags & { signature?: string; signatureFile?: string }>) =>
       runClient(program, flags, async (session) => {
+        if (flags.digestFile !== undefined) return verifyDigestFile(session, flags);
         const response = await session.unary(CryptoService.method.verify, buildVerifyRequest(flags));
         printResult(session.options, VerifyResponseSchema, response, () => (response.valid ? "valid" : "NOT valid"));
       }),

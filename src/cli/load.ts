@@ -54,14 +54,18 @@ export function registerLoadCommand(program: Command): void {
       "with --stream: requests in flight per stream (in-flight total = concurrency x window)",
       String(DEFAULT_STREAM_WINDOW),
     )
-    .option("--concurrency <n>", "unary: requests in flight; --stream: number of streams", "16")
+    .option("--concurrency <n>", "unary: calls in flight; --stream: number of streams", "16")
+    .option(
+      "--batch <n>",
+      "send batches of n items (1 to 1000) per call through the ...Batch methods (with --stream: batch messages); ops/s, --count, --rate and server CPU count items, latency is per call",
+    )
     .option(
       "--rate <ops-per-s>",
-      "open loop at this total arrival rate; latency is measured from each request's intended send time (as wrk2)",
+      "open loop at this total arrival rate of operations (items with --batch); latency is measured from each call's intended send time (as wrk2)",
     )
     .option("--workers <n>", "client processes sharing the concurrency, rate and count (one grpc-js process saturates a core)", "1")
     .option("--duration <time>", "run for this long: 30s, 500ms, 2m")
-    .option("--count <n>", "run this many operations")
+    .option("--count <n>", "run this many operations (items with --batch; the last call may be shorter)")
     .option("--json <file>", "also write the result as JSON")
     .option("--html <file>", "also write a self-contained HTML report with a latency plot")
     .option(

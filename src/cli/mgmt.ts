@@ -11,15 +11,8 @@ import { ArmClient, ArmRequestError, DEFAULT_MANAGEMENT_ENDPOINT } from "../mana
 import { authorizationResourceId, ROOT_SCOPE } from "../arm/arm-ids.js";
 import { MANAGEMENT_BUILT_IN_ROLES, managementRoleByGuid, managementRoleByName } from "../management/rbac/index.js";
 import { resolvePrincipalIds } from "./principal-names.js";
-import {
-  caFileOrDefault,
-  dataDirOf,
-  endpointOrDefault,
-  fromRunningServer,
-  readCaFile,
-  requireFlag,
-  serverEndpoint,
-} from "./client-options.js";
+import { caFileOrDefault, dataDirOf, endpointOrDefault, fromRunningServer, readCaFile, requireFlag } from "./client-options.js";
+import { serverEndpoint } from "../config/server-target.js";
 
 export interface ManagementFlags {
   readonly endpoint?: string;

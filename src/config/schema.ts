@@ -5,7 +5,8 @@ import { parseIpRule } from "../pipeline/network-rules.js";
 import { DEFAULT_AUDIENCES } from "../identity/planes.js";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from "../identity/issuer-settings.js";
 import type { ObjectNode, SchemaNode } from "./schema-node.js";
-import { DEFAULT_LISTEN } from "./defaults.js";
+import { DEFAULT_DNS_SUFFIX, DEFAULT_LISTEN } from "./defaults.js";
+import { HOSTNAME } from "./listen-address.js";
 
 const MIB = 1024 * 1024;
 
@@ -48,6 +49,11 @@ function postgresUrlProblem(text: string): string | undefined {
     // Reported below as the one message.
   }
   return "must be a postgres://user@host[:port]/database URL";
+}
+
+/** A DNS name of at least two labels (`managedhsm.keyhold.local`): HSM names are put in front of it. */
+function dnsSuffixProblem(text: string): string | undefined {
+  return HOSTNAME.test(text) && text.includes(".") ? undefined : "must be a DNS name of two or more labels, e.g. managedhsm.keyhold.local";
 }
 
 function lengthProblem(max: number): (text: string) => string | undefined {
@@ -170,6 +176,8 @@ export const CONFIG_SCHEMA: ObjectNode = {
         },
       },
     },
+    // The Key Vault REST door finds the HSM by Host header: `{hsm}.{dnsSuffix}[:port]` (SPEC section 13).
+    keyVault: { kind: "object", fields: { dnsSuffix: string({ default: DEFAULT_DNS_SUFFIX, check: dnsSuffixProblem }) } },
     tenant: { kind: "object", fields: { name: string({ default: "dev", check: lengthProblem(256) }) } },
     hsms: { kind: "array", item: HSM, maxItems: 1000 },
   },

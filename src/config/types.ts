@@ -49,6 +49,8 @@ export interface KeyholdConfig {
   readonly seal: { readonly keyFile: string };
   /** `postgres` absent: the embedded SQLite store in `dataDir`. */
   readonly store: { readonly postgres?: { readonly url: string; readonly poolSize: number } };
+  /** `dnsSuffix`: the Key Vault REST door serves `{hsm}.{dnsSuffix}[:port]`. */
+  readonly keyVault: { readonly dnsSuffix: string };
   readonly tenant: { readonly name: string };
   readonly hsms: readonly HsmConfig[];
 }

@@ -6,6 +6,7 @@
 export {
   generateKey,
   sign,
+  signBatch,
   verify,
   encrypt,
   decrypt,

@@ -7,7 +7,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { badParameter } from "../errors.js";
-import { type AlgorithmSpec, algorithmFor, curveByName, type EcdsaSpec, HASH_BYTES, OCT_KEY_BITS, type SpecFor } from "./algorithms.js";
+import {
+  ALGORITHMS,
+  type AlgorithmSpec,
+  algorithmFor,
+  curveByName,
+  type EcdsaSpec,
+  HASH_BYTES,
+  OCT_KEY_BITS,
+  type SpecFor,
+} from "./algorithms.js";
 import { aesCbcDecrypt, aesCbcEncrypt } from "./aes/cbc.js";
 import { aesGcmDecrypt, aesGcmEncrypt } from "./aes/gcm.js";
 import { aesKeyUnwrap, aesKeyUnwrapPad, aesKeyWrap, aesKeyWrapPad } from "./aes/kw.js";
@@ -15,6 +24,7 @@ import { requireBytes, toBase64Url } from "./bytes.js";
 import { generateEcKey } from "./ec/keygen.js";
 import { hmacSign, hmacVerify } from "./hmac.js";
 import {
+  type EcPrivateKey,
   type EcPublicKey,
   type JsonWebKey,
   type OctKey,
@@ -24,7 +34,7 @@ import {
   parseRsaPrivateKey,
   parseRsaPublicKey,
 } from "./jwk.js";
-import { ecProvider, rsaProvider } from "./providers/index.js";
+import { type EcProvider, ecProvider, rsaProvider } from "./providers/index.js";
 import { generateRsaKey } from "./rsa/keygen.js";
 import { oaepDecrypt, oaepEncrypt } from "./rsa/oaep.js";
 import { pkcs1Decrypt, pkcs1Encrypt } from "./rsa/pkcs1-encrypt.js";
@@ -113,14 +123,58 @@ export async function sign(alg: string, privateJwk: JsonWebKey, digest: Uint8Arr
     case "RSASSA-PKCS1-v1_5":
       return pkcs1Sign(rsaProvider(opts.provider), parseRsaPrivateKey(privateJwk), spec.hash, input);
     case "ECDSA": {
-      const key = parseEcPrivateKey(privateJwk);
-      checkCurve(spec, key);
-      return ecProvider(opts.provider).sign(key, input);
+      const { provider, key } = ecdsaSigner(spec, privateJwk, opts);
+      return provider.sign(key, input);
     }
     case "HMAC":
       checkSymmetricProvider(opts);
       return hmacSign(spec.hash, parseOctKey(privateJwk), input);
   }
+}
+
+function ecdsaSigner(spec: EcdsaSpec, privateJwk: JsonWebKey, opts: CryptoOptions): { provider: EcProvider; key: EcPrivateKey } {
+  const key = parseEcPrivateKey(privateJwk);
+  checkCurve(spec, key);
+  return { provider: ecProvider(opts.provider), key };
+}
+
+/**
+ * `sign` for many digests with one key and one algorithm: each digest's signature or its own error, in order, as
+ * `Promise.allSettled` reports them (a digest of the wrong length fails alone; an unusable algorithm, key or
+ * provider fails every item). ECDSA digests go to the provider together, so that a batch pays for what signatures
+ * can share (the native provider: one modular inversion for all the nonces); other algorithms sign one by one.
+ */
+export async function signBatch(
+  alg: string,
+  privateJwk: JsonWebKey,
+  digests: readonly Uint8Array[],
+  opts: CryptoOptions = {},
+): Promise<PromiseSettledResult<Uint8Array>[]> {
+  const spec = typeof alg === "string" ? ALGORITHMS[alg] : undefined;
+  if (spec?.scheme !== "ECDSA") return Promise.allSettled(digests.map((digest) => sign(alg, privateJwk, digest, opts)));
+  const failed = (reason: unknown): PromiseRejectedResult => ({ status: "rejected", reason });
+  let signer: ReturnType<typeof ecdsaSigner>;
+  try {
+    signer = ecdsaSigner(spec, privateJwk, opts);
+  } catch (error) {
+    return digests.map(() => failed(error));
+  }
+  const results: (PromiseSettledResult<Uint8Array> | undefined)[] = digests.map((digest) => {
+    try {
+      checkDigest(spec, digest);
+      return undefined;
+    } catch (error) {
+      return failed(error);
+    }
+  });
+  const accepted = digests.filter((_, i) => results[i] === undefined);
+  let signatures: Uint8Array[];
+  try {
+    signatures = signer.provider.signBatch(signer.key, accepted);
+  } catch (error) {
+    return results.map((result) => result ?? failed(error));
+  }
+  return results.map((result) => result ?? { status: "fulfilled", value: signatures.shift() as Uint8Array });
 }
 
 export async function verify(

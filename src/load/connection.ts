@@ -4,16 +4,16 @@
  * given CA by default; plaintext only towards a loopback address.
  */
 import { ChannelCredentials, status, type ChannelOptions, type ClientDuplexStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { callerMetadata, checkPlaintextTarget, tlsChannelOptions, tlsCredentials } from "../cli/client-options.js";
+import { callerMetadata, checkPlaintextTarget, tlsCredentials } from "../cli/client-options.js";
+import { parseServerTarget, targetChannelOptions, type ServerTarget } from "../config/server-target.js";
 import { badParameter } from "../errors.js";
 import { CryptoService, type StreamRequest, type StreamResponse } from "../gen/keyhold/v1/crypto_service_pb.js";
 import { MAX_MESSAGE_BYTES, clientConstructor } from "../transport/grpc/service-definition.js";
 import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
 import type { Outcome } from "./outcome.js";
-import { parseListenAddress } from "../config/listen-address.js";
 
 export interface ConnectionOptions {
-  /** HOST:PORT */
+  /** HOST:PORT, IP:PORT,IP:PORT,... or dns:NAME:PORT (src/cli/server-target.ts). */
   endpoint: string;
   /** PEM of the CA that issued the server's certificate; ignored when `insecure`. */
   caPem?: string;
@@ -44,14 +44,22 @@ export interface CryptoConnection {
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /** The channel's credentials and TLS options; throws BadParameter naming the flag when these options cannot make a connection. */
-function channelSecurity(options: ConnectionOptions): { credentials: ChannelCredentials; channelOptions: ChannelOptions } {
-  const { host } = parseListenAddress("--endpoint", options.endpoint);
+function channelSecurity(options: ConnectionOptions): {
+  server: ServerTarget;
+  credentials: ChannelCredentials;
+  channelOptions: ChannelOptions;
+} {
+  const server = parseServerTarget(options.endpoint);
   if (options.insecure === true) {
-    checkPlaintextTarget(host);
-    return { credentials: ChannelCredentials.createInsecure(), channelOptions: {} };
+    for (const host of server.hosts) checkPlaintextTarget(host);
+    return { server, credentials: ChannelCredentials.createInsecure(), channelOptions: targetChannelOptions(server, false) };
   }
   if (options.caPem === undefined) throw badParameter("--ca", "a CA certificate (PEM) is needed for TLS");
-  return { credentials: tlsCredentials(Buffer.from(options.caPem), host), channelOptions: tlsChannelOptions(host) };
+  return {
+    server,
+    credentials: tlsCredentials(Buffer.from(options.caPem), server.hosts),
+    channelOptions: targetChannelOptions(server, true),
+  };
 }
 
 /** Throws BadParameter naming the flag when these options cannot make a connection (checked before any worker starts). */
@@ -60,9 +68,9 @@ export function checkConnectionOptions(options: ConnectionOptions): void {
 }
 
 export function openConnection(options: ConnectionOptions): CryptoConnection {
-  const { credentials, channelOptions } = channelSecurity(options);
+  const { server, credentials, channelOptions } = channelSecurity(options);
   const Client = clientConstructor(CryptoService);
-  const client = new Client(options.endpoint, credentials, {
+  const client = new Client(server.target, credentials, {
     ...channelOptions,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,

@@ -21,11 +21,11 @@ export interface LoopPlan {
   durationMs?: number;
 }
 
-/** Sends one request from loop `slot` (0 <= slot < concurrency). */
-export type SendOne = (slot: number) => Promise<Outcome>;
+/** Sends request number `index` (0, 1, ... in issue order) from loop `slot` (0 <= slot < concurrency). */
+export type SendOne<Result = Outcome> = (slot: number, index: number) => Promise<Result>;
 
 /** Called once per finished request with its latency in milliseconds. */
-export type RecordOutcome = (latencyMillis: number, outcome: Outcome) => void;
+export type RecordOutcome<Result = Outcome> = (latencyMillis: number, result: Result) => void;
 
 export interface LoopTimes {
   startedAt: number;
@@ -33,29 +33,35 @@ export interface LoopTimes {
   issued: number;
 }
 
-export async function runLoops(plan: LoopPlan, send: SendOne, record: RecordOutcome, clock: Clock, stop: AbortSignal): Promise<LoopTimes> {
+export async function runLoops<Result>(
+  plan: LoopPlan,
+  send: SendOne<Result>,
+  record: RecordOutcome<Result>,
+  clock: Clock,
+  stop: AbortSignal,
+): Promise<LoopTimes> {
   const startedAt = clock.now();
   const deadline = plan.durationMs === undefined ? Infinity : startedAt + plan.durationMs;
   const interval = plan.rate === undefined ? undefined : 1000 / plan.rate;
   let issued = 0;
 
-  const nextIntendedTime = (): number | undefined => {
+  /** The next request's number and intended send time, or undefined when the run is over. */
+  const nextRequest = (): { index: number; intended: number } | undefined => {
     if (stop.aborted || (plan.count !== undefined && issued >= plan.count)) return undefined;
     const intended = interval === undefined ? clock.now() : startedAt + issued * interval;
     if (intended >= deadline) return undefined;
-    issued++;
-    return intended;
+    return { index: issued++, intended };
   };
 
   const loop = async (slot: number): Promise<void> => {
-    for (let intended = nextIntendedTime(); intended !== undefined; intended = nextIntendedTime()) {
+    for (let next = nextRequest(); next !== undefined; next = nextRequest()) {
       if (interval !== undefined) {
-        await clock.sleepUntil(intended, stop);
+        await clock.sleepUntil(next.intended, stop);
         if (stop.aborted) return;
       }
       const sentAt = clock.now();
-      const outcome = await send(slot);
-      record(clock.now() - (interval === undefined ? sentAt : intended), outcome);
+      const result = await send(slot, next.index);
+      record(clock.now() - (interval === undefined ? sentAt : next.intended), result);
     }
   };
 

@@ -32,7 +32,7 @@ export type CryptoMethod = CryptoRequest["case"];
 /** Makes one unary call; rejects with a message naming the gRPC status when it fails. */
 export type UnaryCall = (request: CryptoRequest) => Promise<CryptoResponse>;
 
-const KEY_OPERATION: Readonly<Record<LoadOperation, KeyOperation>> = {
+export const KEY_OPERATION: Readonly<Record<LoadOperation, KeyOperation>> = {
   sign: "sign",
   verify: "verify",
   encrypt: "encrypt",
@@ -42,7 +42,7 @@ const KEY_OPERATION: Readonly<Record<LoadOperation, KeyOperation>> = {
 };
 
 /** A 256-bit key or message: the size applications wrap and encrypt most. */
-const PAYLOAD_BYTES = 32;
+export const PAYLOAD_BYTES = 32;
 
 export function parseLoadOperation(text: string): LoadOperation {
   const found = LOAD_OPERATIONS.find((op) => op === text);

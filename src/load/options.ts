@@ -3,8 +3,9 @@
  * BadParameter naming its flag before anything is sent.
  */
 import { badParameter } from "../errors.js";
-import { parseListenAddress } from "../config/listen-address.js";
 import { requireFlag, wholeNumberFlag } from "../cli/client-options.js";
+import { parseServerTarget } from "../config/server-target.js";
+import { MAX_BATCH_ITEMS } from "../batch-limit.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
 import type { LoadPlan } from "./run.js";
 
@@ -20,6 +21,7 @@ export interface RawLoadOptions {
   workers: string;
   duration?: string;
   count?: string;
+  batch?: string;
   endpoint: string;
 }
 
@@ -34,7 +36,7 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
   const alg = requireFlag("--alg", raw.alg);
   checkAlgorithm(op, alg);
   const name = requireFlag("--key", raw.key);
-  parseListenAddress("--endpoint", raw.endpoint);
+  parseServerTarget(raw.endpoint);
   if (raw.duration === undefined && raw.count === undefined)
     throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
   const plan: LoadPlan = {
@@ -45,6 +47,7 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
     concurrency: wholeNumberFlag("--concurrency", raw.concurrency, 1, MAX_CONCURRENCY),
     window: wholeNumberFlag("--window", raw.window, 1, 10_000),
   };
+  if (raw.batch !== undefined) plan.batch = wholeNumberFlag("--batch", raw.batch, 1, MAX_BATCH_ITEMS);
   if (raw.rate !== undefined) plan.rate = positiveNumber(raw.rate, "--rate");
   if (raw.count !== undefined) plan.count = wholeNumberFlag("--count", raw.count, 1, Number.MAX_SAFE_INTEGER);
   if (raw.duration !== undefined) plan.durationMs = parseDurationMs(raw.duration, "--duration");

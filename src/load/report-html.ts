@@ -3,7 +3,7 @@
  * scripts, fonts or images from anywhere) that can be mailed or archived.
  */
 import { latencyPlotSvg } from "./latency-plot.js";
-import { describeRun, formatMicros, type LoadReport } from "./report.js";
+import { describeRun, formatMicros, latencyUnit, type LoadReport } from "./report.js";
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 52rem; color: #1d2330; }
@@ -24,6 +24,12 @@ export function reportHtml(report: LoadReport): string {
     ["operations", `${report.operations} ok, ${report.failed} failed`],
     ["elapsed", `${report.elapsedSeconds.toFixed(2)} s`],
     ["throughput", `${report.opsPerSecond.toFixed(1)} ops/s`],
+    ...(report.settings.batch === undefined
+      ? []
+      : ([
+          ["batch", `${report.settings.batch} items per call`],
+          ["calls", `${report.calls} (${report.callsPerSecond.toFixed(1)} calls/s)`],
+        ] as [string, string][])),
     ["p50", formatMicros(latency.p50Micros)],
     ["p90", formatMicros(latency.p90Micros)],
     ["p99", formatMicros(latency.p99Micros)],
@@ -41,7 +47,7 @@ export function reportHtml(report: LoadReport): string {
 ${report.interrupted ? '<p class="note">Interrupted: the figures cover the part that ran.</p>' : ""}
 <table>${rows.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td class="n">${escapeHtml(value)}</td></tr>`).join("")}</table>
 <h2>Latency by percentile</h2>
-<p class="note">Successful operations${report.settings.rate === undefined ? "" : ", measured from the intended send time"}; x axis: 1/(1&minus;percentile), log scale.</p>
+<p class="note">${report.settings.batch === undefined ? "Successful operations" : `Latency ${escapeHtml(latencyUnit(report.settings))}, of calls whose items all succeeded`}${report.settings.rate === undefined ? "" : ", measured from the intended send time"}; x axis: 1/(1&minus;percentile), log scale.</p>
 ${latencyPlotSvg(report.distribution)}
 ${
   errors.length === 0

@@ -18,7 +18,11 @@ export interface LoadSettings {
   concurrency: number;
   /** Stream mode: requests in flight per stream. */
   window?: number;
+  /** Items per call (the batch methods); absent: one operation per call. */
+  batch?: number;
+  /** Operations (items) per second. */
   rate?: number;
+  /** Operations (items). */
   count?: number;
   durationSeconds?: number;
   workers: number;
@@ -30,11 +34,15 @@ export interface LoadReport {
   /** True when Ctrl-C ended the run early. */
   interrupted: boolean;
   elapsedSeconds: number;
-  /** Successful operations. */
+  /** Successful operations (with --batch: items). */
   operations: number;
+  /** Failed operations (items). */
   failed: number;
   opsPerSecond: number;
-  /** Of successful operations, µs; from the intended send time with --rate. */
+  /** Calls made: operations + failed without --batch, about (operations + failed) / batch with it. */
+  calls: number;
+  callsPerSecond: number;
+  /** Per call, of the calls whose every operation succeeded, µs; from the intended send time with --rate. */
   latency: LatencySummary;
   /** By gRPC code name, with the x-error-code trailer when one came. */
   errors: ErrorCounts;
@@ -57,6 +65,7 @@ export function settingsOf(plan: LoadPlan, workers: number, endpoint: string): L
     endpoint,
   };
   if (plan.stream) settings.window = plan.window;
+  if (plan.batch !== undefined) settings.batch = plan.batch;
   if (plan.rate !== undefined) settings.rate = plan.rate;
   if (plan.count !== undefined) settings.count = plan.count;
   if (plan.durationMs !== undefined) settings.durationSeconds = plan.durationMs / 1000;
@@ -73,6 +82,8 @@ export function buildReport(settings: LoadSettings, tally: LoadTally, serverCpu:
     operations: tally.ok,
     failed,
     opsPerSecond: elapsedSeconds > 0 ? tally.ok / elapsedSeconds : 0,
+    calls: tally.calls,
+    callsPerSecond: elapsedSeconds > 0 ? tally.calls / elapsedSeconds : 0,
     latency: summarizeLatency(tally.histogram),
     errors: { ...tally.errors },
     unmatchedResponses: tally.unmatched,
@@ -96,5 +107,11 @@ export function describeRun(settings: LoadSettings): string {
       ? `${settings.concurrency} streams x ${settings.window ?? 0} in flight`
       : `concurrency ${settings.concurrency}`;
   const pace = settings.rate === undefined ? "closed loop" : `open loop at ${settings.rate} ops/s`;
-  return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${settings.mode}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
+  const batch = settings.batch === undefined ? "" : `, batches of ${settings.batch} items per call`;
+  return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${settings.mode}${batch}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
+}
+
+/** What one latency sample is: "per call of 64 items" with --batch, else nothing to add. */
+export function latencyUnit(settings: LoadSettings): string {
+  return settings.batch === undefined ? "" : `per call of ${settings.batch} items`;
 }

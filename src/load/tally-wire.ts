@@ -11,6 +11,7 @@ export interface WireTally {
   histogram: string;
   ok: number;
   errors: ErrorCounts;
+  calls: number;
   unmatched: number;
   matched: number;
   elapsedMs: number;
@@ -30,6 +31,7 @@ export function mergeTallies(parts: readonly LoadTally[]): LoadTally {
     histogram: mergeHistograms(parts.map((part) => part.histogram)),
     ok: sum(parts, (part) => part.ok),
     errors: parts.reduce<ErrorCounts>((into, part) => addErrorCounts(into, part.errors), {}),
+    calls: sum(parts, (part) => part.calls),
     unmatched: sum(parts, (part) => part.unmatched),
     matched: sum(parts, (part) => part.matched),
     elapsedMs: Math.max(0, ...parts.map((part) => part.elapsedMs)),

@@ -16,5 +16,5 @@ export { MANAGEMENT_ROUTES } from "./routes.js";
 export { restoreDiagnosticSettings } from "./diagnostic-settings/restore.js";
 export { BlobStore } from "./storage/index.js";
 export { DiagnosticForwarder } from "./diagnostics/index.js";
-export { StoreHsmRegistry, defaultHsmUriHost } from "./store-hsm-registry.js";
+export { StoreHsmRegistry } from "./store-hsm-registry.js";
 export * from "./rbac/index.js";

@@ -9,7 +9,7 @@ import type { ManagedHsmRecord, Store } from "../store/index.js";
 import { managedHsmId } from "../arm/arm-ids.js";
 
 /** The host in key ids and the ARM `hsmUri`, as Managed HSM names it (`<name>.managedhsm.azure.net`). */
-export const defaultHsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;
+const defaultHsmUriHost = (name: string): string => `${name}.managedhsm.keyhold.local`;
 
 export interface StoreHsmRegistryOptions {
   readonly store: Store;

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { AUDIT_OPERATION_VERSION, JOURNAL_UNAVAILABLE_MESSAGE, type AuditEventInput, type AuditProperties } from "../audit/index.js";
 import type { Decision } from "../authz/index.js";
 import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
-import { changeContext, type PendingChange, withOneGenerationRead } from "../store/index.js";
+import { changeContext, type PendingChange } from "../store/index.js";
 import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
 import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
 import { enforceNetworkRules } from "./network-rules.js";
@@ -113,15 +113,18 @@ export class Pipeline {
     const change = new CallChange(this.#deps.audit, trace, () => this.#event(operation, meta, correlationId, trace, started, undefined));
     let result: O;
     try {
-      // Every cache the call asks (HSM, caller, RBAC, key version) checks one generation read, made after it started.
-      result = await withOneGenerationRead(() => this.#run(operation, raw, meta, correlationId, trace, change));
+      // The call's context from its start: the store keeps one generation read for the whole call, and the handler's
+      // commits carry the call's audit record (the change opens only while the handler runs).
+      result = await changeContext.run(change, () => this.#run(operation, raw, meta, correlationId, trace, change));
     } catch (thrown) {
+      change.settle();
       const error = this.#asKeyholdError(thrown, operation.name, correlationId);
       await this.#record(change, this.#event(operation, meta, correlationId, trace, started, error)).catch((auditError: unknown) => {
         throw this.#asKeyholdError(auditError, operation.name, correlationId);
       });
       throw error;
     }
+    change.settle();
     if (operation.describeResult !== undefined) trace.properties = { ...trace.properties, ...operation.describeResult(result) };
     await this.#record(change, this.#event(operation, meta, correlationId, trace, started, undefined)).catch((auditError: unknown) => {
       throw this.#asKeyholdError(auditError, operation.name, correlationId);
@@ -170,8 +173,9 @@ export class Pipeline {
       authorizeManagement: (action, scope) => this.#authorizeManagement(action, scope, caller, trace),
     };
     // Whatever the handler commits carries the call's audit record into the store's outbox (SPEC section 9).
+    change.openForHandler();
     try {
-      return await changeContext.run(change, () => operation.execute(input, context));
+      return await operation.execute(input, context);
     } finally {
       change.close();
     }
@@ -298,7 +302,8 @@ export class Pipeline {
 
 /** The call as the store sees it while its handler runs (src/store/change-records.ts). */
 class CallChange implements PendingChange {
-  #open = true;
+  #open = false;
+  #inFlight = true;
   #id: number | undefined;
 
   constructor(
@@ -309,6 +314,10 @@ class CallChange implements PendingChange {
 
   get open(): boolean {
     return this.#open;
+  }
+
+  get inFlight(): boolean {
+    return this.#inFlight;
   }
 
   get id(): number | undefined {
@@ -332,8 +341,17 @@ class CallChange implements PendingChange {
     this.audit.holdChange(id);
   }
 
+  openForHandler(): void {
+    this.#open = true;
+  }
+
   close(): void {
     this.#open = false;
+  }
+
+  /** The result is decided: work the call started that outlives it reads the store afresh. */
+  settle(): void {
+    this.#inFlight = false;
   }
 }
 

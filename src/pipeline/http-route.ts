@@ -13,9 +13,10 @@ export interface OperationRoute {
   readonly status?: number;
   /**
    * Shapes a result that decides its own status and headers (ARM long-running operations answer 202 with
-   * Location); `origin` is `https://host:port` as the client called it. Overrides `status`.
+   * Location); `origin` is `https://host:port` as the client called it, `request` its path parameters and query
+   * (a next page's link repeats them). Overrides `status`.
    */
-  readonly respond?: (result: unknown, origin: string) => RouteResponse;
+  readonly respond?: (result: unknown, origin: string, request: Readonly<Record<string, unknown>>) => RouteResponse;
   /** The code sent in the error body instead of the KeyholdError code (ARM codes on management routes). */
   readonly errorCode?: (error: KeyholdError) => string;
   /**
@@ -23,6 +24,27 @@ export interface OperationRoute {
    * the pipeline, so that its refusal is audited like any other (ARM's api-version).
    */
   readonly checkRequest?: (raw: Readonly<Record<string, unknown>>) => void;
+  /**
+   * Turns the request (path parameters, query and `body`) into the operation's raw input, after `checkRequest` and
+   * inside the pipeline as well, so that a wire-format refusal (bad base64url) is audited and names its field. Without
+   * it the request itself is the raw input.
+   */
+  readonly fromRequest?: (raw: Readonly<Record<string, unknown>>) => unknown;
+  /**
+   * The HSM the request addresses, from its host name (the Key Vault door's `{hsm}.{dnsSuffix}`); undefined for the
+   * only HSM. Without it the `x-hsm-name` header names the HSM.
+   */
+  readonly hsmOfHost?: (hostname: string) => string | undefined;
+  /**
+   * Answers a request that carries no bearer token with the 401 challenge before its body is read (the Azure SDKs
+   * send their first request with no token and an empty JSON body). The refusal still passes the pipeline.
+   */
+  readonly challengeBeforeBody?: boolean;
+  /**
+   * Serves the route only on matching hosts (fastify's host constraint): the Key Vault door's role routes share ARM's
+   * `/providers/Microsoft.Authorization/...` paths and are told apart by the HSM's host name.
+   */
+  readonly hostConstraint?: RegExp;
 }
 
 export interface RouteResponse {

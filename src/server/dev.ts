@@ -9,6 +9,11 @@ import { DEV_HSM } from "./dev-hsm.js";
 import type { RunningNode } from "./node.js";
 
 export function devBanner(node: RunningNode, setup: DevSetup): string {
+  const port = node.addresses.https.slice(node.addresses.https.lastIndexOf(":") + 1);
+  const loopback = reachable(node.config.https.listen.host);
+  const hsmHost = `${setup.hsm.name}.${node.config.keyVault.dnsSuffix}`;
+  const vault = `https://${hsmHost}:${port}`;
+  const hostsLine = `${loopback} ${hsmHost}`;
   const ca = node.tls?.caPath ?? "(plaintext: --insecure-loopback)";
   const dataDir = node.config.dataDir;
   const sd = setup.securityDomain;
@@ -33,6 +38,8 @@ export function devBanner(node: RunningNode, setup: DevSetup): string {
     `  data dir          ${dataDir}`,
     `  subscription      ${setup.scope.subscriptionId} (dev), resource group ${setup.scope.resourceGroup}`,
     `  HSM               ${setup.hsm.name} (${setup.hsm.activation}; admin is Owner at "/", Administrator, Crypto User and Crypto Officer)`,
+    `  Key Vault REST    ${vault}  (Azure SDKs, curl; the HSM's host name needs this /etc/hosts line:`,
+    `                    ${hostsLine}, or curl --resolve ${hsmHost}:${port}:${loopback})`,
     "",
     "Get a token for admin (valid 1 hour), then try:",
     "",
@@ -42,4 +49,9 @@ export function devBanner(node: RunningNode, setup: DevSetup): string {
     `  npx keyhold role assignment list --hsm-name ${DEV_HSM}`,
     "",
   ].join("\n");
+}
+
+/** The address a local client reaches a listener on: a wildcard listen address is reached on loopback. */
+function reachable(host: string): string {
+  return host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
 }

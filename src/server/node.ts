@@ -15,7 +15,6 @@ import type { HsmRuntime } from "../pipeline/hsm-registry.js";
 import type { HsmDomains, NodeSeal } from "../hsm/keys/index.js";
 import {
   BlobStore,
-  defaultHsmUriHost,
   DiagnosticForwarder,
   MANAGEMENT_ROUTES,
   ManagementRbac,
@@ -30,6 +29,8 @@ import { startMetricsServer, type MetricsServer } from "../metrics/metrics-serve
 import { openPostgresStore, openStore, type Store } from "../store/index.js";
 import { ensureDevTls, loadTls, type ServerTls } from "../tls/index.js";
 import { buildHttpsApp } from "../transport/http/app.js";
+import { keyVaultRoutes } from "../keyvault/routes.js";
+import { keyVaultAdminRoutes } from "../keyvault/admin-routes.js";
 import { GRAPH_ROUTES } from "../transport/http/operation-routes.js";
 import { buildGrpcServer, listen, shutdown } from "../transport/grpc/server.js";
 import { CryptoPool } from "../workers/pool.js";
@@ -76,7 +77,11 @@ async function openTenant(directory: Directory, name: string): Promise<TenantRec
 function serverTls(config: KeyholdConfig): ServerTls | undefined {
   if (config.insecureLoopback) return undefined;
   if (config.tls !== undefined) return loadTls(config.tls);
-  return ensureDevTls({ dataDir: config.dataDir, hosts: [config.grpc.listen.host, config.https.listen.host] });
+  // `*.{dnsSuffix}`: the Azure SDKs check the certificate against the HSM's host name (SPEC section 13).
+  return ensureDevTls({
+    dataDir: config.dataDir,
+    hosts: [config.grpc.listen.host, config.https.listen.host, `*.${config.keyVault.dnsSuffix}`],
+  });
 }
 
 /** With `https.listen` on port 0, picks the port now and puts it in the issuer URL that defaulted to it. */
@@ -117,13 +122,14 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     const issuer = await TokenIssuer.open(store, settings);
     const verifyToken = createTokenVerifier({ directory, settings, trustedIssuers: config.identity.trustedIssuers });
 
+    const hsmUriHost = (name: string): string => `${name}.${config.keyVault.dnsSuffix}`;
     const hsmList: HsmRuntime[] = [];
     for (const [index, hsmConfig] of config.hsms.entries()) {
-      const hsm = hsmRuntime(hsmConfig, tenant.id, defaultHsmUriHost(hsmConfig.name));
+      const hsm = hsmRuntime(hsmConfig, tenant.id, hsmUriHost(hsmConfig.name));
       await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
       hsmList.push(hsm);
     }
-    const hsms = new StoreHsmRegistry({ store, configured: hsmList });
+    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost });
     const management = new ManagementRbac(store);
 
     const audit = new AuditSink({
@@ -199,7 +205,12 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       ...(tls === undefined ? {} : { https: { key: tls.keyPem, cert: tls.certPem } }),
       pipeline,
       operations,
-      routes: [...GRAPH_ROUTES, ...MANAGEMENT_ROUTES],
+      routes: [
+        ...GRAPH_ROUTES,
+        ...MANAGEMENT_ROUTES,
+        ...keyVaultRoutes({ dnsSuffix: config.keyVault.dnsSuffix }),
+        ...keyVaultAdminRoutes({ dnsSuffix: config.keyVault.dnsSuffix }),
+      ],
       identity: { directory, credentials, issuer },
       serving,
       challenge: (operation) => ({ authority: `${settings.baseUrl}/${tenant.id}`, resource: settings.audiences[operation.plane] }),

@@ -1,9 +1,9 @@
 /**
  * No change without its audit record (SPEC section 9): a transactional outbox.
  *
- * While a call runs its handler, the pipeline puts the call's `PendingChange`
- * in `changeContext`. Whenever the store commits a transaction that changed a
- * row inside that context, it writes the call's audit record (as it would read
+ * While a call runs, the pipeline puts the call's `PendingChange` in
+ * `changeContext`. Whenever the store commits a transaction that changed a
+ * row inside that context while the call's handler runs, it writes the call's audit record (as it would read
  * if the call ended now) into the `audit_outbox` table in the same
  * transaction, so the change and its record become durable together or not at
  * all. A call that commits more than once keeps one outbox row, rewritten at
@@ -14,8 +14,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 export interface PendingChange {
-  /** False once the call's handler has returned: later writes (its background work) are not this call's change. */
+  /** True while the call's handler runs: writes before it (authentication) or after it (its background work) are not this call's change. */
   readonly open: boolean;
+  /**
+   * True from the call's start until its result is settled: the store's generation read for the call is kept for the
+   * rest of it (src/store/generation-reads.ts).
+   */
+  readonly inFlight?: boolean;
   /** The row id, once a commit wrote the record. */
   readonly id: number | undefined;
   /** The journal (HSM name, or the management journal) and node whose chain receives the record. */

@@ -1,97 +1,85 @@
 /**
- * How a node learns the store's generation cheaply without ever trusting a read that may predate a call's start
- * (SPEC section 14: a change committed before a call starts is honoured by that call).
+ * Reads of the store's generation, shared so that a call pays for about one.
  *
- * - One read per call: inside `withOneGenerationRead` (the pipeline runs each call in it), every cache the call asks
- *   (the HSM, the caller, local RBAC, the key version) gets the same read, made when the call first asks. This
- *   process's own writes void it (the next ask reads again), and it ends with the call, so background work the call
- *   started reads afresh.
- * - Shared between calls: a read sent during the current run of the microtask queue is shared by every caller in
- *   that run (all of them started before it was sent). A read already on its way from an earlier run is not: a
- *   caller that arrives meanwhile waits for the one next read, which is sent when the read in flight returns and is
- *   shared by everyone who queued for it. At most one read is in flight and one queued, however many calls arrive.
+ * - Within a call (the pipeline puts the call's `PendingChange` in `changeContext` from its start to its result),
+ *   the first read is kept for the rest of the call: resolving the HSM, the caller, the RBAC decision and the key
+ *   version all ask, and all get that read. A change this process writes meanwhile drops it at once.
+ * - Calls read once per turn of the event loop: a call's first question waits for the turn's check phase
+ *   (setImmediate), where one read answers every call waiting then. Each of them started before that read was made,
+ *   so each sees every change committed before it started (SPEC section 14: "one generation read per turn of the
+ *   event loop, shared by the calls waiting on it").
+ * - Callers that ask in the same run of the microtask queue share one read (the concurrent calls that one network
+ *   event started). The shared read is dropped as soon as the callers queued so far have run, and at once by this
+ *   process's own writes; another process's commit is seen by every later read.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import { changeContext, type PendingChange } from "./change-records.js";
 
-interface CallScope {
-  open: boolean;
-  readonly reads: Map<GenerationReads, { readonly writes: number; readonly read: Promise<number> }>;
-}
-
-const callScope = new AsyncLocalStorage<CallScope>();
-
-/** Runs one call: its generation checks share one read (see above). */
-export async function withOneGenerationRead<T>(fn: () => Promise<T>): Promise<T> {
-  const scope: CallScope = { open: true, reads: new Map() };
-  try {
-    return await callScope.run(scope, fn);
-  } finally {
-    scope.open = false;
-  }
+interface Pin {
+  readonly read: Promise<number>;
+  /** `writes` when the read was made: a write by this process since then makes the pin stale. */
+  readonly writes: number;
 }
 
 export class GenerationReads {
   readonly #read: () => Promise<number>;
-  /** Counts this process's writes: a call's read made before one of them is not reused after it. */
+  #shared: Promise<number> | undefined;
+  /** This process's writes so far (`forget` calls). */
   #writes = 0;
-  /** The read sent during the current run of the microtask queue. */
-  #thisTurn: Promise<number> | undefined;
-  #inFlight: Promise<number> | undefined;
-  #queued: { readonly promise: Promise<number>; send(): void } | undefined;
+  /** Each call's read; a call's entry goes with the call (weakly held). */
+  readonly #pins = new WeakMap<PendingChange, Pin>();
+  /** The read this turn's waiting calls share, made when the turn reaches its check phase. */
+  #turn: Promise<number> | undefined;
 
   constructor(read: () => Promise<number>) {
     this.#read = read;
   }
 
   read(): Promise<number> {
-    const scope = callScope.getStore();
-    if (scope === undefined || !scope.open) return this.#shared();
-    const taken = scope.reads.get(this);
-    if (taken !== undefined && taken.writes === this.#writes) return taken.read;
-    const read = this.#shared();
-    scope.reads.set(this, { writes: this.#writes, read });
-    // A failed read is not kept: the call's next check tries again.
+    const call = changeContext.getStore();
+    // A call's context also reaches work it started that outlives it (a timer, a shared load): only a call still
+    // in flight keeps its read.
+    if (call === undefined || call.inFlight !== true) return this.#sharedRead();
+    const pin = this.#pins.get(call);
+    if (pin !== undefined && pin.writes === this.#writes) return pin.read;
+    const read = this.#turnRead();
+    this.#pins.set(call, { read, writes: this.#writes });
+    // A failed read is not kept: the call's next question tries again.
     read.catch(() => {
-      if (scope.reads.get(this)?.read === read) scope.reads.delete(this);
+      if (this.#pins.get(call)?.read === read) this.#pins.delete(call);
     });
     return read;
   }
 
-  /** This process wrote: no read sent before now is handed out again. */
+  /** This process wrote: every later question reads again, in calls too. */
   forget(): void {
-    this.#writes++;
-    this.#thisTurn = undefined;
+    this.#shared = undefined;
+    this.#writes += 1;
   }
 
-  #shared(): Promise<number> {
-    if (this.#thisTurn !== undefined) return this.#thisTurn;
-    if (this.#queued !== undefined) return this.#queued.promise;
-    if (this.#inFlight === undefined) return this.#send();
-    let send!: () => void;
-    const promise = new Promise<number>((resolve, reject) => {
-      send = () => this.#send().then(resolve, reject);
+  #turnRead(): Promise<number> {
+    if (this.#turn !== undefined) return this.#turn;
+    const turn = new Promise<number>((resolve, reject) => {
+      setImmediate(() => {
+        // Calls that ask from here on wait for the next turn's read: this one may be older than their start.
+        if (this.#turn === turn) this.#turn = undefined;
+        this.#read().then(resolve, reject);
+      });
     });
-    // Settled by the read it waits for, whose own failure is its callers' to see.
-    promise.catch(() => undefined);
-    this.#queued = { promise, send };
-    return promise;
+    this.#turn = turn;
+    return turn;
   }
 
-  #send(): Promise<number> {
-    const read = this.#read();
-    this.#inFlight = read;
-    this.#thisTurn = read;
+  #sharedRead(): Promise<number> {
+    if (this.#shared !== undefined) return this.#shared;
+    const shared = this.#read();
+    this.#shared = shared;
     queueMicrotask(() => {
-      if (this.#thisTurn === read) this.#thisTurn = undefined;
+      if (this.#shared === shared) this.#shared = undefined;
     });
-    const settled = (): void => {
-      if (this.#inFlight !== read) return;
-      this.#inFlight = undefined;
-      const queued = this.#queued;
-      this.#queued = undefined;
-      queued?.send();
-    };
-    read.then(settled, settled);
-    return read;
+    // A failed read is not shared: the next caller tries again.
+    shared.catch(() => {
+      if (this.#shared === shared) this.#shared = undefined;
+    });
+    return shared;
   }
 }

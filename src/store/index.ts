@@ -25,7 +25,6 @@ export type {
   SubscriptionRecord,
 } from "./management-records.js";
 export type { BackupJobKind, BackupJobRecord } from "./backup-job-records.js";
-export { withOneGenerationRead } from "./generation-reads.js";
 export { changeContext, type AuditOutboxRepository, type OutboxRecord, type PendingChange } from "./change-records.js";
 export { openPostgresStore } from "./postgres/postgres-store.js";
 export { PG_MIGRATIONS } from "./postgres/migrations.js";

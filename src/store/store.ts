@@ -221,8 +221,10 @@ export interface Store extends StoreRepositories {
    * memberships, role definitions, assignments, keys, key versions or managed
    * HSMs, by any process sharing the store; caches compare it to know they are
    * stale. Callers that ask in the same run of the microtask queue may share
-   * one read of the counter (made after each of them started, so each still
-   * sees every change committed before it started).
+   * one read of the counter, and a call keeps its first read to its end
+   * (src/store/generation-reads.ts); each read was made after the calls that
+   * share it started, so each still sees every change committed before it
+   * started.
    */
   generation(): Promise<number>;
   /**

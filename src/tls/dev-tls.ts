@@ -14,7 +14,7 @@ import { devTlsPaths } from "./dev-tls-paths.js";
 
 export interface DevTlsOptions {
   readonly dataDir: string;
-  /** Extra names or addresses the server is reached by; localhost, 127.0.0.1 and ::1 are always included. */
+  /** Extra names (`*.suffix` wildcards too) or addresses the server is reached by; localhost, 127.0.0.1 and ::1 are always included. */
   readonly hosts?: readonly string[];
   /** The clock; tests move it to see renewal. */
   readonly now?: Date;
@@ -39,8 +39,10 @@ const UNSPECIFIED = new Set(["0.0.0.0", "::"]);
 function wantedHosts(hosts: readonly string[]): string[] {
   const wanted = new Set<string>();
   for (const [index, host] of [...LOOPBACK_HOSTS, ...hosts].entries()) {
-    if (typeof host !== "string" || (isIP(host) === 0 && !HOSTNAME.test(host))) {
-      throw badParameter(`hosts[${index - LOOPBACK_HOSTS.length}]`, "must be a DNS name or an IP address");
+    // A wildcard covers one label (RFC 6125 section 6.4.3): `*.managedhsm.keyhold.local` for every HSM's host name.
+    const name = typeof host === "string" && host.startsWith("*.") ? host.slice(2) : host;
+    if (typeof name !== "string" || (isIP(name) === 0 && !HOSTNAME.test(name))) {
+      throw badParameter(`hosts[${index - LOOPBACK_HOSTS.length}]`, "must be a DNS name, a *.wildcard DNS name or an IP address");
     }
     const canonical = canonicalHost(host);
     if (!UNSPECIFIED.has(canonical)) wanted.add(canonical);

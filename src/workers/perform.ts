@@ -3,7 +3,7 @@
  * it. A worker runs the pool's tasks with it; the main thread runs the same tasks with it for the keys whose work
  * stays there (symmetric keys, see src/hsm/keys/placement.ts).
  */
-import { decrypt, sign, unwrapKey, verify, type JsonWebKey } from "../crypto/index.js";
+import { decrypt, sign, signBatch, unwrapKey, verify, type JsonWebKey } from "../crypto/index.js";
 import { replyForError, verdictOf, type Answer, type AnswerOf, type ItemReply, type PingTask, type PoolTask } from "./task.js";
 
 /** A task that does cryptography with a key (every task but ping). */
@@ -24,10 +24,11 @@ export function perform(task: KeyTask, jwk: JsonWebKey): Promise<Answer> {
       return decrypt(task.algorithm, jwk, task.data, { iv: task.iv, aad: task.aad, tag: task.tag });
     case "unwrapKey":
       return unwrapKey(task.algorithm, jwk, task.data);
-    case "signBatch": {
-      const digests = split(task.data, task.sizes);
-      return eachItem(digests, (digest) => sign(task.algorithm, jwk, digest));
-    }
+    case "signBatch":
+      // The core signs the chunk at once, so what signatures can share is paid once (ECDSA: one inversion).
+      return signBatch(task.algorithm, jwk, split(task.data, task.sizes)).then((results) =>
+        results.map((result) => (result.status === "fulfilled" ? { status: "ok", value: result.value } : replyForError(result.reason))),
+      );
     case "unwrapKeyBatch":
       return eachItem(split(task.data, task.sizes), (wrapped) => unwrapKey(task.algorithm, jwk, wrapped));
     case "decryptBatch": {

@@ -11,8 +11,9 @@
  * busy or arrived together. Waking a thread costs tens of microseconds on
  * this kind of virtual machine (a postMessage to a sleeping worker measured
  * as much as an ES256 sign), so under load one message carries many tasks;
- * an idle pool sends a lone task as soon as the microtasks queued with it
- * have run.
+ * an idle pool sends what queued at the end of the event loop's turn
+ * (setImmediate), so the calls that every network event of that turn
+ * started share one message per worker.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -212,13 +213,14 @@ export class CryptoPool {
   }
 
   /**
-   * Dispatches once the microtasks queued so far have run: the calls that one network event (or one finished
-   * batch) set going enqueue in that run and share one message per worker instead of waking a worker each.
+   * Dispatches at the end of this turn of the event loop (its check phase): the calls that this turn's network
+   * events (and finished batches) set going enqueue before it and share one message per worker instead of waking a
+   * worker each. Under load a turn handles many calls; a lone call waits only for the rest of its turn.
    */
   #dispatchSoon(): void {
     if (this.#dispatchScheduled) return;
     this.#dispatchScheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.#dispatchScheduled = false;
       this.#dispatch();
     });

@@ -13,7 +13,7 @@ function serviceError(code: status, details: string, errorCode?: string): Servic
 describe("client options", () => {
   it("defaults the CA to <data-dir>/tls/ca.pem and takes an IPv6 endpoint", () => {
     expect(resolveClientOptions(flags, "/srv/keyhold")).toEqual({
-      target: "127.0.0.1:7443",
+      server: { target: "127.0.0.1:7443", hosts: ["127.0.0.1"], balanced: false },
       hsmName: undefined,
       token: undefined,
       caPath: "/srv/keyhold/tls/ca.pem",
@@ -24,7 +24,7 @@ describe("client options", () => {
       { ...flags, endpoint: "[::1]:7443", ca: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" },
       "/d",
     );
-    expect(v6).toMatchObject({ target: "[::1]:7443", caPath: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" });
+    expect(v6).toMatchObject({ server: { target: "[::1]:7443" }, caPath: "/etc/ca.pem", output: "json", hsmName: "dev", token: "t" });
     expect(resolveClientOptions({ ...flags, endpoint: "localhost:1", insecure: true }, "/d")).toMatchObject({
       caPath: undefined,
       insecure: true,

@@ -192,12 +192,13 @@ describe("loadConfig errors name the field", () => {
     ],
     [
       "grpcc:\n  listen: 127.0.0.1:1\n",
-      "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, tenant, hsms",
+      "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, keyVault, tenant, hsms",
     ],
     [
       "grpc:\n  listen: 127.0.0.1:65536\n",
       "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)",
     ],
+    ["keyVault:\n  dnsSuffix: local\n", "keyVault.dnsSuffix: must be a DNS name of two or more labels, e.g. managedhsm.keyhold.local"],
     ["grpc:\n  listen: ::1:7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc:\n  listen: 7443\n", "grpc.listen: must be HOST:PORT with a port from 0 to 65535 (IPv6 in brackets, e.g. [::1]:7443)"],
     ["grpc: 7443\n", "grpc: must be a mapping of options"],

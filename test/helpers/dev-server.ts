@@ -1,5 +1,5 @@
 /**
- * `keyhold serve --dev` (or a plain `keyhold serve` configured through KEYHOLD_* variables) as a child process of the built CLI, on port-0 listeners, for tests that need a real server
+ * `keyhold serve --dev` (or a plain `keyhold serve` configured through `env`) as a child process of the built CLI, on port-0 listeners, for tests that need a real server
  * process (end-to-end, SIGKILL). The build must have run (`npm test` builds first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,6 +11,7 @@ export interface DevServer {
   readonly proc: ChildProcess;
   readonly grpc: string;
   readonly https: string;
+  readonly metrics: string;
   /** Everything the server printed on stdout up to the moment it was considered started. */
   readonly banner: string;
 }
@@ -21,10 +22,10 @@ export interface DevServerOptions {
   readonly cwd?: string;
   /** When the server counts as started; by default at its `listening ...` line. */
   readonly until?: (stdout: string) => boolean;
+  /** More environment (KEYHOLD_* settings of this node), over the clean one. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Development mode (the default); without it the configuration comes from `env` alone. */
   readonly dev?: boolean;
-  /** KEYHOLD_* settings for the server (a node of several: its store, node id, HSMs). */
-  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -60,10 +61,10 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
     proc.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /^listening grpc=(\S+) https=(\S+)/.exec(out);
+      const match = /^listening grpc=(\S+) https=(\S+) metrics=(\S+)/.exec(out);
       if (match && (options.until?.(out) ?? true)) {
         clearTimeout(timer);
-        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, banner: out });
+        resolveStarted({ proc, grpc: match[1]!, https: match[2]!, metrics: match[3]!, banner: out });
       }
     });
     proc.on("exit", (code) => {

@@ -6,7 +6,7 @@ import { fromWire, mergeTallies, toWire } from "../../src/load/tally-wire.js";
 function tallyOf(millis: readonly number[], ok: number, errors: Record<string, number>, elapsedMs: number): LoadTally {
   const histogram = newLatencyHistogram();
   for (const value of millis) recordMillis(histogram, value);
-  return { histogram, ok, errors, unmatched: 0, matched: ok, elapsedMs };
+  return { histogram, ok, errors, calls: ok, unmatched: 0, matched: ok, elapsedMs };
 }
 
 describe("latency percentiles", () => {

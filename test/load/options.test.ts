@@ -24,6 +24,10 @@ describe("keyhold load options", () => {
       count: 1000,
       key: { name: "k", version: "v2" },
     });
+    expect(loadPlanFromOptions({ ...BASE, batch: "64" }).plan.batch).toBe(64);
+    expect(loadPlanFromOptions({ ...BASE, batch: "1000" }).plan.batch).toBe(1000);
+    expect(loadPlanFromOptions(BASE).plan.batch).toBeUndefined();
+    expect(loadPlanFromOptions({ ...BASE, endpoint: "127.0.0.1:7001,127.0.0.1:7002" }).plan.op).toBe("sign");
   });
 
   it.each([
@@ -39,6 +43,10 @@ describe("keyhold load options", () => {
     [{ duration: undefined }, "--duration"],
     [{ count: "0", duration: undefined }, "--count"],
     [{ endpoint: "localhost" }, "--endpoint"],
+    [{ endpoint: "127.0.0.1:7001,,127.0.0.1:7002" }, "--endpoint"],
+    [{ batch: "0" }, "--batch"],
+    [{ batch: "1001" }, "--batch"],
+    [{ batch: "16x" }, "--batch"],
   ] as [Partial<RawLoadOptions>, string][])("names the flag when %j is wrong", (change, flag) => {
     expect(() => loadPlanFromOptions({ ...BASE, ...change })).toThrow(expect.objectContaining({ code: "BadParameter", field: flag }));
   });

@@ -22,7 +22,7 @@ function sampleReport() {
   for (let index = 1; index <= 2000; index++) recordMillis(histogram, index / 100);
   return buildReport(
     SETTINGS,
-    { histogram, ok: 2000, errors: { "PERMISSION_DENIED (ForbiddenByRbac)": 3 }, unmatched: 0, matched: 0, elapsedMs: 4000 },
+    { histogram, ok: 2000, errors: { "PERMISSION_DENIED (ForbiddenByRbac)": 3 }, calls: 2003, unmatched: 0, matched: 0, elapsedMs: 4000 },
     { seconds: 1, secondsPerOperation: 0.0005 },
     false,
   );

@@ -35,6 +35,7 @@ function fakeChild(latencies: number[], received: ToWorker[]): ChildProcess {
             histogram,
             ok: latencies.length,
             errors: { INTERNAL: 1 },
+            calls: latencies.length + 1,
             unmatched: 0,
             matched: 0,
             elapsedMs: 10 * latencies.length,

@@ -1,94 +1,114 @@
 /**
- * When a generation read may be shared (src/store/generation-reads.ts): never a read sent before a caller started,
- * one read per call, and at most one read in flight and one queued however many callers arrive. The read is a
- * counter the test controls, so what each caller saw tells which read it got.
+ * How reads of the store's generation are shared: one per turn of the event loop for the calls waiting then, kept by
+ * each call from its first question to its result, and otherwise only by the callers of one run of the microtask
+ * queue. Each test counts the reads that reach the
+ * database and checks which value every question gets.
  */
+import { setImmediate as turn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { GenerationReads, withOneGenerationRead } from "../../src/store/generation-reads.js";
+import { changeContext, type PendingChange } from "../../src/store/index.js";
+import { GenerationReads } from "../../src/store/generation-reads.js";
 
-/** A read function whose reads the test answers one by one; each answers the generation current when it was sent. */
-function controlledReads(): { reads: GenerationReads; sent: number[]; answer(): void; generation: { value: number } } {
-  const generation = { value: 0 };
-  const sent: number[] = [];
-  const pending: (() => void)[] = [];
-  const reads = new GenerationReads(() => {
-    const seen = generation.value;
-    sent.push(seen);
-    return new Promise<number>((resolve) => pending.push(() => resolve(seen)));
-  });
-  return { reads, sent, generation, answer: () => pending.shift()?.() };
+/** A database whose generation the test moves, counting the reads that reach it. */
+function counter(): { reads: GenerationReads; count: () => number; commit: () => void } {
+  let generation = 1;
+  let reads = 0;
+  return {
+    reads: new GenerationReads(async () => {
+      reads += 1;
+      return generation;
+    }),
+    count: () => reads,
+    commit: () => {
+      generation += 1;
+    },
+  };
 }
 
-/** Lets every pending callback and microtask run (a later turn of the event loop). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+function call(): PendingChange & { inFlight: boolean } {
+  return { open: false, inFlight: true, id: undefined, journal: "j", nodeId: "n", event: () => "{}", attached: () => undefined };
+}
 
 describe("generation reads", () => {
-  it("callers of one turn share a read; a caller arriving while it is in flight gets a later read, shared with the others that wait", async () => {
-    const { reads, sent, generation, answer } = controlledReads();
-    const first = [reads.read(), reads.read()];
-    await nextTurn();
-    // A commit lands while the first read is on its way; whoever arrives now must see it.
-    generation.value = 1;
-    const late = [reads.read(), reads.read(), reads.read()];
-    await nextTurn();
-    expect(sent).toEqual([0]);
-    answer();
-    expect(await Promise.all(first)).toEqual([0, 0]);
-    await nextTurn();
-    expect(sent).toEqual([0, 1]);
-    answer();
-    expect(await Promise.all(late)).toEqual([1, 1, 1]);
-  });
-
-  it("a call's checks share the read made at its first check; this process's write voids it; after the call, reads are fresh", async () => {
-    const { reads, sent, generation, answer } = controlledReads();
-    let afterCall: Promise<number> | undefined;
-    const call = withOneGenerationRead(async () => {
-      const firstCheck = reads.read();
-      answer();
-      expect(await firstCheck).toBe(0);
-      generation.value = 1;
-      await nextTurn();
-      // Another node committed meanwhile: the call goes on with the read it made after it started.
-      expect(await reads.read()).toBe(0);
-      expect(sent).toEqual([0]);
-      // This process wrote: its next check reads again.
-      reads.forget();
-      const afterWrite = reads.read();
-      answer();
-      expect(await afterWrite).toBe(1);
-      generation.value = 2;
-      // Work the call leaves running reads afresh once the call is over.
-      afterCall = nextTurn().then(() => reads.read());
+  it("a call reads once, however many questions it asks across turns of the event loop", async () => {
+    const db = counter();
+    const seen = await changeContext.run(call(), async () => {
+      const values = [await db.reads.read()];
+      await turn();
+      values.push(await db.reads.read());
+      await turn();
+      values.push(await db.reads.read());
+      return values;
     });
-    await call;
-    await nextTurn();
-    answer();
-    expect(await afterCall).toBe(2);
-    expect(sent).toEqual([0, 1, 2]);
+    expect(seen).toEqual([1, 1, 1]);
+    expect(db.count()).toBe(1);
   });
 
-  it("keeps at most one read in flight and one queued for many callers, and a failed read is not reused", async () => {
-    let sent = 0;
+  it("calls of one turn share one read, made after the last of them started", async () => {
+    const db = counter();
+    const first = changeContext.run(call(), () => db.reads.read());
+    db.commit();
+    const second = changeContext.run(call(), () => db.reads.read());
+    expect(await Promise.all([first, second])).toEqual([2, 2]);
+    expect(db.count()).toBe(1);
+  });
+
+  it("a call that starts after another process's commit sees it, while the earlier call keeps its own read", async () => {
+    const db = counter();
+    const earlier = call();
+    expect(await changeContext.run(earlier, () => db.reads.read())).toBe(1);
+    db.commit();
+    await turn();
+    expect(await changeContext.run(call(), () => db.reads.read())).toBe(2);
+    expect(await changeContext.run(earlier, () => db.reads.read())).toBe(1);
+  });
+
+  it("this process's write drops a call's read at once", async () => {
+    const db = counter();
+    await changeContext.run(call(), async () => {
+      expect(await db.reads.read()).toBe(1);
+      db.commit();
+      db.reads.forget();
+      expect(await db.reads.read()).toBe(2);
+    });
+    expect(db.count()).toBe(2);
+  });
+
+  it("work a call leaves behind reads afresh once the call's result is settled", async () => {
+    const db = counter();
+    const finished = call();
+    expect(await changeContext.run(finished, () => db.reads.read())).toBe(1);
+    finished.inFlight = false;
+    db.commit();
+    await turn();
+    expect(await changeContext.run(finished, () => db.reads.read())).toBe(2);
+  });
+
+  it("outside calls, readers of one microtask run share a read and later readers read again", async () => {
+    const db = counter();
+    const [first, second] = [db.reads.read(), db.reads.read()];
+    expect(first).toBe(second);
+    expect(await first).toBe(1);
+    db.commit();
+    await turn();
+    expect(await db.reads.read()).toBe(2);
+    expect(db.count()).toBe(2);
+  });
+
+  it("a failed read is kept by no call: the call's next question reads again", async () => {
     let fail = true;
-    const reads = new GenerationReads(async () => {
-      sent++;
-      // A read takes five turns of the event loop; callers below arrive every turn.
-      for (let turn = 0; turn < 5; turn++) await nextTurn();
-      if (fail) throw new Error("store unavailable");
-      return sent;
+    let reads = 0;
+    const flaky = new GenerationReads(async () => {
+      reads += 1;
+      if (fail) throw new Error("database unavailable");
+      return 7;
     });
-    const failed = reads.read();
-    await expect(failed).rejects.toThrow("store unavailable");
-    fail = false;
-    const callers: Promise<number>[] = [];
-    for (let turn = 0; turn < 20; turn++) {
-      for (let i = 0; i < 10; i++) callers.push(reads.read());
-      await nextTurn();
-    }
-    await Promise.all(callers);
-    // One read per turn would be 20 (plus the failed one); one in flight and one queued is about one per five turns.
-    expect(sent).toBeGreaterThan(2);
-    expect(sent).toBeLessThanOrEqual(8);
+    await changeContext.run(call(), async () => {
+      await expect(flaky.read()).rejects.toThrow("database unavailable");
+      fail = false;
+      await turn();
+      expect(await flaky.read()).toBe(7);
+    });
+    expect(reads).toBe(2);
   });
 });

@@ -108,7 +108,17 @@ describe("ensureDevTls", () => {
   });
 
   it("names a bad host", () => {
-    expect(() => ensureDevTls({ dataDir: tempDir(), hosts: ["bad host!"] })).toThrow("hosts[0]: must be a DNS name or an IP address");
+    expect(() => ensureDevTls({ dataDir: tempDir(), hosts: ["bad host!"] })).toThrow(
+      "hosts[0]: must be a DNS name, a *.wildcard DNS name or an IP address",
+    );
+    expect(() => ensureDevTls({ dataDir: tempDir(), hosts: ["*.*.example"] })).toThrow("hosts[0]");
+  });
+
+  it("puts a wildcard name in the certificate (the Key Vault door's *.{dnsSuffix})", () => {
+    const tls = ensureDevTls({ dataDir: tempDir(), hosts: ["*.managedhsm.keyhold.local"] });
+    const certificate = new X509Certificate(tls.certPem);
+    expect(certificate.checkHost("dev.managedhsm.keyhold.local")).toBe("*.managedhsm.keyhold.local");
+    expect(certificate.checkHost("a.dev.managedhsm.keyhold.local")).toBeUndefined();
   });
 });
 

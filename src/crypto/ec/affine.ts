@@ -4,6 +4,7 @@
  * OpenSSL and only has to add two points). Variable time: it only ever sees
  * public values (signature, digest, public key).
  */
+import { mod, modInverse } from "./modular.js";
 
 /** An affine point; null is the point at infinity. */
 export type AffinePoint = { readonly x: bigint; readonly y: bigint } | null;
@@ -11,28 +12,6 @@ export type AffinePoint = { readonly x: bigint; readonly y: bigint } | null;
 export interface CurveField {
   readonly p: bigint;
   readonly a: bigint;
-}
-
-export function mod(value: bigint, m: bigint): bigint {
-  const r = value % m;
-  return r < 0n ? r + m : r;
-}
-
-/** value⁻¹ mod m by the extended Euclidean algorithm; m is prime and value ≢ 0. */
-export function modInverse(value: bigint, m: bigint): bigint {
-  let [oldR, r] = [mod(value, m), m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new RangeError("value is not invertible");
-  return mod(oldS, m);
-}
-
-export function negate(point: AffinePoint, field: CurveField): AffinePoint {
-  return point === null ? null : { x: point.x, y: mod(-point.y, field.p) };
 }
 
 /** P + Q with every case of the group law: either at infinity, P = −Q, and doubling. */

@@ -32,6 +32,11 @@ export const nobleEcProvider: EcProvider = {
     });
   },
 
+  // Noble draws each nonce inside its sign (RFC 6979, hedged), so there is no inversion to share: one by one.
+  signBatch(key: EcPrivateKey, digests: readonly Uint8Array[]): Uint8Array[] {
+    return digests.map((digest) => nobleEcProvider.sign(key, digest));
+  },
+
   verify(key: EcPublicKey, digest: Uint8Array, signature: Uint8Array): boolean {
     assertDigest(digest);
     // Noble throws on a wrong-length compact signature instead of returning false.

@@ -24,6 +24,12 @@ export interface EcProvider {
    * curve.scalarBytes long.
    */
   sign(key: EcPrivateKey, digest: Uint8Array): Uint8Array;
+  /**
+   * `sign` for each digest, in order, each signature with its own nonce, as a provider does it best in bulk
+   * (the native one pays one modular inversion for the whole batch). Every digest is one the core accepted;
+   * a key the provider refuses throws for the batch.
+   */
+  signBatch(key: EcPrivateKey, digests: readonly Uint8Array[]): Uint8Array[];
   /** Accepts high-S signatures (as Key Vault does); any malformed signature is `false`, never a throw. */
   verify(key: EcPublicKey, digest: Uint8Array, signature: Uint8Array): boolean;
 }

@@ -50,13 +50,19 @@ export function accessControlOperations({ store, rbac }: AccessControlDeps) {
     name: "RoleDefinitionList",
     decode(raw: unknown) {
       const input = fields(raw);
-      return { scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"), page: pageRequest(input) };
+      return {
+        scope: hsmScopeRule.normalize(optionalString(input, "scope") ?? "/", "scope"),
+        // Key Vault's `$filter=roleName eq '...'` (the REST door); gRPC lists every definition.
+        roleName: optionalString(input, "roleName", 256),
+        page: pageRequest(input),
+      };
     },
     dataAction: "roleDefinitions/read/action",
     scope: (i) => i.scope,
     describe: (i) => ({ scope: i.scope }),
     async execute(input, context): Promise<Page<RoleDefinition>> {
-      return page((await rbac.state(hsmOf(context).id)).definitions, input.page);
+      const definitions = (await rbac.state(hsmOf(context).id)).definitions;
+      return page(input.roleName === undefined ? definitions : definitions.filter((d) => d.roleName === input.roleName), input.page);
     },
   });
 

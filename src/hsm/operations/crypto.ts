@@ -9,6 +9,7 @@
 import { algorithmFor } from "../../crypto/algorithms.js";
 import type { DataActionSuffix } from "../../authz/index.js";
 import type { AlgorithmSpec, KeyOperation } from "../../crypto/index.js";
+import { MAX_BATCH_ITEMS } from "../../batch-limit.js";
 import { badParameter, type KeyholdErrorCode } from "../../errors.js";
 import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
@@ -43,9 +44,6 @@ function checkFamily(spec: AlgorithmSpec, usable: UsableVersion): void {
     );
   }
 }
-
-/** The most items one batch call carries (SPEC section 3). */
-const MAX_BATCH_ITEMS = 1000;
 
 /** The list field of a batch request: 1 to 1,000 items, or BadParameter naming the field. */
 function batchItems(input: Fields, field: string, wireField = field): readonly unknown[] {

@@ -14,12 +14,16 @@ export interface Challenge {
   readonly resource: string;
 }
 
+const RETRY_AFTER_SECONDS = 1;
+
 /** `code` replaces the KeyholdError code in the body (a route's own vocabulary, e.g. ARM's); the status does not change. */
 export function sendError(reply: FastifyReply, error: KeyholdError, challenge?: Challenge, code: string = error.code): FastifyReply {
   const status = ERROR_CLASSES[error.code].http;
   if (status === 401 && challenge !== undefined) {
     void reply.header("www-authenticate", `Bearer authorization="${challenge.authority}", resource="${challenge.resource}"`);
   }
+  // Throttled (the worker pool's queue is full): clients back off, as they do for Key Vault's and ARM's 429.
+  if (status === 429) void reply.header("retry-after", String(RETRY_AFTER_SECONDS));
   return reply.status(status).send({ error: { code, message: error.message } });
 }
 

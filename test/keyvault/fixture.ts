@@ -18,8 +18,9 @@ export interface KeyVaultFixture {
   readonly stranger: string;
 }
 
-export async function startKeyVaultFixture(): Promise<KeyVaultFixture> {
-  const server = await startTestServer({ threads: 2 });
+/** `pool` sizes the node's worker pool (the throttling test wants one worker and a queue of one). */
+export async function startKeyVaultFixture(pool: { threads?: number; maxQueue?: number } = {}): Promise<KeyVaultFixture> {
+  const server = await startTestServer({ threads: 2, ...pool });
   const adminToken = await server.token(server.admin);
   const assign = (roleDefinitionId: string, principalId: string) =>
     server.call(

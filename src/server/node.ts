@@ -129,7 +129,11 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
       hsmList.push(hsm);
     }
-    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost });
+    // The ARM `hsmUri` is the URL the Key Vault door answers on, with the HTTPS port when it is not 443, so that an SDK
+    // given it reaches this node (SPEC section 13). Key ids keep the bare host name: they must not change with the port.
+    const vaultPort = config.https.listen.port === 443 ? "" : `:${config.https.listen.port}`;
+    const vaultUrl = (name: string): string => `https://${hsmUriHost(name)}${vaultPort}/`;
+    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost, vaultUrl });
     const management = new ManagementRbac(store);
 
     const audit = new AuditSink({

@@ -49,7 +49,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { threads?: number; eventLoopStallMs?: number; dataDir?: string; postgresUrl?: string } = {},
+  options: { threads?: number; maxQueue?: number; eventLoopStallMs?: number; dataDir?: string; postgresUrl?: string } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "keyhold-it-")));
   const config = loadConfig({
@@ -59,7 +59,7 @@ export async function startTestServer(
       grpc: { listen: "127.0.0.1:0" },
       https: { listen: "127.0.0.1:0" },
       metrics: { listen: "127.0.0.1:0" },
-      workers: { threads: options.threads ?? 2 },
+      workers: { threads: options.threads ?? 2, ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }) },
       providers: { rsa: "native", ec: "native" },
       ...(options.eventLoopStallMs === undefined ? {} : { health: { eventLoopStallMs: options.eventLoopStallMs } }),
       ...(options.postgresUrl === undefined ? {} : { store: { postgres: { url: options.postgresUrl, poolSize: 4 } } }),

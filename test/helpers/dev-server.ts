@@ -21,6 +21,8 @@ export interface DevServerOptions {
   readonly cwd?: string;
   /** When the server counts as started; by default at its `listening ...` line. */
   readonly until?: (stdout: string) => boolean;
+  /** More `serve` flags, e.g. `["--processes", "2"]`. */
+  readonly serveArgs?: readonly string[];
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -43,6 +45,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     "127.0.0.1:0",
     "--metrics-listen",
     "127.0.0.1:0",
+    ...(options.serveArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

@@ -32,7 +32,9 @@ function overrides(dataDir: string | undefined, options: ServeOptions): Record<s
     ...(options.metricsListen === undefined ? {} : { metrics: { listen: options.metricsListen } }),
     ...(options.insecureLoopback === true ? { insecureLoopback: true } : {}),
     // A number as the file gives one; other text (`auto`, or a mistake the validator names) as it is.
-    ...(options.processes === undefined ? {} : { processes: /^\d+$/.test(options.processes) ? Number(options.processes) : options.processes }),
+    ...(options.processes === undefined
+      ? {}
+      : { processes: /^\d+$/.test(options.processes) ? Number(options.processes) : options.processes }),
   };
 }
 

@@ -17,7 +17,7 @@ import { formatListenAddress, nodeIdOfProcess, type KeyholdConfig } from "../con
 import { removeEndpointsFile, writeEndpointsFile } from "../endpoints-file.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/metrics-server.js";
 import { settleSharedPorts } from "../server/settle-ports.js";
-import { isMessage, type NodeReady, type StartNode } from "./messages.js";
+import { isMessage, type MetricsRequest, type NodeReady, type StartNode } from "./messages.js";
 import { perNodeMetrics, summedMetrics, type MetricsJson, type NodeMetrics } from "./node-metrics.js";
 import { RestartBackoff } from "./restart-backoff.js";
 
@@ -122,7 +122,12 @@ class Primary {
     }
     this.#phase = "running";
     const addresses = { grpc: formatListenAddress(this.#config.grpc.listen), https: formatListenAddress(this.#config.https.listen) };
-    writeEndpointsFile(this.#config.dataDir, { ...addresses, metrics: this.#metricsAddress, issuerUrl: firstReady.issuerUrl, pid: process.pid });
+    writeEndpointsFile(this.#config.dataDir, {
+      ...addresses,
+      metrics: this.#metricsAddress,
+      issuerUrl: firstReady.issuerUrl,
+      pid: process.pid,
+    });
     const lines = [`listening grpc=${addresses.grpc} https=${addresses.https} metrics=${this.#metricsAddress}`];
     if (firstReady.banner !== undefined) lines.push(firstReady.banner);
     lines.push(...this.#slots.map((slot) => this.#readyLine(slot)));
@@ -139,7 +144,13 @@ class Primary {
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.ready = false;
-    const start: StartNode = { type: "keyhold:start", config: this.#config, nodeId: slot.nodeId, dev, metricsAddress: this.#metricsAddress };
+    const start: StartNode = {
+      type: "keyhold:start",
+      config: this.#config,
+      nodeId: slot.nodeId,
+      dev,
+      metricsAddress: this.#metricsAddress,
+    };
     worker.once("message", function sendStart(message: unknown) {
       if (isMessage(message, "keyhold:awaiting-start")) worker.send(start);
       else worker.once("message", sendStart);
@@ -186,7 +197,8 @@ class Primary {
           resolve(metrics === undefined ? undefined : { nodeId: slot.nodeId, metrics });
         };
         this.#pendingMetrics.set(id, finish);
-        worker.send({ type: "keyhold:metrics-request", id });
+        const request: MetricsRequest = { type: "keyhold:metrics-request", id };
+        worker.send(request);
       });
     });
     const nodes = (await Promise.all(asked)).filter((node): node is NodeMetrics => node !== undefined);

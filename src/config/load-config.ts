@@ -107,7 +107,10 @@ function crossFieldIssues(config: KeyholdConfig): ConfigIssue[] {
   });
   // Each of several nodes journals as `<nodeId>-<n>`, which must still be a node id.
   if (config.processes > 1 && !NODE_ID.test(nodeIdOfProcess(config.audit.nodeId, config.processes))) {
-    issues.push({ path: "audit.nodeId", problem: `is too long for ${config.processes} processes (node ids <nodeId>-<n> have at most 64 characters)` });
+    issues.push({
+      path: "audit.nodeId",
+      problem: `is too long for ${config.processes} processes (node ids <nodeId>-<n> have at most 64 characters)`,
+    });
   }
   const seen = new Map<string, number>();
   config.hsms.forEach((hsm, index) => {

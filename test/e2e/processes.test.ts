@@ -100,7 +100,9 @@ describe("serve --processes 2 (built CLI; `npm run build` must have run)", () =>
     const perNode = await scrape(`http://${endpoints.metrics}/metrics/nodes`);
     const summed = await scrape(`http://${endpoints.metrics}/metrics`);
     const signCalls = (text: string, labels: string): number =>
-      Number(new RegExp(`^keyhold_rpc_calls_total\\{method="/keyhold.v1.CryptoService/Sign",code="OK"${labels}\\} (\\S+)$`, "m").exec(text)?.[1]);
+      Number(
+        new RegExp(`^keyhold_rpc_calls_total\\{method="/keyhold.v1.CryptoService/Sign",code="OK"${labels}\\} (\\S+)$`, "m").exec(text)?.[1],
+      );
     expect(signCalls(perNode, `,node="${firstId}"`) + signCalls(perNode, `,node="${secondId}"`)).toBe(16);
     expect(signCalls(summed, "")).toBe(16);
     // The sum holds every node's CPU (and the primary's): what `keyhold load` reads as the server's.

@@ -55,7 +55,11 @@ async function mintTokens(dataDir: string, httpsAddress: string): Promise<{ data
 }
 
 /** `ownConnection`: a TCP connection of its own, not shared with other connections to the same server (grpc-js shares them by default). */
-export async function connect(dataDir: string, server: Pick<DevServer, "grpc" | "https">, { ownConnection = false } = {}): Promise<Connection> {
+export async function connect(
+  dataDir: string,
+  server: Pick<DevServer, "grpc" | "https">,
+  { ownConnection = false } = {},
+): Promise<Connection> {
   const tokens = await mintTokens(dataDir, server.https);
   const ca = await readFile(join(dataDir, "tls", "ca.pem"));
   const channel = credentials.createSsl(ca);

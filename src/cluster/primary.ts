@@ -100,8 +100,9 @@ class Primary {
       },
     });
     this.#metricsAddress = formatListenAddress(this.#metricsServer.address);
-    // Round robin by the primary; must be chosen before the first fork.
-    cluster.schedulingPolicy = cluster.SCHED_RR;
+    // Round robin by the primary (Node's default on Linux, not on Windows); must be chosen before the first fork.
+    // NODE_CLUSTER_SCHED_POLICY=none (Node's own variable) still hands the listening socket to every node instead.
+    if (process.env["NODE_CLUSTER_SCHED_POLICY"] === undefined) cluster.schedulingPolicy = cluster.SCHED_RR;
     cluster.setupPrimary({ exec: fileURLToPath(new URL("./node-main.js", import.meta.url)), args: [] });
     cluster.on("message", (_worker, message: unknown) => {
       if (isMessage(message, "keyhold:metrics")) this.#pendingMetrics.get(message.id)?.(message.metrics);

@@ -134,8 +134,9 @@ type ValidatedTree = Omit<KeyholdConfig, "processes" | "identity" | "workers" | 
 /** Fills the defaults that depend on other options or on the machine. */
 function withDerivedDefaults(tree: ValidatedTree): KeyholdConfig {
   const dataDir = resolve(tree.dataDir);
-  const threads = tree.workers.threads ?? availableParallelism();
   const processes = tree.processes === "auto" ? availableParallelism() : tree.processes;
+  // Several nodes share the cores: by default their crypto pools together have one thread per core.
+  const threads = tree.workers.threads ?? Math.max(1, Math.floor(availableParallelism() / processes));
   // A host name long enough to leave no room for the `-<n>` of several nodes is cut short; a configured id is not.
   const hostNodeId = nodeIdFromHostname().slice(0, processes > 1 ? 63 - String(processes).length : 64);
   return {

@@ -358,6 +358,14 @@ describe("processes", () => {
     expect(loadConfig({ env: { KEYHOLD_PROCESSES: "auto" } }).processes).toBe(availableParallelism());
   });
 
+  it("gives each node's crypto pool its share of the cores unless workers.threads is set", () => {
+    const cores = availableParallelism();
+    expect(loadConfig({ env: {} }).workers.threads).toBe(cores);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "auto" } }).workers.threads).toBe(1);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: String(cores * 4) } }).workers.threads).toBe(1);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "2", KEYHOLD_WORKERS_THREADS: "3" } }).workers.threads).toBe(3);
+  });
+
   it("refuses anything else, naming the field and where it came from", () => {
     expect(problems({ env: {}, overrides: { processes: 0 } })).toEqual([
       "processes (from command line): must be an integer from 1 to 1024 or auto",

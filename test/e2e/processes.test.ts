@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -70,14 +70,7 @@ async function scrape(url: string): Promise<string> {
 describe("serve --processes 2 (built CLI; `npm run build` must have run)", () => {
   it("spreads connections over both nodes, heals a killed node, and drains both on SIGTERM", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "keyhold-processes-"));
-    // One crypto worker per node: two nodes' pools start (and self-test) on a 2-core machine.
-    const configFile = join(dataDir, "keyhold.yaml");
-    await writeFile(configFile, "workers: { threads: 1 }\n");
-    server = await startDevServer({
-      dataDir,
-      serveArgs: ["--processes", "2", "--config", configFile],
-      until: (out) => readyNodes(out).size === 2,
-    });
+    server = await startDevServer({ dataDir, serveArgs: ["--processes", "2"], until: (out) => readyNodes(out).size === 2 });
     const started = server;
     let stdout = started.banner;
     started.proc.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

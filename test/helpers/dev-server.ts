@@ -24,6 +24,8 @@ export interface DevServerOptions {
   readonly until?: (stdout: string) => boolean;
   /** More environment (KEYHOLD_* settings of this node), over the clean one. */
   readonly env?: Readonly<Record<string, string>>;
+  /** More `serve` flags, e.g. `["--processes", "2"]`. */
+  readonly serveArgs?: readonly string[];
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -46,6 +48,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     "127.0.0.1:0",
     "--metrics-listen",
     "127.0.0.1:0",
+    ...(options.serveArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

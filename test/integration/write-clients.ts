@@ -54,11 +54,16 @@ async function mintTokens(dataDir: string, httpsAddress: string): Promise<{ data
   }
 }
 
-export async function connect(dataDir: string, server: DevServer): Promise<Connection> {
+/** `ownConnection`: a TCP connection of its own, not shared with other connections to the same server (grpc-js shares them by default). */
+export async function connect(
+  dataDir: string,
+  server: Pick<DevServer, "grpc" | "https">,
+  { ownConnection = false } = {},
+): Promise<Connection> {
   const tokens = await mintTokens(dataDir, server.https);
   const ca = await readFile(join(dataDir, "tls", "ca.pem"));
   const channel = credentials.createSsl(ca);
-  const options = { "grpc.ssl_target_name_override": "localhost" };
+  const options = { "grpc.ssl_target_name_override": "localhost", ...(ownConnection ? { "grpc.use_local_subchannel_pool": 1 } : {}) };
   const clients = Object.fromEntries(
     Object.entries(SERVICES).map(([name, service]) => [name, new (clientConstructor(service))(server.grpc, channel, options)]),
   ) as unknown as Record<keyof typeof SERVICES, Client>;

@@ -1,14 +1,14 @@
 /**
  * The layering of DESIGN.md ("Layout"), checked by `npm run lint:deps` in .ci/run:
  *
- *   cli -> server -> transport -> hsm / management / identity -> pipeline -> arm, authz, audit, store, workers -> crypto
+ *   cli -> cluster -> server -> transport -> hsm / management / identity -> pipeline -> arm, authz, audit, store, workers -> crypto
  *
  * (load sits beside cli as a client of transport; config and tls are read by server, cli, management's client and
  * hsm's security domain.) The src/*.ts leaves (errors, guid, is-record, lru, files) are the one error base and small
  * helpers every layer stands on; they import no folder. Rules name what a layer must not reach; an exception is
  * narrow (one file to one file) and says why it stands.
  */
-const ABOVE_PIPELINE = "^src/(hsm|management|keyvault|identity|transport|server|cli|load|config|tls|metrics)/";
+const ABOVE_PIPELINE = "^src/(hsm|management|keyvault|identity|transport|server|cluster|cli|load|config|tls|metrics)/";
 const LEAVES_AND = (own) => `^src/(${own}|gen/|errors\\.ts$|guid\\.ts$|is-record\\.ts$|lru\\.ts$)`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -68,13 +68,20 @@ module.exports = {
       comment: "keyvault/ declares the Key Vault REST routes over the hsm operations, as management/ declares ARM's.",
       severity: "error",
       from: { path: "^src/(hsm|management|keyvault|identity)/" },
-      to: { path: "^src/(transport|server|cli|load)/" },
+      to: { path: "^src/(transport|server|cluster|cli|load)/" },
     },
     {
       name: "transport-stands-below-cli",
       severity: "error",
       from: { path: "^src/transport/" },
-      to: { path: "^src/(server|cli|load)/" },
+      to: { path: "^src/(server|cluster|cli|load)/" },
+    },
+    {
+      name: "cluster-stands-below-cli",
+      comment: "cluster/ (the primary of `serve --processes N` and its nodes) runs server/ nodes; the CLI starts it.",
+      severity: "error",
+      from: { path: "^src/cluster/" },
+      to: { path: "^src/(cli|load)/" },
     },
     {
       name: "server-stands-below-cli",

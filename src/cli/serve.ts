@@ -3,9 +3,11 @@
  * variables, flags), starts the node and prints one line
  * `listening grpc=... https=... metrics=...` once it accepts calls.
  * SIGTERM and SIGINT drain in-flight calls, flush the journals and close the store. While it runs,
- * `<data-dir>/endpoints.json` says where it listens, for the CLI on the same data dir.
+ * `<data-dir>/endpoints.json` says where it listens, for the CLI on the same data dir. With `--processes N` (N > 1)
+ * this process is the primary of N nodes sharing the ports (src/cluster/primary.ts).
  */
 import type { Command } from "commander";
+import pino from "pino";
 import { loadConfig, type KeyholdConfig } from "../config/index.js";
 import { devBanner } from "../server/dev.js";
 import { bootstrapDevMode, type DevSetup } from "../server/dev-bootstrap.js";
@@ -19,6 +21,7 @@ interface ServeOptions {
   httpsListen?: string;
   metricsListen?: string;
   insecureLoopback?: boolean;
+  processes?: string;
 }
 
 function overrides(dataDir: string | undefined, options: ServeOptions): Record<string, unknown> {
@@ -28,6 +31,10 @@ function overrides(dataDir: string | undefined, options: ServeOptions): Record<s
     ...(options.httpsListen === undefined ? {} : { https: { listen: options.httpsListen } }),
     ...(options.metricsListen === undefined ? {} : { metrics: { listen: options.metricsListen } }),
     ...(options.insecureLoopback === true ? { insecureLoopback: true } : {}),
+    // A number as the file gives one; other text (`auto`, or a mistake the validator names) as it is.
+    ...(options.processes === undefined
+      ? {}
+      : { processes: /^\d+$/.test(options.processes) ? Number(options.processes) : options.processes }),
   };
 }
 
@@ -43,6 +50,7 @@ export function registerServeCommand(program: Command): void {
     .option("--grpc-listen <host:port>", "gRPC data plane listener (port 0 picks a free port)")
     .option("--https-listen <host:port>", "HTTPS listener for identity and management")
     .option("--metrics-listen <host:port>", "Prometheus metrics listener (plain HTTP)")
+    .option("--processes <n|auto>", "nodes on this machine sharing the listening ports (auto: one per core); default 1")
     .option("--insecure-loopback", "plaintext listeners, for tests only; refused unless every listener is loopback")
     .action(async (options: ServeOptions, command: Command) => {
       const dataDirSet = command.parent?.getOptionValueSource("dataDir") !== "default";
@@ -58,6 +66,12 @@ export function registerServeCommand(program: Command): void {
         // A bad configuration is the operator's to fix: say what, never a stack trace.
         process.stderr.write(`keyhold serve: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 2;
+        return;
+      }
+      if (config.processes > 1) {
+        const { runPrimary } = await import("../cluster/primary.js");
+        const logger = pino({ level: process.env["KEYHOLD_LOG_LEVEL"] ?? "info" }, pino.destination(2)).child({ role: "primary" });
+        await runPrimary({ config, dev: options.dev === true, logger, write: (text) => process.stdout.write(text) });
         return;
       }
       const node = await startNode(config);

@@ -1,4 +1,4 @@
-export { ConfigError, loadConfig, nodeIdFromHostname, type LoadConfigOptions } from "./load-config.js";
+export { ConfigError, loadConfig, nodeIdFromHostname, nodeIdOfProcess, type LoadConfigOptions } from "./load-config.js";
 export { environmentOptions } from "./environment.js";
 export {
   formatListenAddress,

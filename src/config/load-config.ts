@@ -74,6 +74,11 @@ export function nodeIdFromHostname(name: string = hostname()): string {
   return NODE_ID.test(cleaned) ? cleaned : "node";
 }
 
+/** The node id of the `index`-th (1-based) of several nodes on one machine: each has its own journal per HSM and outbox rows. */
+export function nodeIdOfProcess(baseNodeId: string, index: number): string {
+  return `${baseNodeId}-${index}`;
+}
+
 function crossFieldIssues(config: KeyholdConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (config.insecureLoopback) {
@@ -100,6 +105,13 @@ function crossFieldIssues(config: KeyholdConfig): ConfigIssue[] {
       issues.push({ path: `${path}.audiences`, problem: "must name the audience of at least one plane (data, management)" });
     }
   });
+  // Each of several nodes journals as `<nodeId>-<n>`, which must still be a node id.
+  if (config.processes > 1 && !NODE_ID.test(nodeIdOfProcess(config.audit.nodeId, config.processes))) {
+    issues.push({
+      path: "audit.nodeId",
+      problem: `is too long for ${config.processes} processes (node ids <nodeId>-<n> have at most 64 characters)`,
+    });
+  }
   const seen = new Map<string, number>();
   config.hsms.forEach((hsm, index) => {
     const key = hsm.name.toLowerCase();
@@ -111,7 +123,8 @@ function crossFieldIssues(config: KeyholdConfig): ConfigIssue[] {
 }
 
 /** What the schema guarantees after validation: KeyholdConfig less the defaults that depend on other options. */
-type ValidatedTree = Omit<KeyholdConfig, "identity" | "workers" | "audit" | "seal"> & {
+type ValidatedTree = Omit<KeyholdConfig, "processes" | "identity" | "workers" | "audit" | "seal"> & {
+  readonly processes: number | "auto";
   readonly identity: Omit<IdentityConfig, "issuerBaseUrl"> & { readonly issuerBaseUrl?: string };
   readonly workers: { readonly threads?: number; readonly maxQueue?: number; readonly cacheBytes: number };
   readonly audit: Omit<KeyholdConfig["audit"], "nodeId"> & { readonly nodeId?: string };
@@ -121,14 +134,19 @@ type ValidatedTree = Omit<KeyholdConfig, "identity" | "workers" | "audit" | "sea
 /** Fills the defaults that depend on other options or on the machine. */
 function withDerivedDefaults(tree: ValidatedTree): KeyholdConfig {
   const dataDir = resolve(tree.dataDir);
-  const threads = tree.workers.threads ?? availableParallelism();
+  const processes = tree.processes === "auto" ? availableParallelism() : tree.processes;
+  // Several nodes share the cores: by default their crypto pools together have one thread per core.
+  const threads = tree.workers.threads ?? Math.max(1, Math.floor(availableParallelism() / processes));
+  // A host name long enough to leave no room for the `-<n>` of several nodes is cut short; a configured id is not.
+  const hostNodeId = nodeIdFromHostname().slice(0, processes > 1 ? 63 - String(processes).length : 64);
   return {
     ...tree,
     dataDir,
+    processes,
     identity: { ...tree.identity, issuerBaseUrl: tree.identity.issuerBaseUrl ?? `https://${formatListenAddress(tree.https.listen)}` },
     // 256 waiting tasks per worker, as the crypto pool does by default.
     workers: { threads, maxQueue: tree.workers.maxQueue ?? threads * 256, cacheBytes: tree.workers.cacheBytes },
-    audit: { ...tree.audit, nodeId: tree.audit.nodeId ?? nodeIdFromHostname() },
+    audit: { ...tree.audit, nodeId: tree.audit.nodeId ?? hostNodeId },
     seal: { keyFile: tree.seal.keyFile ?? join(dataDir, "seal.key") },
   };
 }

@@ -5,7 +5,14 @@
  */
 export type SchemaNode =
   | { readonly kind: "string"; readonly default?: string; readonly check?: (value: string) => string | undefined }
-  | { readonly kind: "integer"; readonly min: number; readonly max: number; readonly default?: number }
+  | {
+      readonly kind: "integer";
+      readonly min: number;
+      readonly max: number;
+      readonly default?: number;
+      /** Also accepts the word `auto`, which the loader resolves from the machine (e.g. one per core). */
+      readonly orAuto?: boolean;
+    }
   | { readonly kind: "boolean"; readonly default?: boolean }
   | { readonly kind: "enum"; readonly values: readonly string[]; readonly default?: string }
   | { readonly kind: "listen"; readonly default?: string }

@@ -108,6 +108,8 @@ export const CONFIG_SCHEMA: ObjectNode = {
   kind: "object",
   fields: {
     dataDir: string({ default: "./.keyhold" }),
+    // Nodes (processes) on this machine sharing the listening ports (SPEC section 14); `auto` is one per core.
+    processes: { kind: "integer", min: 1, max: 1024, default: 1, orAuto: true },
     grpc: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.grpc } } },
     https: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.https } } },
     metrics: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.metrics } } },

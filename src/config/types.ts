@@ -32,6 +32,8 @@ export interface HsmConfig {
 export interface KeyholdConfig {
   /** Absolute. */
   readonly dataDir: string;
+  /** Nodes `keyhold serve` starts on this machine, sharing the listening ports; 1 serves in the one process. */
+  readonly processes: number;
   readonly grpc: { readonly listen: ListenAddress };
   readonly https: { readonly listen: ListenAddress };
   readonly metrics: { readonly listen: ListenAddress };

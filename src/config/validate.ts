@@ -51,9 +51,10 @@ function validateNode(node: SchemaNode, value: unknown, path: string, issues: Co
       return problem === undefined ? value : fail(problem);
     }
     case "integer":
+      if (node.orAuto === true && value === "auto") return value;
       return typeof value === "number" && Number.isSafeInteger(value) && value >= node.min && value <= node.max
         ? value
-        : fail(`must be an integer from ${node.min} to ${node.max}`);
+        : fail(`must be an integer from ${node.min} to ${node.max}${node.orAuto === true ? " or auto" : ""}`);
     case "boolean":
       return typeof value === "boolean" ? value : fail("must be true or false");
     case "enum":

@@ -16,6 +16,8 @@ export interface StoreHsmRegistryOptions {
   /** HSMs from configuration; their names cannot be taken by the management plane. */
   readonly configured?: readonly HsmRuntime[];
   readonly hsmUriHost?: (name: string) => string;
+  /** The ARM `hsmUri`: where the Key Vault door answers (`https://<hsmUriHost>[:port]/`). */
+  readonly vaultUrl?: (name: string) => string;
 }
 
 /** Whether the data plane serves the HSM: created to the end and not soft-deleted. */
@@ -28,6 +30,7 @@ export class StoreHsmRegistry implements HsmRegistry {
   readonly #configured: StaticHsmRegistry;
   readonly #configuredNames: Set<string>;
   readonly #hsmUriHost: (name: string) => string;
+  readonly #vaultUrl: (name: string) => string;
   /** One runtime object per record version, so per-object caches (compiled ip rules) survive between calls. */
   readonly #runtimes = new Map<string, { readonly version: string; readonly runtime: HsmRuntime }>();
   /** Served HSMs by name, as of the store's generation (any change to managed_hsms moves it). */
@@ -38,6 +41,7 @@ export class StoreHsmRegistry implements HsmRegistry {
     this.#configured = new StaticHsmRegistry(options.configured ?? []);
     this.#configuredNames = new Set((options.configured ?? []).map((hsm) => hsm.name.toLowerCase()));
     this.#hsmUriHost = options.hsmUriHost ?? defaultHsmUriHost;
+    this.#vaultUrl = options.vaultUrl ?? ((name) => `https://${this.#hsmUriHost(name)}/`);
     this.#byName = new GenerationCache(this.#store);
   }
 
@@ -51,8 +55,8 @@ export class StoreHsmRegistry implements HsmRegistry {
     return this.#configuredNames.has(name.toLowerCase());
   }
 
-  hsmUriHost(name: string): string {
-    return this.#hsmUriHost(name);
+  vaultUrl(name: string): string {
+    return this.#vaultUrl(name);
   }
 
   async resolve(name: string | undefined): Promise<HsmRuntime> {

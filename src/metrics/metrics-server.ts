@@ -1,11 +1,17 @@
 /**
  * The plain-HTTP metrics listener (SPEC section 2: the one listener without
  * TLS, since Prometheus scrapers on the host expect it). It serves
- * `GET /metrics` and nothing else.
+ * `GET /metrics` and the extra pages it is given (the primary of several
+ * nodes adds `/metrics/nodes`), nothing else.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
+
+/** What a page renders: a prom-client Registry is one; the primary of several nodes renders gathered nodes' metrics. */
+interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface MetricsServer {
   /** The bound address, with the chosen port when 0 was asked for. */
@@ -16,12 +22,16 @@ export interface MetricsServer {
 export interface MetricsServerOptions {
   host: string;
   port: number;
-  registry: Registry;
+  /** `GET /metrics`. */
+  registry: MetricsSource;
+  /** More pages by path, e.g. `{ "/metrics/nodes": ... }`. */
+  extraPages?: Readonly<Record<string, MetricsSource>>;
 }
 
-export async function startMetricsServer({ host, port, registry }: MetricsServerOptions): Promise<MetricsServer> {
+export async function startMetricsServer({ host, port, registry, extraPages = {} }: MetricsServerOptions): Promise<MetricsServer> {
+  const pages = new Map<string, MetricsSource>([["/metrics", registry], ...Object.entries(extraPages)]);
   const server = createServer((request, response) => {
-    void answer(registry, request, response);
+    void answer(pages, request, response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -41,9 +51,11 @@ export async function startMetricsServer({ host, port, registry }: MetricsServer
   };
 }
 
-async function answer(registry: Registry, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? "").split("?")[0];
-  if (path !== "/metrics") return reply(response, 404, "text/plain; charset=utf-8", "not found: only GET /metrics is served\n");
+async function answer(pages: ReadonlyMap<string, MetricsSource>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const registry = pages.get((request.url ?? "").split("?")[0] ?? "");
+  if (registry === undefined) {
+    return reply(response, 404, "text/plain; charset=utf-8", `not found: this listener serves GET ${[...pages.keys()].join(", ")}\n`);
+  }
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("allow", "GET, HEAD");
     return reply(response, 405, "text/plain; charset=utf-8", "method not allowed\n");

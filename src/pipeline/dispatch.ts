@@ -13,7 +13,7 @@ import type { Decision } from "../authz/index.js";
 import { cappedError, echo, ECHO_ID_CHARS, ERROR_CLASSES, KeyholdError } from "../errors.js";
 import { changeContext, type PendingChange } from "../store/index.js";
 import { MANAGEMENT_JOURNAL, type AuditSink } from "./audit-sink.js";
-import type { HsmRegistry, HsmRuntime } from "./hsm-registry.js";
+import { hsmHostRequired, type HsmRegistry, type HsmRuntime } from "./hsm-registry.js";
 import { enforceNetworkRules } from "./network-rules.js";
 import type { Caller } from "./caller.js";
 import type { AnyOperation, Operation, OperationContext, Plane } from "./operation.js";
@@ -25,6 +25,11 @@ export interface RequestMeta {
   /** The raw `authorization` header or metadata value. */
   readonly authorization: string | undefined;
   readonly hsmName: string | undefined;
+  /**
+   * How the door names an HSM: the `x-hsm-name` header (gRPC, the default) or the request's host name (the Key Vault
+   * door's `{hsm}.{dnsSuffix}`); a call that names none on a server with several is told how to name one.
+   */
+  readonly hsmAddressing?: "header" | "host";
   readonly clientRequestId: string | undefined;
   readonly callerIp: string;
   readonly signal?: AbortSignal;
@@ -157,7 +162,7 @@ export class Pipeline {
     });
     trace.caller = caller;
     trace.authenticated = true;
-    if (unknownHsm !== undefined) throw unknownHsm;
+    if (unknownHsm !== undefined) throw meta.hsmName === undefined ? await this.#unaddressed(caller, meta, unknownHsm) : unknownHsm;
 
     await this.#authorize(operation, input, caller, hsm, trace);
     if (hsm !== undefined) enforceActivation(hsm, operation);
@@ -191,6 +196,16 @@ export class Pipeline {
       if (error instanceof KeyholdError && error.code === "HsmNotFound") return { unknownHsm: error };
       throw error;
     }
+  }
+
+  /**
+   * A call by host name that named no HSM (`localhost`, an IP address) on a server with several: the refusal names the
+   * host names of the caller's own tenant's HSMs, told only after authentication (SPEC section 13).
+   */
+  async #unaddressed(caller: Caller, meta: RequestMeta, refusal: KeyholdError): Promise<KeyholdError> {
+    if (meta.hsmAddressing !== "host") return refusal;
+    const hosts = (await this.#deps.hsms.list()).filter((hsm) => hsm.tenantId === caller.tid).map((hsm) => hsm.hsmUriHost);
+    return hosts.length < 2 ? refusal : hsmHostRequired(hosts);
   }
 
   async #authorize<I>(

@@ -47,6 +47,22 @@ export function hsmNotFound(name: string | undefined): KeyholdError {
     : new KeyholdError("HsmNotFound", `HSM '${echo(name)}' does not exist on this server.`);
 }
 
+/** The most host names one refusal lists; the rest are counted. */
+const LISTED_HOSTS = 10;
+
+/** A call by host name that named no HSM on a server with several: which host names to call instead. */
+export function hsmHostRequired(hosts: readonly string[]): KeyholdError {
+  const listed = hosts
+    .slice(0, LISTED_HOSTS)
+    .map((host) => `https://${host}`)
+    .join(", ");
+  const more = hosts.length > LISTED_HOSTS ? ` and ${hosts.length - LISTED_HOSTS} more` : "";
+  return new KeyholdError(
+    "HsmNotFound",
+    `This server hosts ${hosts.length} HSMs, so the host name must name one ({hsm}.{dnsSuffix}): call ${listed}${more}, or send the x-hsm-name header.`,
+  );
+}
+
 export class StaticHsmRegistry implements HsmRegistry {
   readonly #byName = new Map<string, HsmRuntime>();
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { setDefaultProvider } from "../crypto/index.js";
 import { formatListenAddress, type KeyholdConfig } from "../config/index.js";
+import type { Registry } from "prom-client";
 import { AuditSink } from "../pipeline/audit-sink.js";
 import { Pipeline } from "../pipeline/dispatch.js";
 import type { HsmRuntime } from "../pipeline/hsm-registry.js";
@@ -37,7 +38,7 @@ import { CryptoPool } from "../workers/pool.js";
 import { resolveProviders } from "../workers/provider-choice.js";
 import { ensureAssignments } from "../hsm/initial-admins.js";
 import { hsmRuntime, resolveInitialAdmins } from "./hsm-bootstrap.js";
-import { freePort } from "./free-port.js";
+import { settleHttpsPort } from "./settle-ports.js";
 import { EventLoopWatchdog } from "./event-loop-watchdog.js";
 import { ServingState } from "../serving-state.js";
 import { loadOrCreateNodeSigningKey } from "./node-key.js";
@@ -58,6 +59,8 @@ export interface RunningNode {
   readonly tls: ServerTls | undefined;
   readonly addresses: { readonly grpc: string; readonly https: string; readonly metrics: string };
   readonly logger: Logger;
+  /** This node's own metrics (what its metrics listener serves, or what it reports to the primary of several nodes). */
+  readonly metrics: Registry;
   /** Why the node reports NOT_SERVING, if it does. */
   readonly serving: ServingState;
   /** Drains in-flight calls, flushes the journals and closes the store. */
@@ -68,6 +71,11 @@ export interface StartNodeOptions {
   readonly logger?: Logger;
   /** Runs after the store and directory exist and before HSMs are set up (dev mode creates its tenant and admin here). */
   readonly beforeHsms?: (context: { store: Store; directory: Directory; tenant: TenantRecord }) => Promise<void>;
+  /**
+   * Set: no metrics listener of its own; one of several nodes reports its registry to the primary, which serves the
+   * metrics port at `servedBy` (then `addresses.metrics`).
+   */
+  readonly metricsListener?: { readonly servedBy: string };
 }
 
 async function openTenant(directory: Directory, name: string): Promise<TenantRecord> {
@@ -82,18 +90,6 @@ function serverTls(config: KeyholdConfig): ServerTls | undefined {
     dataDir: config.dataDir,
     hosts: [config.grpc.listen.host, config.https.listen.host, `*.${config.keyVault.dnsSuffix}`],
   });
-}
-
-/** With `https.listen` on port 0, picks the port now and puts it in the issuer URL that defaulted to it. */
-async function settleHttpsPort(config: KeyholdConfig): Promise<KeyholdConfig> {
-  if (config.https.listen.port !== 0) return config;
-  const port = await freePort(config.https.listen.host);
-  const defaultIssuer = `https://${formatListenAddress(config.https.listen)}`;
-  const issuerBaseUrl =
-    config.identity.issuerBaseUrl === defaultIssuer
-      ? `https://${formatListenAddress({ ...config.https.listen, port })}`
-      : config.identity.issuerBaseUrl;
-  return { ...config, https: { listen: { ...config.https.listen, port } }, identity: { ...config.identity, issuerBaseUrl } };
 }
 
 export async function startNode(requested: KeyholdConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
@@ -129,7 +125,11 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       await ensureAssignments(store, hsm.id, await resolveInitialAdmins(directory, tenant.id, hsmConfig, index));
       hsmList.push(hsm);
     }
-    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost });
+    // The ARM `hsmUri` is the URL the Key Vault door answers on, with the HTTPS port when it is not 443, so that an SDK
+    // given it reaches this node (SPEC section 13). Key ids keep the bare host name: they must not change with the port.
+    const vaultPort = config.https.listen.port === 443 ? "" : `:${config.https.listen.port}`;
+    const vaultUrl = (name: string): string => `https://${hsmUriHost(name)}${vaultPort}/`;
+    const hsms = new StoreHsmRegistry({ store, configured: hsmList, hsmUriHost, vaultUrl });
     const management = new ManagementRbac(store);
 
     const audit = new AuditSink({
@@ -228,12 +228,16 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     const grpcPort = await listen(grpcServer, formatListenAddress(config.grpc.listen), credentialsForGrpc);
     stack.push(() => shutdown(grpcServer, 10_000));
 
-    const metricsServer: MetricsServer = await startMetricsServer({
-      host: config.metrics.listen.host,
-      port: config.metrics.listen.port,
-      registry: metrics.registry,
-    });
-    stack.push(() => metricsServer.close());
+    let metricsAddress: string;
+    if (options.metricsListener === undefined) {
+      const metricsServer: MetricsServer = await startMetricsServer({
+        host: config.metrics.listen.host,
+        port: config.metrics.listen.port,
+        registry: metrics.registry,
+      });
+      stack.push(() => metricsServer.close());
+      metricsAddress = formatListenAddress(metricsServer.address);
+    } else metricsAddress = options.metricsListener.servedBy;
 
     // Watches from here on: start-up does seconds of synchronous work (TLS keys, the pool's self-tests) that is
     // not a stall of a serving node, and it is the first thing stopped on shutdown, whose draining may block too.
@@ -266,8 +270,9 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       addresses: {
         grpc: address(config.grpc.listen.host, grpcPort),
         https: address(config.https.listen.host, httpsPort),
-        metrics: address(metricsServer.address.host, metricsServer.address.port),
+        metrics: metricsAddress,
       },
+      metrics: metrics.registry,
       stop: unwind,
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -192,7 +192,7 @@ describe("loadConfig errors name the field", () => {
     ],
     [
       "grpcc:\n  listen: 127.0.0.1:1\n",
-      "grpcc: unknown option; expected one of dataDir, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, keyVault, tenant, hsms",
+      "grpcc: unknown option; expected one of dataDir, processes, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, keyVault, tenant, hsms",
     ],
     [
       "grpc:\n  listen: 127.0.0.1:65536\n",
@@ -347,6 +347,46 @@ describe("environment and flags", () => {
     expect(
       problems({ env: { KEYHOLD_HSMS: JSON.stringify([{ name: "pay", initialAdminObjectIds: [ADMIN], softDeleteRetentionInDays: 3 }]) } }),
     ).toEqual(["hsms[0].softDeleteRetentionInDays (from KEYHOLD_HSMS): must be an integer from 7 to 90"]);
+  });
+});
+
+describe("processes", () => {
+  it("is 1 by default, a number from the file, the variable or the flag, and one per core for auto", () => {
+    expect(loadConfig({ env: {} }).processes).toBe(1);
+    expect(loadConfig({ file: configFile("processes.yaml", "processes: 3\n"), env: {} }).processes).toBe(3);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "4" } }).processes).toBe(4);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "4" }, overrides: { processes: 2 } }).processes).toBe(2);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "auto" } }).processes).toBe(availableParallelism());
+  });
+
+  it("gives each node's crypto pool its share of the cores unless workers.threads is set", () => {
+    const cores = availableParallelism();
+    expect(loadConfig({ env: {} }).workers.threads).toBe(cores);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "auto" } }).workers.threads).toBe(1);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: String(cores * 4) } }).workers.threads).toBe(1);
+    expect(loadConfig({ env: { KEYHOLD_PROCESSES: "2", KEYHOLD_WORKERS_THREADS: "3" } }).workers.threads).toBe(3);
+  });
+
+  it("refuses anything else, naming the field and where it came from", () => {
+    expect(problems({ env: {}, overrides: { processes: 0 } })).toEqual([
+      "processes (from command line): must be an integer from 1 to 1024 or auto",
+    ]);
+    expect(problems({ env: { KEYHOLD_PROCESSES: "many" } })).toEqual([
+      "processes (from KEYHOLD_PROCESSES): must be an integer from 1 to 1024 or auto",
+    ]);
+    expect(problems({ file: configFile("processes-bad.yaml", "processes: 2.5\n"), env: {} })).toEqual([
+      "processes: must be an integer from 1 to 1024 or auto",
+    ]);
+  });
+
+  it("leaves room in the node id for each node's -<n>, and refuses a configured id too long for it", () => {
+    const longId = "n".repeat(63);
+    expect(loadConfig({ env: { KEYHOLD_AUDIT_NODE_ID: longId } }).audit.nodeId).toBe(longId);
+    expect(problems({ env: { KEYHOLD_AUDIT_NODE_ID: longId, KEYHOLD_PROCESSES: "2" } })).toEqual([
+      "audit.nodeId (from KEYHOLD_AUDIT_NODE_ID): is too long for 2 processes (node ids <nodeId>-<n> have at most 64 characters)",
+    ]);
+    const derived = loadConfig({ env: { KEYHOLD_PROCESSES: "12" } }).audit.nodeId;
+    expect(`${derived}-12`).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
   });
 });
 

@@ -175,11 +175,16 @@ describe("serve --dev (built CLI; `npm run build` must have run)", () => {
     const shown = await armGet(first, caPem, mgmtToken.stdout.trim(), hsmPath);
     expect(shown.status).toBe(200);
     const properties = shown.body["properties"] as {
+      hsmUri: string;
       provisioningState: string;
       initialAdminObjectIds: string[];
       securityDomainProperties: { activationStatus: string };
     };
     expect(properties.provisioningState).toBe("Succeeded");
+    // The vault URL the Key Vault door answers on, port included (SPEC section 13), as the banner prints it.
+    const httpsPort = first.https.slice(first.https.lastIndexOf(":") + 1);
+    expect(properties.hsmUri).toBe(`https://dev.managedhsm.keyhold.local:${httpsPort}/`);
+    expect(first.banner).toContain(properties.hsmUri.slice(0, -1));
     expect(properties.securityDomainProperties.activationStatus).toBe("Active");
     expect(properties.initialAdminObjectIds).toEqual([adminId]);
     const ownersAtRoot = async (started: Started, token: string): Promise<unknown[]> => {

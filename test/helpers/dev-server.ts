@@ -26,6 +26,8 @@ export interface DevServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Development mode (the default); without it the configuration comes from `env` alone. */
   readonly dev?: boolean;
+  /** More `serve` flags, e.g. `["--processes", "2"]`. */
+  readonly serveArgs?: readonly string[];
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -48,6 +50,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     "127.0.0.1:0",
     "--metrics-listen",
     "127.0.0.1:0",
+    ...(options.serveArgs ?? []),
   ];
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

@@ -50,6 +50,7 @@ export interface TestServer {
 
 export interface TestServerOptions {
   threads?: number;
+  maxQueue?: number;
   eventLoopStallMs?: number;
   dataDir?: string;
   postgresUrl?: string;
@@ -68,7 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       grpc: { listen: "127.0.0.1:0" },
       https: { listen: "127.0.0.1:0" },
       metrics: { listen: "127.0.0.1:0" },
-      workers: { threads: options.threads ?? 2 },
+      workers: { threads: options.threads ?? 2, ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }) },
       providers: { rsa: "native", ec: "native" },
       ...(options.eventLoopStallMs === undefined ? {} : { health: { eventLoopStallMs: options.eventLoopStallMs } }),
       ...(options.postgresUrl === undefined ? {} : { store: { postgres: { url: options.postgresUrl, poolSize: 4 } } }),

@@ -69,11 +69,19 @@ async function mintTokens(
   }
 }
 
-export async function connect(dataDir: string, server: DevServer, options: ConnectOptions = {}): Promise<Connection> {
+/** `ownConnection`: a TCP connection of its own, not shared with other connections to the same server (grpc-js shares them by default). */
+export async function connect(
+  dataDir: string,
+  server: Pick<DevServer, "grpc" | "https">,
+  options: ConnectOptions & { readonly ownConnection?: boolean } = {},
+): Promise<Connection> {
   const tokens = await mintTokens(dataDir, server.https, options);
   const ca = await readFile(join(dataDir, "tls", "ca.pem"));
   const channel = credentials.createSsl(ca);
-  const channelOptions = { "grpc.ssl_target_name_override": "localhost" };
+  const channelOptions = {
+    "grpc.ssl_target_name_override": "localhost",
+    ...(options.ownConnection === true ? { "grpc.use_local_subchannel_pool": 1 } : {}),
+  };
   const clients = Object.fromEntries(
     Object.entries(SERVICES).map(([name, service]) => [name, new (clientConstructor(service))(server.grpc, channel, channelOptions)]),
   ) as unknown as Record<keyof typeof SERVICES, Client>;

@@ -18,8 +18,9 @@ export interface KeyVaultFixture {
   readonly stranger: string;
 }
 
-export async function startKeyVaultFixture(): Promise<KeyVaultFixture> {
-  const server = await startTestServer({ threads: 2 });
+/** `pool` sizes the node's worker pool (the throttling test wants one worker and a queue of one). */
+export async function startKeyVaultFixture(pool: { threads?: number; maxQueue?: number } = {}): Promise<KeyVaultFixture> {
+  const server = await startTestServer({ threads: 2, ...pool });
   const adminToken = await server.token(server.admin);
   const assign = (roleDefinitionId: string, principalId: string) =>
     server.call(
@@ -29,8 +30,9 @@ export async function startKeyVaultFixture(): Promise<KeyVaultFixture> {
       { scope: "/", roleDefinitionId, principalId },
       server.metadata(adminToken),
     );
-  const officer = await server.user("kv-officer");
-  for (const role of [MANAGED_HSM_CRYPTO_USER.id, MANAGED_HSM_CRYPTO_OFFICER.id]) await assign(role, officer.id);
+  // The three users at once: each costs a scrypt password hash, seconds on a busy machine.
+  const [officer, remote, stranger] = await Promise.all(["kv-officer", "kv-remote", "kv-stranger"].map((name) => server.user(name)));
+  for (const role of [MANAGED_HSM_CRYPTO_USER.id, MANAGED_HSM_CRYPTO_OFFICER.id]) await assign(role, officer!.id);
   await server.call(
     server.access,
     AccessControlService,
@@ -57,15 +59,13 @@ export async function startKeyVaultFixture(): Promise<KeyVaultFixture> {
     },
     server.metadata(adminToken),
   );
-  const remote = await server.user("kv-remote");
-  await assign(USE_WITHOUT_READ, remote.id);
-  const stranger = await server.user("kv-stranger");
+  await assign(USE_WITHOUT_READ, remote!.id);
   return {
     server,
     agent: hsmAgent(server),
-    officer: await server.token(officer),
-    remote: await server.token(remote),
-    stranger: await server.token(stranger),
+    officer: await server.token(officer!),
+    remote: await server.token(remote!),
+    stranger: await server.token(stranger!),
   };
 }
 

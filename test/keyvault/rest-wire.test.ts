@@ -123,7 +123,16 @@ describe("Host addressing", () => {
     expectKeyVaultError(await call("GET", "/keys/wire", undefined, undefined, vaultUrl(kv.server, "nowhere")), 401, "Unauthorized");
     const port = kv.server.node.addresses.https.split(":").pop();
     const local = await call("GET", "/keys/wire", kv.officer, undefined, `https://localhost:${port}`);
-    expectKeyVaultError(local, 404, "NotFound");
+    // SPEC section 13: the refusal names the host names that do address an HSM.
+    const hosts = expectKeyVaultError(local, 404, "NotFound");
+    for (const hsm of ["hsm-a", "hsm-b"]) expect(hosts).toContain(`https://${hsm}.${DNS_SUFFIX}`);
+    // Without a token it is the challenge, naming nothing.
+    expectKeyVaultError(await call("GET", "/keys/wire", undefined, undefined, `https://localhost:${port}`), 401, "Unauthorized");
+    // localhost with x-hsm-name reaches the HSM the header names.
+    const named = await rawRequest(kv.agent, `https://localhost:${port}/keys/wire?${API}`, {
+      headers: { authorization: `Bearer ${kv.officer}`, "x-hsm-name": "hsm-a" },
+    });
+    expect(named.status).toBe(200);
     expect(DNS_SUFFIX).toBe("managedhsm.keyhold.local");
   });
 });

@@ -17,7 +17,7 @@ export function retentionEnd(record: Pick<ManagedHsmRecord, "softDeleteRetention
   return deletedAt + record.softDeleteRetentionInDays * DAY_MS;
 }
 
-export function managedHsmResource(record: ManagedHsmRecord, hsmUriHost: string): Record<string, unknown> {
+export function managedHsmResource(record: ManagedHsmRecord, vaultUrl: string): Record<string, unknown> {
   const { networkAcls } = record.settings;
   return {
     id: managedHsmId(record),
@@ -29,7 +29,7 @@ export function managedHsmResource(record: ManagedHsmRecord, hsmUriHost: string)
     properties: {
       tenantId: record.tenantId,
       initialAdminObjectIds: [...record.settings.initialAdminObjectIds],
-      hsmUri: `https://${hsmUriHost}/`,
+      hsmUri: vaultUrl,
       enableSoftDelete: true,
       softDeleteRetentionInDays: record.softDeleteRetentionInDays,
       enablePurgeProtection: record.enablePurgeProtection,

@@ -51,7 +51,7 @@ export class ManagedHsmService {
   }
 
   render(record: ManagedHsmRecord): Record<string, unknown> {
-    return managedHsmResource(record, this.#deps.registry.hsmUriHost(record.name));
+    return managedHsmResource(record, this.#deps.registry.vaultUrl(record.name));
   }
 
   /**

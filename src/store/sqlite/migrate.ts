@@ -15,9 +15,13 @@ export function applyMigrations(db: Database, migrations: readonly Migration[]):
     );
   }
   const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const isApplied = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (migration.version <= applied) continue;
     db.transaction(() => {
+      // Checked again under the write lock: another process on the same file (a node of `serve --processes N`)
+      // may have applied it since the read above.
+      if (isApplied.get(migration.version) !== undefined) return;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
     }).immediate();

@@ -65,6 +65,7 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
       authorization: request.headers.authorization,
       hsmName:
         (route.hsmOfHost === undefined ? undefined : route.hsmOfHost(request.hostname)) ?? headerValue(request.headers["x-hsm-name"]),
+      hsmAddressing: route.hsmOfHost === undefined ? "header" : "host",
       clientRequestId: headerValue(request.headers["x-ms-client-request-id"]),
       callerIp: request.ip,
     });

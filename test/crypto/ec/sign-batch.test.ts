@@ -5,7 +5,7 @@
 import { createHash, createPublicKey, randomBytes, verify as nodeVerify, type KeyObject } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALGORITHMS, CURVES, NODE_HASH, type CurveName } from "../../../src/crypto/algorithms.js";
+import { ALGORITHMS, CURVES, NODE_HASH, type CurveName, type EcdsaSpec } from "../../../src/crypto/algorithms.js";
 import { bytesToBigInt } from "../../../src/crypto/bytes.js";
 import { signBatch, verify } from "../../../src/crypto/index.js";
 import { PROVIDERS_BY_FAMILY } from "../../../src/crypto/providers/index.js";
@@ -15,7 +15,7 @@ import { CURVE_NAMES } from "./signatures.js";
 
 const ES_BY_CURVE = Object.fromEntries(
   Object.values(ALGORITHMS).flatMap((spec) => (spec.scheme === "ECDSA" ? [[spec.curve, spec]] : [])),
-) as Record<CurveName, { name: string; hash: keyof typeof NODE_HASH }>;
+) as Record<CurveName, EcdsaSpec>;
 
 const publicKeys = new Map<CurveName, KeyObject>();
 function nodePublicKey(curve: CurveName): KeyObject {

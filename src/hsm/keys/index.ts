@@ -48,6 +48,7 @@ export function createKeyDomain(options: KeyDomainOptions): KeyDomain {
 }
 
 export { openNodeSeal, type NodeSeal } from "./seal.js";
+export { openStoreSeal } from "./store-seal.js";
 export { ensureHsmDomain, HsmDomains } from "./domain.js";
 export { createKeyLoader } from "./key-loader.js";
 export { RotationScheduler, type MaintenanceOutcome } from "./rotation-scheduler.js";

@@ -83,6 +83,10 @@ export class RotationScheduler {
           if (bundle === undefined) continue;
           outcomes.push({ ...base, keyVersion: bundle.kid.slice(bundle.kid.lastIndexOf("/") + 1), kid: bundle.kid });
         } catch (error) {
+          // Two nodes' transactions that both saw the due version: the slower one's insert collides with the
+          // faster one's version. The key was rotated once, which is no failure.
+          const now = await this.#options.store.keys.latestVersion(key.hsmId, key.name).catch(() => undefined);
+          if (now !== undefined && now.version !== latest.version) continue;
           outcomes.push({ ...base, error: error instanceof Error ? error.message : "rotation failed" });
         }
       }

@@ -21,6 +21,8 @@ export interface DevServerOptions {
   readonly cwd?: string;
   /** When the server counts as started; by default at its `listening ...` line. */
   readonly until?: (stdout: string) => boolean;
+  /** KEYHOLD_* settings of this server (a node on a shared store: its node id, database, seal). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The test runner's environment without KEYHOLD_* settings, which would steer the CLI away from the test's server. */
@@ -47,7 +49,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
   const proc = spawn(process.execPath, args, {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn" },
+    env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn", ...options.env },
   });
   return new Promise((resolveStarted, reject) => {
     let out = "";

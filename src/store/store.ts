@@ -178,7 +178,7 @@ export interface ManagementRepository {
 }
 
 /** Who runs a job and until when its lease holds (by the database's clock), renewed while the job runs. */
-export interface JobLease {
+interface JobLease {
   /** The node running the job (its node id). */
   readonly holder: string;
   readonly leaseMs: number;

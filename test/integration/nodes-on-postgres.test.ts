@@ -115,7 +115,10 @@ beforeAll(async () => {
   // The first node makes the schema, the dev tenant and HSM, and the seal key the others are given (as an operator
   // copies it to each machine).
   const first = await startNodeProcess("node-1");
-  await Promise.all([startNodeProcess("node-2", join(first.dataDir, "seal.key")), startNodeProcess("node-3", join(first.dataDir, "seal.key"))]);
+  await Promise.all([
+    startNodeProcess("node-2", join(first.dataDir, "seal.key")),
+    startNodeProcess("node-3", join(first.dataDir, "seal.key")),
+  ]);
   db = new pg.Client({ connectionString: url });
   await db.connect();
 });
@@ -133,7 +136,11 @@ describe("three nodes on one PostgreSQL database", () => {
     const [one, , three] = nodes;
     await (await session(one!)).call(KeyService, KeyService.method.createKey, { name: "shared", kty: "EC", crv: "P-256" });
     const digest = createHash("sha256").update("x").digest();
-    const signed = await (await session(three!)).call(CryptoService, CryptoService.method.sign, { name: "shared", algorithm: "ES256", digest });
+    const signed = await (await session(three!)).call(CryptoService, CryptoService.method.sign, {
+      name: "shared",
+      algorithm: "ES256",
+      digest,
+    });
     expect(signed.signature).toHaveLength(64);
   });
 
@@ -220,10 +227,26 @@ describe("three nodes on one PostgreSQL database", () => {
     await writeFile(wrongKey, randomBytes(32), { mode: 0o600 });
     const before = await rows("SELECT * FROM node_seal");
     const secrets = await rows("SELECT hsm_id, sealed_secret FROM hsm_domain_secrets ORDER BY hsm_id");
-    const proc = spawn(process.execPath, [CLI, "--data-dir", dataDir, "serve", "--dev", "--grpc-listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...cleanEnvironment(), ...nodeEnvironment("node-wrong", wrongKey) },
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        CLI,
+        "--data-dir",
+        dataDir,
+        "serve",
+        "--dev",
+        "--grpc-listen",
+        "127.0.0.1:0",
+        "--https-listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...cleanEnvironment(), ...nodeEnvironment("node-wrong", wrongKey) },
+      },
+    );
     let stdout = "";
     let stderr = "";
     proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -114,7 +114,9 @@ describe.each(STORE_KINDS)("$name: work shared by nodes", (kind) => {
     await one.appendBlob("backups1", "folders", "mhsm-a/keys-00001.bin", bytes);
     await two.appendBlob("backups1", "folders", "mhsm-a/keys-00001.bin", new Uint8Array([7]));
     await Promise.all(["é", "z", "a/b", "\u{1F600}", "\uFFFD"].map((name) => one.appendBlob("backups1", "folders", name, bytes)));
-    expect(new Uint8Array(await two.readBlob("backups1", "folders", "mhsm-a/keys-00001.bin"))).toEqual(new Uint8Array([0, 1, 2, 255, 0, 7]));
+    expect(new Uint8Array(await two.readBlob("backups1", "folders", "mhsm-a/keys-00001.bin"))).toEqual(
+      new Uint8Array([0, 1, 2, 255, 0, 7]),
+    );
     await expect(two.readBlob("backups1", "folders", "missing")).rejects.toMatchObject({ code: "NotFound", field: "blob" });
     await expect(two.readBlob("backups1", "nope", "x")).rejects.toMatchObject({ code: "NotFound", field: "container" });
     await expect(two.appendBlob("backups1", "nope", "x", bytes)).rejects.toMatchObject({ code: "NotFound", field: "container" });

@@ -61,7 +61,7 @@ export function sealWith(kind: NodeSeal["kind"], key: Uint8Array): NodeSeal {
   });
 }
 
-export function isMissing(error: unknown): boolean {
+function isMissing(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT";
 }
 
@@ -69,7 +69,7 @@ function isTaken(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EEXIST";
 }
 
-export function defaultKeyFile(dataDir: string): string {
+function defaultKeyFile(dataDir: string): string {
   return join(dataDir, SEAL_KEY_FILE);
 }
 
@@ -87,7 +87,10 @@ export function readKeyFile(path: string): Uint8Array {
   try {
     key = new Uint8Array(readFileSync(path));
   } catch (error) {
-    throw new KeyholdError("Unavailable", `The seal key file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`);
+    throw new KeyholdError(
+      "Unavailable",
+      `The seal key file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`,
+    );
   }
   if (key.length !== AEAD_KEY_BYTES) {
     throw new KeyholdError(

@@ -55,7 +55,10 @@ export async function openStoreSeal(options: StoreSealOptions): Promise<NodeSeal
   let key: Uint8Array;
   let kdf: Kdf | undefined;
   if (usePassphrase) {
-    kdf = legacyKdf(options.dataDir, passphrase) ?? { salt: randomBytes(16).toString("base64url"), ...(options.scrypt ?? DEFAULT_SEAL_SCRYPT) };
+    kdf = legacyKdf(options.dataDir, passphrase) ?? {
+      salt: randomBytes(16).toString("base64url"),
+      ...(options.scrypt ?? DEFAULT_SEAL_SCRYPT),
+    };
     key = derivePassphraseKey(passphrase, kdf);
   } else {
     // Made only for a store that has sealed nothing yet: a store holding sealed secrets needs the key that sealed them.
@@ -91,7 +94,10 @@ function passphraseSeal(recorded: SealRecord, passphrase: string): NodeSeal {
 
 function keyFileSeal(recorded: SealRecord, keyFile: string): NodeSeal {
   if (recorded.kind !== "keyFile") {
-    throw new KeyholdError("Unavailable", `This store is sealed with a passphrase: set ${SEAL_PASSPHRASE_ENV} to the passphrase the other nodes use.`);
+    throw new KeyholdError(
+      "Unavailable",
+      `This store is sealed with a passphrase: set ${SEAL_PASSPHRASE_ENV} to the passphrase the other nodes use.`,
+    );
   }
   if (!existsSync(keyFile)) throw missingKeyFile(keyFile);
   const key = readKeyFile(keyFile);

@@ -52,9 +52,7 @@ export function postgresBackupJobRepository(runner: PgRunner): BackupJobReposito
         async (db) =>
           (
             await db
-              .prepare(
-                `UPDATE backup_jobs SET lease_expires_at = ${DB_NOW_MS} + ? WHERE id = ? AND holder = ? AND status = 'InProgress'`,
-              )
+              .prepare(`UPDATE backup_jobs SET lease_expires_at = ${DB_NOW_MS} + ? WHERE id = ? AND holder = ? AND status = 'InProgress'`)
               .run(lease.leaseMs, id, lease.holder)
           ).changes > 0,
       ),

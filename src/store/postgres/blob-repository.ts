@@ -11,8 +11,11 @@ export function postgresBlobRepository(runner: PgRunner): BlobRepository {
     createAccount: (account, now) =>
       runner.write(
         async (db) =>
-          (await db.prepare("INSERT INTO storage_blob_accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING").run(account, now))
-            .changes > 0,
+          (
+            await db
+              .prepare("INSERT INTO storage_blob_accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING")
+              .run(account, now)
+          ).changes > 0,
       ),
     // Containers and blobs go with it (ON DELETE CASCADE).
     deleteAccount: (account) =>
@@ -21,7 +24,8 @@ export function postgresBlobRepository(runner: PgRunner): BlobRepository {
     createContainer: (account, container, now) =>
       runner.write(async (db) => {
         // The account row is locked until the commit, so a delete of the account cannot slip in between.
-        if ((await db.prepare("SELECT 1 FROM storage_blob_accounts WHERE account = ? FOR SHARE").get(account)) === undefined) return "noAccount";
+        if ((await db.prepare("SELECT 1 FROM storage_blob_accounts WHERE account = ? FOR SHARE").get(account)) === undefined)
+          return "noAccount";
         const inserted = (
           await db
             .prepare("INSERT INTO storage_blob_containers (account, container, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
@@ -32,7 +36,9 @@ export function postgresBlobRepository(runner: PgRunner): BlobRepository {
     listContainers: (account) =>
       runner.read(async (db) => {
         if (!(await accountExists(db, account))) return undefined;
-        const rows = (await db.prepare("SELECT container FROM storage_blob_containers WHERE account = ? ORDER BY container").all(account)) as {
+        const rows = (await db
+          .prepare("SELECT container FROM storage_blob_containers WHERE account = ? ORDER BY container")
+          .all(account)) as {
           container: string;
         }[];
         return rows.map((row) => row.container);
@@ -40,7 +46,8 @@ export function postgresBlobRepository(runner: PgRunner): BlobRepository {
     containerExists: (account, container) =>
       runner.read(
         async (db) =>
-          (await db.prepare("SELECT 1 FROM storage_blob_containers WHERE account = ? AND container = ?").get(account, container)) !== undefined,
+          (await db.prepare("SELECT 1 FROM storage_blob_containers WHERE account = ? AND container = ?").get(account, container)) !==
+          undefined,
       ),
     listBlobs: (account, container, page) =>
       runner.read(async (db) => {

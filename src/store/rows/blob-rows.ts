@@ -7,7 +7,11 @@ export interface BlobItemRow {
   modified_at: number;
 }
 
-export const blobItemFromRow = (row: BlobItemRow): StoredBlobItem => ({ name: row.name, size: Number(row.size), modifiedAt: row.modified_at });
+export const blobItemFromRow = (row: BlobItemRow): StoredBlobItem => ({
+  name: row.name,
+  size: Number(row.size),
+  modifiedAt: row.modified_at,
+});
 
 export interface SealRow {
   kind: SealRecord["kind"];

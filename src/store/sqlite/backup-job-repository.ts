@@ -47,9 +47,7 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
       runner.write(
         (db) =>
           db
-            .prepare(
-              `UPDATE backup_jobs SET lease_expires_at = ${DB_NOW_MS} + ? WHERE id = ? AND holder = ? AND status = 'InProgress'`,
-            )
+            .prepare(`UPDATE backup_jobs SET lease_expires_at = ${DB_NOW_MS} + ? WHERE id = ? AND holder = ? AND status = 'InProgress'`)
             .run(lease.leaseMs, id, lease.holder).changes > 0,
       ),
     failAbandoned: (endedAt, error, formerHolder) =>

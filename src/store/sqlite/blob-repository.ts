@@ -14,11 +14,13 @@ export function sqliteBlobRepository(runner: SqliteRunner): BlobRepository {
     createAccount: (account, now) =>
       runner.write(
         (db) =>
-          db.prepare("INSERT INTO storage_blob_accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING").run(account, now)
-            .changes > 0,
+          db
+            .prepare("INSERT INTO storage_blob_accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING")
+            .run(account, now).changes > 0,
       ),
     // Containers and blobs go with it (ON DELETE CASCADE).
-    deleteAccount: (account) => runner.write((db) => db.prepare("DELETE FROM storage_blob_accounts WHERE account = ?").run(account).changes > 0),
+    deleteAccount: (account) =>
+      runner.write((db) => db.prepare("DELETE FROM storage_blob_accounts WHERE account = ?").run(account).changes > 0),
     accountExists: (account) => runner.read((db) => accountExists(db, account)),
     createContainer: (account, container, now) =>
       runner.write((db) => {
@@ -51,18 +53,18 @@ export function sqliteBlobRepository(runner: SqliteRunner): BlobRepository {
       }),
     readBlob: (account, container, name) =>
       runner.read((db) => {
-        const row = db.prepare("SELECT content FROM storage_blobs WHERE account = ? AND container = ? AND name = ?").get(account, container, name) as
-          | { content: Buffer }
-          | undefined;
+        const row = db
+          .prepare("SELECT content FROM storage_blobs WHERE account = ? AND container = ? AND name = ?")
+          .get(account, container, name) as { content: Buffer } | undefined;
         return row && new Uint8Array(row.content);
       }),
     appendBlob: (account, container, name, data, now) =>
       // SQLite's || makes text of blobs; the write's immediate transaction makes read-then-write one step.
       runner.write((db) => {
         if (!containerExists(db, account, container)) return false;
-        const row = db.prepare("SELECT content FROM storage_blobs WHERE account = ? AND container = ? AND name = ?").get(account, container, name) as
-          | { content: Buffer }
-          | undefined;
+        const row = db
+          .prepare("SELECT content FROM storage_blobs WHERE account = ? AND container = ? AND name = ?")
+          .get(account, container, name) as { content: Buffer } | undefined;
         const content = row === undefined ? Buffer.from(data) : Buffer.concat([row.content, data]);
         db.prepare(
           `INSERT INTO storage_blobs (account, container, name, content, modified_at) VALUES (?, ?, ?, ?, ?)

@@ -40,7 +40,13 @@ let url: string;
 let db: pg.Client;
 const nodes: Node[] = [];
 
-function nodeEnvironment(nodeId: string, sealKeyFile?: string): Record<string, string> {
+/** The secrets an operator gives every node: the first node's seal key file and (shared certificates) its TLS files. */
+interface SharedSecrets {
+  readonly sealKeyFile: string;
+  readonly tlsDir: string;
+}
+
+function nodeEnvironment(nodeId: string, shared?: SharedSecrets): Record<string, string> {
   return {
     KEYHOLD_STORE_POSTGRES_URL: url,
     KEYHOLD_AUDIT_NODE_ID: nodeId,
@@ -48,13 +54,20 @@ function nodeEnvironment(nodeId: string, sealKeyFile?: string): Record<string, s
     KEYHOLD_MAINTENANCE_INTERVAL_MS: "250",
     KEYHOLD_MAINTENANCE_LEASE_MS: String(LEASE_MS),
     KEYHOLD_WORKERS_THREADS: "1",
-    ...(sealKeyFile === undefined ? {} : { KEYHOLD_SEAL_KEY_FILE: sealKeyFile }),
+    ...(shared === undefined
+      ? {}
+      : {
+          KEYHOLD_SEAL_KEY_FILE: shared.sealKeyFile,
+          KEYHOLD_TLS_CERT_FILE: join(shared.tlsDir, "server.pem"),
+          KEYHOLD_TLS_KEY_FILE: join(shared.tlsDir, "server-key.pem"),
+          KEYHOLD_TLS_CA_FILE: join(shared.tlsDir, "ca.pem"),
+        }),
   };
 }
 
-async function startNodeProcess(nodeId: string, sealKeyFile?: string): Promise<Node> {
+async function startNodeProcess(nodeId: string, shared?: SharedSecrets): Promise<Node> {
   const dataDir = join(root, nodeId);
-  const started = await startDevServer({ dataDir, env: nodeEnvironment(nodeId, sealKeyFile) });
+  const started = await startDevServer({ dataDir, env: nodeEnvironment(nodeId, shared) });
   const node = { ...started, dataDir, nodeId };
   nodes.push(node);
   return node;
@@ -73,9 +86,12 @@ async function token(plane: "data" | "management" = "data"): Promise<string> {
   }
 }
 
+/** Every node serves the first node's certificate, so clients trust the first node's CA (`<data-dir>/tls/ca.pem`). */
+const trustingFirstCa = (node: Node): Node => ({ ...node, dataDir: nodes[0]!.dataDir });
+
 const sessions: GrpcSession[] = [];
 async function session(node: Node): Promise<GrpcSession> {
-  const opened = await grpcSession(node, await token(), HSM);
+  const opened = await grpcSession(trustingFirstCa(node), await token(), HSM);
   sessions.push(opened);
   return opened;
 }
@@ -112,13 +128,11 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "keyhold-nodes-"));
   database = await createTestDatabase();
   url = databaseUrl(database);
-  // The first node makes the schema, the dev tenant and HSM, and the seal key the others are given (as an operator
-  // copies it to each machine).
+  // The first node makes the schema, the dev tenant and HSM, the seal key and the certificates the others are given
+  // (as an operator copies them to each machine).
   const first = await startNodeProcess("node-1");
-  await Promise.all([
-    startNodeProcess("node-2", join(first.dataDir, "seal.key")),
-    startNodeProcess("node-3", join(first.dataDir, "seal.key")),
-  ]);
+  const shared = { sealKeyFile: join(first.dataDir, "seal.key"), tlsDir: join(first.dataDir, "tls") };
+  await Promise.all([startNodeProcess("node-2", shared), startNodeProcess("node-3", shared)]);
   db = new pg.Client({ connectionString: url });
   await db.connect();
 });
@@ -172,7 +186,7 @@ describe("three nodes on one PostgreSQL database", () => {
 
   it("a backup job whose node is killed is failed cleanly by another node; a new backup writes one folder, read through a third", async () => {
     const [one, two, three] = nodes;
-    const management = await managementClient(two!, await token("management"));
+    const management = await managementClient(trustingFirstCa(two!), await token("management"));
     const accountId = storageAccountId({ subscriptionId: DEV_SUBSCRIPTION, resourceGroup: DEV_RESOURCE_GROUP, name: ACCOUNT });
     await management.send("PUT", accountId, { location: "westeurope", sku: { name: "Standard_LRS" }, kind: "StorageV2" });
     const storage = { storageAccount: ACCOUNT, container: CONTAINER };
@@ -215,7 +229,7 @@ describe("three nodes on one PostgreSQL database", () => {
     await management.send("PUT", `${accountId}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, {
       properties: { roleDefinitionId: STORAGE_BLOB_DATA_READER.id, principalId: admin },
     });
-    const reader = await managementClient(three!, await token("management"));
+    const reader = await managementClient(trustingFirstCa(three!), await token("management"));
     const listed = await reader.send("GET", `${accountId}/blobServices/default/containers/${CONTAINER}/blobs?api-version=2023-05-01`);
     const names = (listed.body as { value: { name: string }[] }).value.map((b) => b.name);
     expect(names).toContain(`${(await status(second.jobId)).folder}/manifest.json`);
@@ -244,7 +258,10 @@ describe("three nodes on one PostgreSQL database", () => {
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...cleanEnvironment(), ...nodeEnvironment("node-wrong", wrongKey) },
+        env: {
+          ...cleanEnvironment(),
+          ...nodeEnvironment("node-wrong", { sealKeyFile: wrongKey, tlsDir: join(nodes[0]!.dataDir, "tls") }),
+        },
       },
     );
     let stdout = "";

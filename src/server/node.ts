@@ -45,6 +45,7 @@ import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
 import { buildOperations } from "./operations.js";
 import { BackupJobs } from "../hsm/backup/index.js";
+import { startHsmPurge } from "./hsm-purge.js";
 
 export interface RunningNode {
   readonly config: KeyholdConfig;
@@ -186,6 +187,18 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     abandonedJobs.unref();
     stack.push(async () => clearInterval(abandonedJobs));
     stack.push(() => backupJobs.idle());
+    stack.push(
+      startHsmPurge({
+        store,
+        seal: keys.seal,
+        registry: hsms,
+        audit,
+        logger,
+        nodeId: config.audit.nodeId,
+        intervalMs: config.maintenance.intervalMs,
+        leaseMs: config.maintenance.leaseMs,
+      }),
+    );
     const onError = (error: unknown): void => logger.error({ err: error }, "security domain upload failed");
     const operations = buildOperations({
       store,

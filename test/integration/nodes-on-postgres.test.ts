@@ -100,16 +100,30 @@ async function rows<T>(sql: string, values: unknown[] = []): Promise<T[]> {
   return (await db.query(sql, values)).rows as T[];
 }
 
-/** The audit events named `operationName` in every node's journal of the HSM, with the node that wrote each. */
-async function journalEvents(operationName: string): Promise<{ node: string; keyName: unknown }[]> {
-  const found: { node: string; keyName: unknown }[] = [];
+interface JournalEvent {
+  readonly node: string;
+  readonly keyName: unknown;
+  readonly hsmName: unknown;
+  readonly appid: unknown;
+}
+
+/** The audit events named `operationName` in every node's journal (of the HSM, or another), with the node that wrote each. */
+async function journalEvents(operationName: string, journal = HSM): Promise<JournalEvent[]> {
+  const found: JournalEvent[] = [];
   for (const node of nodes) {
-    const dir = join(node.dataDir, "audit", HSM);
+    const dir = join(node.dataDir, "audit", journal);
     for (const file of await readdir(dir).catch(() => [])) {
       for (const line of (await readFile(join(dir, file), "utf8")).split("\n")) {
         if (line === "") continue;
-        const event = (JSON.parse(line) as { event?: { operationName: string; properties?: { keyName?: unknown } } }).event;
-        if (event?.operationName === operationName) found.push({ node: node.nodeId, keyName: event.properties?.keyName });
+        const event = (
+          JSON.parse(line) as {
+            event?: { operationName: string; identity?: { appid?: unknown }; properties?: { keyName?: unknown; hsmName?: unknown } };
+          }
+        ).event;
+        if (event?.operationName === operationName) {
+          const { keyName, hsmName } = event.properties ?? {};
+          found.push({ node: node.nodeId, keyName, hsmName, appid: event.identity?.appid });
+        }
       }
     }
   }
@@ -182,6 +196,26 @@ describe("three nodes on one PostgreSQL database", () => {
     const purges = (await journalEvents("KeyPurge")).filter((e) => e.keyName === "purged");
     expect(rotations).toHaveLength(1);
     expect(purges).toHaveLength(1);
+  });
+
+  it("a soft-deleted HSM whose retention has passed is purged once", async () => {
+    const [, two] = nodes;
+    const management = await managementClient(trustingFirstCa(two!), await token("management"));
+    const tenantId = (await rows<{ id: string }>("SELECT id FROM tenants"))[0]!.id;
+    const admin = (await rows<{ id: string }>("SELECT id FROM principals WHERE user_principal_name = 'admin'"))[0]!.id;
+    const hsmPath = `/subscriptions/${DEV_SUBSCRIPTION}/resourceGroups/${DEV_RESOURCE_GROUP}/providers/Microsoft.KeyVault/managedHSMs/retired`;
+    await management.sendAndWait("PUT", `${hsmPath}?api-version=2023-07-01`, {
+      location: "westeurope",
+      sku: { family: "B", name: "Standard_B1" },
+      properties: { tenantId, initialAdminObjectIds: [admin], softDeleteRetentionInDays: 7 },
+    });
+    await management.sendAndWait("DELETE", `${hsmPath}?api-version=2023-07-01`);
+    await rows("UPDATE managed_hsms SET scheduled_purge_at = 1 WHERE name = 'retired'");
+    await eventually(async () => (await rows("SELECT 1 FROM managed_hsms WHERE name = 'retired'")).length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const purges = (await journalEvents("DeletedManagedHsmPurge", "keyhold-management")).filter((e) => e.hsmName === "retired");
+    expect(purges).toHaveLength(1);
+    expect(String(purges[0]!.appid)).toMatch(/^keyhold-node:node-/);
   });
 
   it("a backup job whose node is killed is failed cleanly by another node; a new backup writes one folder, read through a third", async () => {

@@ -6,7 +6,7 @@ import { ServicePrincipalCredentials } from "../identity/credentials.js";
 import { Directory } from "../identity/directory.js";
 import { directoryObjectToGraph, groupToGraph, servicePrincipalToGraph, userToGraph } from "../identity/graph.js";
 import type { PrincipalKind, PrincipalRecord, TenantRecord } from "../store/records.js";
-import { openStore } from "../store/index.js";
+import { openConfiguredStore } from "../store/index.js";
 
 /**
  * `keyhold directory ...`: the operator's tool over the data dir's store
@@ -33,10 +33,13 @@ export interface DirectorySession {
   readonly credentials: ServicePrincipalCredentials;
 }
 
-/** Opens the store of the global --data-dir, runs work, closes it, and reports a KeyholdError plainly. */
+/**
+ * Opens the store of the global --data-dir (or the shared database KEYHOLD_STORE_POSTGRES_URL names, as the server
+ * does), runs work, closes it, and reports a KeyholdError plainly.
+ */
 export async function withDirectory(program: Command, work: (session: DirectorySession) => Promise<void>): Promise<void> {
   const dataDir = String(program.opts<{ dataDir: string }>().dataDir);
-  const store = await openStore({ dataDir });
+  const store = await openConfiguredStore(dataDir);
   try {
     const directory = new Directory(store);
     await work({ dataDir, directory, credentials: new ServicePrincipalCredentials(directory) });

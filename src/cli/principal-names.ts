@@ -13,6 +13,12 @@ import { badParameter, KeyholdError } from "../errors.js";
 /** `<data-dir>/keyhold.db` (src/store/sqlite/sqlite-store.ts STORE_FILE_NAME), named here so a GUID costs no store. */
 const STORE_FILE = "keyhold.db";
 
+/** KEYHOLD_STORE_POSTGRES_URL set: the directory is the shared database's, as the server's (read without loading the store). */
+function usesSharedStore(): boolean {
+  const url = process.env["KEYHOLD_STORE_POSTGRES_URL"];
+  return url !== undefined && url !== "";
+}
+
 /** The tenant of the caller's token, when it carries one. */
 function tokenTenant(token: string | undefined): string | undefined {
   try {
@@ -34,7 +40,7 @@ export async function resolvePrincipalIds(
 ): Promise<string[]> {
   const storeFile = join(context.dataDir, STORE_FILE);
   const names = values.filter((value) => !isGuid(value.trim()));
-  if (!existsSync(storeFile)) {
+  if (!existsSync(storeFile) && !usesSharedStore()) {
     if (names.length > 0) {
       throw badParameter(
         flag,
@@ -43,12 +49,12 @@ export async function resolvePrincipalIds(
     }
     return values.map((value) => value.trim().toLowerCase());
   }
-  const [{ openStore }, { Directory }, { chooseTenant }] = await Promise.all([
+  const [{ openConfiguredStore }, { Directory }, { chooseTenant }] = await Promise.all([
     import("../store/index.js"),
     import("../identity/directory.js"),
     import("./directory.js"),
   ]);
-  const store = await openStore({ dataDir: context.dataDir });
+  const store = await openConfiguredStore(context.dataDir);
   try {
     const directory = new Directory(store);
     const tenant = await chooseTenant(directory, tokenTenant(context.token));
@@ -79,9 +85,9 @@ export async function resolvePrincipalIds(
  */
 export async function principalLabels(ids: readonly string[], dataDir: string): Promise<Map<string, string>> {
   const labels = new Map<string, string>();
-  if (ids.length === 0 || !existsSync(join(dataDir, STORE_FILE))) return labels;
-  const { openStore } = await import("../store/index.js");
-  const store = await openStore({ dataDir });
+  if (ids.length === 0 || (!existsSync(join(dataDir, STORE_FILE)) && !usesSharedStore())) return labels;
+  const { openConfiguredStore } = await import("../store/index.js");
+  const store = await openConfiguredStore(dataDir);
   try {
     const tenants = await store.directory.listTenants();
     for (const id of new Set(ids)) {

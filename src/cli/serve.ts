@@ -11,7 +11,7 @@ import pino from "pino";
 import { loadConfig, type KeyholdConfig } from "../config/index.js";
 import { devBanner } from "../server/dev.js";
 import { bootstrapDevMode, type DevSetup } from "../server/dev-bootstrap.js";
-import { startNode } from "../server/node.js";
+import { startNode, type RunningNode } from "../server/node.js";
 import { removeEndpointsFile, writeEndpointsFile } from "../endpoints-file.js";
 
 interface ServeOptions {
@@ -74,7 +74,16 @@ export function registerServeCommand(program: Command): void {
         await runPrimary({ config, dev: options.dev === true, logger, write: (text) => process.stdout.write(text) });
         return;
       }
-      const node = await startNode(config);
+      let node: RunningNode;
+      try {
+        node = await startNode(config);
+      } catch (error) {
+        // A node that cannot start (a seal that does not open the store, an unreachable database, a port in use)
+        // says why in one line; nothing was served and nothing sealed was written.
+        process.stderr.write(`keyhold serve: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 1;
+        return;
+      }
       let dev: DevSetup | undefined;
       if (options.dev === true) {
         // Set up before the listening line, so that whoever waits for it finds the dev HSM ready.

@@ -113,7 +113,13 @@ export const CONFIG_SCHEMA: ObjectNode = {
     grpc: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.grpc } } },
     https: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.https } } },
     metrics: { kind: "object", fields: { listen: { kind: "listen", default: DEFAULT_LISTEN.metrics } } },
-    tls: { kind: "object", optional: true, required: ["certFile", "keyFile"], fields: { certFile: string(), keyFile: string() } },
+    // caFile: the CA that issued certFile, which the node's own clients (and every node of a cluster) trust.
+    tls: {
+      kind: "object",
+      optional: true,
+      required: ["certFile", "keyFile"],
+      fields: { certFile: string(), keyFile: string(), caFile: string() },
+    },
     insecureLoopback: { kind: "boolean", default: false },
     identity: {
       kind: "object",
@@ -159,6 +165,15 @@ export const CONFIG_SCHEMA: ObjectNode = {
       fields: {
         // An event loop silent this long makes the node NOT_SERVING (src/server/event-loop-watchdog.ts); 0 turns the watchdog off.
         eventLoopStallMs: integer(0, 3600 * 1000, 5000),
+      },
+    },
+    // Work done once across the nodes sharing a store (SPEC section 14): how often each node looks for it, and how
+    // long a claim or a job's lease outlives a node that stopped renewing it before another node takes over.
+    maintenance: {
+      kind: "object",
+      fields: {
+        intervalMs: integer(100, 24 * 3600 * 1000, 60_000),
+        leaseMs: integer(300, 24 * 3600 * 1000, 30_000),
       },
     },
     seal: {

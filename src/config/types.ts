@@ -38,7 +38,7 @@ export interface KeyholdConfig {
   readonly https: { readonly listen: ListenAddress };
   readonly metrics: { readonly listen: ListenAddress };
   /** Absent: the development CA of `<dataDir>/tls` (src/tls ensureDevTls). */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string };
   /** Plaintext listeners; refused at load unless every listener is a loopback address. */
   readonly insecureLoopback: boolean;
   readonly identity: IdentityConfig;
@@ -47,6 +47,8 @@ export interface KeyholdConfig {
   readonly audit: { readonly nodeId: string; readonly checkpointEveryRecords: number; readonly checkpointIntervalMs: number };
   /** `eventLoopStallMs`: how long the event loop may be silent before the node reports NOT_SERVING; 0 is off. */
   readonly health: { readonly eventLoopStallMs: number };
+  /** Rotation policies, purges and abandoned jobs are looked at every `intervalMs`; claims and job leases last `leaseMs`. */
+  readonly maintenance: { readonly intervalMs: number; readonly leaseMs: number };
   /** The seal passphrase is never configuration: it comes from KEYHOLD_SEAL_PASSPHRASE only. */
   readonly seal: { readonly keyFile: string };
   /** `postgres` absent: the embedded SQLite store in `dataDir`. */

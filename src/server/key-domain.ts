@@ -14,7 +14,7 @@ import {
   createKeyLoader,
   ensureHsmDomain,
   HsmDomains,
-  openNodeSeal,
+  openStoreSeal,
   RotationScheduler,
   type KeyDomain,
   type MaintenanceOutcome,
@@ -31,8 +31,8 @@ export interface KeyDomainHandle {
   stop(): Promise<void>;
 }
 
-/** How often rotation policies and deleted-key retention are checked. */
-const MAINTENANCE_INTERVAL_MS = 60_000;
+/** The store's claim on key maintenance: one node at a time runs it (SPEC section 14). */
+const MAINTENANCE_CLAIM = "key-maintenance";
 
 export interface KeyDomainOptions {
   readonly config: KeyholdConfig;
@@ -47,7 +47,8 @@ export interface KeyDomainOptions {
 export async function openKeyDomain(
   options: KeyDomainOptions,
 ): Promise<{ loader: (keyRef: string) => Promise<JsonWebKey>; attach(pool: CryptoPool): KeyDomainHandle }> {
-  const seal = openNodeSeal({ dataDir: options.config.dataDir });
+  // Refuses to start (before anything sealed is read or written) when the seal does not open the store.
+  const seal = await openStoreSeal({ seals: options.store.seal, dataDir: options.config.dataDir, keyFile: options.config.seal.keyFile });
   for (const hsm of options.hsmList) await ensureHsmDomain(options.store, seal, hsm.id);
   const domains = new HsmDomains(options.store, seal);
   const loader = createKeyLoader(options.store, domains);
@@ -55,19 +56,26 @@ export async function openKeyDomain(
     loader,
     attach(pool) {
       const keys = createKeyDomain({ store: options.store, domains, pool });
+      const { nodeId } = options.config.audit;
+      const { intervalMs, leaseMs } = options.config.maintenance;
       const scheduler = new RotationScheduler({
+        claim: () => options.store.workClaims.claim(MAINTENANCE_CLAIM, nodeId, leaseMs),
         service: keys.service,
         store: options.store,
         hsms: options.hsms,
         onOutcome: (outcome) => recordMaintenance(options, outcome),
         onError: (error) => options.logger.error({ err: error }, "key maintenance tick failed"),
       });
-      scheduler.start(MAINTENANCE_INTERVAL_MS);
+      scheduler.start(intervalMs);
       return {
         keys,
         seal,
         domains,
-        stop: async () => scheduler.stop(),
+        stop: async () => {
+          await scheduler.stop();
+          // Another node takes maintenance over at its next tick instead of after the lease.
+          await options.store.workClaims.release(MAINTENANCE_CLAIM, nodeId).catch(() => undefined);
+        },
       };
     },
   };

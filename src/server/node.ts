@@ -16,10 +16,12 @@ import type { HsmRuntime } from "../pipeline/hsm-registry.js";
 import type { HsmDomains, NodeSeal } from "../hsm/keys/index.js";
 import {
   BlobStore,
+  type BlobStorage,
   DiagnosticForwarder,
   MANAGEMENT_ROUTES,
   ManagementRbac,
   restoreDiagnosticSettings,
+  StoreBlobStore,
   StoreHsmRegistry,
 } from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
@@ -45,6 +47,7 @@ import { loadOrCreateNodeSigningKey } from "./node-key.js";
 import { openKeyDomain } from "./key-domain.js";
 import { buildOperations } from "./operations.js";
 import { BackupJobs } from "../hsm/backup/index.js";
+import { startHsmPurge } from "./hsm-purge.js";
 
 export interface RunningNode {
   readonly config: KeyholdConfig;
@@ -96,7 +99,8 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
   const config = await settleHttpsPort(requested);
   const logger = options.logger ?? pino({ level: process.env["KEYHOLD_LOG_LEVEL"] ?? "info" }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  // The blob store and the audit journals stay files in dataDir either way.
+  // The audit journals stay files in dataDir either way (each node has its own chains); storage-account blobs live in
+  // the store when it is shared (PostgreSQL), so that nodes on several machines need no shared file system.
   const store =
     config.store.postgres === undefined ? await openStore({ dataDir: config.dataDir }) : await openPostgresStore(config.store.postgres);
   const stack: (() => Promise<void>)[] = [() => store.close()];
@@ -143,7 +147,7 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     });
     stack.push(() => audit.close());
     await audit.drainOutbox();
-    const blobs = new BlobStore(config.dataDir);
+    const blobs: BlobStorage = config.store.postgres === undefined ? new BlobStore(config.dataDir) : new StoreBlobStore(store.blobs);
     const forwarder = new DiagnosticForwarder({
       blobs,
       openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
@@ -176,11 +180,31 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       domains: keys.domains,
       restoring: hsms,
       evictions: keys.keys.openedKeys,
+      holder: config.audit.nodeId,
+      leaseMs: config.maintenance.leaseMs,
       onError: (error, job) => logger.error({ err: error, jobId: job.id }, "backup or restore job failed"),
     });
-    // Jobs a stopped process left InProgress are Failed now, and HSMs they left Restoring are served again.
+    // Jobs this node ran before it restarted, or whose node's lease ran out, are Failed now, and HSMs they left
+    // Restoring are served again; every node looks again on each maintenance tick (a node that dies while others run).
     await backupJobs.recoverInterrupted();
+    const abandonedJobs = setInterval(() => {
+      backupJobs.failAbandoned().catch((error: unknown) => logger.error({ err: error }, "could not fail abandoned backup jobs"));
+    }, config.maintenance.intervalMs);
+    abandonedJobs.unref();
+    stack.push(async () => clearInterval(abandonedJobs));
     stack.push(() => backupJobs.idle());
+    stack.push(
+      startHsmPurge({
+        store,
+        seal: keys.seal,
+        registry: hsms,
+        audit,
+        logger,
+        nodeId: config.audit.nodeId,
+        intervalMs: config.maintenance.intervalMs,
+        leaseMs: config.maintenance.leaseMs,
+      }),
+    );
     const onError = (error: unknown): void => logger.error({ err: error }, "security domain upload failed");
     const operations = buildOperations({
       store,

@@ -13,7 +13,7 @@ import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
 import {
   managementOperations,
-  type BlobStore,
+  type BlobStorage,
   type DiagnosticForwarder,
   type ManagementRbac,
   type StoreHsmRegistry,
@@ -30,7 +30,7 @@ export interface OperationDeps {
   readonly domains: HsmDomains;
   readonly hsms: StoreHsmRegistry;
   readonly management: ManagementRbac;
-  readonly blobs: BlobStore;
+  readonly blobs: BlobStorage;
   readonly forwarder: DiagnosticForwarder;
   readonly backupJobs: BackupJobs;
   readonly onError?: (error: unknown) => void;

@@ -28,3 +28,4 @@ export type { BackupJobKind, BackupJobRecord } from "./backup-job-records.js";
 export { changeContext, type AuditOutboxRepository, type OutboxRecord, type PendingChange } from "./change-records.js";
 export { openPostgresStore } from "./postgres/postgres-store.js";
 export { PG_MIGRATIONS } from "./postgres/migrations.js";
+export { openConfiguredStore } from "./configured-store.js";

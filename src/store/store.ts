@@ -177,10 +177,17 @@ export interface ManagementRepository {
   getOperation(id: string): Promise<ArmOperationRecord | undefined>;
 }
 
+/** Who runs a job and until when its lease holds (by the database's clock), renewed while the job runs. */
+interface JobLease {
+  /** The node running the job (its node id). */
+  readonly holder: string;
+  readonly leaseMs: number;
+}
+
 /** Full backup, restore and selective key restore jobs of each HSM (SPEC section 8). */
 export interface BackupJobRepository {
   /** Throws Conflict when the HSM already has a job in progress. */
-  insert(job: BackupJobRecord): Promise<void>;
+  insert(job: BackupJobRecord, lease: JobLease): Promise<void>;
   get(hsmId: string, id: string): Promise<BackupJobRecord | undefined>;
   /** Ends a job in progress; returns false when it was not in progress. */
   finish(
@@ -191,8 +198,79 @@ export interface BackupJobRepository {
       readonly error?: { readonly code: string; readonly message: string };
     },
   ): Promise<boolean>;
-  /** Marks every job in progress Failed with `error` (at start: the process that ran them is gone); returns them. */
-  failInProgress(endedAt: number, error: { readonly code: string; readonly message: string }): Promise<BackupJobRecord[]>;
+  /** Extends the lease of a job in progress that `lease.holder` runs; false when the job is no longer its to run. */
+  renewLease(id: string, lease: JobLease): Promise<boolean>;
+  /**
+   * Marks Failed with `error` every job in progress whose lease has run out (its node died or stalled), and with
+   * `formerHolder` every one that node held (a node that starts again runs none of the jobs it held before);
+   * returns them.
+   */
+  failAbandoned(
+    endedAt: number,
+    error: { readonly code: string; readonly message: string },
+    formerHolder?: string,
+  ): Promise<BackupJobRecord[]>;
+}
+
+/**
+ * Work that must happen once however many nodes share the store (SPEC section 14): a named claim held by one node
+ * for a lease, by the database's clock so that nodes whose clocks differ still agree.
+ */
+export interface WorkClaimRepository {
+  /** Takes `work` for `holder` when nobody holds it, its lease has run out or `holder` has it; whether it has it now. */
+  claim(work: string, holder: string, leaseMs: number): Promise<boolean>;
+  /** Gives the claim up (at shutdown) so that another node takes it at once. */
+  release(work: string, holder: string): Promise<void>;
+}
+
+/** A blob's listing entry. */
+export interface StoredBlobItem {
+  readonly name: string;
+  readonly size: number;
+  readonly modifiedAt: number;
+}
+
+/**
+ * Storage-account blobs kept in the store (src/management/storage/store-blob-store.ts), so that nodes on several
+ * machines share them without a shared file system. Names compare by their UTF-8 bytes, as Azure lists them.
+ */
+export interface BlobRepository {
+  /** Returns false when the account already existed. */
+  createAccount(account: string, now: number): Promise<boolean>;
+  /** Removes the account with its containers and blobs; false when there was none. */
+  deleteAccount(account: string): Promise<boolean>;
+  accountExists(account: string): Promise<boolean>;
+  createContainer(account: string, container: string, now: number): Promise<"created" | "existed" | "noAccount">;
+  /** Sorted; undefined when the account does not exist. */
+  listContainers(account: string): Promise<string[] | undefined>;
+  containerExists(account: string, container: string): Promise<boolean>;
+  /** Up to `limit` blobs whose names start with `prefix` and sort after `after`, in order. */
+  listBlobs(
+    account: string,
+    container: string,
+    page: { readonly prefix: string; readonly after: string | undefined; readonly limit: number },
+  ): Promise<StoredBlobItem[]>;
+  readBlob(account: string, container: string, name: string): Promise<Uint8Array | undefined>;
+  /** Appends `data` whole (creating the blob); false when the container does not exist. */
+  appendBlob(account: string, container: string, name: string, data: Uint8Array, now: number): Promise<boolean>;
+}
+
+/** What every node's seal must open before the node serves (src/hsm/keys/seal-check.ts). */
+export interface SealRecord {
+  readonly kind: "keyFile" | "passphrase";
+  /** For a passphrase: the scrypt salt and cost, as JSON; every node derives the same key from them. */
+  readonly kdf: string | undefined;
+  /** An empty plaintext sealed under the seal key: opens only with the right key. */
+  readonly check: Uint8Array;
+  readonly createdAt: number;
+}
+
+export interface SealRepository {
+  get(): Promise<SealRecord | undefined>;
+  /** Stores the record unless one exists (another node may have been first); returns the one the store keeps. */
+  insert(record: SealRecord): Promise<SealRecord>;
+  /** Any one HSM's sealed domain secret: a store made before the seal record existed is proven against it. */
+  anySealedDomainSecret(): Promise<{ readonly hsmId: string; readonly sealed: Uint8Array } | undefined>;
 }
 
 export interface StoreRepositories {
@@ -205,6 +283,9 @@ export interface StoreRepositories {
   readonly backupJobs: BackupJobRepository;
   readonly securityDomainRecovery: SecurityDomainRecoveryRepository;
   readonly auditOutbox: AuditOutboxRepository;
+  readonly workClaims: WorkClaimRepository;
+  readonly blobs: BlobRepository;
+  readonly seal: SealRepository;
 }
 
 export interface Store extends StoreRepositories {

@@ -192,7 +192,7 @@ describe("loadConfig errors name the field", () => {
     ],
     [
       "grpcc:\n  listen: 127.0.0.1:1\n",
-      "grpcc: unknown option; expected one of dataDir, processes, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, seal, store, keyVault, tenant, hsms",
+      "grpcc: unknown option; expected one of dataDir, processes, grpc, https, metrics, tls, insecureLoopback, identity, workers, providers, audit, health, maintenance, seal, store, keyVault, tenant, hsms",
     ],
     [
       "grpc:\n  listen: 127.0.0.1:65536\n",
@@ -303,6 +303,10 @@ describe("environment and flags", () => {
         "KEYHOLD_GRPC_LISTEN",
         "KEYHOLD_WORKERS_THREADS",
         "KEYHOLD_TLS_CERT_FILE",
+        "KEYHOLD_TLS_CA_FILE",
+        "KEYHOLD_SEAL_KEY_FILE",
+        "KEYHOLD_MAINTENANCE_INTERVAL_MS",
+        "KEYHOLD_MAINTENANCE_LEASE_MS",
         "KEYHOLD_IDENTITY_AUDIENCES_DATA",
         "KEYHOLD_IDENTITY_TOKEN_TTL_SECONDS",
         "KEYHOLD_IDENTITY_TRUSTED_ISSUERS",

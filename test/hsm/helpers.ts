@@ -94,7 +94,14 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     blobs,
     openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
   });
-  const backupJobs = new BackupJobs({ store: identity.store, storage: blobs, domains, restoring: hsms, evictions: keys.openedKeys });
+  const backupJobs = new BackupJobs({
+    store: identity.store,
+    storage: blobs,
+    domains,
+    restoring: hsms,
+    evictions: keys.openedKeys,
+    holder: "test-node",
+  });
   const table = buildOperations({
     store: identity.store,
     rbac,

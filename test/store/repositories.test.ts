@@ -211,15 +211,19 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
       endedAt: undefined,
       error: undefined,
     };
-    await s.backupJobs.insert(job);
-    await expect(s.backupJobs.insert({ ...job, id: "j2" })).rejects.toMatchObject({
+    const lease = { holder: "node-1", leaseMs: 60_000 };
+    await s.backupJobs.insert(job, lease);
+    await expect(s.backupJobs.insert({ ...job, id: "j2" }, lease)).rejects.toMatchObject({
       code: "Conflict",
       message: "A backup or restore of this HSM is already in progress; wait for it to end.",
     });
     expect(await s.backupJobs.finish("j1", { status: "Succeeded", endedAt: 2 })).toBe(true);
     expect(await s.backupJobs.finish("j1", { status: "Failed", endedAt: 3 })).toBe(false);
-    await s.backupJobs.insert({ ...job, id: "j2", kind: "selectiveKeyRestore", keyName: "k" });
-    const failed = await s.backupJobs.failInProgress(9, { code: "Unavailable", message: "gone" });
+    await s.backupJobs.insert({ ...job, id: "j2", kind: "selectiveKeyRestore", keyName: "k" }, lease);
+    // A live lease of another node is left alone; the node that held it fails it when it starts again.
+    expect(await s.backupJobs.failAbandoned(8, { code: "Unavailable", message: "gone" })).toEqual([]);
+    expect(await s.backupJobs.failAbandoned(8, { code: "Unavailable", message: "gone" }, "node-2")).toEqual([]);
+    const failed = await s.backupJobs.failAbandoned(9, { code: "Unavailable", message: "gone" }, "node-1");
     expect(failed.map((j) => [j.id, j.status])).toEqual([["j2", "Failed"]]);
     expect(await s.backupJobs.get("h", "j2")).toMatchObject({
       status: "Failed",

@@ -7,13 +7,20 @@
  * A restore verifies the whole folder before it touches anything; only then
  * is the HSM marked Restoring (every other data-plane call is refused), its
  * contents replaced in one transaction that also ends the job, cached key
- * material evicted, and the mark lifted. A process that dies meanwhile leaves
- * the old contents and a job InProgress, which `recoverInterrupted` at the
- * next start marks Failed (lifting a Restoring mark left behind).
+ * material evicted, and the mark lifted.
+ *
+ * Several nodes may share the store (SPEC section 14): a job is run by the
+ * node that started it, which holds a lease on it in the store and renews it
+ * while it runs. A node that dies leaves the old contents and a job
+ * InProgress whose lease runs out; `recoverInterrupted` (at start, and on
+ * every node's maintenance tick) marks such jobs Failed and lifts a Restoring
+ * mark left behind. A job is never run twice and never written to a second
+ * folder: a node that was only stalled finds its job Failed, and a restore's
+ * transaction commits only while its job is still in progress.
  */
 import { randomBytes } from "node:crypto";
 import { KeyholdError } from "../../errors.js";
-import { changeContext, type BackupJobKind, type BackupJobRecord, type Store } from "../../store/index.js";
+import { changeContext, type BackupJobKind, type BackupJobRecord, type Store, type StoreRepositories } from "../../store/index.js";
 import type { HsmRuntime } from "../../pipeline/hsm-registry.js";
 import type { DomainKeys } from "../keys/domain.js";
 import type { KeyEvictions } from "../keys/opened-keys.js";
@@ -41,6 +48,10 @@ export interface BackupJobsDeps {
   /** Main-thread and worker caches of opened key material (the key domain's OpenedKeys). */
   readonly evictions: Pick<KeyEvictions, "evictPrefix">;
   readonly now?: () => number;
+  /** This node's id: the holder of the jobs it runs. */
+  readonly holder: string;
+  /** How long a job's lease lasts without renewal (renewed every third of it); default 30 s. */
+  readonly leaseMs?: number;
   /** Where failures that are not the caller's are reported (the job only says InternalError). */
   readonly onError?: (error: unknown, job: BackupJobRecord) => void;
 }
@@ -49,22 +60,38 @@ export type JobHsm = Pick<HsmRuntime, "id" | "name" | "hsmUriHost">;
 
 const INTERRUPTED = {
   code: "InternalError",
-  message: "The job was interrupted: the server stopped while it ran. The HSM keeps the contents it had before.",
+  message: "The job was interrupted: the server running it stopped. The HSM keeps the contents it had before.",
 } as const;
+
+const DEFAULT_LEASE_MS = 30_000;
 
 export class BackupJobs {
   readonly #deps: BackupJobsDeps;
   readonly #now: () => number;
   readonly #running = new Map<string, Promise<void>>();
+  readonly #lease: { readonly holder: string; readonly leaseMs: number };
 
   constructor(deps: BackupJobsDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#lease = { holder: deps.holder, leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS };
   }
 
-  /** At start, before serving: jobs left InProgress by a stopped process are Failed, and HSMs they left Restoring are served again. */
-  async recoverInterrupted(): Promise<BackupJobRecord[]> {
-    const failed = await this.#deps.store.backupJobs.failInProgress(this.#now(), INTERRUPTED);
+  /**
+   * At start, before serving: jobs this node held before it restarted, and jobs of any node whose lease ran out,
+   * are Failed, and HSMs they left Restoring are served again.
+   */
+  recoverInterrupted(): Promise<BackupJobRecord[]> {
+    return this.#failAbandoned(this.#lease.holder);
+  }
+
+  /** On each maintenance tick, on every node: jobs whose node stopped renewing their lease (it died) are Failed. */
+  failAbandoned(): Promise<BackupJobRecord[]> {
+    return this.#failAbandoned(undefined);
+  }
+
+  async #failAbandoned(formerHolder: string | undefined): Promise<BackupJobRecord[]> {
+    const failed = await this.#deps.store.backupJobs.failAbandoned(this.#now(), INTERRUPTED, formerHolder);
     for (const job of failed) if (job.kind === "restore") await this.#deps.restoring.setRestoring(job.hsmId, false);
     return failed;
   }
@@ -136,11 +163,25 @@ export class BackupJobs {
       endedAt: undefined,
       error: undefined,
     };
-    await this.#deps.store.backupJobs.insert(job);
+    await this.#deps.store.backupJobs.insert(job, this.#lease);
     // The job outlives the call: its later commits are the job's (the call's record names it), not the call's change.
-    const running = changeContext.exit(() => this.#run(job, work)).finally(() => this.#running.delete(job.id));
+    const running = changeContext.exit(() => this.#leased(job, () => this.#run(job, work))).finally(() => this.#running.delete(job.id));
     this.#running.set(job.id, running);
     return job;
+  }
+
+  /** Renews the job's lease while `run` runs, so that other nodes do not fail a job that is alive. */
+  async #leased(job: BackupJobRecord, run: () => Promise<void>): Promise<void> {
+    const renew = (): void => {
+      this.#deps.store.backupJobs.renewLease(job.id, this.#lease).catch((error: unknown) => this.#deps.onError?.(error, job));
+    };
+    const timer = setInterval(renew, Math.max(1, Math.floor(this.#lease.leaseMs / 3)));
+    timer.unref();
+    try {
+      await run();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** `work` returns whether it already ended the job (a restore ends it inside its transaction). */
@@ -184,7 +225,7 @@ export class BackupJobs {
           definitions: contents.roles.definitions,
           assignments: contents.roles.assignments,
         });
-        await tx.backupJobs.finish(job.id, { status: "Succeeded", endedAt: this.#now() });
+        await finishInTransaction(tx, job, this.#now());
       });
     } finally {
       // Whatever the outcome, no cached material of the old (or unchanged) contents is served from memory.
@@ -203,8 +244,18 @@ export class BackupJobs {
     const records = keyRecords(domain, hsm, backedUp, "active");
     await this.#deps.store.transaction(async (tx) => {
       await restoreOneKey(tx, records);
-      await tx.backupJobs.finish(job.id, { status: "Succeeded", endedAt: this.#now() });
+      await finishInTransaction(tx, job, this.#now());
     });
     return true;
+  }
+}
+
+/**
+ * Ends the job inside the transaction that carries out its work, and rolls the work back when the job is no longer
+ * in progress: another node failed it because this one stalled past its lease, and the caller was told it failed.
+ */
+async function finishInTransaction(tx: StoreRepositories, job: BackupJobRecord, endedAt: number): Promise<void> {
+  if (!(await tx.backupJobs.finish(job.id, { status: "Succeeded", endedAt }))) {
+    throw new KeyholdError("Unavailable", `The ${job.kind} job ${job.id} was ended while it ran (its node stalled); nothing was changed.`);
   }
 }

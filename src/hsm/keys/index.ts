@@ -1,7 +1,7 @@
 /**
  * The key domain, assembled. The server's order is:
  *
- *   const seal = openNodeSeal({ dataDir });
+ *   const seal = await openStoreSeal({ seals: store.seal, dataDir, keyFile });   // refused unless it opens the store
  *   const domains = new HsmDomains(store, seal);       // ensureHsmDomain at HSM bootstrap
  *   const pool = await CryptoPool.start({ loadKey: createKeyLoader(store, domains) });
  *   const keys = createKeyDomain({ store, domains, pool });
@@ -48,6 +48,7 @@ export function createKeyDomain(options: KeyDomainOptions): KeyDomain {
 }
 
 export { openNodeSeal, type NodeSeal } from "./seal.js";
+export { openStoreSeal } from "./store-seal.js";
 export { ensureHsmDomain, HsmDomains } from "./domain.js";
 export { createKeyLoader } from "./key-loader.js";
 export { RotationScheduler, type MaintenanceOutcome } from "./rotation-scheduler.js";

@@ -101,6 +101,15 @@ export class KeyService {
 
   /** Adds a version to `name`, creating the key when the name is new (CreateKey, ImportKey, RotateKey). */
   async addVersion(hsm: KeyHsm, name: string, spec: NewVersion): Promise<KeyBundle> {
+    return (await this.#addVersion(hsm, name, spec, undefined))!;
+  }
+
+  /**
+   * Adds the version unless `replaces` (when given) is no longer the key's latest version: then nothing is added and
+   * the result is undefined. The check and the insert are one transaction, so of several nodes acting on the same
+   * due rotation one adds a version.
+   */
+  async #addVersion(hsm: KeyHsm, name: string, spec: NewVersion, replaces: string | undefined): Promise<KeyBundle | undefined> {
     const domain = await this.#domains.get(hsm.id);
     const now = this.nowSeconds();
     const keyOps = spec.keyOps ?? KEY_OPS_BY_FAMILY[spec.material.family];
@@ -121,6 +130,7 @@ export class KeyService {
       }
       const storedName = key?.name ?? name;
       const latest = await tx.keys.latestVersion(hsm.id, storedName);
+      if (replaces !== undefined && latest?.version !== replaces) return undefined;
       const seq = (latest?.seq ?? 0) + 1;
       if (seq > MAX_VERSIONS) {
         throw new KeyholdError("OperationNotAllowed", `Key '${storedName}' already has ${MAX_VERSIONS} versions, the most a key may have.`);
@@ -145,7 +155,7 @@ export class KeyService {
       await tx.keys.insertVersion(versionRecord);
       return versionRecord;
     });
-    return keyBundle(hsm, record);
+    return record && keyBundle(hsm, record);
   }
 
   async #activeKey(repos: StoreRepositories, hsm: KeyHsm, name: string): Promise<KeyRecord> {
@@ -326,19 +336,33 @@ export class KeyService {
 
   /** A new version with the latest one's type, size or curve, key_ops and tags; expiry from the rotation policy. */
   async rotate(hsm: KeyHsm, name: string): Promise<KeyBundle> {
+    return (await this.#rotate(hsm, name, undefined))!;
+  }
+
+  /** A rotation policy's Rotate action: rotates unless `dueVersion` is no longer the latest (another node rotated). */
+  rotateIfLatest(hsm: KeyHsm, name: string, dueVersion: string): Promise<KeyBundle | undefined> {
+    return this.#rotate(hsm, name, dueVersion);
+  }
+
+  async #rotate(hsm: KeyHsm, name: string, dueVersion: string | undefined): Promise<KeyBundle | undefined> {
     const domain = await this.#domains.get(hsm.id);
     const key = await this.#activeKey(this.#store, hsm, name);
     const latest = await this.#version(this.#store, hsm, key, undefined);
     const shape = shapeOf(openPrivateJwk(domain, { hsmId: hsm.id, name: key.name, version: latest.version }, latest.sealedPrivateJwk));
     const policy = key.rotationPolicy === undefined ? undefined : (JSON.parse(key.rotationPolicy) as RotationPolicyInput);
     const exp = rotatedExpiry(policy, this.nowSeconds());
-    return this.addVersion(hsm, key.name, {
-      kty: latest.kty,
-      material: await generateMaterial(shape),
-      keyOps: latest.keyOps as KeyOperation[],
-      tags: latest.tags,
-      attributes: exp === undefined ? {} : { exp },
-    });
+    return this.#addVersion(
+      hsm,
+      key.name,
+      {
+        kty: latest.kty,
+        material: await generateMaterial(shape),
+        keyOps: latest.keyOps as KeyOperation[],
+        tags: latest.tags,
+        attributes: exp === undefined ? {} : { exp },
+      },
+      dueVersion,
+    );
   }
 
   #policyId(hsm: KeyHsm, name: string): string {

@@ -6,6 +6,12 @@
  * per version. What a tick did is returned by `runOnce` and handed to
  * `onOutcome`, which the server points at the audit sink (operation
  * "KeyRotate" / "KeyPurge" with the system as the identity).
+ *
+ * Several nodes may share the store (SPEC section 14): a tick runs only on the
+ * node that holds the store's "key-maintenance" claim (`claim`), which passes
+ * to another node when its holder stops renewing it. A rotation also adds its
+ * version only while the due version is still the latest, so even two ticks
+ * that overlap (a holder that stalled past its lease) rotate a key once.
  */
 import type { Store } from "../../store/index.js";
 import type { HsmRegistry } from "../../pipeline/hsm-registry.js";
@@ -34,6 +40,8 @@ export interface RotationSchedulerOptions {
   readonly onOutcome?: (outcome: MaintenanceOutcome) => void | Promise<void>;
   /** A tick that failed as a whole (e.g. the store was unavailable); the next tick tries again. */
   readonly onError?: (error: unknown) => void;
+  /** Whether this node may run the tick now (holds the maintenance claim); absent: always. */
+  readonly claim?: () => Promise<boolean>;
 }
 
 export class RotationScheduler {
@@ -52,6 +60,7 @@ export class RotationScheduler {
   async runOnce(now: number = this.#now()): Promise<MaintenanceOutcome[]> {
     const seconds = Math.floor(now / 1000);
     const outcomes: MaintenanceOutcome[] = [];
+    if (this.#options.claim !== undefined && !(await this.#options.claim())) return outcomes;
     const hsms = new Map((await this.#options.hsms.list()).map((hsm) => [hsm.id, hsm]));
     for (const key of await this.#options.store.keys.listWithRotationPolicy()) {
       const hsm = hsms.get(key.hsmId);
@@ -70,9 +79,14 @@ export class RotationScheduler {
           continue;
         }
         try {
-          const bundle = await this.#options.service.rotate(hsm, key.name);
+          const bundle = await this.#options.service.rotateIfLatest(hsm, key.name, latest.version);
+          if (bundle === undefined) continue;
           outcomes.push({ ...base, keyVersion: bundle.kid.slice(bundle.kid.lastIndexOf("/") + 1), kid: bundle.kid });
         } catch (error) {
+          // Two nodes' transactions that both saw the due version: the slower one's insert collides with the
+          // faster one's version. The key was rotated once, which is no failure.
+          const now = await this.#options.store.keys.latestVersion(key.hsmId, key.name).catch(() => undefined);
+          if (now !== undefined && now.version !== latest.version) continue;
           outcomes.push({ ...base, error: error instanceof Error ? error.message : "rotation failed" });
         }
       }

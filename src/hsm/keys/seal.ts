@@ -20,22 +20,22 @@ export interface NodeSeal {
   open(sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
 }
 
-interface ScryptCost {
+export interface ScryptCost {
   readonly N: number;
   readonly r: number;
   readonly p: number;
 }
 
 /** About 100 ms and 64 MiB once per start (RFC 7914 section 2 leaves the choice to the deployment). */
-const DEFAULT_SEAL_SCRYPT: ScryptCost = Object.freeze({ N: 2 ** 16, r: 8, p: 1 });
+export const DEFAULT_SEAL_SCRYPT: ScryptCost = Object.freeze({ N: 2 ** 16, r: 8, p: 1 });
 
 const SEAL_KEY_FILE = "seal.key";
-const SEAL_KDF_FILE = "seal.kdf.json";
-const SEAL_PASSPHRASE_ENV = "KEYHOLD_SEAL_PASSPHRASE";
+export const SEAL_KDF_FILE = "seal.kdf.json";
+export const SEAL_PASSPHRASE_ENV = "KEYHOLD_SEAL_PASSPHRASE";
 
-const CHECK_AAD = new TextEncoder().encode("keyhold/v1/seal-check");
+export const CHECK_AAD = new TextEncoder().encode("keyhold/v1/seal-check");
 
-interface KdfFile {
+export interface KdfFile {
   readonly salt: string;
   readonly N: number;
   readonly r: number;
@@ -46,12 +46,14 @@ interface KdfFile {
 
 export interface NodeSealOptions {
   readonly dataDir: string;
+  /** The seal key file (config `seal.keyFile`); default `<dataDir>/seal.key`. */
+  readonly keyFile?: string;
   /** Defaults to the KEYHOLD_SEAL_PASSPHRASE environment variable; without one the key file is used. */
   readonly passphrase?: string | undefined;
   readonly scrypt?: ScryptCost;
 }
 
-function sealWith(kind: NodeSeal["kind"], key: Uint8Array): NodeSeal {
+export function sealWith(kind: NodeSeal["kind"], key: Uint8Array): NodeSeal {
   return Object.freeze({
     kind,
     seal: (plaintext: Uint8Array, aad: Uint8Array) => aeadSeal(key, plaintext, aad),
@@ -67,15 +69,29 @@ function isTaken(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "EEXIST";
 }
 
-function readKeyFile(dataDir: string): Uint8Array {
-  const path = join(dataDir, SEAL_KEY_FILE);
+function defaultKeyFile(dataDir: string): string {
+  return join(dataDir, SEAL_KEY_FILE);
+}
+
+/** Makes the key file unless it exists: "wx" fails if another process made it first; then that file is the one to read. */
+export function createKeyFile(path: string): void {
   try {
-    // "wx" fails if another process made the file first; then that file is the one to read.
     writeFileSync(path, randomBytes(AEAD_KEY_BYTES), { flag: "wx", mode: 0o600 });
   } catch (error) {
     if (!isTaken(error)) throw error;
   }
-  const key = new Uint8Array(readFileSync(path));
+}
+
+export function readKeyFile(path: string): Uint8Array {
+  let key: Uint8Array;
+  try {
+    key = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new KeyholdError(
+      "Unavailable",
+      `The seal key file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`,
+    );
+  }
   if (key.length !== AEAD_KEY_BYTES) {
     throw new KeyholdError(
       "Unavailable",
@@ -83,6 +99,24 @@ function readKeyFile(dataDir: string): Uint8Array {
     );
   }
   return key;
+}
+
+/** The seal key derived from `passphrase` with scrypt (RFC 7914) at the salt and cost of `kdf`. */
+export function derivePassphraseKey(passphrase: string, kdf: Pick<KdfFile, "salt" | "N" | "r" | "p">): Uint8Array {
+  return new Uint8Array(
+    scryptSync(passphrase, Buffer.from(kdf.salt, "base64url"), AEAD_KEY_BYTES, {
+      N: kdf.N,
+      r: kdf.r,
+      p: kdf.p,
+      maxmem: 256 * kdf.N * kdf.r + 1024 * 1024,
+    }),
+  );
+}
+
+function createOwnKeyFile(dataDir: string): Uint8Array {
+  const path = defaultKeyFile(dataDir);
+  createKeyFile(path);
+  return readKeyFile(path);
 }
 
 function passphraseKey(dataDir: string, passphrase: string, cost: ScryptCost): Uint8Array {
@@ -93,13 +127,11 @@ function passphraseKey(dataDir: string, passphrase: string, cost: ScryptCost): U
   } catch (error) {
     if (!isMissing(error)) throw new KeyholdError("Unavailable", `${path} cannot be read; restore it from your backup.`, { cause: error });
   }
-  const derive = (salt: Uint8Array, c: ScryptCost): Uint8Array =>
-    new Uint8Array(scryptSync(passphrase, salt, AEAD_KEY_BYTES, { N: c.N, r: c.r, p: c.p, maxmem: 256 * c.N * c.r + 1024 * 1024 }));
   if (kdf === undefined) {
-    const salt = randomBytes(16);
-    const key = derive(salt, cost);
+    const salt = randomBytes(16).toString("base64url");
+    const key = derivePassphraseKey(passphrase, { salt, ...cost });
     const created: KdfFile = {
-      salt: salt.toString("base64url"),
+      salt,
       ...cost,
       check: Buffer.from(aeadSeal(key, new Uint8Array(0), CHECK_AAD)).toString("base64url"),
     };
@@ -111,7 +143,7 @@ function passphraseKey(dataDir: string, passphrase: string, cost: ScryptCost): U
       return passphraseKey(dataDir, passphrase, cost);
     }
   }
-  const key = derive(Buffer.from(kdf.salt, "base64url"), kdf);
+  const key = derivePassphraseKey(passphrase, kdf);
   if (aeadOpen(key, Buffer.from(kdf.check, "base64url"), CHECK_AAD) === undefined) {
     throw new KeyholdError("Unavailable", `The seal passphrase (${SEAL_PASSPHRASE_ENV}) does not open this data directory.`);
   }
@@ -125,5 +157,7 @@ export function openNodeSeal(options: NodeSealOptions): NodeSeal {
   if (passphrase !== undefined && passphrase !== "") {
     return sealWith("passphrase", passphraseKey(options.dataDir, passphrase, options.scrypt ?? DEFAULT_SEAL_SCRYPT));
   }
-  return sealWith("keyFile", readKeyFile(options.dataDir));
+  if (options.keyFile === undefined) return sealWith("keyFile", createOwnKeyFile(options.dataDir));
+  createKeyFile(options.keyFile);
+  return sealWith("keyFile", readKeyFile(options.keyFile));
 }

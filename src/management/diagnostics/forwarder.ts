@@ -16,7 +16,7 @@ import type { AuditEvent } from "../../audit/event.js";
 import type { DurableListener } from "../../audit/journal.js";
 import { isCheckpoint } from "../../audit/record.js";
 import { badParameter, KeyholdError } from "../../errors.js";
-import type { BlobStore } from "../storage/blob-store.js";
+import type { BlobStorage } from "../storage/blob-store.js";
 import { AUDIT_EVENT_CONTAINER, auditLogBlobName, auditLogLine, azureResourceId } from "./azure-log-line.js";
 import { checkDiagnosticSetting, checkHsmName, checkSettingName } from "./setting.js";
 import type { DiagnosticSetting } from "./setting.js";
@@ -32,7 +32,7 @@ export interface ForwarderLogger {
 }
 
 export interface DiagnosticForwarderOptions {
-  readonly blobs: BlobStore;
+  readonly blobs: BlobStorage;
   /** The HSM's journal on this node (e.g. `AuditSink.journal`). */
   readonly openJournal: (hsmName: string) => Promise<AuditJournalLike>;
   /** Stamps `lastFailure.at`. */
@@ -76,7 +76,7 @@ interface BlobBatch {
 }
 
 export class DiagnosticForwarder {
-  readonly #blobs: BlobStore;
+  readonly #blobs: BlobStorage;
   readonly #openJournal: (hsmName: string) => Promise<AuditJournalLike>;
   readonly #now: () => Date;
   readonly #logger: ForwarderLogger;

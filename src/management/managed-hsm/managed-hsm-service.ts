@@ -283,17 +283,24 @@ export class ManagedHsmService {
     }
     const resourceId = managedHsmId(record);
     const operation = await this.#deps.operations.run({ subscriptionId, location, resourceId }, async () => {
-      await store.transaction(async (tx) => {
-        await tx.management.purgeManagedHsm(record.hsmId);
-        // Assignments at the HSM's scope would otherwise grant on a new HSM that takes the name.
-        for (const assignment of await tx.management.listRoleAssignments()) {
-          const scope = assignment.scope.toLowerCase();
-          if (scope === resourceId.toLowerCase() || scope.startsWith(`${resourceId.toLowerCase()}/`))
-            await tx.management.deleteRoleAssignment(assignment.name);
-        }
-      });
+      await purgeRecord(store, record);
     });
     return accepted(undefined, operation.pollPath);
+  }
+
+  /**
+   * Purges every soft-deleted HSM whose retention has passed, as Azure does at the scheduled purge date; the node
+   * holding the store's purge claim calls it (SPEC section 14). Returns the HSMs this call purged: of two nodes
+   * purging one HSM, the store's purge removes it for one of them.
+   */
+  async purgeExpired(): Promise<ManagedHsmRecord[]> {
+    const now = this.#deps.now();
+    const purged: ManagedHsmRecord[] = [];
+    for (const record of await this.#deps.store.management.listManagedHsms({ deleted: true })) {
+      if ((record.scheduledPurgeAt ?? retentionEnd(record, record.deletedAt ?? now)) > now) continue;
+      if (await purgeRecord(this.#deps.store, record)) purged.push(record);
+    }
+    return purged;
   }
 
   async #current(hsmId: string, target: HsmTarget): Promise<ManagedHsmRecord> {
@@ -326,4 +333,18 @@ function sameAsStored(given: unknown, stored: unknown): boolean {
   }
   if (isRecord(given) && isRecord(stored)) return Object.entries(given).every(([k, v]) => sameAsStored(v, stored[k]));
   return given === stored;
+}
+
+/** Removes the HSM forever with its data plane, and the management role assignments at its scope; false when gone. */
+async function purgeRecord(store: Store, record: ManagedHsmRecord): Promise<boolean> {
+  const resourceId = managedHsmId(record).toLowerCase();
+  return store.transaction(async (tx) => {
+    if (!(await tx.management.purgeManagedHsm(record.hsmId))) return false;
+    // Assignments at the HSM's scope would otherwise grant on a new HSM that takes the name.
+    for (const assignment of await tx.management.listRoleAssignments()) {
+      const scope = assignment.scope.toLowerCase();
+      if (scope === resourceId || scope.startsWith(`${resourceId}/`)) await tx.management.deleteRoleAssignment(assignment.name);
+    }
+    return true;
+  });
 }

@@ -13,7 +13,7 @@ import { withApiVersion } from "../api-versions.js";
 import { blobContentType, type BlobContent } from "../storage-account/blob-content-reply.js";
 import { blobServicePath, storageAccountId, storageAccountTarget, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
 import type { StorageAccountService } from "../storage-account/storage-account-service.js";
-import { blobNameSegments, checkContainerName, MAX_LIST_RESULTS, type BlobStore } from "../storage/index.js";
+import { blobNameSegments, checkContainerName, MAX_LIST_RESULTS, type BlobStorage } from "../storage/index.js";
 
 const CONTAINERS = "Microsoft.Storage/storageAccounts/blobServices/containers";
 const BLOB_READ_DATA_ACTION = `${CONTAINERS}/blobs/read`;
@@ -64,7 +64,7 @@ function nextLink(origin: string, input: BlobListInput, marker: string): string 
   return `${origin}${withApiVersion(`${containerPath(input)}/blobs?${query.toString()}`)}`;
 }
 
-export function blobOperations(accounts: StorageAccountService, blobs: BlobStore): readonly AnyOperation[] {
+export function blobOperations(accounts: StorageAccountService, blobs: BlobStorage): readonly AnyOperation[] {
   const listContainers = managementOperation({
     name: "StorageContainerList",
     decode: (raw: unknown) => storageAccountTarget(fields(raw)),

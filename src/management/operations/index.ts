@@ -8,7 +8,7 @@ import { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-sett
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { ManagementRbac } from "../rbac/index.js";
 import { StorageAccountService } from "../storage-account/storage-account-service.js";
-import type { BlobStore } from "../storage/index.js";
+import type { BlobStorage } from "../storage/index.js";
 import type { StoreHsmRegistry } from "../store-hsm-registry.js";
 import { blobOperations } from "./blobs.js";
 import { diagnosticSettingOperations } from "./diagnostic-settings.js";
@@ -24,7 +24,7 @@ export interface ManagementDeps {
   readonly seal: NodeSeal;
   readonly hsms: StoreHsmRegistry;
   /** Storage accounts' directories (`<dataDir>/storage`). */
-  readonly blobs: BlobStore;
+  readonly blobs: BlobStorage;
   /** Copies audit events into storage accounts; diagnostic settings are applied to it as they are saved. */
   readonly forwarder: DiagnosticForwarder;
   /** Milliseconds since the epoch; tests move it to pass a retention period. */

@@ -1,5 +1,5 @@
 /**
- * Storage accounts (SPEC section 7): a record in the store and a directory of the BlobStore. Creating writes the
+ * Storage accounts (SPEC section 7): a record in the store and an account of the blob storage. Creating writes the
  * record first (the store decides who gets a name) and then the directory; deleting removes the diagnostic settings
  * that write into the account, then the directory, then the record, so a failure part-way leaves a record a retry
  * can delete and never a directory without an owner.
@@ -9,7 +9,7 @@ import type { StorageAccountRecord, Store } from "../../store/index.js";
 import { resourceNotFound } from "../arm-errors.js";
 import { inResourceGroup, sameId } from "../../arm/arm-ids.js";
 import type { DiagnosticForwarder } from "../diagnostics/index.js";
-import type { BlobStore } from "../storage/index.js";
+import type { BlobStorage } from "../storage/index.js";
 import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
 import { requireResourceGroup } from "../scope-records.js";
 import { storageAccountId, storageAccountTargetOf, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
@@ -18,7 +18,7 @@ import type { StorageAccountInput } from "./storage-account-input.js";
 
 export interface StorageAccountServiceDeps {
   readonly store: Store;
-  readonly blobs: BlobStore;
+  readonly blobs: BlobStorage;
   readonly forwarder: DiagnosticForwarder;
   readonly now: () => number;
 }

@@ -48,10 +48,31 @@ export interface AppendBlobOptions {
   readonly sync?: boolean;
 }
 
+/**
+ * Storage accounts and their blobs, wherever they live: files of the data dir (BlobStore, the embedded default) or
+ * tables of a store that several nodes share (StoreBlobStore, with PostgreSQL).
+ */
+export interface BlobStorage {
+  /** `created` is false when the account already existed. */
+  createAccount(name: string): Promise<{ created: boolean }>;
+  /** Removes the account with all its containers and blobs; NotFound when there is none. */
+  deleteAccount(name: string): Promise<void>;
+  accountExists(name: string): Promise<boolean>;
+  /** `created` is false when the container already existed; NotFound naming the account when it does not exist. */
+  createContainer(account: string, container: string): Promise<{ created: boolean }>;
+  /** The account's container names, sorted. */
+  listContainers(account: string): Promise<string[]>;
+  /** One page of the container's blobs, listed flat in name order. */
+  listBlobs(account: string, container: string, options?: BlobListOptions): Promise<BlobList>;
+  readBlob(account: string, container: string, name: string): Promise<Buffer>;
+  /** Appends `data` whole to the blob, creating it when needed. */
+  appendBlob(account: string, container: string, name: string, data: Uint8Array, options?: AppendBlobOptions): Promise<void>;
+}
+
 const DIRECTORY_MODE = 0o700;
 const FILE_MODE = 0o600;
 
-export class BlobStore {
+export class BlobStore implements BlobStorage {
   /** `<dataDir>/storage`. */
   readonly root: string;
   readonly #appendTails = new Map<string, Promise<void>>();
@@ -266,7 +287,7 @@ async function blobItem(containerDir: string, name: string): Promise<BlobItem | 
   }
 }
 
-function checkListOptions(options: BlobListOptions): { prefix: string; maxResults: number; marker?: string } {
+export function checkListOptions(options: BlobListOptions): { prefix: string; maxResults: number; marker?: string } {
   if (typeof options !== "object" || options === null) throw badParameter("options", "must be an object");
   const prefix: unknown = options.prefix ?? "";
   if (typeof prefix !== "string" || prefix.length > MAX_BLOB_NAME_LENGTH || prefix.includes("\0")) {
@@ -289,17 +310,17 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-function accountNotFound(account: string): KeyholdError {
+export function accountNotFound(account: string): KeyholdError {
   return new KeyholdError("NotFound", `The storage account '${echo(account)}' was not found.`, { field: "account" });
 }
 
-function containerNotFound(account: string, container: string): KeyholdError {
+export function containerNotFound(account: string, container: string): KeyholdError {
   return new KeyholdError("NotFound", `The container '${echo(container)}' was not found in storage account '${echo(account)}'.`, {
     field: "container",
   });
 }
 
-function blobNotFound(name: string): KeyholdError {
+export function blobNotFound(name: string): KeyholdError {
   return new KeyholdError("NotFound", `The blob '${echo(name, ECHO_ID_CHARS)}' was not found.`, { field: "blob" });
 }
 

@@ -326,6 +326,48 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
   },
   {
     version: 9,
+    name: "scale-out: work claims, backup job leases, storage blobs, the seal's check value",
+    // Work that must happen once (key maintenance) is claimed through work_claims; a job in progress carries its
+    // holder and a lease the holder renews, so a job whose node died is failed by another, never run twice. Blobs
+    // live here when the store is shared (PostgreSQL); the seal row lets every node prove its seal before it serves.
+    sql: `
+      CREATE TABLE work_claims (
+        work ${TEXT} PRIMARY KEY,
+        holder ${TEXT} NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      ALTER TABLE backup_jobs ADD COLUMN holder ${TEXT};
+      ALTER TABLE backup_jobs ADD COLUMN lease_expires_at BIGINT;
+      CREATE TABLE storage_blob_accounts (
+        account ${TEXT} PRIMARY KEY,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE storage_blob_containers (
+        account ${TEXT} NOT NULL REFERENCES storage_blob_accounts (account) ON DELETE CASCADE,
+        container ${TEXT} NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (account, container)
+      );
+      CREATE TABLE storage_blobs (
+        account ${TEXT} NOT NULL,
+        container ${TEXT} NOT NULL,
+        name ${TEXT} NOT NULL,
+        content BYTEA NOT NULL,
+        modified_at BIGINT NOT NULL,
+        PRIMARY KEY (account, container, name),
+        FOREIGN KEY (account, container) REFERENCES storage_blob_containers (account, container) ON DELETE CASCADE
+      );
+      CREATE TABLE node_seal (
+        id BIGINT PRIMARY KEY CHECK (id = 1),
+        kind ${TEXT} NOT NULL CHECK (kind IN ('keyFile', 'passphrase')),
+        kdf ${TEXT},
+        check_value BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 10,
     name: "a change that moves the generation notifies the nodes listening",
     // Identical notifications of one transaction fold into one, sent at its commit (src/store/postgres/change-listener.ts).
     sql: `

@@ -1,3 +1,6 @@
+import { postgresWorkClaimRepository } from "./work-claim-repository.js";
+import { postgresBlobRepository } from "./blob-repository.js";
+import { postgresSealRepository } from "./seal-repository.js";
 import pg from "pg";
 import type { Store, StoreRepositories } from "../store.js";
 import { GenerationReads } from "../generation-reads.js";
@@ -93,5 +96,8 @@ function repositories(runner: PgRunner): StoreRepositories {
     backupJobs: postgresBackupJobRepository(runner),
     securityDomainRecovery: postgresSecurityDomainRecoveryRepository(runner),
     auditOutbox: postgresAuditOutboxRepository(runner),
+    workClaims: postgresWorkClaimRepository(runner),
+    blobs: postgresBlobRepository(runner),
+    seal: postgresSealRepository(runner),
   };
 }

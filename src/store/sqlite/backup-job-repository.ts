@@ -2,15 +2,16 @@ import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
 import { type JobRow, jobFromRow } from "../rows/backup-job-rows.js";
+import { DB_NOW_MS } from "./clock.js";
 
 export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobRepository {
   return {
-    insert: (job) =>
+    insert: (job, lease) =>
       runner.write((db) => {
         try {
           db.prepare(
-            `INSERT INTO backup_jobs (id, hsm_id, kind, status, storage_account, container, folder, key_name, started_at, ended_at, error)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO backup_jobs (id, hsm_id, kind, status, storage_account, container, folder, key_name, started_at, ended_at, error, holder, lease_expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${DB_NOW_MS} + ?)`,
           ).run(
             job.id,
             job.hsmId,
@@ -23,6 +24,8 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
             job.startedAt,
             job.endedAt ?? null,
             job.error === undefined ? null : JSON.stringify(job.error),
+            lease.holder,
+            lease.leaseMs,
           );
         } catch (error) {
           rethrowUniqueViolation(error, "A backup or restore of this HSM is already in progress; wait for it to end.");
@@ -40,14 +43,22 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
             .prepare("UPDATE backup_jobs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = 'InProgress'")
             .run(outcome.status, outcome.endedAt, outcome.error === undefined ? null : JSON.stringify(outcome.error), id).changes > 0,
       ),
-    failInProgress: (endedAt, error) =>
+    renewLease: (id, lease) =>
+      runner.write(
+        (db) =>
+          db
+            .prepare(`UPDATE backup_jobs SET lease_expires_at = ${DB_NOW_MS} + ? WHERE id = ? AND holder = ? AND status = 'InProgress'`)
+            .run(lease.leaseMs, id, lease.holder).changes > 0,
+      ),
+    failAbandoned: (endedAt, error, formerHolder) =>
       runner.write((db) => {
-        const rows = db.prepare("SELECT * FROM backup_jobs WHERE status = 'InProgress' ORDER BY started_at").all() as JobRow[];
-        db.prepare("UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ? WHERE status = 'InProgress'").run(
-          endedAt,
-          JSON.stringify(error),
-        );
-        return rows.map((row) => ({ ...jobFromRow(row), status: "Failed" as const, endedAt, error }));
+        const rows = db
+          .prepare(
+            `UPDATE backup_jobs SET status = 'Failed', ended_at = ?, error = ?
+             WHERE status = 'InProgress' AND (holder IS NULL OR holder = ? OR lease_expires_at <= ${DB_NOW_MS}) RETURNING *`,
+          )
+          .all(endedAt, JSON.stringify(error), formerHolder ?? null) as JobRow[];
+        return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(jobFromRow);
       }),
   };
 }

@@ -1,3 +1,6 @@
+import { sqliteWorkClaimRepository } from "./work-claim-repository.js";
+import { sqliteBlobRepository } from "./blob-repository.js";
+import { sqliteSealRepository } from "./seal-repository.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -91,5 +94,8 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     backupJobs: sqliteBackupJobRepository(runner),
     securityDomainRecovery: sqliteSecurityDomainRecoveryRepository(runner),
     auditOutbox: sqliteAuditOutboxRepository(runner),
+    workClaims: sqliteWorkClaimRepository(runner),
+    blobs: sqliteBlobRepository(runner),
+    seal: sqliteSealRepository(runner),
   };
 }

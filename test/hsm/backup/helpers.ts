@@ -153,7 +153,15 @@ export async function backupFixture(): Promise<BackupFixture> {
       release();
     };
   };
-  const jobs = new BackupJobs({ store, storage, domains, restoring, evictions: keys.openedKeys, now: () => (clock += 1000) });
+  const jobs = new BackupJobs({
+    store,
+    storage,
+    domains,
+    restoring,
+    evictions: keys.openedKeys,
+    now: () => (clock += 1000),
+    holder: "test-node",
+  });
   const operations = new Map<string, Operation>(
     [
       ...keyOperations(keys),

@@ -62,8 +62,9 @@ describe("jobs across a restart", () => {
       error: undefined,
     };
     const first = await openStore({ dataDir });
-    await first.backupJobs.insert(running);
-    await expect(first.backupJobs.insert({ ...running, id: "1123456789abcdef0123456789abcdef" })).rejects.toMatchObject({
+    const lease = { holder: "node-1", leaseMs: 60_000 };
+    await first.backupJobs.insert(running, lease);
+    await expect(first.backupJobs.insert({ ...running, id: "1123456789abcdef0123456789abcdef" }, lease)).rejects.toMatchObject({
       code: "Conflict",
     });
     await first.close();
@@ -77,6 +78,7 @@ describe("jobs across a restart", () => {
       restoring: { setRestoring: async (hsmId, on) => void lifted.push([hsmId, on]) },
       evictions: { evictPrefix: () => undefined },
       now: () => 5_000,
+      holder: "node-1",
     });
     const recovered = await jobs.recoverInterrupted();
     expect(recovered.map((job) => job.id)).toEqual([running.id]);
@@ -85,7 +87,7 @@ describe("jobs across a restart", () => {
     expect(stored).toMatchObject({ status: "Failed", endedAt: 5_000, error: { code: "InternalError" } });
     expect(stored?.error?.message).toContain("interrupted");
     // The slot is free again.
-    await store.backupJobs.insert({ ...running, id: "2123456789abcdef0123456789abcdef" });
+    await store.backupJobs.insert({ ...running, id: "2123456789abcdef0123456789abcdef" }, lease);
     expect(await jobs.recoverInterrupted()).toHaveLength(1);
     await store.close();
   });

@@ -141,6 +141,26 @@ describe("RotationScheduler", () => {
     expect((await f.call<{ items: KeyItem[] }>("KeyListVersions", { name: "auto" })).items).toHaveLength(3);
   });
 
+  it("two nodes' ticks that overlap rotate a due key once; a node without the maintenance claim does nothing", async () => {
+    const start = f.clock.now;
+    await f.call<KeyBundle>("KeyCreate", { name: "shared-due", kty: "EC", crv: "P-256" });
+    await f.call("KeyRotationPolicySet", {
+      name: "shared-due",
+      policy: { lifetimeActions: [{ timeAfterCreate: "P28D", action: "Rotate" }] },
+    });
+    const node = (claim?: () => Promise<boolean>): RotationScheduler =>
+      new RotationScheduler({ service: f.keys.service, store: f.keyStore, hsms: f.core.hsms, ...(claim ? { claim } : {}) });
+    f.clock.now = start + 29 * DAY_MS;
+    const idle = await node(async () => false).runOnce(f.clock.now);
+    expect(idle).toEqual([]);
+    const [a, b, c] = await Promise.all([node().runOnce(f.clock.now), node().runOnce(f.clock.now), node().runOnce(f.clock.now)]);
+    const rotations = [...a!, ...b!, ...c!].filter((o) => o.keyName === "shared-due");
+    expect(rotations).toHaveLength(1);
+    expect(rotations[0]).toMatchObject({ action: "Rotate" });
+    expect(rotations[0]!.error).toBeUndefined();
+    expect((await f.call<{ items: KeyItem[] }>("KeyListVersions", { name: "shared-due" })).items).toHaveLength(2);
+  });
+
   it("start ticks on its own; stop waits for the tick in progress and ends ticking", async () => {
     let ticks = 0;
     let firstTick: () => void = () => undefined;

@@ -2,6 +2,7 @@
 import { cpus } from "node:os";
 import { runAuditJournalBench } from "./audit-journal.js";
 import { runAuthzBench } from "./authz.js";
+import { runConsistencyBench } from "./consistency.js";
 import { runCryptoCoreBench } from "./crypto-core.js";
 import { runPoolBench } from "./pool.js";
 import { runRsaKernelBench } from "./rsa-kernels.js";
@@ -14,6 +15,7 @@ const BENCH_GROUPS: Readonly<Record<string, () => Promise<void>>> = Object.freez
   authz: runAuthzBench,
   audit: runAuditJournalBench,
   transport: runTransportBench,
+  consistency: runConsistencyBench,
 });
 
 /** Runs the named groups (all when none is named); throws on an unknown name. */

@@ -28,6 +28,8 @@ export class LocalRbac {
 
   constructor(store: Store) {
     this.#store = store;
+    // Another node's change: drop the snapshots (and the decisions made on them) before the next call asks.
+    store.onGenerationHint(() => this.#snapshots.clear());
   }
 
   /** Built-in and custom role definitions and all assignments of one HSM, as stored now. */

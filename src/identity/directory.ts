@@ -43,8 +43,8 @@ export class Directory {
     readonly store: Store,
     options: DirectoryOptions = {},
   ) {
-    this.callers = new GenerationCache(() => store.generation());
-    this.tenants = new GenerationCache(() => store.generation());
+    this.callers = new GenerationCache(store);
+    this.tenants = new GenerationCache(store);
     this.now = options.now ?? Date.now;
     this.scrypt = options.scrypt ?? DEFAULT_SCRYPT;
   }

@@ -42,7 +42,7 @@ export class StoreHsmRegistry implements HsmRegistry {
     this.#configuredNames = new Set((options.configured ?? []).map((hsm) => hsm.name.toLowerCase()));
     this.#hsmUriHost = options.hsmUriHost ?? defaultHsmUriHost;
     this.#vaultUrl = options.vaultUrl ?? ((name) => `https://${this.#hsmUriHost(name)}/`);
-    this.#byName = new GenerationCache(() => this.#store.generation());
+    this.#byName = new GenerationCache(this.#store);
   }
 
   /** Adds or replaces a configured HSM (tests and configuration reloads); the next call sees it. */

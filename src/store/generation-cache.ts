@@ -2,9 +2,11 @@
  * A small cache whose entries live only as long as the store's generation
  * (which every change to principals, memberships, role definitions,
  * assignments, keys and HSMs moves, in any process). Reading the generation
- * is one indexed SQLite read, shared by concurrent calls; the lookups it saves
- * are several.
+ * is one indexed read, shared by concurrent calls; the lookups it saves are
+ * several.
  */
+import type { Store } from "./store.js";
+
 const MAX_ENTRIES = 10_000;
 
 export class GenerationCache<T> {
@@ -12,8 +14,13 @@ export class GenerationCache<T> {
   readonly #entries = new Map<string, T>();
   #filledAt = -1;
 
-  constructor(generation: () => Promise<number>) {
-    this.#generation = generation;
+  /** `store.onGenerationHint` empties the cache as soon as another node's change is announced. */
+  constructor(store: Pick<Store, "generation" | "onGenerationHint">) {
+    this.#generation = () => store.generation();
+    store.onGenerationHint(() => {
+      this.#entries.clear();
+      this.#filledAt = -1;
+    });
   }
 
   /**

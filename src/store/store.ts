@@ -308,5 +308,12 @@ export interface Store extends StoreRepositories {
    * started.
    */
   generation(): Promise<number>;
+  /**
+   * Calls `listener` when another node's commit may have moved the generation (PostgreSQL: its NOTIFY, and after the
+   * listening connection is re-established; SQLite: never, each process reads the file). A hint for caches to drop
+   * entries early, never a reason to skip `generation()`: nothing bounds how late a notification arrives. Returns the
+   * function that unsubscribes.
+   */
+  onGenerationHint(listener: () => void): () => void;
   close(): Promise<void>;
 }

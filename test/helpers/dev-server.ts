@@ -1,5 +1,5 @@
 /**
- * `keyhold serve --dev` as a child process of the built CLI, on port-0 listeners, for tests that need a real server
+ * `keyhold serve --dev` (or a plain `keyhold serve` configured through `env`) as a child process of the built CLI, on port-0 listeners, for tests that need a real server
  * process (end-to-end, SIGKILL). The build must have run (`npm test` builds first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -24,6 +24,8 @@ export interface DevServerOptions {
   readonly until?: (stdout: string) => boolean;
   /** More environment (KEYHOLD_* settings of this node), over the clean one. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Development mode (the default); without it the configuration comes from `env` alone. */
+  readonly dev?: boolean;
   /** More `serve` flags, e.g. `["--processes", "2"]`. */
   readonly serveArgs?: readonly string[];
 }
@@ -41,7 +43,7 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     CLI,
     ...dataDir,
     "serve",
-    "--dev",
+    ...(options.dev === false ? [] : ["--dev"]),
     "--grpc-listen",
     "127.0.0.1:0",
     "--https-listen",

@@ -48,9 +48,19 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(
-  options: { threads?: number; maxQueue?: number; eventLoopStallMs?: number; dataDir?: string; postgresUrl?: string } = {},
-): Promise<TestServer> {
+export interface TestServerOptions {
+  threads?: number;
+  maxQueue?: number;
+  eventLoopStallMs?: number;
+  dataDir?: string;
+  postgresUrl?: string;
+  /** The node's audit node id (default: the host name); nodes sharing a database need one each. */
+  nodeId?: string;
+  /** The token issuer URL; nodes that accept each other's tokens share one, as behind a load balancer. */
+  issuerBaseUrl?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "keyhold-it-")));
   const config = loadConfig({
     env: {},
@@ -63,6 +73,8 @@ export async function startTestServer(
       providers: { rsa: "native", ec: "native" },
       ...(options.eventLoopStallMs === undefined ? {} : { health: { eventLoopStallMs: options.eventLoopStallMs } }),
       ...(options.postgresUrl === undefined ? {} : { store: { postgres: { url: options.postgresUrl, poolSize: 4 } } }),
+      ...(options.nodeId === undefined ? {} : { audit: { nodeId: options.nodeId } }),
+      ...(options.issuerBaseUrl === undefined ? {} : { identity: { issuerBaseUrl: options.issuerBaseUrl } }),
       hsms: [
         { name: "hsm-a", initialAdminObjectIds: ["admin"] },
         { name: "hsm-b", initialAdminObjectIds: ["admin"], softDeleteRetentionInDays: 7 },

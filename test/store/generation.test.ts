@@ -6,6 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
 import type { HsmDomains } from "../../src/hsm/keys/domain.js";
+import { StoreHsmRegistry } from "../../src/management/store-hsm-registry.js";
 import type { Store } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
 import { STORE_KINDS } from "./store-kinds.js";
@@ -93,6 +94,40 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     expect((await service.usableVersion(HSM, "k", undefined, "sign")).record.enabled).toBe(true);
     await b.keys.markDeleted(HSM.id, "k", { deletedDate: 4, scheduledPurgeDate: 5, recoveryId: "r" });
     await expect(service.usableVersion(HSM, "k", undefined, "sign")).rejects.toMatchObject({ code: "KeyNotFound" });
+  });
+
+  it("an HSM's network rules, activation and deletion changed through another connection reach the registry's next call", async () => {
+    const [a, b] = await twoStores();
+    const registry = new StoreHsmRegistry({ store: a });
+    const settings = { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled" as const };
+    await b.management.insertManagedHsm({
+      hsmId: "managed-1",
+      subscriptionId: "s",
+      resourceGroup: "g",
+      name: "managed",
+      tenantId: "t",
+      location: "l",
+      sku: { family: "B", name: "Standard_B1" },
+      tags: {},
+      settings: { ...settings, networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] } },
+      softDeleteRetentionInDays: 7,
+      enablePurgeProtection: false,
+      provisioningState: "Succeeded",
+      activation: "Activated",
+      deletedAt: undefined,
+      scheduledPurgeAt: undefined,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    expect((await registry.resolve("managed")).networkAcls).toEqual({ defaultAction: "Allow", ipRules: [] });
+    await b.management.updateManagedHsm("managed-1", {
+      settings: { ...settings, networkAcls: { bypass: "None", defaultAction: "Deny", ipRules: ["10.0.0.0/8"] } },
+    });
+    expect((await registry.resolve("managed")).networkAcls).toEqual({ defaultAction: "Deny", ipRules: ["10.0.0.0/8"] });
+    await b.management.updateManagedHsm("managed-1", { activation: "Restoring" });
+    expect((await registry.resolve("managed")).activation).toBe("Restoring");
+    await b.management.updateManagedHsm("managed-1", { deletedAt: 2, scheduledPurgeAt: 3 });
+    await expect(registry.resolve("managed")).rejects.toMatchObject({ code: "HsmNotFound" });
   });
 
   it("concurrent readers share one read of the generation, and this process's writes are seen at once", async () => {

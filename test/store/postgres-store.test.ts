@@ -3,7 +3,7 @@
  * together, and a server that goes away. Against a real server (test/store/store-kinds.ts).
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { MIGRATIONS, openPostgresStore, PG_MIGRATIONS, type Store } from "../../src/store/index.js";
 import { createTestDatabase, databaseUrl, dropTestDatabase, POSTGRES_URL, STORE_KINDS } from "./store-kinds.js";
 import pg from "pg";
@@ -98,6 +98,34 @@ describe("postgres store: several nodes on one database", () => {
     expect(await b.rbac.deleteRoleAssignment("h", "one")).toBe(true);
     expect(await a.generation()).toBeGreaterThan(afterA);
     expect(await a.rbac.getRoleAssignment("h", "one")).toBeUndefined();
+  });
+
+  it("announces a commit that moves the generation to the other stores' hint listeners (LISTEN/NOTIFY)", async () => {
+    const url = databaseUrl(await database());
+    const [a, b] = [await open(url), await open(url)];
+    let hints = 0;
+    let announced: () => void = () => undefined;
+    b.onGenerationHint(() => {
+      hints++;
+      announced();
+    });
+    const nextHint = (): Promise<void> => new Promise((resolve) => (announced = resolve));
+    // The listening connection announces itself once it is up (changes made before it may have been missed).
+    await vi.waitFor(() => expect(hints).toBeGreaterThan(0), { timeout: 10_000 });
+    hints = 0;
+
+    for (const name of ["one", "two"]) {
+      const hinted = nextHint();
+      await a.rbac.insertRoleAssignment("h", assignment(name));
+      await hinted;
+    }
+    const hinted = nextHint();
+    await a.transaction(async (tx) => {
+      await tx.rbac.deleteRoleAssignment("h", "one");
+      await tx.rbac.deleteRoleAssignment("h", "two");
+    });
+    await hinted;
+    expect(hints).toBeGreaterThanOrEqual(3);
   });
 
   it("runs the migrations once when several stores open the same empty database at the same time", async () => {

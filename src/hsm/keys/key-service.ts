@@ -91,7 +91,7 @@ export class KeyService {
     this.#domains = deps.domains;
     this.#evictions = deps.evictions;
     this.#now = deps.now ?? Date.now;
-    this.#usable = new GenerationCache(() => this.#store.generation());
+    this.#usable = new GenerationCache(this.#store);
   }
 
   /** Unix seconds. */

@@ -61,6 +61,8 @@ export class ManagementRbac implements ManagementAuthorizer {
 
   constructor(store: Store) {
     this.#store = store;
+    // Another node's change: drop the snapshot before the next call asks (its decisions go with its generation).
+    store.onGenerationHint(() => (this.#snapshot = EMPTY));
   }
 
   async decide(principalIds: readonly string[], action: string, scope: string): Promise<ManagementDecision> {

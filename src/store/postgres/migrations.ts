@@ -366,4 +366,18 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 10,
+    name: "a change that moves the generation notifies the nodes listening",
+    // Identical notifications of one transaction fold into one, sent at its commit (src/store/postgres/change-listener.ts).
+    sql: `
+      CREATE OR REPLACE FUNCTION keyhold_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE change_generation SET value = value + 1 WHERE id = 1;
+        PERFORM pg_notify('keyhold_generation', '');
+        RETURN NULL;
+      END
+      $$;
+    `,
+  },
 ]);

@@ -6,6 +6,7 @@ import type { Store, StoreRepositories } from "../store.js";
 import { GenerationReads } from "../generation-reads.js";
 import { postgresAuditOutboxRepository } from "./audit-outbox-repository.js";
 import { postgresBackupJobRepository } from "./backup-job-repository.js";
+import { ChangeListener } from "./change-listener.js";
 import { asStoreError } from "./constraint-errors.js";
 import { postgresCredentialRepository } from "./credential-repository.js";
 import { postgresDirectoryRepository } from "./directory-repository.js";
@@ -40,7 +41,7 @@ const types = {
 /**
  * Opens a PostgreSQL store (creating and migrating the schema when needed, once, under an advisory lock). Every
  * node sharing the database sees every other's commits: the generation counter lives in the database and is moved
- * by triggers.
+ * by triggers, which also NOTIFY the nodes listening (one extra connection per node, outside `poolSize`).
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const pool = new pg.Pool({
@@ -59,6 +60,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw asStoreError(error);
   }
   const generation = new GenerationReads(() => poolRunner(pool).read(readGeneration));
+  // A read already under way may have left before the notified commit: the next caller starts a new one.
+  const changes = new ChangeListener(options.url);
+  changes.subscribe(() => generation.forget());
   const outer = repositories(afterWrites(poolRunner(pool), () => generation.forget()));
   let closed = false;
   return {
@@ -71,9 +75,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
     },
     generation: () => generation.read(),
+    onGenerationHint: (listener) => changes.subscribe(listener),
     close: async () => {
       if (closed) return;
       closed = true;
+      await changes.close();
       await pool.end();
     },
   };

@@ -364,4 +364,10 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 10,
+    name: "a change that moves the generation notifies the nodes listening",
+    // PostgreSQL's twin makes the trigger NOTIFY; SQLite has no listeners (every process reads the file), so nothing.
+    sql: "SELECT 1;",
+  },
 ]);

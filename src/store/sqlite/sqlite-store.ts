@@ -73,6 +73,7 @@ function openSqliteStore(db: Database.Database): Store {
         }
       }),
     generation: () => generation.read(),
+    onGenerationHint: () => () => undefined,
     close: async () => {
       if (closed) return;
       closed = true;

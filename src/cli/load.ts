@@ -1,6 +1,7 @@
 /**
- * `keyhold load`: the gRPC load generator (SPEC section 10). Parses and
- * checks the options here; the run itself lives in src/load/.
+ * `keyhold load`: the load generator (SPEC section 10), over gRPC or the Key
+ * Vault REST door. Parses and checks the options here; the run itself lives
+ * in src/load/.
  */
 import { fork } from "node:child_process";
 import { Option, type Command } from "commander";
@@ -8,6 +9,7 @@ import { executeLoad } from "../load/execute.js";
 import { LoadError } from "../load/load-error.js";
 import { DEFAULT_STREAM_WINDOW, loadPlanFromOptions, type RawLoadOptions } from "../load/options.js";
 import { LOAD_OPERATIONS } from "../load/operations.js";
+import { LOAD_PROTOCOLS } from "../load/connection.js";
 import { runWorkerChild } from "../load/worker-child.js";
 import { KeyholdError } from "../errors.js";
 import {
@@ -39,7 +41,15 @@ const INTERNAL_WORKER_FLAG = "--internal-load-worker";
 export function registerLoadCommand(program: Command): void {
   withConnectionOptions(program.command("load"))
     .description(
-      "generate gRPC load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation",
+      "generate gRPC or Key Vault REST load against a running keyhold server and report ops/s, latency percentiles, errors and server CPU per operation",
+    )
+    .addOption(
+      new Option(
+        "--protocol <protocol>",
+        `grpc (CryptoService) or rest (the Key Vault REST API on the HTTPS listener; --endpoint is then [https://]HOST:PORT of that listener, ${fromRunningServer(DEFAULT_LISTEN.https)})`,
+      )
+        .choices(LOAD_PROTOCOLS)
+        .default("grpc"),
     )
     .addOption(new Option("--op <op>", "operation").choices(LOAD_OPERATIONS))
     .option("--alg <alg>", "algorithm (PS256, ES256, RSA-OAEP-256, A256GCM, A256KW, ...)")
@@ -89,14 +99,18 @@ const DEFAULT_METRICS_URL = `http://${DEFAULT_LISTEN.metrics}/metrics`;
 
 async function runLoadCommand(program: Command, given: LoadCommandOptions): Promise<void> {
   const dataDir = dataDirOf(program);
+  const rest = given.protocol === "rest";
   const options = {
     ...given,
-    endpoint: endpointOrDefault(given.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT),
+    endpoint: rest
+      ? endpointOrDefault(given.endpoint, dataDir, (live) => live.https, DEFAULT_LISTEN.https)
+      : endpointOrDefault(given.endpoint, dataDir, (live) => live.grpc, DEFAULT_ENDPOINT),
     metricsEndpoint: endpointOrDefault(given.metricsEndpoint, dataDir, (live) => `http://${live.metrics}/metrics`, DEFAULT_METRICS_URL),
   };
-  const { plan, workers } = loadPlanFromOptions(options);
+  const { plan, workers, protocol } = loadPlanFromOptions(options);
   const insecure = options.insecure === true;
   const connection = {
+    protocol,
     endpoint: options.endpoint,
     insecure,
     caPem: insecure ? undefined : readCaFile(caFileOrDefault(options.ca, dataDir)).toString("utf8"),

@@ -12,8 +12,14 @@ import { MAX_MESSAGE_BYTES, clientConstructor } from "../transport/grpc/service-
 import type { CryptoMethod, CryptoRequest, CryptoResponse } from "./operations.js";
 import type { Outcome } from "./outcome.js";
 
+/** Which door the load goes through: gRPC's CryptoService, or the Key Vault REST API of the HTTPS listener. */
+export const LOAD_PROTOCOLS = ["grpc", "rest"] as const;
+export type LoadProtocol = (typeof LOAD_PROTOCOLS)[number];
+
 export interface ConnectionOptions {
-  /** HOST:PORT, IP:PORT,IP:PORT,... or dns:NAME:PORT (src/cli/server-target.ts). */
+  /** Absent: grpc. */
+  protocol?: LoadProtocol;
+  /** gRPC: HOST:PORT, IP:PORT,IP:PORT,... or dns:NAME:PORT (src/cli/server-target.ts); rest: https://HOST:PORT. */
   endpoint: string;
   /** PEM of the CA that issued the server's certificate; ignored when `insecure`. */
   caPem?: string;

@@ -4,7 +4,8 @@
  * text result on stdout and the --json / --html files.
  */
 import { writeFile } from "node:fs/promises";
-import { checkConnectionOptions, openConnection, type ConnectionOptions } from "./connection.js";
+import type { ConnectionOptions } from "./connection.js";
+import { checkCryptoConnection, openCryptoConnection } from "./open-connection.js";
 import { LoadError } from "./load-error.js";
 import { startProgress } from "./progress.js";
 import { buildReport, settingsOf, type LoadReport } from "./report.js";
@@ -32,7 +33,7 @@ export interface LoadJob {
 }
 
 export async function executeLoad(job: LoadJob): Promise<LoadReport> {
-  checkConnectionOptions(job.connection);
+  checkCryptoConnection(job.connection);
   const cpuBefore = await readServerCpuSeconds(job.metricsUrl);
   const progress = startProgress(job.plan, job.progress);
   let tally: LoadTally;
@@ -44,7 +45,7 @@ export async function executeLoad(job: LoadJob): Promise<LoadReport> {
   const cpuAfter = await readServerCpuSeconds(job.metricsUrl);
   const failed = Object.values(tally.errors).reduce((total, count) => total + count, 0);
   const report = buildReport(
-    settingsOf(job.plan, job.workers, job.connection.endpoint),
+    settingsOf(job.plan, job.workers, job.connection.endpoint, job.connection.protocol ?? "grpc"),
     tally,
     serverCpuPerOperation(cpuBefore, cpuAfter, tally.ok + failed),
     job.stop.aborted,
@@ -67,7 +68,7 @@ async function runPlan(job: LoadJob, onProgress: (done: number) => void): Promis
       onProgress,
     });
   }
-  const connection = openConnection(job.connection);
+  const connection = openCryptoConnection(job.connection);
   let done = 0;
   // Drawing per operation would cost the client more than the calls at 10^4 ops/s.
   const ticker = setInterval(() => onProgress(done), PROGRESS_INTERVAL_MS);

@@ -6,10 +6,14 @@ import { badParameter } from "../errors.js";
 import { requireFlag, wholeNumberFlag } from "../cli/client-options.js";
 import { parseServerTarget } from "../config/server-target.js";
 import { MAX_BATCH_ITEMS } from "../batch-limit.js";
+import { LOAD_PROTOCOLS, type LoadProtocol } from "./connection.js";
 import { checkAlgorithm, parseLoadOperation } from "./operations.js";
+import { parseRestEndpoint } from "./rest-connection.js";
 import type { LoadPlan } from "./run.js";
 
 export interface RawLoadOptions {
+  /** grpc (the default) or rest. */
+  protocol?: string;
   op?: string;
   alg?: string;
   key?: string;
@@ -31,12 +35,22 @@ export const DEFAULT_STREAM_WINDOW = 32;
 const MAX_CONCURRENCY = 10_000;
 const MAX_WORKERS = 64;
 
-export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; workers: number } {
+export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; workers: number; protocol: LoadProtocol } {
+  const protocol = parseProtocol(raw.protocol);
   const op = parseLoadOperation(requireFlag("--op", raw.op));
   const alg = requireFlag("--alg", raw.alg);
   checkAlgorithm(op, alg);
   const name = requireFlag("--key", raw.key);
-  parseServerTarget(raw.endpoint);
+  if (protocol === "rest") {
+    // The Key Vault REST API has one call per operation: no Stream, no batch methods.
+    if (raw.stream === true)
+      throw badParameter("--stream", "is gRPC only: the Key Vault REST API has no stream (drop it or use --protocol grpc)");
+    if (raw.batch !== undefined)
+      throw badParameter("--batch", "is gRPC only: the Key Vault REST API has no batch calls (drop it or use --protocol grpc)");
+    parseRestEndpoint(raw.endpoint);
+  } else {
+    parseServerTarget(raw.endpoint);
+  }
   if (raw.duration === undefined && raw.count === undefined)
     throw badParameter("--duration", "give --duration (e.g. 30s) or --count N to bound the run");
   const plan: LoadPlan = {
@@ -51,7 +65,14 @@ export function loadPlanFromOptions(raw: RawLoadOptions): { plan: LoadPlan; work
   if (raw.rate !== undefined) plan.rate = positiveNumber(raw.rate, "--rate");
   if (raw.count !== undefined) plan.count = wholeNumberFlag("--count", raw.count, 1, Number.MAX_SAFE_INTEGER);
   if (raw.duration !== undefined) plan.durationMs = parseDurationMs(raw.duration, "--duration");
-  return { plan, workers: wholeNumberFlag("--workers", raw.workers, 1, MAX_WORKERS) };
+  return { plan, workers: wholeNumberFlag("--workers", raw.workers, 1, MAX_WORKERS), protocol };
+}
+
+function parseProtocol(text: string | undefined): LoadProtocol {
+  const value = (text ?? "grpc").trim().toLowerCase();
+  const found = LOAD_PROTOCOLS.find((protocol) => protocol === value);
+  if (found === undefined) throw badParameter("--protocol", `must be one of ${LOAD_PROTOCOLS.join(", ")}`);
+  return found;
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -6,6 +6,7 @@ import {
   type LatencySummary,
   type PercentilePoint,
 } from "./latency-histogram.js";
+import type { LoadProtocol } from "./connection.js";
 import type { ErrorCounts } from "./outcome.js";
 import type { LoadPlan, LoadTally } from "./run.js";
 import type { ServerCpu } from "./server-cpu.js";
@@ -14,6 +15,8 @@ export interface LoadSettings {
   op: string;
   alg: string;
   key: string;
+  /** grpc: CryptoService; rest: the Key Vault REST API of the HTTPS listener (unary only). */
+  protocol: LoadProtocol;
   mode: "unary" | "stream";
   concurrency: number;
   /** Stream mode: requests in flight per stream. */
@@ -54,11 +57,12 @@ export interface LoadReport {
   histogram: string;
 }
 
-export function settingsOf(plan: LoadPlan, workers: number, endpoint: string): LoadSettings {
+export function settingsOf(plan: LoadPlan, workers: number, endpoint: string, protocol: LoadProtocol): LoadSettings {
   const settings: LoadSettings = {
     op: plan.op,
     alg: plan.alg,
     key: plan.key.name,
+    protocol,
     mode: plan.stream ? "stream" : "unary",
     concurrency: plan.concurrency,
     workers,
@@ -108,7 +112,8 @@ export function describeRun(settings: LoadSettings): string {
       : `concurrency ${settings.concurrency}`;
   const pace = settings.rate === undefined ? "closed loop" : `open loop at ${settings.rate} ops/s`;
   const batch = settings.batch === undefined ? "" : `, batches of ${settings.batch} items per call`;
-  return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${settings.mode}${batch}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
+  const door = settings.protocol === "rest" ? "Key Vault REST " : "";
+  return `${settings.op} ${settings.alg} key ${settings.key} -> ${settings.endpoint}: ${door}${settings.mode}${batch}, ${shape}, ${pace}, ${bound}, ${settings.workers} worker process(es)`;
 }
 
 /** What one latency sample is: "per call of 64 items" with --batch, else nothing to add. */

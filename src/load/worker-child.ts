@@ -3,7 +3,7 @@
  * (so the token never appears on a command line), runs it, reports
  * progress and sends back its tally.
  */
-import { openConnection } from "./connection.js";
+import { openCryptoConnection } from "./open-connection.js";
 import { runLoad } from "./run.js";
 import { toWire } from "./tally-wire.js";
 import { PROGRESS_INTERVAL_MS, isToWorker, type FromWorker, type ToWorker } from "./worker-messages.js";
@@ -26,7 +26,7 @@ export async function runWorkerChild(): Promise<void> {
   });
   let done = 0;
   const progress = setInterval(() => post({ type: "progress", done }), PROGRESS_INTERVAL_MS);
-  const connection = openConnection(start.connection);
+  const connection = openCryptoConnection(start.connection);
   try {
     const tally = await runLoad(start.plan, { connection, stop: stop.signal, idPrefix: start.idPrefix, onOutcome: () => void done++ });
     post({ type: "progress", done });

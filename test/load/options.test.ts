@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { openConnection } from "../../src/load/connection.js";
 import { isLoopbackHost, parseListenAddress } from "../../src/config/listen-address.js";
 import { loadPlanFromOptions, parseDurationMs, type RawLoadOptions } from "../../src/load/options.js";
+import { checkCryptoConnection } from "../../src/load/open-connection.js";
 
 const BASE: RawLoadOptions = {
   op: "sign",
@@ -19,6 +20,7 @@ describe("keyhold load options", () => {
     expect(loadPlanFromOptions({ ...BASE, rate: "2500", stream: true })).toEqual({
       plan: { op: "sign", alg: "PS256", key: { name: "k" }, stream: true, concurrency: 64, window: 32, rate: 2500, durationMs: 30_000 },
       workers: 2,
+      protocol: "grpc",
     });
     expect(loadPlanFromOptions({ ...BASE, duration: undefined, count: "1000", keyVersion: "v2" }).plan).toMatchObject({
       count: 1000,
@@ -47,6 +49,13 @@ describe("keyhold load options", () => {
     [{ batch: "0" }, "--batch"],
     [{ batch: "1001" }, "--batch"],
     [{ batch: "16x" }, "--batch"],
+    [{ protocol: "soap" }, "--protocol"],
+    [{ protocol: "rest", stream: true }, "--stream"],
+    [{ protocol: "rest", batch: "16" }, "--batch"],
+    [{ protocol: "rest", endpoint: "https://127.0.0.1:8001,127.0.0.1:8002" }, "--endpoint"],
+    [{ protocol: "rest", endpoint: "dns:kh.example:8443" }, "--endpoint"],
+    [{ protocol: "rest", endpoint: "https://127.0.0.1:8443/keys" }, "--endpoint"],
+    [{ protocol: "rest", endpoint: "https://127.0.0.1" }, "--endpoint"],
   ] as [Partial<RawLoadOptions>, string][])("names the flag when %j is wrong", (change, flag) => {
     expect(() => loadPlanFromOptions({ ...BASE, ...change })).toThrow(expect.objectContaining({ code: "BadParameter", field: flag }));
   });
@@ -66,5 +75,33 @@ describe("keyhold load options", () => {
     expect(parseListenAddress("--endpoint", "[::1]:7443")).toEqual({ host: "::1", port: 7443 });
     expect(() => openConnection({ endpoint: "10.0.0.1:7443", insecure: true })).toThrow(expect.objectContaining({ field: "--insecure" }));
     expect(() => openConnection({ endpoint: "10.0.0.1:7443" })).toThrow(expect.objectContaining({ field: "--ca" }));
+  });
+
+  it("takes --protocol rest with the HTTPS listener's origin and the unary options", () => {
+    const rest = { ...BASE, protocol: "rest", endpoint: "https://dev.managedhsm.keyhold.local:8443" };
+    expect(loadPlanFromOptions(rest)).toEqual({
+      plan: { op: "sign", alg: "PS256", key: { name: "k" }, stream: false, concurrency: 64, window: 32, durationMs: 30_000 },
+      workers: 2,
+      protocol: "rest",
+    });
+    expect(loadPlanFromOptions({ ...rest, endpoint: "127.0.0.1:8443", rate: "100" }).plan.rate).toBe(100);
+  });
+
+  it("over REST: TLS with a CA, plaintext HTTP only with --insecure towards loopback", () => {
+    const rest = { protocol: "rest" as const, caPem: "-----BEGIN CERTIFICATE-----" };
+    expect(() => checkCryptoConnection({ ...rest, endpoint: "https://127.0.0.1:8443" })).not.toThrow();
+    expect(() => checkCryptoConnection({ ...rest, endpoint: "127.0.0.1:8443", insecure: true })).not.toThrow();
+    expect(() => checkCryptoConnection({ ...rest, endpoint: "http://127.0.0.1:8443" })).toThrow(
+      expect.objectContaining({ field: "--endpoint" }),
+    );
+    expect(() => checkCryptoConnection({ ...rest, endpoint: "https://127.0.0.1:8443", insecure: true })).toThrow(
+      expect.objectContaining({ field: "--insecure" }),
+    );
+    expect(() => checkCryptoConnection({ ...rest, endpoint: "10.0.0.1:8443", insecure: true })).toThrow(
+      expect.objectContaining({ field: "--insecure" }),
+    );
+    expect(() => checkCryptoConnection({ protocol: "rest", endpoint: "https://10.0.0.1:8443" })).toThrow(
+      expect.objectContaining({ field: "--ca" }),
+    );
   });
 });

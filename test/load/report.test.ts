@@ -9,6 +9,7 @@ const SETTINGS: LoadSettings = {
   op: "sign",
   alg: "PS256",
   key: "<script>k</script>",
+  protocol: "grpc",
   mode: "unary",
   concurrency: 64,
   rate: 2000,

@@ -17,6 +17,7 @@ export type {
   RoleAssignment,
   RoleDefinition,
 } from "./model.js";
+export { copyPermissions } from "./model.js";
 export { authorizationResourceId, roleDefinitionGuidOf } from "./ids.js";
 export {
   HSM_ROOT_SCOPE,

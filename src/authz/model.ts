@@ -12,6 +12,23 @@ export interface Permission {
   readonly notDataActions: readonly string[];
 }
 
+/** A permission block as wire messages take it (protobuf messages and JSON bodies want their own, mutable arrays). */
+export interface PermissionCopy {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+export function copyPermissions(permissions: readonly Permission[]): PermissionCopy[] {
+  return permissions.map((p) => ({
+    actions: [...p.actions],
+    notActions: [...p.notActions],
+    dataActions: [...p.dataActions],
+    notDataActions: [...p.notDataActions],
+  }));
+}
+
 export interface RoleDefinition {
   /** e.g. `Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/<guid>`. */
   readonly id: string;

@@ -4,7 +4,7 @@
  * AccessControlService operations. The SDKs put the scope in the path unencoded, so `/` arrives as `//providers/...`
  * (or `///providers/...`); the single-slash form is ARM's path too and is served here only on an HSM's host name.
  */
-import type { RoleAssignment, RoleDefinition } from "../authz/index.js";
+import { copyPermissions, type RoleAssignment, type RoleDefinition } from "../authz/index.js";
 import { badParameter } from "../errors.js";
 import { requireGuid } from "../guid.js";
 import { fields, type Page } from "../pipeline/decode.js";
@@ -44,12 +44,7 @@ function roleDefinitionJson(definition: RoleDefinition): Record<string, unknown>
       roleName: definition.roleName,
       description: definition.description,
       type: definition.type,
-      permissions: definition.permissions.map((p) => ({
-        actions: [...p.actions],
-        notActions: [...p.notActions],
-        dataActions: [...p.dataActions],
-        notDataActions: [...p.notDataActions],
-      })),
+      permissions: copyPermissions(definition.permissions),
       assignableScopes: [...definition.assignableScopes],
     },
   };

@@ -3,7 +3,7 @@
  * and the built-in role definitions (SPEC section 7). Managing an assignment needs
  * Microsoft.Authorization/roleAssignments/write|delete|read at the assignment's scope.
  */
-import { PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
+import { copyPermissions, PROVIDER_NAMESPACE, RESOURCE_TYPE, roleDefinitionGuidOf, type RoleDefinition } from "../../authz/index.js";
 import { badParameter, echo, KeyholdError } from "../../errors.js";
 import { requireGuid } from "../../guid.js";
 import { fields } from "../../pipeline/decode.js";
@@ -77,12 +77,7 @@ function definitionResource(definition: RoleDefinition, scope: string): Record<s
       roleName: definition.roleName,
       description: definition.description,
       type: "BuiltInRole",
-      permissions: definition.permissions.map((p) => ({
-        actions: [...p.actions],
-        notActions: [...p.notActions],
-        dataActions: [...p.dataActions],
-        notDataActions: [...p.notDataActions],
-      })),
+      permissions: copyPermissions(definition.permissions),
       assignableScopes: [...definition.assignableScopes],
     },
   };

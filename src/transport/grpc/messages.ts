@@ -4,7 +4,7 @@
  * Web Keys (base64url strings) inside keyhold and as bytes on the wire.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { RoleAssignment, RoleDefinition } from "../../authz/index.js";
+import { copyPermissions, type RoleAssignment, type RoleDefinition } from "../../authz/index.js";
 import type { JsonWebKey } from "../../crypto/index.js";
 import { badParameter } from "../../errors.js";
 import type { RoleAssignmentSchema, RoleDefinitionSchema } from "../../gen/keyhold/v1/access_control_service_pb.js";
@@ -139,12 +139,7 @@ export function roleDefinitionToWire(definition: RoleDefinition): MessageInitSha
     roleName: definition.roleName,
     description: definition.description,
     type: definition.type,
-    permissions: definition.permissions.map((p) => ({
-      actions: [...p.actions],
-      notActions: [...p.notActions],
-      dataActions: [...p.dataActions],
-      notDataActions: [...p.notDataActions],
-    })),
+    permissions: copyPermissions(definition.permissions),
     assignableScopes: [...definition.assignableScopes],
   };
 }

@@ -82,10 +82,15 @@ interface Trace {
   properties: AuditProperties;
 }
 
+/** The token of an `authorization: Bearer <token>` header, or undefined when the header carries none. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer +(\S+)$/i.exec(header.trim())?.[1];
+}
+
 function bearerToken(header: string | undefined): string {
-  const match = header === undefined ? null : /^Bearer +(\S+)$/i.exec(header.trim());
-  if (match === null) throw new KeyholdError("Unauthorized", "Missing bearer token: send 'authorization: Bearer <token>'.");
-  return match[1]!;
+  const token = bearerTokenOf(header);
+  if (token === undefined) throw new KeyholdError("Unauthorized", "Missing bearer token: send 'authorization: Bearer <token>'.");
+  return token;
 }
 
 /** An HSM that is not Activated serves only the operations that name its state in `availableWhile` (SPEC section 8). */

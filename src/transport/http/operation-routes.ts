@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { KeyholdError } from "../../errors.js";
-import type { Pipeline, RequestMeta } from "../../pipeline/dispatch.js";
+import { bearerTokenOf, type Pipeline, type RequestMeta } from "../../pipeline/dispatch.js";
 import type { Operation } from "../../pipeline/operation.js";
 import type { OperationRoute } from "../../pipeline/http-route.js";
 import { type Challenge, fromFrameworkError, sendError } from "./error-response.js";
@@ -79,7 +79,8 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
             // Before the body parser: a token-less request is refused by the pipeline (network rules, then
             // authentication) with the challenge, whatever its body, and audited like any refused call.
             onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-              if (BEARER.test(request.headers.authorization ?? "")) return;
+              // A request with a token goes on to its handler, where the pipeline checks the token itself.
+              if (bearerTokenOf(request.headers.authorization) !== undefined) return;
               const refusal = await deps.pipeline.dispatch(challengeOnly(operation), {}, meta(request)).then(
                 () => new KeyholdError("InternalError", "An internal error occurred."),
                 (error: unknown) => fromFrameworkError(error),
@@ -107,9 +108,6 @@ export async function operationRoutes(app: FastifyInstance, deps: OperationRoute
     });
   }
 }
-
-/** A bearer token as the pipeline reads one; anything else gets the challenge. */
-const BEARER = /^\s*Bearer +\S+\s*$/i;
 
 /** The operation with the route's request checks and wire mapping run first in its decode (inside the pipeline). */
 function withRequestMapping(declared: Operation, route: OperationRoute): Operation {

@@ -20,6 +20,7 @@ import { settleSharedPorts } from "../server/settle-ports.js";
 import { isMessage, type MetricsRequest, type NodeReady, type StartNode } from "./messages.js";
 import { perNodeMetrics, summedMetrics, type MetricsJson, type NodeMetrics } from "./node-metrics.js";
 import { RestartBackoff } from "./restart-backoff.js";
+import { serverExecArgv } from "./young-generation.js";
 
 export interface PrimaryOptions {
   readonly config: KeyholdConfig;
@@ -103,7 +104,11 @@ class Primary {
     // Round robin by the primary (Node's default on Linux, not on Windows); must be chosen before the first fork.
     // NODE_CLUSTER_SCHED_POLICY=none (Node's own variable) still hands the listening socket to every node instead.
     if (process.env["NODE_CLUSTER_SCHED_POLICY"] === undefined) cluster.schedulingPolicy = cluster.SCHED_RR;
-    cluster.setupPrimary({ exec: fileURLToPath(new URL("./node-main.js", import.meta.url)), args: [] });
+    cluster.setupPrimary({
+      exec: fileURLToPath(new URL("./node-main.js", import.meta.url)),
+      args: [],
+      execArgv: serverExecArgv(process.execArgv, process.env["NODE_OPTIONS"]),
+    });
     cluster.on("message", (_worker, message: unknown) => {
       if (isMessage(message, "keyhold:metrics")) this.#pendingMetrics.get(message.id)?.(message.metrics);
     });

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Server CPU per unary sign, as README "Where the time goes" measures it: a fresh `serve --dev` on a temporary data
+# dir and free ports, an EC P-256 and an RSA 2048 key, a warm-up, then `keyhold load --op sign --concurrency 64` for
+# ES256 and PS256 (server CPU per operation is read from the server's metrics), then node:crypto's bare CPU per sign.
+#
+#   bench/unary-cpu/run.sh OUTDIR SECONDS [node flags for the server...]
+#   bench/unary-cpu/run.sh /tmp/after 15 --max-semi-space-size=64
+#
+# Environment: ALGS (default "ES256 PS256"), WARM (warm-up seconds, default 5), RATE (open loop at this rate instead of
+# the closed loop), PERF=1 (also `perf record` the server during each load; pair with --perf-basic-prof and read it
+# with perf-threads.py). Needs `npm run build` first.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+OUT=$1; SECS=$2; shift 2
+mkdir -p "$OUT"
+DATA=$(mktemp -d "${TMPDIR:-/tmp}/keyhold-unary-cpu-XXXX")
+K="node $REPO/dist/src/cli/index.js --data-dir $DATA"
+node "$@" "$REPO/dist/src/cli/index.js" --data-dir "$DATA" serve --dev \
+  --grpc-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 > "$OUT/server.log" 2>&1 &
+SPID=$!
+trap 'kill -INT $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 300); do [ -f "$DATA/endpoints.json" ] && break; sleep 0.2; done
+export KEYHOLD_TOKEN=$($K token --principal admin --ttl 2h)
+$K key create --hsm-name dev --name ec --kty EC --curve P-256 > /dev/null
+$K key create --hsm-name dev --name rsa --kty RSA --size 2048 > /dev/null
+$K load --hsm-name dev --op sign --alg ES256 --key ec --concurrency 64 --duration "${WARM:-5}s" > /dev/null
+for alg in ${ALGS:-ES256 PS256}; do
+  key=ec; [ "$alg" = PS256 ] && key=rsa
+  if [ -n "${PERF:-}" ]; then perf record -F 997 -g -p $SPID -o "$OUT/$alg.perf.data" -- sleep $((SECS - 1)) > /dev/null 2>&1 & PP=$!; fi
+  $K load --hsm-name dev --op sign --alg "$alg" --key $key --concurrency 64 ${RATE:+--rate $RATE} --duration "${SECS}s" \
+    --json "$OUT/$alg.json" > "$OUT/$alg.txt"
+  if [ -n "${PERF:-}" ]; then wait $PP || true; fi
+  grep -E 'throughput|server CPU' "$OUT/$alg.txt" | sed "s/^/$alg: /"
+done
+echo "bare node:crypto CPU per sign (µs): $(node "$HERE/bare-sign.mjs")  load average: $(cut -d' ' -f1-3 /proc/loadavg)"

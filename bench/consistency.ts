@@ -12,7 +12,8 @@ import { join } from "node:path";
 import pg from "pg";
 import { HsmDomains, openNodeSeal } from "../src/hsm/keys/index.js";
 import { StoreHsmRegistry } from "../src/management/index.js";
-import type { HsmRuntime } from "../src/pipeline/hsm-registry.js";
+import { loadConfig } from "../src/config/index.js";
+import { hsmRuntime } from "../src/server/hsm-bootstrap.js";
 import { changeContext, openPostgresStore, openStore, type PendingChange, type Store } from "../src/store/index.js";
 
 const CALLS = Number(process.env["BENCH_CONSISTENCY_CALLS"] ?? 4000);
@@ -56,20 +57,12 @@ const SHAPES = [
   { label: `${CONCURRENT} calls together`, callers: CONCURRENT, together: true },
 ] as const;
 
-/** An HSM declared in configuration, whose activation and domain secret the store keeps. */
-const CONFIGURED: HsmRuntime = {
-  id: "bench-hsm",
-  name: "bench",
-  resourceId: "/subscriptions/bench/resourceGroups/keyhold-config/providers/Microsoft.KeyVault/managedHSMs/bench",
-  tenantId: "bench",
-  activation: "Activated",
-  networkAcls: { defaultAction: "Allow", ipRules: [] },
-  publicNetworkAccess: "Enabled",
-  initialAdminObjectIds: [],
-  softDeleteRetentionInDays: 7,
-  enablePurgeProtection: false,
-  hsmUriHost: "bench.test",
-};
+/** An HSM declared in configuration (`hsms: [{ name: bench }]`), whose activation and domain secret the store keeps. */
+const CONFIGURED = hsmRuntime(
+  loadConfig({ overrides: { hsms: [{ name: "bench", initialAdminObjectIds: ["admin"] }] } }).hsms[0]!,
+  "bench",
+  "bench.test",
+);
 
 /**
  * The generation check alone, then with what a call that creates or opens a key also asks of it: the configured

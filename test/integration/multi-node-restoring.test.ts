@@ -6,9 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { assignRoles, createKey, outcome, sign, type Caller } from "./node-calls.js";
-import { startPgCluster, type PgCluster } from "./pg-cluster.js";
-import type { TestServer } from "./server.js";
+import { createKey, outcome, sign, twoNodesAndUser, type Caller } from "./node-calls.js";
+import type { PgCluster } from "./pg-cluster.js";
 
 const clusters: PgCluster[] = [];
 afterAll(async () => {
@@ -17,13 +16,8 @@ afterAll(async () => {
 
 describe("nodes on one PostgreSQL database and an HSM declared in configuration", () => {
   it("refuse writes on every node while one node restores it, and serve again when the restore ends or its node died", async () => {
-    const cluster = await startPgCluster(2);
-    clusters.push(cluster);
-    const [first, second] = cluster.nodes as [TestServer, TestServer];
-    const adminToken = await first.token(first.admin);
-    const user = await first.user("writer");
-    await assignRoles(first, adminToken, user, "hsm-a");
-    const writer: Caller = { token: await first.token(user), hsm: "hsm-a" };
+    const { cluster, first, second, token } = await twoNodesAndUser(clusters, ["hsm-a"]);
+    const writer: Caller = { token, hsm: "hsm-a" };
     const hsmId = (await first.node.hsms.resolve("hsm-a")).id;
     // Node 2's caches are warm with the HSM Activated.
     expect(await outcome(createKey(second, writer, "before"))).toBe("ok");

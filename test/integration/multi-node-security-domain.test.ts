@@ -9,8 +9,8 @@ import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import { SecurityDomainService } from "../../src/gen/keyhold/v1/security_domain_service_pb.js";
 import { wrappingFixtures } from "../hsm/security-domain/fixtures.js";
-import { assignRoles, countQueries, createKey, digest, outcome, sign, type Caller } from "./node-calls.js";
-import { startPgCluster, type PgCluster } from "./pg-cluster.js";
+import { countQueries, createKey, digest, outcome, sign, twoNodesAndUser, type Caller } from "./node-calls.js";
+import type { PgCluster } from "./pg-cluster.js";
 import type { TestServer } from "./server.js";
 
 const clusters: PgCluster[] = [];
@@ -27,13 +27,7 @@ function securityDomainCalls(node: TestServer, adminToken: string, hsm: string) 
 
 describe("nodes on one PostgreSQL database and an HSM declared in configuration", () => {
   it("use on every node the security domain uploaded through one, whatever domain they had cached", async () => {
-    const cluster = await startPgCluster(2);
-    clusters.push(cluster);
-    const [first, second] = cluster.nodes as [TestServer, TestServer];
-    const adminToken = await first.token(first.admin);
-    const user = await first.user("crypto");
-    for (const hsm of ["hsm-a", "hsm-b"]) await assignRoles(first, adminToken, user, hsm);
-    const token = await first.token(user);
+    const { first, second, adminToken, token } = await twoNodesAndUser(clusters, ["hsm-a", "hsm-b"]);
     const onA: Caller = { token, hsm: "hsm-a" };
     const onB: Caller = { token, hsm: "hsm-b" };
     const metadataB = second.metadata(token, "hsm-b");

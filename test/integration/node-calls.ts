@@ -8,6 +8,7 @@ import { AccessControlService } from "../../src/gen/keyhold/v1/access_control_se
 import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
+import { startPgCluster, type PgCluster } from "./pg-cluster.js";
 import type { RpcError, TestServer } from "./server.js";
 
 /** The digest every `sign` signs. */
@@ -45,7 +46,7 @@ export async function sign(node: TestServer, as: Caller, name: string): Promise<
 }
 
 /** Crypto User and Crypto Officer at "/" of `hsm`. */
-export async function assignRoles(node: TestServer, adminToken: string, principal: PrincipalRecord, hsm: string): Promise<void> {
+async function assignRoles(node: TestServer, adminToken: string, principal: PrincipalRecord, hsm: string): Promise<void> {
   for (const role of [MANAGED_HSM_CRYPTO_USER, MANAGED_HSM_CRYPTO_OFFICER]) {
     await node.call(
       node.access,
@@ -72,4 +73,18 @@ export async function countQueries(fragment: string, work: () => Promise<unknown
     pg.Pool.prototype.query = query;
   }
   return count;
+}
+
+/** Two nodes on a new database (added to `clusters`, which the test closes) and a user with the crypto roles on `hsms`. */
+export async function twoNodesAndUser(
+  clusters: PgCluster[],
+  hsms: readonly string[],
+): Promise<{ cluster: PgCluster; first: TestServer; second: TestServer; adminToken: string; token: string }> {
+  const cluster = await startPgCluster(2);
+  clusters.push(cluster);
+  const [first, second] = cluster.nodes as [TestServer, TestServer];
+  const adminToken = await first.token(first.admin);
+  const user = await first.user("crypto");
+  for (const hsm of hsms) await assignRoles(first, adminToken, user, hsm);
+  return { cluster, first, second, adminToken, token: await first.token(user) };
 }

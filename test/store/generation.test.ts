@@ -12,6 +12,8 @@ import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
 import { domainKeysFrom, HsmDomains, sealDomainSecret } from "../../src/hsm/keys/domain.js";
 import { openNodeSeal } from "../../src/hsm/keys/seal.js";
 import { StoreHsmRegistry } from "../../src/management/store-hsm-registry.js";
+import { loadConfig } from "../../src/config/index.js";
+import { hsmRuntime } from "../../src/server/hsm-bootstrap.js";
 import type { HsmRuntime } from "../../src/pipeline/hsm-registry.js";
 import type { Store } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
@@ -40,20 +42,12 @@ async function insertEcKey(store: Store): Promise<void> {
   });
 }
 
-/** An HSM declared in configuration, as src/server/hsm-bootstrap.ts makes one (Activated at start). */
-const CONFIGURED: HsmRuntime = {
-  id: "configured-1",
-  name: "configured",
-  resourceId: "/subscriptions/t/resourceGroups/keyhold-config/providers/Microsoft.KeyVault/managedHSMs/configured",
-  tenantId: "t",
-  activation: "Activated",
-  networkAcls: { defaultAction: "Allow", ipRules: [] },
-  publicNetworkAccess: "Enabled",
-  initialAdminObjectIds: [],
-  softDeleteRetentionInDays: 7,
-  enablePurgeProtection: false,
-  hsmUriHost: "configured.test",
-};
+/** An HSM declared in configuration (`hsms: [{ name: configured }]`), Activated at start. */
+const CONFIGURED = hsmRuntime(
+  loadConfig({ overrides: { hsms: [{ name: "configured", initialAdminObjectIds: ["admin"] }] } }).hsms[0]!,
+  "t",
+  "configured.test",
+);
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -194,8 +188,8 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     await registryB.setRestoring(CONFIGURED.id, false);
     expect((await registryA.resolve("configured")).activation).toBe("Activated");
     // An activation of a configured HSM that was not activated (security domain download or upload) reaches B too.
-    registryB.putConfigured({ ...CONFIGURED, id: "configured-2", name: "fresh", activation: "NotActivated" });
-    registryA.putConfigured({ ...CONFIGURED, id: "configured-2", name: "fresh", activation: "NotActivated" });
+    const fresh: HsmRuntime = { ...CONFIGURED, id: "configured-2", name: "fresh", activation: "NotActivated" };
+    for (const registry of [registryA, registryB]) registry.putConfigured(fresh);
     expect((await registryB.resolve("fresh")).activation).toBe("NotActivated");
     await registryA.markActivated("configured-2");
     expect((await registryB.resolve("fresh")).activation).toBe("Activated");

@@ -10,6 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { HsmDomains, openNodeSeal } from "../src/hsm/keys/index.js";
+import { StoreHsmRegistry } from "../src/management/index.js";
+import { loadConfig } from "../src/config/index.js";
+import { hsmRuntime } from "../src/server/hsm-bootstrap.js";
 import { changeContext, openPostgresStore, openStore, type PendingChange, type Store } from "../src/store/index.js";
 
 const CALLS = Number(process.env["BENCH_CONSISTENCY_CALLS"] ?? 4000);
@@ -30,8 +34,8 @@ function callInFlight(): PendingChange {
  * last call before the next (so calls arrive at different times, as from separate connections), or in batches that
  * arrive together.
  */
-async function measure(store: Store, shape: { readonly callers: number; readonly together: boolean }): Promise<Cost> {
-  const call = (): Promise<number> => changeContext.run(callInFlight(), () => store.generation());
+async function measure(check: () => Promise<unknown>, shape: { readonly callers: number; readonly together: boolean }): Promise<Cost> {
+  const call = (): Promise<unknown> => changeContext.run(callInFlight(), check);
   for (let i = 0; i < 200; i++) await call();
   const cpu = process.cpuUsage();
   const wall = process.hrtime.bigint();
@@ -53,13 +57,33 @@ const SHAPES = [
   { label: `${CONCURRENT} calls together`, callers: CONCURRENT, together: true },
 ] as const;
 
-async function report(name: string, store: Store): Promise<void> {
-  for (const shape of SHAPES) {
-    const cost = await measure(store, shape);
-    console.log(
-      `${name.padEnd(9)} ${shape.label.padEnd(18)} ${cost.cpuMicros.toFixed(1).padStart(6)} us CPU per call, ` +
-        `${cost.wallMicros.toFixed(1).padStart(7)} us wall per call`,
-    );
+/** An HSM declared in configuration (`hsms: [{ name: bench }]`), whose activation and domain secret the store keeps. */
+const CONFIGURED = hsmRuntime(
+  loadConfig({ overrides: { hsms: [{ name: "bench", initialAdminObjectIds: ["admin"] }] } }).hsms[0]!,
+  "bench",
+  "bench.test",
+);
+
+/**
+ * The generation check alone, then with what a call that creates or opens a key also asks of it: the configured
+ * HSM's stored activation and the HSM's domain keys (each proven current by the same read, src/store/generation-cache.ts).
+ */
+async function report(name: string, store: Store, dataDir: string): Promise<void> {
+  const registry = new StoreHsmRegistry({ store, configured: [CONFIGURED] });
+  const domains = new HsmDomains(store, openNodeSeal({ dataDir, passphrase: undefined }));
+  await domains.get(CONFIGURED.id);
+  const checks = [
+    { label: "generation", check: () => store.generation() },
+    { label: "+ HSM, domain", check: async () => domains.get((await registry.resolve(CONFIGURED.name)).id) },
+  ];
+  for (const { label, check } of checks) {
+    for (const shape of SHAPES) {
+      const cost = await measure(check, shape);
+      console.log(
+        `${name.padEnd(9)} ${label.padEnd(14)} ${shape.label.padEnd(18)} ${cost.cpuMicros.toFixed(1).padStart(6)} us CPU per call, ` +
+          `${cost.wallMicros.toFixed(1).padStart(7)} us wall per call`,
+      );
+    }
   }
 }
 
@@ -87,17 +111,17 @@ export async function runConsistencyBench(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "keyhold-bench-"));
   try {
     const sqlite = await openStore({ dataDir });
-    await report("sqlite", sqlite);
+    await report("sqlite", sqlite, dataDir);
     await sqlite.close();
+    await withDatabase(async (url) => {
+      const postgres = await openPostgresStore({ url, poolSize: 4 });
+      try {
+        await report("postgres", postgres, dataDir);
+      } finally {
+        await postgres.close();
+      }
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
-  await withDatabase(async (url) => {
-    const postgres = await openPostgresStore({ url, poolSize: 4 });
-    try {
-      await report("postgres", postgres);
-    } finally {
-      await postgres.close();
-    }
-  });
 }

@@ -1,9 +1,11 @@
 /**
  * The HSMs this node serves: those the management plane created (read from the store when its generation moved, so a
  * delete, a network-rule change or an activation on any node takes effect on the next call) plus those declared in
- * configuration, which keep StaticHsmRegistry's semantics (in memory, activated at start).
+ * configuration. A configured HSM's settings come from configuration (StaticHsmRegistry, in memory); its activation
+ * (a restore in progress, an upload that activated it) is kept in the store too, read the same way, so that every
+ * node honours it on its next call (SPEC section 14). Until one is stored, the configured activation holds.
  */
-import { hsmNotFound, StaticHsmRegistry, type HsmRegistry, type HsmRuntime } from "../pipeline/hsm-registry.js";
+import { hsmNotFound, StaticHsmRegistry, type ActivationStatus, type HsmRegistry, type HsmRuntime } from "../pipeline/hsm-registry.js";
 import { GenerationCache } from "../store/generation-cache.js";
 import type { ManagedHsmRecord, Store } from "../store/index.js";
 import { managedHsmId } from "../arm/arm-ids.js";
@@ -35,6 +37,10 @@ export class StoreHsmRegistry implements HsmRegistry {
   readonly #runtimes = new Map<string, { readonly version: string; readonly runtime: HsmRuntime }>();
   /** Served HSMs by name, as of the store's generation (any change to managed_hsms moves it). */
   readonly #byName: GenerationCache<HsmRuntime | undefined>;
+  /** Stored activations of configured HSMs by id, as of the generation; null when none is stored (cached too). */
+  readonly #configuredActivations: GenerationCache<ActivationStatus | null>;
+  /** A configured HSM with its stored activation: one object per configured runtime and activation. */
+  readonly #withStoredActivation = new Map<string, { readonly configured: HsmRuntime; readonly runtime: HsmRuntime }>();
 
   constructor(options: StoreHsmRegistryOptions) {
     this.#store = options.store;
@@ -43,6 +49,7 @@ export class StoreHsmRegistry implements HsmRegistry {
     this.#hsmUriHost = options.hsmUriHost ?? defaultHsmUriHost;
     this.#vaultUrl = options.vaultUrl ?? ((name) => `https://${this.#hsmUriHost(name)}/`);
     this.#byName = new GenerationCache(this.#store);
+    this.#configuredActivations = new GenerationCache(this.#store);
   }
 
   /** Adds or replaces a configured HSM (tests and configuration reloads); the next call sees it. */
@@ -65,7 +72,7 @@ export class StoreHsmRegistry implements HsmRegistry {
       if (all.length === 1) return all[0]!;
       throw hsmNotFound(undefined);
     }
-    if (this.isConfigured(name)) return this.#configured.resolve(name);
+    if (this.isConfigured(name)) return this.#configuredRuntime(await this.#configured.resolve(name));
     const runtime = await this.#byName.getOrLoad(name, async () => {
       const record = await this.#store.management.findManagedHsmByName(name);
       return record !== undefined && isServed(record) ? this.#runtime(record) : undefined;
@@ -76,7 +83,8 @@ export class StoreHsmRegistry implements HsmRegistry {
 
   async list(): Promise<readonly HsmRuntime[]> {
     const stored = await this.#store.management.listManagedHsms({ deleted: false });
-    return [...(await this.#configured.list()), ...stored.filter(isServed).map((record) => this.#runtime(record))];
+    const configured = await Promise.all((await this.#configured.list()).map((hsm) => this.#configuredRuntime(hsm)));
+    return [...configured, ...stored.filter(isServed).map((record) => this.#runtime(record))];
   }
 
   /** Marks an HSM as being restored (every other data-plane call is refused) or serves it again. */
@@ -88,12 +96,26 @@ export class StoreHsmRegistry implements HsmRegistry {
     return this.#setActivation(hsmId, "Activated");
   }
 
-  /** A configured HSM changes in memory, a created one in the store (so every node sees it). */
+  /** In the store, for a configured HSM as for a created one, so that every node's next call sees it. */
   async #setActivation(hsmId: string, activation: "Restoring" | "Activated"): Promise<void> {
-    const configured = (await this.#configured.list()).find((hsm) => hsm.id === hsmId);
-    if (configured !== undefined) return this.#configured.put({ ...configured, activation });
+    const configured = (await this.#configured.list()).some((hsm) => hsm.id === hsmId);
+    if (configured) return this.#store.management.putConfiguredHsmActivation(hsmId, activation, Date.now());
     const updated = await this.#store.management.updateManagedHsm(hsmId, { activation, updatedAt: Date.now() });
     if (!updated) throw hsmNotFound(hsmId);
+  }
+
+  /** The configured HSM with the activation the store holds for it, if any. */
+  async #configuredRuntime(configured: HsmRuntime): Promise<HsmRuntime> {
+    const stored = await this.#configuredActivations.getOrLoad(
+      configured.id,
+      async () => (await this.#store.management.getConfiguredHsmActivation(configured.id)) ?? null,
+    );
+    if (stored === null || stored === configured.activation) return configured;
+    const cached = this.#withStoredActivation.get(configured.id);
+    if (cached !== undefined && cached.configured === configured && cached.runtime.activation === stored) return cached.runtime;
+    const runtime: HsmRuntime = Object.freeze({ ...configured, activation: stored });
+    this.#withStoredActivation.set(configured.id, { configured, runtime });
+    return runtime;
   }
 
   #runtime(record: ManagedHsmRecord): HsmRuntime {

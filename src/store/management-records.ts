@@ -30,7 +30,7 @@ export interface ResourceGroupRecord {
 }
 
 type HsmProvisioningState = "Provisioning" | "Succeeded" | "Failed" | "Deleting";
-type HsmActivationState = "Activated" | "NotActivated" | "Restoring";
+export type HsmActivationState = "Activated" | "NotActivated" | "Restoring";
 
 /** The mutable ARM properties of a managed HSM, stored as one JSON document. */
 export interface ManagedHsmSettings {

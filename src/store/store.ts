@@ -18,6 +18,7 @@ import type { KeyDeletion, KeyRecord, KeyState, KeyVersionPatch, KeyVersionRecor
 import type {
   ArmOperationRecord,
   DiagnosticSettingRecord,
+  HsmActivationState,
   ManagedHsmPatch,
   ManagedHsmRecord,
   ManagementGroupRecord,
@@ -152,6 +153,13 @@ export interface ManagementRepository {
   updateManagedHsm(hsmId: string, patch: ManagedHsmPatch): Promise<boolean>;
   /** Removes the HSM forever with everything its data plane kept: keys, domain secret, local roles and assignments. */
   purgeManagedHsm(hsmId: string): Promise<boolean>;
+  /**
+   * The activation of an HSM declared in configuration, kept here so that every node sees a restore in progress:
+   * undefined until one was stored (the configured activation holds). Changes move the generation.
+   */
+  getConfiguredHsmActivation(hsmId: string): Promise<HsmActivationState | undefined>;
+  /** Creates or replaces it. */
+  putConfiguredHsmActivation(hsmId: string, activation: HsmActivationState, now: number): Promise<void>;
 
   /** Throws Conflict when the name is taken. */
   insertStorageAccount(account: StorageAccountRecord): Promise<void>;

@@ -5,13 +5,13 @@
  * keys in the database).
  */
 import { createHash } from "node:crypto";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { MANAGED_HSM_CRYPTO_USER } from "../../src/authz/index.js";
 import { AccessControlService } from "../../src/gen/keyhold/v1/access_control_service_pb.js";
 import { CryptoService } from "../../src/gen/keyhold/v1/crypto_service_pb.js";
 import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
+import { countQueries } from "./node-calls.js";
 import { startPgCluster, type PgCluster } from "./pg-cluster.js";
 import type { RpcError, TestServer } from "./server.js";
 
@@ -55,23 +55,6 @@ function setKeyEnabled(node: TestServer, token: string, name: string, enabled: b
   return node.call(node.keys, KeyService, "updateKey", { name, attributes: { enabled } } as never, node.metadata(token));
 }
 
-/** How many reads of the generation counter this process's nodes send to PostgreSQL while `work` runs. */
-async function countGenerationReads(work: () => Promise<unknown>): Promise<number> {
-  const query = pg.Pool.prototype.query;
-  let reads = 0;
-  pg.Pool.prototype.query = function (this: pg.Pool, ...args: Parameters<typeof query>) {
-    const config = args[0] as string | { text?: string };
-    if ((typeof config === "string" ? config : (config.text ?? "")).includes("change_generation")) reads++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await work();
-  } finally {
-    pg.Pool.prototype.query = query;
-  }
-  return reads;
-}
-
 /** The checks of one cluster size; `key` names the key it creates (a second run on the same database needs another). */
 async function honoursChangesAcrossNodes(nodes: readonly TestServer[], key: string): Promise<void> {
   const [first, second] = nodes as [TestServer, TestServer];
@@ -113,7 +96,7 @@ async function honoursChangesAcrossNodes(nodes: readonly TestServer[], key: stri
   for (const node of nodes) expect(await sign(node, officerToken, key)).toBe("ok");
 
   // The check costs one generation read per call, not one per cache the call asks (HSM, caller, RBAC, key).
-  const reads = await countGenerationReads(() =>
+  const reads = await countQueries("change_generation", () =>
     Promise.all(
       others.map(async (node) => {
         for (let i = 0; i < 10; i++) expect(await sign(node, officerToken, key)).toBe("ok");

@@ -32,6 +32,8 @@ export interface TestServer {
   keys: Client;
   crypto: Client;
   access: Client;
+  /** A client of another service of this node (closed by `stop`). */
+  client(service: DescService): Client;
   user(name: string): Promise<PrincipalRecord>;
   token(principal: PrincipalRecord, plane?: "data" | "management"): Promise<string>;
   metadata(token: string | undefined, hsm?: string, requestId?: string): Metadata;
@@ -102,6 +104,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const keys = client(KeyService);
   const crypto = client(CryptoService);
   const access = client(AccessControlService);
+  const others: Client[] = [];
   const journalFiles = async (hsm?: string): Promise<string[]> => {
     const root = join(dataDir, "audit");
     const dirs = hsm === undefined ? await readdir(root) : [hsm];
@@ -114,6 +117,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     keys,
     crypto,
     access,
+    client(service) {
+      const made = client(service);
+      others.push(made);
+      return made;
+    },
     user: (name) =>
       node.directory.createUser(node.tenant.id, {
         userPrincipalName: `${name}-${randomUUID().slice(0, 6)}`,
@@ -164,7 +172,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return (await Promise.all((await journalFiles()).map((f) => readFile(f, "utf8")))).join("\n");
     },
     async stop() {
-      for (const c of [keys, crypto, access]) c.close();
+      for (const c of [keys, crypto, access, ...others]) c.close();
       await node.stop();
     },
   };

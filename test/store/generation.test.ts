@@ -3,10 +3,18 @@
  * These tests open two stores on one data dir or database (two processes or two nodes, in effect) and check that a
  * change made through one is seen by the other's caches on the next call; they run against both implementations.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { KeyService, type KeyHsm } from "../../src/hsm/keys/key-service.js";
-import type { HsmDomains } from "../../src/hsm/keys/domain.js";
+import { domainKeysFrom, HsmDomains, sealDomainSecret } from "../../src/hsm/keys/domain.js";
+import { openNodeSeal } from "../../src/hsm/keys/seal.js";
 import { StoreHsmRegistry } from "../../src/management/store-hsm-registry.js";
+import { loadConfig } from "../../src/config/index.js";
+import { hsmRuntime } from "../../src/server/hsm-bootstrap.js";
+import type { HsmRuntime } from "../../src/pipeline/hsm-registry.js";
 import type { Store } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
 import { STORE_KINDS } from "./store-kinds.js";
@@ -34,10 +42,32 @@ async function insertEcKey(store: Store): Promise<void> {
   });
 }
 
+/** An HSM declared in configuration (`hsms: [{ name: configured }]`), Activated at start. */
+const CONFIGURED = hsmRuntime(
+  loadConfig({ overrides: { hsms: [{ name: "configured", initialAdminObjectIds: ["admin"] }] } }).hsms[0]!,
+  "t",
+  "configured.test",
+);
+
 const opened: Store[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
+
+/** `store` with its reads of sealed domain secrets counted. */
+function countingSecretReads(store: Store): { store: Store; reads: () => number } {
+  let reads = 0;
+  const keys = {
+    ...store.keys,
+    getSealedDomainSecret: (hsmId: string) => {
+      reads++;
+      return store.keys.getSealedDomainSecret(hsmId);
+    },
+  };
+  return { store: { ...store, keys }, reads: () => reads };
+}
 
 describe.each(STORE_KINDS)("$name store generation", (kind) => {
   afterAll(() => kind.dropAll());
@@ -128,6 +158,79 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     expect((await registry.resolve("managed")).activation).toBe("Restoring");
     await b.management.updateManagedHsm("managed-1", { deletedAt: 2, scheduledPurgeAt: 3 });
     await expect(registry.resolve("managed")).rejects.toMatchObject({ code: "HsmNotFound" });
+  });
+
+  it("keeps a configured HSM's activation: none until stored, then replaced, each change moving the generation", async () => {
+    const [a, b] = await twoStores();
+    expect(await a.management.getConfiguredHsmActivation(CONFIGURED.id)).toBeUndefined();
+    const before = await a.generation();
+    await b.management.putConfiguredHsmActivation(CONFIGURED.id, "Restoring", 1);
+    expect(await a.management.getConfiguredHsmActivation(CONFIGURED.id)).toBe("Restoring");
+    const afterPut = await a.generation();
+    expect(afterPut).toBeGreaterThan(before);
+    await b.management.putConfiguredHsmActivation(CONFIGURED.id, "Activated", 2);
+    expect(await a.management.getConfiguredHsmActivation(CONFIGURED.id)).toBe("Activated");
+    expect(await a.generation()).toBeGreaterThan(afterPut);
+    expect(await a.management.getConfiguredHsmActivation("configured-2")).toBeUndefined();
+  });
+
+  it("a configured HSM put into Restoring through one connection's registry is Restoring on the other's next call", async () => {
+    const [a, b] = await twoStores();
+    const registryA = new StoreHsmRegistry({ store: a, configured: [CONFIGURED] });
+    const registryB = new StoreHsmRegistry({ store: b, configured: [CONFIGURED] });
+    // Warm: B has resolved the HSM (Activated, as configured) before A's change.
+    expect(await registryB.resolve("configured")).toBe(CONFIGURED);
+    await registryA.setRestoring(CONFIGURED.id, true);
+    expect((await registryB.resolve("configured")).activation).toBe("Restoring");
+    expect((await registryB.list()).map((hsm) => [hsm.name, hsm.activation])).toEqual([["configured", "Restoring"]]);
+    expect((await registryB.resolve(undefined)).activation).toBe("Restoring");
+    // Lifted through B (as a node that fails the dead node's job does): served again on A.
+    await registryB.setRestoring(CONFIGURED.id, false);
+    expect((await registryA.resolve("configured")).activation).toBe("Activated");
+    // An activation of a configured HSM that was not activated (security domain download or upload) reaches B too.
+    const fresh: HsmRuntime = { ...CONFIGURED, id: "configured-2", name: "fresh", activation: "NotActivated" };
+    for (const registry of [registryA, registryB]) registry.putConfigured(fresh);
+    expect((await registryB.resolve("fresh")).activation).toBe("NotActivated");
+    await registryA.markActivated("configured-2");
+    expect((await registryB.resolve("fresh")).activation).toBe("Activated");
+  });
+
+  it("a domain secret replaced through another connection is the one HsmDomains serves next, read only when the generation moved", async () => {
+    const [a, b] = await twoStores();
+    const dataDir = await mkdtemp(join(tmpdir(), "keyhold-domains-"));
+    dirs.push(dataDir);
+    const seal = openNodeSeal({ dataDir, passphrase: undefined });
+    const counted = countingSecretReads(a);
+    const domains = new HsmDomains(counted.store, seal);
+    // PostgreSQL announces each commit to every listening node, this one too, whenever the announcement arrives; each
+    // empties the cache once (SQLite announces nothing).
+    let hints = 0;
+    a.onGenerationHint(() => hints++);
+    const first = await domains.get(HSM.id);
+    const hintsBefore = hints;
+    // Making the secret moved the generation: the next get reads it again, and keeps the keys derived from the same bytes.
+    expect(await domains.get(HSM.id)).toBe(first);
+    // Nothing changed since: the cached keys are served without reading the secret again, but after an announcement.
+    const readsWarm = counted.reads();
+    for (let i = 0; i < 10; i++) expect(await domains.get(HSM.id)).toBe(first);
+    expect(counted.reads() - readsWarm).toBeLessThanOrEqual(hints - hintsBefore);
+
+    // B replaces the secret (a security domain upload through another node).
+    const uploaded = randomBytes(32);
+    const before = await a.generation();
+    expect(await b.securityDomainRecovery.replaceSealedDomainSecretIfNoKeys(HSM.id, sealDomainSecret(seal, HSM.id, uploaded), 1)).toBe(
+      true,
+    );
+    expect(await a.generation()).toBeGreaterThan(before);
+    const replaced = await domains.get(HSM.id);
+    expect(Buffer.from(replaced.fingerprint)).toEqual(Buffer.from(domainKeysFrom(HSM.id, uploaded).fingerprint));
+    expect(Buffer.from(replaced.atRestKey)).not.toEqual(Buffer.from(first.atRestKey));
+
+    // Another change moves the generation: the secret is read again, and the same bytes keep the same keys.
+    await insertEcKey(b);
+    const readsBefore = counted.reads();
+    expect(await domains.get(HSM.id)).toBe(replaced);
+    expect(counted.reads()).toBeGreaterThan(readsBefore);
   });
 
   it("concurrent readers share one read of the generation, and this process's writes are seen at once", async () => {

@@ -5,7 +5,9 @@
  * `info` per purpose so that no key serves two.
  */
 import { createHash, hkdfSync, randomBytes } from "node:crypto";
+import { equalBytes } from "../../crypto/bytes.js";
 import { KeyholdError } from "../../errors.js";
+import { GenerationCache } from "../../store/generation-cache.js";
 import type { Store } from "../../store/index.js";
 import { AEAD_KEY_BYTES } from "./aead.js";
 import type { NodeSeal } from "./seal.js";
@@ -57,48 +59,65 @@ export function domainKeysFrom(hsmId: string, secret: Uint8Array): DomainKeys {
   });
 }
 
-/** The HSM's domain keys, making (and storing sealed) its domain secret when it has none yet. */
-export async function ensureHsmDomain(store: Store, seal: NodeSeal, hsmId: string, now: () => number = Date.now): Promise<DomainKeys> {
-  let sealed = await store.keys.getSealedDomainSecret(hsmId);
-  if (sealed === undefined) {
-    const secret = randomBytes(DOMAIN_SECRET_BYTES);
-    // Two nodes may race here; the store keeps the first secret and both read it back.
-    await store.keys.insertSealedDomainSecret(hsmId, sealDomainSecret(seal, hsmId, secret), Math.floor(now() / 1000));
-    sealed = await store.keys.getSealedDomainSecret(hsmId);
-  }
-  const secret = sealed === undefined ? undefined : openDomainSecret(seal, hsmId, sealed);
+/** The HSM's sealed domain secret, making (and storing) one when it has none yet. */
+async function ensureSealedDomainSecret(store: Store, seal: NodeSeal, hsmId: string, now: () => number): Promise<Uint8Array> {
+  const stored = await store.keys.getSealedDomainSecret(hsmId);
+  if (stored !== undefined) return stored;
+  const secret = randomBytes(DOMAIN_SECRET_BYTES);
+  // Two nodes may race here; the store keeps the first secret and both read it back.
+  await store.keys.insertSealedDomainSecret(hsmId, sealDomainSecret(seal, hsmId, secret), Math.floor(now() / 1000));
+  const sealed = await store.keys.getSealedDomainSecret(hsmId);
+  if (sealed === undefined) throw new KeyholdError("Unavailable", `The domain secret of HSM ${hsmId} could not be stored.`);
+  return sealed;
+}
+
+/** The keys derived from a sealed domain secret; Unavailable when this node's seal does not open it. */
+function openDomainKeys(seal: NodeSeal, hsmId: string, sealed: Uint8Array): DomainKeys {
+  const secret = openDomainSecret(seal, hsmId, sealed);
   if (secret === undefined) {
     throw new KeyholdError(
       "Unavailable",
       `The domain secret of HSM ${hsmId} cannot be unsealed: this node's seal key or passphrase is not the one it was sealed with.`,
     );
   }
-  return domainKeysFrom(hsmId, secret);
+  try {
+    return domainKeysFrom(hsmId, secret);
+  } finally {
+    secret.fill(0);
+  }
 }
 
-/** Domain keys of every HSM this node serves, unsealed once per HSM and kept in memory. */
+/** The HSM's domain keys, making (and storing sealed) its domain secret when it has none yet. */
+export async function ensureHsmDomain(store: Store, seal: NodeSeal, hsmId: string, now: () => number = Date.now): Promise<DomainKeys> {
+  return openDomainKeys(seal, hsmId, await ensureSealedDomainSecret(store, seal, hsmId, now));
+}
+
+/**
+ * Domain keys of every HSM this node serves, derived once per sealed secret. Another node may replace a secret (a
+ * security domain upload), so each `get` checks the sealed bytes it derived from against the store's, re-read only
+ * when the store's generation moved (every change to the secrets moves it): a check that costs no store read of its
+ * own, since the call has read the generation already.
+ */
 export class HsmDomains {
   readonly #store: Store;
   readonly #seal: NodeSeal;
-  readonly #keys = new Map<string, Promise<DomainKeys>>();
+  /** The sealed secret by HSM id as of the generation; null while the HSM has none (cached too). */
+  readonly #sealed: GenerationCache<Uint8Array | null>;
+  readonly #keys = new Map<string, { readonly sealed: Uint8Array; readonly keys: DomainKeys }>();
 
   constructor(store: Store, seal: NodeSeal) {
     this.#store = store;
     this.#seal = seal;
+    this.#sealed = new GenerationCache(store);
   }
 
-  get(hsmId: string): Promise<DomainKeys> {
-    let keys = this.#keys.get(hsmId);
-    if (keys === undefined) {
-      keys = ensureHsmDomain(this.#store, this.#seal, hsmId);
-      keys.catch(() => this.#keys.delete(hsmId));
-      this.#keys.set(hsmId, keys);
-    }
+  async get(hsmId: string): Promise<DomainKeys> {
+    const stored = await this.#sealed.getOrLoad(hsmId, async () => (await this.#store.keys.getSealedDomainSecret(hsmId)) ?? null);
+    const sealed = stored ?? (await ensureSealedDomainSecret(this.#store, this.#seal, hsmId, Date.now));
+    const cached = this.#keys.get(hsmId);
+    if (cached !== undefined && (cached.sealed === sealed || equalBytes(cached.sealed, sealed))) return cached.keys;
+    const keys = openDomainKeys(this.#seal, hsmId, sealed);
+    this.#keys.set(hsmId, { sealed, keys });
     return keys;
-  }
-
-  /** Drops the cached keys of one HSM, whose domain secret was just replaced (security domain upload). */
-  forget(hsmId: string): void {
-    this.#keys.delete(hsmId);
   }
 }

@@ -29,8 +29,11 @@ export interface SecurityDomainUploadsDeps {
   readonly transferKeys: TransferKeys;
   readonly seal: NodeSeal;
   readonly hsms: Pick<HsmRegistry, "markActivated">;
-  /** The node's domain-key cache: read back after the install to prove it serves the recovered domain. */
-  readonly domains: { get(hsmId: string): Promise<DomainKeys>; forget?(hsmId: string): void };
+  /**
+   * The node's domain-key cache: read back after the install to prove it serves the recovered domain (it re-reads a
+   * replaced secret by itself, on this node as on every other).
+   */
+  readonly domains: { get(hsmId: string): Promise<DomainKeys> };
   readonly now?: () => number;
   /** Where a job's unexpected error is reported (the outcome only says it failed). */
   readonly onError?: (error: unknown, hsmId: string) => void;
@@ -143,7 +146,6 @@ export class SecurityDomainUploads {
         await record("Failed", `HSM '${hsm.name}' received keys during the upload; its security domain was not replaced.`);
         return;
       }
-      this.#deps.domains.forget?.(hsm.id);
       const served = await this.#deps.domains.get(hsm.id);
       if (!equalBytes(served.fingerprint, Buffer.from(blob.domainFingerprint, "base64url"))) {
         await record(

@@ -1,4 +1,4 @@
-import type { ManagedHsmRecord } from "../management-records.js";
+import type { HsmActivationState, ManagedHsmRecord } from "../management-records.js";
 import type { ManagementRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { PgRunner } from "./runner.js";
@@ -23,6 +23,7 @@ import {
   type OperationRow,
   operationFromRow,
   DATA_PLANE_TABLES,
+  PUT_CONFIGURED_ACTIVATION,
 } from "../rows/management-rows.js";
 
 export function postgresManagementRepository(runner: PgRunner): ManagementRepository {
@@ -141,6 +142,17 @@ export function postgresManagementRepository(runner: PgRunner): ManagementReposi
       runner.write(async (db) => {
         for (const table of DATA_PLANE_TABLES) await db.prepare(`DELETE FROM ${table} WHERE hsm_id = ?`).run(hsmId);
         return (await db.prepare("DELETE FROM managed_hsms WHERE hsm_id = ?").run(hsmId)).changes > 0;
+      }),
+    getConfiguredHsmActivation: (hsmId) =>
+      runner.read(async (db) => {
+        const row = (await db.prepare("SELECT activation FROM configured_hsm_activations WHERE hsm_id = ?").get(hsmId)) as
+          | { activation: HsmActivationState }
+          | undefined;
+        return row?.activation;
+      }),
+    putConfiguredHsmActivation: (hsmId, activation, now) =>
+      runner.write(async (db) => {
+        await db.prepare(PUT_CONFIGURED_ACTIVATION).run(hsmId, activation, now);
       }),
 
     insertStorageAccount: (a) =>

@@ -380,4 +380,16 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
       $$;
     `,
   },
+  {
+    version: 11,
+    name: "the activation of configured HSMs, and each HSM's sealed domain secret, move the generation",
+    sql: `
+      CREATE TABLE configured_hsm_activations (
+        hsm_id ${TEXT} PRIMARY KEY,
+        activation ${TEXT} NOT NULL CHECK (activation IN ('Activated', 'NotActivated', 'Restoring')),
+        updated_at BIGINT NOT NULL
+      );
+      ${generationTriggers(["configured_hsm_activations", "hsm_domain_secrets"])}
+    `,
+  },
 ]);

@@ -222,3 +222,8 @@ export const DATA_PLANE_TABLES = [
   "sd_transfer_keys",
   "sd_upload_outcomes",
 ] as const;
+
+/** Both stores' upsert of a configured HSM's activation (src/store/store.ts, putConfiguredHsmActivation). */
+export const PUT_CONFIGURED_ACTIVATION =
+  "INSERT INTO configured_hsm_activations (hsm_id, activation, updated_at) VALUES (?, ?, ?) " +
+  "ON CONFLICT (hsm_id) DO UPDATE SET activation = excluded.activation, updated_at = excluded.updated_at";

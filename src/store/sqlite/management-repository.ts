@@ -1,4 +1,4 @@
-import type { ManagedHsmRecord } from "../management-records.js";
+import type { HsmActivationState, ManagedHsmRecord } from "../management-records.js";
 import type { ManagementRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
@@ -23,6 +23,7 @@ import {
   type OperationRow,
   operationFromRow,
   DATA_PLANE_TABLES,
+  PUT_CONFIGURED_ACTIVATION,
 } from "../rows/management-rows.js";
 
 export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepository {
@@ -128,6 +129,17 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
       runner.write((db) => {
         for (const table of DATA_PLANE_TABLES) db.prepare(`DELETE FROM ${table} WHERE hsm_id = ?`).run(hsmId);
         return db.prepare("DELETE FROM managed_hsms WHERE hsm_id = ?").run(hsmId).changes > 0;
+      }),
+    getConfiguredHsmActivation: (hsmId) =>
+      runner.read((db) => {
+        const row = db.prepare("SELECT activation FROM configured_hsm_activations WHERE hsm_id = ?").get(hsmId) as
+          | { activation: HsmActivationState }
+          | undefined;
+        return row?.activation;
+      }),
+    putConfiguredHsmActivation: (hsmId, activation, now) =>
+      runner.write((db) => {
+        db.prepare(PUT_CONFIGURED_ACTIVATION).run(hsmId, activation, now);
       }),
 
     insertStorageAccount: (a) =>

@@ -370,4 +370,19 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     // PostgreSQL's twin makes the trigger NOTIFY; SQLite has no listeners (every process reads the file), so nothing.
     sql: "SELECT 1;",
   },
+  {
+    version: 11,
+    name: "the activation of configured HSMs, and each HSM's sealed domain secret, move the generation",
+    // Every node honours a restore in progress (Restoring) or an activation of a configured HSM on its next call, and
+    // re-reads a domain secret replaced by another node's security-domain upload (SPEC section 14). No row: the
+    // activation configuration gives (Activated).
+    sql: `
+      CREATE TABLE configured_hsm_activations (
+        hsm_id TEXT PRIMARY KEY,
+        activation TEXT NOT NULL CHECK (activation IN ('Activated', 'NotActivated', 'Restoring')),
+        updated_at INTEGER NOT NULL
+      );
+      ${generationTriggers(["configured_hsm_activations", "hsm_domain_secrets"])}
+    `,
+  },
 ]);

@@ -316,6 +316,25 @@ describe.each(SETUPS)("DiagnosticForwarder on $kind.name", (setup) => {
     expect(forwarder.getStats()).toMatchObject({ deliveredLines: 7, pendingBytes: 0 });
   });
 
+  it("moves the cursor only with a successful append: a batch the storage refused comes again, whole and once", async () => {
+    const forwarder = makeForwarder();
+    saveSettings(setting());
+    await append("2026-03-04T05:00:00Z", "kept");
+    await forwarder.flush();
+    // The account's storage goes away under the forwarder (its setting still names it): appends fail for real.
+    await blobs.deleteAccount(account);
+    for (const id of ["x", "y", "z"]) await append("2026-03-04T05:00:01Z", id);
+    await forwarder.flush();
+    expect(forwarder.getStats()).toMatchObject({ failedAppends: 1, deliveredLines: 1, lastFailure: { code: "NotFound" } });
+    const [stored] = await store.diagnosticCursors.list(nodeId);
+    await blobs.createAccount(account);
+    await forwarder.flush();
+    expect(await correlationIds()).toEqual(["x", "y", "z"]);
+    const [moved] = await store.diagnosticCursors.list(nodeId);
+    expect(moved!.position.seq).toBeGreaterThan(stored!.position.seq);
+    expect(stored!.position.seq).toBe(1);
+  });
+
   it("waits retryIntervalMs before trying a failed destination again", async () => {
     const forwarder = makeForwarder({ retryIntervalMs: 60_000 });
     saveSettings(setting());

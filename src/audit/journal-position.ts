@@ -19,7 +19,7 @@ export interface JournalPosition {
   readonly hash: string;
 }
 
-export const JOURNAL_START: JournalPosition = Object.freeze({ seq: 0, offset: 0, hash: GENESIS_HASH });
+const JOURNAL_START: JournalPosition = Object.freeze({ seq: 0, offset: 0, hash: GENESIS_HASH });
 
 export interface PositionedRecord {
   readonly record: JournalRecord;

@@ -4,7 +4,7 @@
  */
 
 /** A place in one journal file: just after the line of record `seq` (0, offset 0 and the genesis hash: before any). */
-export interface JournalPosition {
+interface JournalPosition {
   readonly seq: number;
   /** Byte offset just after that record's newline. */
   readonly offset: number;

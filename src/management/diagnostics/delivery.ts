@@ -15,7 +15,7 @@ import { StoreBlobStore } from "../storage/store-blob-store.js";
 import { AUDIT_EVENT_CONTAINER } from "./azure-log-line.js";
 
 /** Lines for one blob of the audit-event container. */
-export interface LogBatch {
+interface LogBatch {
   readonly storageAccount: string;
   readonly blob: string;
   /** Whole lines, each ending with "\n". */

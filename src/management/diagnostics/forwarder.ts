@@ -190,14 +190,14 @@ export class DiagnosticForwarder {
           pending += await this.#forward(destination);
         } catch (error) {
           // A journal that does not continue from the cursor, the store down, a cursor moved under us: this
-          // destination waits for its retry, and the next tick reads the cursors again.
+          // destination waits for its retry, and the next tick reads the cursors again before any is moved.
           this.#cursors = undefined;
           this.#retryAt.set(keyOf(destination.key), performance.now() + this.#retryIntervalMs);
           this.#logger.error(
             { err: error, hsm: destination.key.journal, storageAccount: destination.key.storageAccount },
             "diagnostic log forwarding failed; will try again",
           );
-          if (this.#cursors === undefined) break;
+          break;
         }
       }
       this.#stats.pendingBytes = pending;
@@ -228,11 +228,9 @@ export class DiagnosticForwarder {
       };
       // Two settings naming one account write each event once, from the earlier of their enabled times.
       const known = destinations.get(keyOf(key));
-      let since = setting.enabledAt;
-      if (known !== undefined && (known.enabled || !setting.auditEventEnabled)) {
-        since = known.enabled && setting.auditEventEnabled ? Math.min(known.since, setting.enabledAt) : known.since;
-      }
       const enabled = setting.auditEventEnabled || known?.enabled === true;
+      let since = known?.since ?? setting.enabledAt;
+      if (setting.auditEventEnabled) since = known?.enabled === true ? Math.min(known.since, setting.enabledAt) : setting.enabledAt;
       destinations.set(keyOf(key), { key, resourceId: setting.resourceId, since, enabled });
     }
     this.#destinations = destinations;
@@ -258,17 +256,21 @@ export class DiagnosticForwarder {
   /** Delivers what the destination's journal acknowledged past its cursor; returns the bytes still pending. */
   async #forward(destination: Destination): Promise<number> {
     const key = keyOf(destination.key);
+    const waiting = (this.#retryAt.get(key) ?? 0) > performance.now();
     let journal: ForwardedJournal;
     try {
       journal = await this.#journals.journal(destination.key.journal);
     } catch (error) {
-      this.#logger.error({ err: error, hsm: destination.key.journal }, "cannot open the audit journal to forward it; will try again");
+      // Said once per retry interval, not on every tick.
+      if (!waiting)
+        this.#logger.error({ err: error, hsm: destination.key.journal }, "cannot open the audit journal to forward it; will try again");
+      if (!waiting) this.#retryAt.set(key, performance.now() + this.#retryIntervalMs);
       return 0;
     }
     const end = journal.durableTail().length;
     let cursor = await this.#startingCursor(destination, journal, end);
     if (cursor === undefined || !destination.enabled) return 0;
-    if ((this.#retryAt.get(key) ?? 0) > performance.now()) return end - cursor.position.offset;
+    if (waiting) return end - cursor.position.offset;
     while (cursor.position.offset < end) {
       if (!(await this.#holdClaim())) return end - cursor.position.offset;
       const page = await readJournalPage(journal.path, cursor.position, end, this.#pageRecords);

@@ -3,7 +3,7 @@
  * moves only from where its mover saw it, is listed per node, and its moves leave the generation alone while a
  * diagnostic setting's write moves it (every node's forwarder re-reads the settings then).
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DiagnosticCursorRecord } from "../../src/store/diagnostic-cursor-records.js";
 import type { Store } from "../../src/store/index.js";
 import { STORE_KINDS } from "./store-kinds.js";
@@ -12,7 +12,7 @@ const GENESIS = "0".repeat(64);
 const HASH_1 = "1".repeat(64);
 const HASH_2 = "2".repeat(64);
 
-function cursor(overrides: Partial<DiagnosticCursorRecord> = {}): DiagnosticCursorRecord {
+function cursorOf(overrides: Partial<DiagnosticCursorRecord> = {}): DiagnosticCursorRecord {
   return {
     nodeId: "node-1",
     journal: "ContosoMHSM",
@@ -25,18 +25,25 @@ function cursor(overrides: Partial<DiagnosticCursorRecord> = {}): DiagnosticCurs
 }
 
 describe.each(STORE_KINDS)("$name: diagnostic forwarding cursors", (kind) => {
-  const open: Store[] = [];
-  afterEach(async () => {
-    for (const store of open.splice(0)) await store.close();
-  });
-  afterAll(() => kind.dropAll());
-
-  async function twoNodes(): Promise<[Store, Store]> {
+  // Two "nodes" on one place for the whole file (a database each run is what costs); each test is a node id of its own.
+  let stores: [Store, Store];
+  let test = 0;
+  let nodeId: string;
+  beforeAll(async () => {
     const place = await kind.place();
-    const stores: [Store, Store] = [await place.open(), await place.open()];
-    open.push(...stores);
-    return stores;
-  }
+    stores = [await place.open(), await place.open()];
+  });
+  beforeEach(() => {
+    test += 1;
+    nodeId = `node-${test}`;
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await kind.dropAll();
+  });
+
+  const twoNodes = async (): Promise<[Store, Store]> => stores;
+  const cursor = (overrides: Partial<DiagnosticCursorRecord> = {}): DiagnosticCursorRecord => cursorOf({ nodeId, ...overrides });
 
   it("inserts a cursor once and moves it only from where the mover saw it", async () => {
     const [a, b] = await twoNodes();
@@ -48,11 +55,11 @@ describe.each(STORE_KINDS)("$name: diagnostic forwarding cursors", (kind) => {
     expect(await a.diagnosticCursors.move(moved, start, 2)).toBe(true);
     // A second forwarder that still saw the start moves nothing.
     expect(await b.diagnosticCursors.move(cursor({ position: { seq: 4, offset: 1200, hash: HASH_2 } }), start, 3)).toBe(false);
-    expect(await b.diagnosticCursors.list("node-1")).toEqual([moved]);
+    expect(await b.diagnosticCursors.list(nodeId)).toEqual([moved]);
 
     const later = { ...moved, since: 2_000 };
     expect(await b.diagnosticCursors.move(later, moved, 4)).toBe(true);
-    expect(await a.diagnosticCursors.list("node-1")).toEqual([later]);
+    expect(await a.diagnosticCursors.list(nodeId)).toEqual([later]);
   });
 
   it("of two forwarders moving one cursor from the same place at once, exactly one moves it", async () => {
@@ -69,12 +76,13 @@ describe.each(STORE_KINDS)("$name: diagnostic forwarding cursors", (kind) => {
   it("lists each node's own cursors and removes one destination's", async () => {
     const [a] = await twoNodes();
     const other = cursor({ storageAccount: "auditorcopy" });
-    for (const record of [cursor(), other, cursor({ nodeId: "node-2" })]) await a.diagnosticCursors.move(record, undefined, 1);
-    expect((await a.diagnosticCursors.list("node-1")).map((c) => c.storageAccount)).toEqual(["auditorcopy", "contosologs"]);
+    const otherNode = `${nodeId}-other`;
+    for (const record of [cursor(), other, cursor({ nodeId: otherNode })]) await a.diagnosticCursors.move(record, undefined, 1);
+    expect((await a.diagnosticCursors.list(nodeId)).map((c) => c.storageAccount)).toEqual(["auditorcopy", "contosologs"]);
     expect(await a.diagnosticCursors.remove(other)).toBe(true);
     expect(await a.diagnosticCursors.remove(other)).toBe(false);
-    expect(await a.diagnosticCursors.list("node-1")).toEqual([cursor()]);
-    expect(await a.diagnosticCursors.list("node-2")).toEqual([cursor({ nodeId: "node-2" })]);
+    expect(await a.diagnosticCursors.list(nodeId)).toEqual([cursor()]);
+    expect(await a.diagnosticCursors.list(otherNode)).toEqual([cursor({ nodeId: otherNode })]);
   });
 
   it("a setting's write moves the generation, a cursor's move does not", async () => {

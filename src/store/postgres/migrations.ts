@@ -382,7 +382,7 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    version: 11,
+    version: 12,
     name: "diagnostic-log forwarding: durable cursors, settings' enabled_at, settings move the generation",
     sql: `
       CREATE TABLE diagnostic_cursors (

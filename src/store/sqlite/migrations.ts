@@ -372,7 +372,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     sql: "SELECT 1;",
   },
   {
-    version: 11,
+    version: 12,
     name: "diagnostic-log forwarding: durable cursors, settings' enabled_at, settings move the generation",
     // Each node forwards its own journals from a cursor kept here, moved only after the append (src/management/
     // diagnostics/). A setting forwards events from when it was enabled; settings made before this migration count

@@ -5,15 +5,9 @@
  */
 import type { StorageAccountRecord, Store } from "../store/index.js";
 import { inResourceGroup } from "./arm-ids.js";
-import { storageAccountTargetOf, type StorageAccountTarget } from "./storage-account-ids.js";
+import type { StorageAccountTarget } from "./storage-account-ids.js";
 
 export async function findStorageAccount(store: Store, target: StorageAccountTarget): Promise<StorageAccountRecord | undefined> {
   const record = await store.management.getStorageAccount(target.name);
   return record !== undefined && inResourceGroup(record, target) ? record : undefined;
-}
-
-/** As findStorageAccount, from the account's ARM id; undefined also when `id` is not a storage account id. */
-export async function findStorageAccountById(store: Store, id: string): Promise<StorageAccountRecord | undefined> {
-  const target = storageAccountTargetOf(id);
-  return target === undefined ? undefined : findStorageAccount(store, target);
 }

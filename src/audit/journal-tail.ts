@@ -49,7 +49,7 @@ async function lastNewlineEnd(file: JournalFile, end: number): Promise<number> {
 }
 
 /** The complete lines of the file's first `end` bytes (which end with a newline), last first, without newlines. */
-export async function* readLinesBackwards(file: JournalFile, end: number): AsyncGenerator<string> {
+export async function* readLinesBackwards(file: Pick<JournalFile, "read">, end: number): AsyncGenerator<string> {
   // The first line of each chunk may begin in the chunk before it; it waits there, with its newline.
   let head = Buffer.alloc(0);
   let chunkEnd = end;

@@ -11,11 +11,17 @@ export interface JournalLine {
   readonly endOffset: number;
 }
 
-export async function* readJournalLines(path: string, startOffset = 0, firstLine = 1): AsyncGenerator<JournalLine> {
+/** The lines from byte `startOffset` up to `endOffset` (the end of the file by default, exclusive). */
+export async function* readJournalLines(path: string, startOffset = 0, firstLine = 1, endOffset?: number): AsyncGenerator<JournalLine> {
+  if (endOffset !== undefined && endOffset <= startOffset) return;
   let line = firstLine;
   let offset = startOffset;
   let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { start: startOffset })) {
+  // createReadStream's `end` is inclusive.
+  for await (const chunk of createReadStream(
+    path,
+    endOffset === undefined ? { start: startOffset } : { start: startOffset, end: endOffset - 1 },
+  )) {
     let data = carry.length === 0 ? (chunk as Buffer) : Buffer.concat([carry, chunk as Buffer]);
     let newline = data.indexOf(0x0a);
     while (newline >= 0) {

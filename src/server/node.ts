@@ -18,11 +18,13 @@ import {
   BlobStore,
   type BlobStorage,
   DiagnosticForwarder,
+  fileDelivery,
   MANAGEMENT_ROUTES,
   ManagementRbac,
-  restoreDiagnosticSettings,
   StoreBlobStore,
   StoreHsmRegistry,
+  storeDelivery,
+  storedDiagnosticSettings,
 } from "../management/index.js";
 import { LocalRbac } from "../hsm/local-rbac.js";
 import { createTokenVerifier, Directory, issuerSettings, ServicePrincipalCredentials, TokenIssuer } from "../identity/index.js";
@@ -147,16 +149,20 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
     });
     stack.push(() => audit.close());
     await audit.drainOutbox();
-    const blobs: BlobStorage = config.store.postgres === undefined ? new BlobStore(config.dataDir) : new StoreBlobStore(store.blobs);
+    // Forwarded logs: with blobs in the store, each batch and its cursor commit together (exactly once); with blob
+    // files, the cursor moves after the synced append (a crash in between repeats at most that batch).
+    const sharedBlobs = config.store.postgres !== undefined;
+    const blobs: BlobStorage = sharedBlobs ? new StoreBlobStore(store.blobs) : new BlobStore(config.dataDir);
     const forwarder = new DiagnosticForwarder({
-      blobs,
-      openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
+      nodeId: config.audit.nodeId,
+      store,
+      settings: () => storedDiagnosticSettings(store),
+      journals: audit,
+      delivery: sharedBlobs ? storeDelivery(store) : fileDelivery(blobs, store.diagnosticCursors),
+      leaseMs: config.maintenance.leaseMs,
       logger,
     });
     stack.push(() => forwarder.close());
-    const restored = await restoreDiagnosticSettings(store, forwarder);
-    for (const failure of restored.failed)
-      logger.error({ resourceId: failure.resourceId, setting: failure.name, error: failure.error }, "diagnostic setting not restored");
 
     const providers = await resolveProviders(config.providers, config.dataDir);
     setDefaultProvider("rsa", providers.rsa);
@@ -217,7 +223,6 @@ export async function startNode(requested: KeyholdConfig, options: StartNodeOpti
       hsms,
       management,
       blobs,
-      forwarder,
       backupJobs,
       onError,
     });

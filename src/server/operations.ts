@@ -11,13 +11,7 @@ import { directoryOperations } from "../hsm/operations/directory.js";
 import { keyOperations } from "../hsm/operations/keys.js";
 import { securityDomainOperations } from "../hsm/operations/security-domain.js";
 import type { Directory, ServicePrincipalCredentials } from "../identity/index.js";
-import {
-  managementOperations,
-  type BlobStorage,
-  type DiagnosticForwarder,
-  type ManagementRbac,
-  type StoreHsmRegistry,
-} from "../management/index.js";
+import { managementOperations, type BlobStorage, type ManagementRbac, type StoreHsmRegistry } from "../management/index.js";
 import type { Store } from "../store/index.js";
 
 export interface OperationDeps {
@@ -31,7 +25,6 @@ export interface OperationDeps {
   readonly hsms: StoreHsmRegistry;
   readonly management: ManagementRbac;
   readonly blobs: BlobStorage;
-  readonly forwarder: DiagnosticForwarder;
   readonly backupJobs: BackupJobs;
   readonly onError?: (error: unknown) => void;
 }
@@ -54,7 +47,6 @@ export function buildOperations(deps: OperationDeps): OperationTable {
       seal: deps.seal,
       hsms: deps.hsms,
       blobs: deps.blobs,
-      forwarder: deps.forwarder,
     }),
   );
 }

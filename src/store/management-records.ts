@@ -92,6 +92,8 @@ export interface DiagnosticSettingRecord {
   readonly storageAccountId: string;
   readonly logs: readonly { readonly category: string; readonly enabled: boolean }[];
   readonly createdAt: number;
+  /** When its destination last started receiving events (unix ms): events before it are not forwarded. */
+  readonly enabledAt: number;
 }
 
 export interface ManagementRoleAssignmentRecord {

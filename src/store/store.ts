@@ -30,6 +30,7 @@ import type {
 import type { BackupJobRecord, BackupJobStatus } from "./backup-job-records.js";
 import type { SecurityDomainRecoveryRepository } from "./security-domain-records.js";
 import type { AuditOutboxRepository } from "./change-records.js";
+import type { DiagnosticCursorRepository } from "./diagnostic-cursor-records.js";
 
 export interface DirectoryRepository {
   insertTenant(tenant: TenantRecord): Promise<void>;
@@ -293,6 +294,7 @@ export interface StoreRepositories {
   readonly auditOutbox: AuditOutboxRepository;
   readonly workClaims: WorkClaimRepository;
   readonly blobs: BlobRepository;
+  readonly diagnosticCursors: DiagnosticCursorRepository;
   readonly seal: SealRepository;
 }
 

@@ -8,7 +8,7 @@ import { MANAGED_HSM_ADMINISTRATOR } from "../../src/authz/index.js";
 import { AuditSink } from "../../src/pipeline/audit-sink.js";
 import { Pipeline, type RequestMeta } from "../../src/pipeline/dispatch.js";
 import type { HsmRuntime } from "../../src/pipeline/hsm-registry.js";
-import { BlobStore, DiagnosticForwarder, MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../../src/management/index.js";
+import { BlobStore, MANAGEMENT_ROUTES, ManagementRbac, StoreHsmRegistry } from "../../src/management/index.js";
 import { GRAPH_ROUTES } from "../../src/transport/http/operation-routes.js";
 import { LocalRbac } from "../../src/hsm/local-rbac.js";
 import type { Operation } from "../../src/pipeline/operation.js";
@@ -90,10 +90,6 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
   const blobs = new BlobStore(dataDir);
-  const forwarder = new DiagnosticForwarder({
-    blobs,
-    openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
-  });
   const backupJobs = new BackupJobs({
     store: identity.store,
     storage: blobs,
@@ -113,7 +109,6 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     hsms,
     management,
     blobs,
-    forwarder,
     backupJobs,
   });
   const https = await buildHttpsApp({
@@ -167,7 +162,6 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
     },
     async close() {
       await backupJobs.idle();
-      await forwarder.close();
       await https.app.close();
       await audit.close();
       await pool.close();

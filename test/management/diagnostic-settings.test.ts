@@ -5,10 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   DiagnosticForwarder,
+  fileDelivery,
   MANAGED_HSM_CONTRIBUTOR,
   READER,
-  restoreDiagnosticSettings,
   STORAGE_BLOB_DATA_READER,
+  storedDiagnosticSettings,
 } from "../../src/management/index.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { RESOURCE_GROUP, SUBSCRIPTION, hsmPath, managementCore, type ManagementCore } from "./helpers.js";
@@ -109,7 +110,7 @@ describe("diagnostic settings", () => {
     expect((await core.call("DELETE", accountPath(ACCOUNT), core.root)).status).toBe(200);
     expect((await core.call("GET", settingPath(HSM, "toggle"), core.root)).status).toBe(404);
     await roleDefinitionList();
-    expect(core.forwarder.getStats()).toMatchObject({ queuedLines: 0, failedAppends: 0 });
+    expect(core.forwarder.getStats()).toMatchObject({ pendingBytes: 0, failedAppends: 0, deliveredLines: 1 });
   });
 
   it("is managed by Managed HSM Contributor and refused to Reader", async () => {
@@ -151,20 +152,30 @@ describe("diagnostic settings", () => {
     expect([badName.status, badName.body.error.message]).toEqual([400, expect.stringContaining("settingName")]);
   });
 
-  it("restoreDiagnosticSettings re-applies stored settings to a new node's forwarder", async () => {
+  it("a forwarder started after a restart follows the stored settings and resumes from its cursor, delivering each event once", async () => {
     await core.call("PUT", settingPath(HSM, "survives"), core.root, auditSetting());
-    // What a restart loses: the forwarder's in-memory settings.
-    await core.forwarder.removeSetting(HSM, "survives");
+    await roleDefinitionList();
+    // The node stops (its forwarder gives up its claim); calls audited meanwhile wait in the journal.
+    await core.forwarder.close();
+    await core
+      .dataCall("RoleDefinitionGet", { scope: "/", name: "00000000-0000-0000-0000-000000000000" }, admin, HSM)
+      .catch(() => undefined);
     const restarted = new DiagnosticForwarder({
-      blobs: core.blobs,
-      openJournal: (name) => core.audit.journal(name),
+      nodeId: "node-1",
+      store: core.store,
+      settings: () => storedDiagnosticSettings(core.store),
+      journals: core.audit,
+      delivery: fileDelivery(core.blobs, core.store.diagnosticCursors),
       flushIntervalMs: 60_000,
     });
     try {
-      expect(await restoreDiagnosticSettings(core.store, restarted)).toEqual({ restored: 1, skipped: 0, failed: [] });
       await core.dataCall("RoleDefinitionList", { scope: "/" }, admin, HSM);
       await restarted.flush();
-      expect((await auditLines()).map((line) => line["operationName"])).toEqual(["RoleDefinitionList"]);
+      expect((await auditLines()).map((line) => line["operationName"])).toEqual([
+        "RoleDefinitionList",
+        "RoleDefinitionGet",
+        "RoleDefinitionList",
+      ]);
     } finally {
       await restarted.close();
     }

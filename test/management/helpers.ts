@@ -17,11 +17,13 @@ import type { Plane } from "../../src/identity/index.js";
 import {
   BlobStore,
   DiagnosticForwarder,
+  fileDelivery,
   managementOperations,
   MANAGEMENT_ROUTES,
   ManagementRbac,
   OWNER,
   StoreHsmRegistry,
+  storedDiagnosticSettings,
 } from "../../src/management/index.js";
 import { accessControlOperations } from "../../src/hsm/operations/access-control.js";
 import { cryptoOperations } from "../../src/hsm/operations/crypto.js";
@@ -92,8 +94,11 @@ export async function managementCore(): Promise<ManagementCore> {
   const keys = createKeyDomain({ store, domains, pool });
   const blobs = new BlobStore(dataDir);
   const forwarder = new DiagnosticForwarder({
-    blobs,
-    openJournal: async (name) => ({ onDurable: (listener) => audit.onDurable(name, listener) }),
+    nodeId: "node-1",
+    store,
+    settings: () => storedDiagnosticSettings(store),
+    journals: audit,
+    delivery: fileDelivery(blobs, store.diagnosticCursors),
     flushIntervalMs: 60_000,
     retryIntervalMs: 60_000,
   });
@@ -101,7 +106,7 @@ export async function managementCore(): Promise<ManagementCore> {
     accessControlOperations({ store, rbac }),
     keyOperations(keys),
     cryptoOperations(keys),
-    managementOperations({ store, rbac: management, seal, hsms, blobs, forwarder, now: () => clock.now }),
+    managementOperations({ store, rbac: management, seal, hsms, blobs, now: () => clock.now }),
   );
   const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit, management });
   const https = await buildHttpsApp({

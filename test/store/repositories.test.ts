@@ -165,10 +165,12 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
       storageAccountId: "/s",
       logs: [{ category: "AuditEvent", enabled: true }],
       createdAt: 1,
+      enabledAt: 2,
     };
     await s.management.putDiagnosticSetting(setting);
-    await s.management.putDiagnosticSetting({ ...setting, resourceId: "/r", logs: [] });
-    expect(await s.management.listDiagnosticSettings()).toEqual([{ ...setting, logs: [] }]);
+    await s.management.putDiagnosticSetting({ ...setting, resourceId: "/r", logs: [], createdAt: 5, enabledAt: 7 });
+    // A replacement keeps the creation time and takes the new enabled time.
+    expect(await s.management.listDiagnosticSettings()).toEqual([{ ...setting, logs: [], enabledAt: 7 }]);
     expect(await s.management.listDiagnosticSettings("/other")).toEqual([]);
     expect(await s.management.deleteDiagnosticSetting("/r", "D")).toBe(true);
 

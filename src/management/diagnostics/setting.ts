@@ -16,6 +16,8 @@ export interface DiagnosticSetting {
   readonly storageAccount: string;
   /** `logs: [{ category: "AuditEvent", enabled }]`. */
   readonly auditEventEnabled: boolean;
+  /** Events of calls that started before this (unix ms) are not forwarded: Azure forwards from when a setting exists. */
+  readonly enabledAt: number;
 }
 
 /** Azure allows diagnostic setting names of up to 260 characters. */
@@ -35,17 +37,21 @@ export function checkDiagnosticSetting(value: DiagnosticSetting): DiagnosticSett
   const storageAccount = checkAccountName(value.storageAccount, "storageAccount");
   const auditEventEnabled: unknown = value.auditEventEnabled;
   if (typeof auditEventEnabled !== "boolean") throw badParameter("auditEventEnabled", "must be true or false");
-  return { hsmName, resourceId, settingName, storageAccount, auditEventEnabled };
+  const enabledAt: unknown = value.enabledAt;
+  if (typeof enabledAt !== "number" || !Number.isSafeInteger(enabledAt) || enabledAt < 0) {
+    throw badParameter("enabledAt", "must be a time in milliseconds since the epoch");
+  }
+  return { hsmName, resourceId, settingName, storageAccount, auditEventEnabled, enabledAt };
 }
 
-export function checkHsmName(value: unknown): string {
+function checkHsmName(value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_HSM_NAME_LENGTH) {
     throw badParameter("hsmName", `must be a non-empty string of at most ${MAX_HSM_NAME_LENGTH} characters`);
   }
   return value;
 }
 
-export function checkSettingName(value: unknown): string {
+function checkSettingName(value: unknown): string {
   if (typeof value !== "string" || value.length === 0 || value.length > MAX_SETTING_NAME_LENGTH) {
     throw badParameter("settingName", `must be a non-empty string of at most ${MAX_SETTING_NAME_LENGTH} characters`);
   }

@@ -5,7 +5,6 @@ import type { Store } from "../../store/index.js";
 import { ManagedHsmService } from "../managed-hsm/managed-hsm-service.js";
 import { LongRunningOperations } from "../long-running.js";
 import { DiagnosticSettingService } from "../diagnostic-settings/diagnostic-setting-service.js";
-import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { ManagementRbac } from "../rbac/index.js";
 import { StorageAccountService } from "../storage-account/storage-account-service.js";
 import type { BlobStorage } from "../storage/index.js";
@@ -25,8 +24,6 @@ export interface ManagementDeps {
   readonly hsms: StoreHsmRegistry;
   /** Storage accounts' directories (`<dataDir>/storage`). */
   readonly blobs: BlobStorage;
-  /** Copies audit events into storage accounts; diagnostic settings are applied to it as they are saved. */
-  readonly forwarder: DiagnosticForwarder;
   /** Milliseconds since the epoch; tests move it to pass a retention period. */
   readonly now?: () => number;
 }
@@ -35,8 +32,8 @@ export function managementOperations(deps: ManagementDeps): readonly AnyOperatio
   const now = deps.now ?? Date.now;
   const operations = new LongRunningOperations(deps.store, now);
   const service = new ManagedHsmService({ store: deps.store, seal: deps.seal, registry: deps.hsms, operations, now });
-  const accounts = new StorageAccountService({ store: deps.store, blobs: deps.blobs, forwarder: deps.forwarder, now });
-  const settings = new DiagnosticSettingService({ store: deps.store, forwarder: deps.forwarder, now });
+  const accounts = new StorageAccountService({ store: deps.store, blobs: deps.blobs, now });
+  const settings = new DiagnosticSettingService({ store: deps.store, now });
   return [
     ...scopeTreeOperations({ store: deps.store, now }),
     ...managedHsmOperations(service, operations),

@@ -8,9 +8,7 @@ import { KeyholdError } from "../../errors.js";
 import type { StorageAccountRecord, Store } from "../../store/index.js";
 import { resourceNotFound } from "../arm-errors.js";
 import { inResourceGroup, sameId } from "../../arm/arm-ids.js";
-import type { DiagnosticForwarder } from "../diagnostics/index.js";
 import type { BlobStorage } from "../storage/index.js";
-import { hsmNameOfResourceId } from "../diagnostic-settings/diagnostic-setting-ids.js";
 import { requireResourceGroup } from "../scope-records.js";
 import { storageAccountId, storageAccountTargetOf, type StorageAccountTarget } from "../../arm/storage-account-ids.js";
 import { findStorageAccount } from "../../arm/storage-account-lookup.js";
@@ -19,7 +17,6 @@ import type { StorageAccountInput } from "./storage-account-input.js";
 export interface StorageAccountServiceDeps {
   readonly store: Store;
   readonly blobs: BlobStorage;
-  readonly forwarder: DiagnosticForwarder;
   readonly now: () => number;
 }
 
@@ -66,13 +63,11 @@ export class StorageAccountService {
 
   /** Whether there was an account to delete. */
   async delete(target: StorageAccountTarget): Promise<boolean> {
-    const { store, blobs, forwarder } = this.#deps;
+    const { store, blobs } = this.#deps;
     const record = await findStorageAccount(store, target);
     if (record === undefined) return false;
     for (const setting of await store.management.listDiagnosticSettings()) {
       if (!writesInto(setting.storageAccountId, record)) continue;
-      const hsmName = hsmNameOfResourceId(setting.resourceId);
-      if (hsmName !== undefined) await forwarder.removeSetting(hsmName, setting.name);
       await store.management.deleteDiagnosticSetting(setting.resourceId, setting.name);
     }
     await blobs.deleteAccount(record.name).catch((error: unknown) => {

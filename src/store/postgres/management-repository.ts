@@ -190,10 +190,11 @@ export function postgresManagementRepository(runner: PgRunner): ManagementReposi
       runner.write(async (db) => {
         await db
           .prepare(
-            "INSERT INTO diagnostic_settings (resource_id, name, storage_account_id, logs, created_at) VALUES (?, ?, ?, ?, ?) " +
-              "ON CONFLICT (resource_id, name) DO UPDATE SET storage_account_id = excluded.storage_account_id, logs = excluded.logs",
+            "INSERT INTO diagnostic_settings (resource_id, name, storage_account_id, logs, created_at, enabled_at) VALUES (?, ?, ?, ?, ?, ?) " +
+              "ON CONFLICT (resource_id, name) DO UPDATE SET storage_account_id = excluded.storage_account_id, logs = excluded.logs, " +
+              "enabled_at = excluded.enabled_at",
           )
-          .run(s.resourceId, s.name, s.storageAccountId, JSON.stringify(s.logs), s.createdAt);
+          .run(s.resourceId, s.name, s.storageAccountId, JSON.stringify(s.logs), s.createdAt, s.enabledAt);
       }),
     getDiagnosticSetting: (resourceId, name) =>
       runner.read(async (db) => {

@@ -9,6 +9,7 @@
  * compares ignoring case (strength 2), so uniqueness, equality and ordering ignore case as they do in SQLite.
  */
 import type { Migration } from "../migration.js";
+import { DB_NOW_MS } from "./clock.js";
 
 const TEXT = 'TEXT COLLATE "C"';
 const NOCASE = "TEXT COLLATE keyhold_nocase";
@@ -390,6 +391,27 @@ export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
         updated_at BIGINT NOT NULL
       );
       ${generationTriggers(["configured_hsm_activations", "hsm_domain_secrets"])}
+    `,
+  },
+  {
+    version: 12,
+    name: "diagnostic-log forwarding: durable cursors, settings' enabled_at, settings move the generation",
+    sql: `
+      CREATE TABLE diagnostic_cursors (
+        node_id ${TEXT} NOT NULL,
+        journal ${TEXT} NOT NULL,
+        storage_account ${TEXT} NOT NULL,
+        resource_id ${TEXT} NOT NULL,
+        since BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        end_offset BIGINT NOT NULL,
+        record_hash ${TEXT} NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (node_id, journal, storage_account, resource_id)
+      );
+      ALTER TABLE diagnostic_settings ADD COLUMN enabled_at BIGINT NOT NULL DEFAULT 0;
+      UPDATE diagnostic_settings SET enabled_at = ${DB_NOW_MS};
+      ${generationTriggers(["diagnostic_settings"])}
     `,
   },
 ]);

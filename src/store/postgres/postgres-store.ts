@@ -1,3 +1,4 @@
+import { postgresDiagnosticCursorRepository } from "./diagnostic-cursor-repository.js";
 import { postgresWorkClaimRepository } from "./work-claim-repository.js";
 import { postgresBlobRepository } from "./blob-repository.js";
 import { postgresSealRepository } from "./seal-repository.js";
@@ -98,6 +99,7 @@ function repositories(runner: PgRunner): StoreRepositories {
     auditOutbox: postgresAuditOutboxRepository(runner),
     workClaims: postgresWorkClaimRepository(runner),
     blobs: postgresBlobRepository(runner),
+    diagnosticCursors: postgresDiagnosticCursorRepository(runner),
     seal: postgresSealRepository(runner),
   };
 }

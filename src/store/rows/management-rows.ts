@@ -168,6 +168,7 @@ export interface SettingRow {
   storage_account_id: string;
   logs: string;
   created_at: number;
+  enabled_at: number;
 }
 export const settingFromRow = (row: SettingRow): DiagnosticSettingRecord => ({
   resourceId: row.resource_id,
@@ -175,6 +176,7 @@ export const settingFromRow = (row: SettingRow): DiagnosticSettingRecord => ({
   storageAccountId: row.storage_account_id,
   logs: parse(row.logs),
   createdAt: row.created_at,
+  enabledAt: Number(row.enabled_at),
 });
 
 export interface AssignmentRow {

@@ -173,9 +173,10 @@ export function sqliteManagementRepository(runner: SqliteRunner): ManagementRepo
     putDiagnosticSetting: (s) =>
       runner.write((db) => {
         db.prepare(
-          "INSERT INTO diagnostic_settings (resource_id, name, storage_account_id, logs, created_at) VALUES (?, ?, ?, ?, ?) " +
-            "ON CONFLICT (resource_id, name) DO UPDATE SET storage_account_id = excluded.storage_account_id, logs = excluded.logs",
-        ).run(s.resourceId, s.name, s.storageAccountId, JSON.stringify(s.logs), s.createdAt);
+          "INSERT INTO diagnostic_settings (resource_id, name, storage_account_id, logs, created_at, enabled_at) VALUES (?, ?, ?, ?, ?, ?) " +
+            "ON CONFLICT (resource_id, name) DO UPDATE SET storage_account_id = excluded.storage_account_id, logs = excluded.logs, " +
+            "enabled_at = excluded.enabled_at",
+        ).run(s.resourceId, s.name, s.storageAccountId, JSON.stringify(s.logs), s.createdAt, s.enabledAt);
       }),
     getDiagnosticSetting: (resourceId, name) =>
       runner.read((db) => {

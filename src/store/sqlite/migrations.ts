@@ -5,6 +5,7 @@
  * shipped, since stores in the field have already applied it.
  */
 import type { Migration } from "../migration.js";
+import { DB_NOW_MS } from "./clock.js";
 
 export type { Migration };
 
@@ -383,6 +384,31 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         updated_at INTEGER NOT NULL
       );
       ${generationTriggers(["configured_hsm_activations", "hsm_domain_secrets"])}
+    `,
+  },
+  {
+    version: 12,
+    name: "diagnostic-log forwarding: durable cursors, settings' enabled_at, settings move the generation",
+    // Each node forwards its own journals from a cursor kept here, moved only after the append (src/management/
+    // diagnostics/). A setting forwards events from when it was enabled; settings made before this migration count
+    // as enabled now, so an upgraded node forwards no history the previous version may already have delivered.
+    // Settings move the generation so that every node's forwarder notices a change made through another.
+    sql: `
+      CREATE TABLE diagnostic_cursors (
+        node_id TEXT NOT NULL,
+        journal TEXT NOT NULL,
+        storage_account TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        record_hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (node_id, journal, storage_account, resource_id)
+      );
+      ALTER TABLE diagnostic_settings ADD COLUMN enabled_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE diagnostic_settings SET enabled_at = ${DB_NOW_MS};
+      ${generationTriggers(["diagnostic_settings"])}
     `,
   },
 ]);

@@ -1,3 +1,4 @@
+import { sqliteDiagnosticCursorRepository } from "./diagnostic-cursor-repository.js";
 import { sqliteWorkClaimRepository } from "./work-claim-repository.js";
 import { sqliteBlobRepository } from "./blob-repository.js";
 import { sqliteSealRepository } from "./seal-repository.js";
@@ -96,6 +97,7 @@ function repositories(runner: SqliteRunner): StoreRepositories {
     auditOutbox: sqliteAuditOutboxRepository(runner),
     workClaims: sqliteWorkClaimRepository(runner),
     blobs: sqliteBlobRepository(runner),
+    diagnosticCursors: sqliteDiagnosticCursorRepository(runner),
     seal: sqliteSealRepository(runner),
   };
 }

@@ -219,6 +219,12 @@ export interface BackupJobRepository {
     error: { readonly code: string; readonly message: string },
     formerHolder?: string,
   ): Promise<BackupJobRecord[]>;
+  /**
+   * Serves again every HSM (created or configured) still marked Restoring while it has no job in progress: the node
+   * that ended its restore could not lift the mark (the store was down then, or the node died). One statement per
+   * table, so a restore that starts meanwhile keeps its mark. Returns the ids of the HSMs served again.
+   */
+  liftOrphanedRestoring(updatedAt: number): Promise<string[]>;
 }
 
 /**

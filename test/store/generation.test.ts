@@ -160,6 +160,59 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     await expect(registry.resolve("managed")).rejects.toMatchObject({ code: "HsmNotFound" });
   });
 
+  it("an HSM left Restoring with no job in progress is served again; one whose restore is in progress keeps its mark", async () => {
+    const [a, b] = await twoStores();
+    const registry = new StoreHsmRegistry({ store: a, configured: [CONFIGURED] });
+    const settings = { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled" as const };
+    const managed = (hsmId: string, name: string) => ({
+      hsmId,
+      subscriptionId: "s",
+      resourceGroup: "g",
+      name,
+      tenantId: "t",
+      location: "l",
+      sku: { family: "B" as const, name: "Standard_B1" as const },
+      tags: {},
+      settings: { ...settings, networkAcls: { bypass: "None" as const, defaultAction: "Allow" as const, ipRules: [] } },
+      softDeleteRetentionInDays: 7,
+      enablePurgeProtection: false,
+      provisioningState: "Succeeded" as const,
+      activation: "Restoring" as const,
+      deletedAt: undefined,
+      scheduledPurgeAt: undefined,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    // The restore of `orphan` and of the configured HSM ended, but their nodes could not lift the mark (store down).
+    await b.management.insertManagedHsm(managed("managed-orphan", "orphan"));
+    await b.management.putConfiguredHsmActivation(CONFIGURED.id, "Restoring", 1);
+    // `busy` is being restored right now: its job is in progress.
+    await b.management.insertManagedHsm(managed("managed-busy", "busy"));
+    await b.backupJobs.insert(
+      {
+        id: "fedcba9876543210fedcba9876543210",
+        hsmId: "managed-busy",
+        kind: "restore",
+        status: "InProgress",
+        storageAccount: "acct",
+        container: "backups",
+        folder: "mhsm-busy-20260101000000",
+        keyName: undefined,
+        startedAt: 1,
+        endedAt: undefined,
+        error: undefined,
+      },
+      { holder: "node-b", leaseMs: 60_000 },
+    );
+    expect((await registry.resolve(CONFIGURED.name)).activation).toBe("Restoring");
+
+    expect((await a.backupJobs.liftOrphanedRestoring(5)).sort()).toEqual([CONFIGURED.id, "managed-orphan"].sort());
+    expect((await registry.resolve("orphan")).activation).toBe("Activated");
+    expect((await registry.resolve(CONFIGURED.name)).activation).toBe("Activated");
+    expect((await registry.resolve("busy")).activation).toBe("Restoring");
+    expect(await b.backupJobs.liftOrphanedRestoring(6)).toEqual([]);
+  });
+
   it("keeps a configured HSM's activation: none until stored, then replaced, each change moving the generation", async () => {
     const [a, b] = await twoStores();
     expect(await a.management.getConfiguredHsmActivation(CONFIGURED.id)).toBeUndefined();

@@ -93,6 +93,8 @@ export class BackupJobs {
   async #failAbandoned(formerHolder: string | undefined): Promise<BackupJobRecord[]> {
     const failed = await this.#deps.store.backupJobs.failAbandoned(this.#now(), INTERRUPTED, formerHolder);
     for (const job of failed) if (job.kind === "restore") await this.#deps.restoring.setRestoring(job.hsmId, false);
+    // And any HSM whose restore ended on a node that could not lift the mark then (the store was down, or it died).
+    await this.#deps.store.backupJobs.liftOrphanedRestoring(this.#now());
     return failed;
   }
 

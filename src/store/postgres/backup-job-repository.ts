@@ -1,7 +1,7 @@
 import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { PgRunner } from "./runner.js";
-import { type JobRow, jobFromRow } from "../rows/backup-job-rows.js";
+import { type JobRow, jobFromRow, LIFT_ORPHANED_RESTORING } from "../rows/backup-job-rows.js";
 import { DB_NOW_MS } from "./clock.js";
 
 export function postgresBackupJobRepository(runner: PgRunner): BackupJobRepository {
@@ -66,6 +66,13 @@ export function postgresBackupJobRepository(runner: PgRunner): BackupJobReposito
           )
           .all(endedAt, JSON.stringify(error), formerHolder ?? null)) as JobRow[];
         return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(jobFromRow);
+      }),
+    liftOrphanedRestoring: (updatedAt) =>
+      runner.write(async (db) => {
+        const lifted: string[] = [];
+        for (const sql of LIFT_ORPHANED_RESTORING)
+          lifted.push(...((await db.prepare(sql).all(updatedAt)) as { hsm_id: string }[]).map((row) => row.hsm_id));
+        return lifted;
       }),
   };
 }

@@ -30,3 +30,13 @@ export const jobFromRow = (row: JobRow): BackupJobRecord => ({
   endedAt: orUndefined(row.ended_at),
   error: row.error === null ? undefined : (JSON.parse(row.error) as BackupJobRecord["error"]),
 });
+
+/** An HSM marked Restoring with no job in progress (src/store/store.ts, liftOrphanedRestoring) in `table`. */
+const liftOrphaned = (table: "managed_hsms" | "configured_hsm_activations"): string =>
+  `UPDATE ${table} SET activation = 'Activated', updated_at = ?
+   WHERE activation = 'Restoring'
+     AND NOT EXISTS (SELECT 1 FROM backup_jobs WHERE backup_jobs.hsm_id = ${table}.hsm_id AND backup_jobs.status = 'InProgress')
+   RETURNING hsm_id`;
+
+/** Both stores' statements of liftOrphanedRestoring: created HSMs, then configured ones. */
+export const LIFT_ORPHANED_RESTORING = [liftOrphaned("managed_hsms"), liftOrphaned("configured_hsm_activations")] as const;

@@ -1,7 +1,7 @@
 import type { BackupJobRepository } from "../store.js";
 import { rethrowUniqueViolation } from "./constraint-errors.js";
 import type { SqliteRunner } from "./runner.js";
-import { type JobRow, jobFromRow } from "../rows/backup-job-rows.js";
+import { type JobRow, jobFromRow, LIFT_ORPHANED_RESTORING } from "../rows/backup-job-rows.js";
 import { DB_NOW_MS } from "./clock.js";
 
 export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobRepository {
@@ -60,5 +60,9 @@ export function sqliteBackupJobRepository(runner: SqliteRunner): BackupJobReposi
           .all(endedAt, JSON.stringify(error), formerHolder ?? null) as JobRow[];
         return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(jobFromRow);
       }),
+    liftOrphanedRestoring: (updatedAt) =>
+      runner.write((db) =>
+        LIFT_ORPHANED_RESTORING.flatMap((sql) => (db.prepare(sql).all(updatedAt) as { hsm_id: string }[]).map((row) => row.hsm_id)),
+      ),
   };
 }

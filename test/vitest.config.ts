@@ -30,7 +30,11 @@ export default defineConfig({
     isolate: false,
     projects: [
       { extends: true, test: { name: "slow", include: SLOW } },
-      { extends: true, test: { name: "tests", include: ["test/**/*.test.ts"], exclude: [...SLOW, ...OWN_MODULES] } },
+      {
+        extends: true,
+        // The project that starts test servers makes their TLS material once (test/global-setup.ts).
+        test: { name: "tests", include: ["test/**/*.test.ts"], exclude: [...SLOW, ...OWN_MODULES], globalSetup: ["test/global-setup.ts"] },
+      },
       { extends: true, test: { name: "tests-own-modules", include: OWN_MODULES, isolate: true } },
     ],
   },

@@ -15,7 +15,7 @@ import type { Operation } from "../../src/pipeline/operation.js";
 import { createKeyDomain, createKeyLoader, HsmDomains, openNodeSeal } from "../../src/hsm/keys/index.js";
 import { buildOperations } from "../../src/server/operations.js";
 import { BackupJobs } from "../../src/hsm/backup/index.js";
-import { CryptoPool } from "../../src/workers/pool.js";
+import { lazyPool } from "../helpers/lazy-pool.js";
 import type { Plane } from "../../src/identity/index.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { buildHttpsApp, type HttpsApp } from "../../src/transport/http/app.js";
@@ -84,10 +84,10 @@ export async function securityCore(options: { openJournalFile?: JournalFileOpene
   });
   const rbac = new LocalRbac(identity.store);
   const pipeline = new Pipeline({ hsms, verifyToken: identity.verifyToken, directory: identity.directory, rbac, audit, management });
-  // The production table, key and crypto operations included, over a real worker pool.
+  // The production table, key and crypto operations included, over a real worker pool (started by the first task).
   const seal = openNodeSeal({ dataDir, passphrase: undefined });
   const domains = new HsmDomains(identity.store, seal);
-  const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
+  const pool = lazyPool({ threads: 1, loadKey: createKeyLoader(identity.store, domains) });
   const keys = createKeyDomain({ store: identity.store, domains, pool });
   const blobs = new BlobStore(dataDir);
   const backupJobs = new BackupJobs({

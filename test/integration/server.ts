@@ -18,6 +18,7 @@ import { KeyService } from "../../src/gen/keyhold/v1/key_service_pb.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { startNode, type RunningNode } from "../../src/server/node.js";
 import { clientConstructor } from "../../src/transport/grpc/service-definition.js";
+import { copyDevTls } from "../helpers/dev-tls-copy.js";
 
 export interface RpcError {
   code: number;
@@ -64,6 +65,7 @@ export interface TestServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "keyhold-it-")));
+  copyDevTls(dataDir);
   const config = loadConfig({
     env: {},
     overrides: {

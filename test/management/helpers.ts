@@ -31,7 +31,7 @@ import { keyOperations } from "../../src/hsm/operations/keys.js";
 import type { PrincipalRecord } from "../../src/store/records.js";
 import { buildHttpsApp, type HttpsApp } from "../../src/transport/http/app.js";
 import { withApiVersion } from "../../src/management/api-versions.js";
-import { CryptoPool } from "../../src/workers/pool.js";
+import { lazyPool } from "../helpers/lazy-pool.js";
 import { nodeSigningKey } from "../audit/helpers.js";
 import { identityFixture, type IdentityFixture } from "../identity/helpers.js";
 
@@ -90,7 +90,7 @@ export async function managementCore(): Promise<ManagementCore> {
   const audit = new AuditSink({ dataDir, nodeId: "node-1", signingKey: nodeSigningKey(), outbox: store.auditOutbox });
   const seal = openNodeSeal({ dataDir, passphrase: undefined });
   const domains = new HsmDomains(store, seal);
-  const pool = await CryptoPool.start({ threads: 1, loadKey: createKeyLoader(store, domains) });
+  const pool = lazyPool({ threads: 1, loadKey: createKeyLoader(store, domains) });
   const keys = createKeyDomain({ store, domains, pool });
   const blobs = new BlobStore(dataDir);
   const forwarder = new DiagnosticForwarder({

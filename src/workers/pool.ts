@@ -128,6 +128,14 @@ export class CryptoPool {
     this.#loadKey = loadKey;
     this.threads = threads;
     this.#maxQueue = maxQueue;
+    piscina.on("error", (error: unknown) => {
+      // A worker that dies outside a task once the pool is closed (its start refused, or shut down) has nothing left
+      // to serve: piscina may still be replacing it, and that replacement's failure is no news.
+      if (this.#closed) return;
+      // While serving, a worker failing outside a task (its self-test, once piscina replaced it) means this process
+      // cannot trust its crypto: fail closed, as an uncaught error, as before this listener existed.
+      throw error;
+    });
   }
 
   /** Starts the workers and waits until each has passed its self-test; rejects (and stops them) otherwise. */

@@ -156,10 +156,16 @@ describe("CryptoPool", () => {
     expect(Math.max(...(await sizes(100)))).toBe(32);
   });
 
-  it("refuses to start when a worker fails its self-test", async () => {
+  it("refuses to start when a worker fails its self-test, and its replacements' failures are not thrown afterwards", async () => {
     const workerFile = fileURLToPath(new URL("./fixtures/faulty-self-test-worker.mjs", import.meta.url));
-    const error = await CryptoPool.start({ threads: 1, loadKey: keyLoader().loadKey, workerFile }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KeyholdError);
-    expect((error as KeyholdError).message).toMatch(/self-test/);
+    for (const threads of [1, ...Array<number>(10).fill(2)]) {
+      const error = await CryptoPool.start({ threads, loadKey: keyLoader().loadKey, workerFile }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeyholdError);
+      expect((error as KeyholdError).message).toMatch(/self-test/);
+    }
+    // piscina replaces a dead worker; without the pool's error listener, a replacement failing its self-test after
+    // the refusal was an uncaught exception here (about one start in three; vitest reports it and the run fails), or in
+    // whatever file ran next in this process.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
   });
 });

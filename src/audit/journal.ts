@@ -2,7 +2,7 @@
  * One append-only, hash-chained audit journal (one per HSM per node).
  *
  * Durability with group commit: `append` resolves only after its line has been
- * written and fdatasync'ed. While one write + sync is in flight, new appends
+ * written and is on stable storage (O_DSYNC, or write + fdatasync). While one write + sync is in flight, new appends
  * queue up and all of them go out in the next single write + sync, so N
  * concurrent callers share far fewer than N syncs.
  *
@@ -62,7 +62,7 @@ export interface DurableTail {
 export interface AuditJournalStats {
   readonly records: number;
   readonly checkpoints: number;
-  /** Batches written; each is one write and one fdatasync. */
+  /** Batches written; each is one durable write (O_DSYNC), or one write and one fdatasync. */
   readonly syncs: number;
 }
 
@@ -308,8 +308,12 @@ export class AuditJournal {
 
     const bytes = Buffer.from(lines.join(""), "utf8");
     try {
-      await this.file.write(bytes, this.durableLength);
-      await this.file.datasync();
+      // One durable write per batch (O_DSYNC, journal-file.ts), or a write and an fdatasync.
+      if (this.file.writeDurably !== undefined) await this.file.writeDurably(bytes, this.durableLength);
+      else {
+        await this.file.write(bytes, this.durableLength);
+        await this.file.datasync();
+      }
     } catch (cause) {
       await this.failClosed(cause, batch);
       return;

@@ -17,6 +17,7 @@ import { hsmHostRequired, type HsmRegistry, type HsmRuntime } from "./hsm-regist
 import { enforceNetworkRules } from "./network-rules.js";
 import type { Caller } from "./caller.js";
 import type { AnyOperation, Operation, OperationContext, Plane } from "./operation.js";
+import type { Cancellation } from "../workers/pool.js";
 
 export interface RequestMeta {
   readonly transport: "grpc" | "https";
@@ -32,7 +33,7 @@ export interface RequestMeta {
   readonly hsmAddressing?: "header" | "host";
   readonly clientRequestId: string | undefined;
   readonly callerIp: string;
-  readonly signal?: AbortSignal;
+  readonly signal?: Cancellation | undefined;
 }
 
 /** Token verification (src/identity implements it): the bearer token's caller, resolved now. */

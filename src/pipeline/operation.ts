@@ -11,6 +11,7 @@ import type { DataAction, DataActionSuffix } from "../authz/index.js";
 import type { Caller } from "./caller.js";
 import { dataAction } from "./data-action.js";
 import type { ActivationStatus, HsmRuntime } from "./hsm-registry.js";
+import type { Cancellation } from "../workers/pool.js";
 
 /**
  * How the caller must be allowed. There is deliberately no "public" kind. `scope` is a method so that an operation of
@@ -34,7 +35,8 @@ export interface OperationContext {
   /** Set for operations that act on an HSM. */
   readonly hsm: HsmRuntime | undefined;
   readonly correlationId: string;
-  readonly signal: AbortSignal | undefined;
+  /** The caller's cancellation, for work that waits in a queue (the crypto pool). */
+  readonly signal: Cancellation | undefined;
   /**
    * A further management-RBAC check that only the store can name (moving a group or subscription needs write access
    * where it is now, not only where it goes). The pipeline decides it and records it in the call's audit record.

@@ -2,14 +2,14 @@
  * A crypto worker (piscina). It sets the providers it was given, runs the
  * crypto core's known-answer self-test before its first task (a failure makes
  * the module fail to load, so the worker never serves), then serves private
- * key operations from its key cache (the work itself: perform.ts).
+ * key operations from its key cache (a message's tasks: message.ts; the work itself: perform.ts).
  */
 import { BroadcastChannel } from "node:worker_threads";
 import { workerData } from "piscina";
 import { selfTest, setDefaultProvider, type JsonWebKey } from "../crypto/index.js";
 import { Lru } from "../lru.js";
-import { perform } from "./perform.js";
-import { replyForError, type WorkerReply, type WorkerTask } from "./task.js";
+import { runMessage } from "./message.js";
+import type { WorkerReply, WorkerTask } from "./task.js";
 import type { WorkerSettings } from "./settings.js";
 
 const settings = workerData as WorkerSettings;
@@ -30,23 +30,11 @@ evictions.onmessage = (message) => {
 };
 evictions.unref();
 
-/** Runs a batch of tasks in order (the pool sends what queued while this worker was busy); one reply per task. */
-export default async function run(tasks: readonly WorkerTask[]): Promise<WorkerReply[]> {
-  const replies: WorkerReply[] = [];
-  for (const task of tasks) replies.push(await runOne(task));
-  return replies;
-}
-
-const PONG: WorkerReply = Object.freeze({ status: "ok", value: new Uint8Array(0) });
-
-async function runOne(task: WorkerTask): Promise<WorkerReply> {
-  try {
-    if (task.operation === "ping") return PONG;
-    if (task.jwk !== undefined) cache.set(task.keyRef, task.jwk);
-    const jwk = task.jwk ?? cache.get(task.keyRef);
-    if (jwk === undefined) return { status: "needKey" };
-    return { status: "ok", value: await perform(task, jwk) };
-  } catch (error) {
-    return replyForError(error);
-  }
+/**
+ * Runs a message of tasks (the pool sends what queued while this worker was busy); one reply per task, in order.
+ * Key material a task carries (the retry after "needKey") enters the cache first, for the whole message.
+ */
+export default function run(tasks: readonly WorkerTask[]): Promise<WorkerReply[]> {
+  for (const task of tasks) if (task.jwk !== undefined) cache.set(task.keyRef, task.jwk);
+  return runMessage(tasks, (task) => task.jwk ?? cache.get(task.keyRef));
 }

@@ -1,7 +1,9 @@
-import { appendFile, readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { appendFile, readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { AuditJournal } from "../../src/audit/journal.js";
+import { openNodeJournalFile } from "../../src/audit/journal-file.js";
 import { isCheckpoint, parseRecordLine } from "../../src/audit/record.js";
 import type { JournalRecord } from "../../src/audit/record.js";
 import { verifyJournal } from "../../src/audit/verify.js";
@@ -116,4 +118,31 @@ describe("durability and group commit", () => {
       await expect(AuditJournal.open({ path, signingKey: nodeSigningKey() })).rejects.toMatchObject({ code: "Unavailable" });
     });
   });
+
+  // Linux shows a descriptor's open flags in /proc; elsewhere there is nothing to read them from.
+  it.runIf(process.platform === "linux")(
+    "writes each batch durably in one request: the journal file's descriptor is O_DSYNC and it offers writeDurably",
+    async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, "n.jsonl");
+        const file = await openNodeJournalFile(path);
+        try {
+          let flags: number | undefined;
+          for (const fd of await readdir("/proc/self/fd")) {
+            const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+            if (target !== path) continue;
+            const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8");
+            flags = Number.parseInt(/^flags:\s*([0-7]+)/m.exec(info)?.[1] ?? "", 8);
+          }
+          expect(flags).toBeDefined();
+          expect((flags ?? 0) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+          expect(file.writeDurably).toBeTypeOf("function");
+          await file.writeDurably?.(Buffer.from("line\n"), 0);
+          expect(await readFile(path, "utf8")).toBe("line\n");
+        } finally {
+          await file.close();
+        }
+      });
+    },
+  );
 });

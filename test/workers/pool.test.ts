@@ -130,6 +130,23 @@ describe("CryptoPool", () => {
     await Promise.all(busy);
   });
 
+  it("drops a queued task whose caller's cancellation flag (a gRPC call's, not an AbortSignal) is set when its turn comes", async () => {
+    pool = await CryptoPool.start({ threads: 1, loadKey: keyLoader().loadKey });
+    const rsa4096 = { operation: "sign", keyRef: "hsm/rsa4096/v1", algorithm: "PS256", data: digest } as const;
+    // The first call takes the worker; the others wait in the queue behind it.
+    const busy = pool.run(rsa4096);
+    await new Promise((resolve) => setImmediate(resolve));
+    const call = { aborted: false };
+    const kept = pool.run(rsa4096, { signal: { aborted: false } });
+    const dropped = pool.run(rsa4096, { signal: call });
+    call.aborted = true;
+    const [busyResult, keptResult, droppedResult] = await Promise.allSettled([busy, kept, dropped]);
+    expect(busyResult.status).toBe("fulfilled");
+    expect(keptResult.status).toBe("fulfilled");
+    expect(droppedResult.status).toBe("rejected");
+    expect(((droppedResult as PromiseRejectedResult).reason as KeyholdError).code).toBe("Unavailable");
+  });
+
   it("drops an evicted key version from the workers, which then ask for it again", async () => {
     const keys = keyLoader();
     pool = await CryptoPool.start({ threads: 1, loadKey: keys.loadKey });

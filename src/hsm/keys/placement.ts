@@ -25,7 +25,7 @@
  */
 import { encrypt, wrapKey, type EncryptResult, type JsonWebKey, type KeyType } from "../../crypto/index.js";
 import { eachItem, perform, type KeyTask } from "../../workers/perform.js";
-import type { CryptoPool, RunOptions } from "../../workers/pool.js";
+import type { Cancellation, CryptoPool, RunOptions } from "../../workers/pool.js";
 import { isValid, type AnswerOf, type ItemReply } from "../../workers/task.js";
 import type { UsableVersion } from "./key-service.js";
 import type { OpenedKeys } from "./opened-keys.js";
@@ -50,61 +50,66 @@ interface DecryptParameters extends EncryptParameters {
  * the pool is dropped when it fires; work on this thread is too short to cancel.
  */
 export interface KeyCrypto {
-  sign(version: UsableVersion, algorithm: string, digest: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
-  verify(version: UsableVersion, algorithm: string, digest: Uint8Array, signature: Uint8Array, signal?: AbortSignal): Promise<boolean>;
+  sign(version: UsableVersion, algorithm: string, digest: Uint8Array, signal?: Cancellation): Promise<Uint8Array>;
+  verify(version: UsableVersion, algorithm: string, digest: Uint8Array, signature: Uint8Array, signal?: Cancellation): Promise<boolean>;
   decrypt(
     version: UsableVersion,
     algorithm: string,
     ciphertext: Uint8Array,
     parameters: DecryptParameters,
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<Uint8Array>;
-  unwrapKey(version: UsableVersion, algorithm: string, wrappedKey: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  unwrapKey(version: UsableVersion, algorithm: string, wrappedKey: Uint8Array, signal?: Cancellation): Promise<Uint8Array>;
   encrypt(
     version: UsableVersion,
     algorithm: string,
     plaintext: Uint8Array,
     parameters: EncryptParameters,
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<EncryptResult>;
-  wrapKey(version: UsableVersion, algorithm: string, key: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
+  wrapKey(version: UsableVersion, algorithm: string, key: Uint8Array, signal?: Cancellation): Promise<Uint8Array>;
   /** Each digest's signature or its own error, in order. */
   signBatch(
     version: UsableVersion,
     algorithm: string,
     digests: readonly Uint8Array[],
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each ciphertext's plaintext or its own (fixed, oracle-free) error, in order. */
   decryptBatch(
     version: UsableVersion,
     algorithm: string,
     items: readonly DecryptItem[],
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each plaintext's ciphertext (and iv, tag) or its own error, in order (public-key or symmetric work: here). */
   encryptBatch(
     version: UsableVersion,
     algorithm: string,
     items: readonly EncryptItem[],
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<ItemReply<EncryptResult>[]>;
   /** Each wrapped key's key or its own (fixed, oracle-free) error, in order. */
   unwrapKeyBatch(
     version: UsableVersion,
     algorithm: string,
     wrappedKeys: readonly Uint8Array[],
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each key's wrapped form or its own error, in order (public-key or symmetric work: here). */
   wrapKeyBatch(
     version: UsableVersion,
     algorithm: string,
     keys: readonly Uint8Array[],
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<ItemReply<Uint8Array>[]>;
   /** Each item's verdict or its own error, in order. */
-  verifyBatch(version: UsableVersion, algorithm: string, items: readonly VerifyItem[], signal?: AbortSignal): Promise<ItemReply<boolean>[]>;
+  verifyBatch(
+    version: UsableVersion,
+    algorithm: string,
+    items: readonly VerifyItem[],
+    signal?: Cancellation,
+  ): Promise<ItemReply<boolean>[]>;
 }
 
 interface EncryptItem extends EncryptParameters {
@@ -148,7 +153,7 @@ export function createKeyCrypto({ pool, openedKeys }: KeyCryptoParts): KeyCrypto
   function place<T extends KeyTask, A>(
     version: UsableVersion,
     task: T,
-    signal: AbortSignal | undefined,
+    signal: Cancellation | undefined,
     read: (answer: AnswerOf<T>) => A,
   ): Promise<A> {
     return ON_POOL[version.family] ? pool.run(task, signal === undefined ? NO_SIGNAL : { signal }, read) : performHere(version, task, read);

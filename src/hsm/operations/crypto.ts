@@ -15,6 +15,7 @@ import { fields, requiredString, type Fields } from "../../pipeline/decode.js";
 import type { KeyDomain } from "../keys/index.js";
 import { bytes, keyName, keyVersion, optionalBytes } from "../keys/key-input.js";
 import type { UsableVersion } from "../keys/key-service.js";
+import type { Cancellation } from "../../workers/pool.js";
 import { dataOperation, hsmOf, type OperationContext } from "../../pipeline/operation.js";
 import { keyScope } from "./keys.js";
 import { describeKeyVersion } from "./keys.js";
@@ -203,7 +204,7 @@ export function cryptoOperations({ service, keyCrypto }: KeyDomain) {
     readonly field: string;
     readonly wireField?: string;
     readonly item: (value: unknown, path: string) => I;
-    readonly run: (version: UsableVersion, algorithm: string, items: readonly I[], signal: AbortSignal | undefined) => Promise<R[]>;
+    readonly run: (version: UsableVersion, algorithm: string, items: readonly I[], signal: Cancellation | undefined) => Promise<R[]>;
   }) {
     const { name, operation, field, item, run } = declaration;
     const wireField = declaration.wireField ?? field;

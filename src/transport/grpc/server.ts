@@ -70,7 +70,7 @@ function peerAddress(peer: string): string {
   return lastColon > 0 && text.indexOf(":") === lastColon ? text.slice(0, lastColon) : text;
 }
 
-function requestMeta(call: { metadata: Metadata; getPeer(): string }, method: string, signal: AbortSignal): RequestMeta {
+function requestMeta(call: { metadata: Metadata; getPeer(): string }, method: string, signal: CallCancellation): RequestMeta {
   return {
     transport: "grpc",
     method,
@@ -131,22 +131,19 @@ function streamResult(response: Message): StreamResponse["result"] {
 }
 
 /**
- * An abort signal for one call that fires only if the client cancels while the call is in flight:
- * grpc-js also reports "cancelled" after every status it sends, and aborting then would only cost
- * an exception object and an event per call.
+ * A call's cancellation as the pipeline and the worker pool read it (`aborted`, asked when a queued task is about to
+ * go to a worker): the call's own `cancelled` flag, which grpc-js sets when the client cancels (and after every status
+ * it sends, when nothing asks any more). An AbortController and a "cancelled" listener per call cost the main thread
+ * several microseconds per unary call; reading the flag costs nothing.
  */
-function callSignal(call: { on(event: "cancelled", listener: () => void): unknown }): { signal: AbortSignal; finish(): void } {
-  const controller = new AbortController();
-  let finished = false;
-  call.on("cancelled", () => {
-    if (!finished) controller.abort();
-  });
-  return {
-    signal: controller.signal,
-    finish: () => {
-      finished = true;
-    },
-  };
+class CallCancellation {
+  readonly #call: { readonly cancelled: boolean };
+  constructor(call: { readonly cancelled: boolean }) {
+    this.#call = call;
+  }
+  get aborted(): boolean {
+    return this.#call.cancelled;
+  }
 }
 
 function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
@@ -154,21 +151,18 @@ function unaryHandler(deps: GrpcServerDeps, binding: RpcBinding) {
   const path = methodPath(binding.method);
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
     const started = performance.now();
-    const cancellation = callSignal(call);
     const requestId = first(call.metadata, "x-ms-client-request-id");
     if (requestId !== undefined) {
       const echo = new Metadata();
       echo.set("x-ms-client-request-id", requestId);
       call.sendMetadata(echo);
     }
-    invoke(deps, binding, operation, call.request, requestMeta(call, path, cancellation.signal)).then(
+    invoke(deps, binding, operation, call.request, requestMeta(call, path, new CallCancellation(call))).then(
       (response) => {
-        cancellation.finish();
         deps.metrics?.observe(path, "OK", (performance.now() - started) / 1000);
         callback(null, response);
       },
       (error: unknown) => {
-        cancellation.finish();
         const serviceError = toServiceError(error);
         deps.metrics?.observe(path, statusName(error), (performance.now() - started) / 1000);
         callback(serviceError);
@@ -192,33 +186,15 @@ function streamHandler(deps: GrpcServerDeps) {
   );
   const path = `/${CryptoService.typeName}/Stream`;
   return (call: ServerDuplexStream<StreamRequest, unknown>): void => {
-    const cancellation = callSignal(call);
-    // Each operation gets a signal of its own, aborted with the stream: whatever an operation hangs on its signal (the
-    // worker pool adds an "abort" listener per queued task) stays on that signal, instead of piling up on the stream's
-    // one signal (past ten, Node warns of a listener leak). The stream's signal keeps this single listener.
-    const operationSignals = new Set<AbortController>();
-    cancellation.signal.addEventListener(
-      "abort",
-      () => {
-        for (const controller of operationSignals) controller.abort();
-      },
-      { once: true },
-    );
-    const operationSignal = (): AbortController => {
-      const controller = new AbortController();
-      if (cancellation.signal.aborted) controller.abort();
-      else operationSignals.add(controller);
-      return controller;
-    };
+    // The stream's operations share its cancellation: nothing is added to it per operation (the worker pool asks it
+    // when a task leaves its queue), so any number may be in flight.
+    const cancellation = new CallCancellation(call);
     let inFlight = 0;
     let ended = false;
     const settle = (): void => {
       inFlight--;
       if (inFlight < window) call.resume();
-      if (ended && inFlight === 0) {
-        cancellation.finish();
-        call.end();
-      }
+      if (ended && inFlight === 0) call.end();
     };
     call.on("data", (request: StreamRequest | UndecodableRequest) => {
       const id = request instanceof UndecodableRequest ? "" : request.id;
@@ -227,7 +203,6 @@ function streamHandler(deps: GrpcServerDeps) {
       inFlight++;
       if (inFlight >= window) call.pause();
       const started = performance.now();
-      const operation = operationSignal();
       const work =
         request instanceof UndecodableRequest
           ? Promise.reject(undecodable(request))
@@ -246,18 +221,18 @@ function streamHandler(deps: GrpcServerDeps) {
                 target.binding,
                 target.operation,
                 request.operation.value,
-                requestMeta(call, `${path}#${kind}`, operation.signal),
+                requestMeta(call, `${path}#${kind}`, cancellation),
               ).then(streamResult);
       work
         .then(
           (result) => {
             deps.metrics?.observe(`${path}#${kind}`, "OK", (performance.now() - started) / 1000);
-            if (!cancellation.signal.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result }));
+            if (!cancellation.aborted) call.write(create(StreamResponseSchema, { id, code: 0, result }));
           },
           (error: unknown) => {
             const keyholdError = asKeyholdError(error);
             deps.metrics?.observe(`${path}#${kind ?? "invalid"}`, statusName(keyholdError), (performance.now() - started) / 1000);
-            if (!cancellation.signal.aborted) {
+            if (!cancellation.aborted) {
               call.write(
                 create(StreamResponseSchema, {
                   id,
@@ -269,17 +244,11 @@ function streamHandler(deps: GrpcServerDeps) {
             }
           },
         )
-        .finally(() => {
-          operationSignals.delete(operation);
-          settle();
-        });
+        .finally(settle);
     });
     call.on("end", () => {
       ended = true;
-      if (inFlight === 0) {
-        cancellation.finish();
-        call.end();
-      }
+      if (inFlight === 0) call.end();
     });
   };
 }

@@ -30,7 +30,7 @@ function versionOf(keyRef: "rsa" | "ec" | "oct", family: KeyType): UsableVersion
 }
 
 function harness(threads?: number) {
-  const tasks: { task: PoolTask; signal: AbortSignal | undefined }[] = [];
+  const tasks: { task: PoolTask; signal: RunOptions["signal"] }[] = [];
   const secretsOpened: string[] = [];
   const pool = {
     async run<T extends PoolTask, A>(task: T, options: RunOptions = {}, read?: (answer: AnswerOf<T>) => A): Promise<AnswerOf<T> | A> {

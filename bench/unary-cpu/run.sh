@@ -6,9 +6,10 @@
 #   bench/unary-cpu/run.sh OUTDIR SECONDS [node flags for the server...]
 #   bench/unary-cpu/run.sh /tmp/after 15 --max-semi-space-size=64
 #
-# Environment: ALGS (default "ES256 PS256"), WARM (warm-up seconds, default 5), RATE (open loop at this rate instead of
-# the closed loop), PERF=1 (also `perf record` the server during each load; pair with --perf-basic-prof and read it
-# with perf-threads.py). Needs `npm run build` first.
+# Environment: ALGS (default "ES256 PS256"), WARM (warm-up seconds, default 5), CONCURRENCY (calls in flight, default
+# 64), BATCH (items per call, through SignBatch), RATE (open loop at this rate instead of the closed loop), PERF=1 (also
+# `perf record` the server during each load; pair with --perf-basic-prof and read it with perf-threads.py). Needs
+# `npm run build` first.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -28,7 +29,8 @@ $K load --hsm-name dev --op sign --alg ES256 --key ec --concurrency 64 --duratio
 for alg in ${ALGS:-ES256 PS256}; do
   key=ec; [ "$alg" = PS256 ] && key=rsa
   if [ -n "${PERF:-}" ]; then perf record -F 997 -g -p $SPID -o "$OUT/$alg.perf.data" -- sleep $((SECS - 1)) > /dev/null 2>&1 & PP=$!; fi
-  $K load --hsm-name dev --op sign --alg "$alg" --key $key --concurrency 64 ${RATE:+--rate $RATE} --duration "${SECS}s" \
+  $K load --hsm-name dev --op sign --alg "$alg" --key $key --concurrency "${CONCURRENCY:-64}" ${BATCH:+--batch $BATCH} \
+    ${RATE:+--rate $RATE} --duration "${SECS}s" \
     --json "$OUT/$alg.json" > "$OUT/$alg.txt"
   if [ -n "${PERF:-}" ]; then wait $PP || true; fi
   grep -E 'throughput|server CPU' "$OUT/$alg.txt" | sed "s/^/$alg: /"

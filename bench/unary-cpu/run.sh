@@ -8,7 +8,8 @@
 #
 # Environment: ALGS (default "ES256 PS256"), WARM (warm-up seconds, default 5), CONCURRENCY (calls in flight, default
 # 64), BATCH (items per call, through SignBatch), RATE (open loop at this rate instead of the closed loop), PERF=1 (also
-# `perf record` the server during each load; pair with --perf-basic-prof and read it with perf-threads.py). Needs
+# `perf record` the server during each load; pair with --perf-basic-prof and read it with perf-threads.py), SERVE_ARGS
+# (more `serve` flags, e.g. `--processes 2`; the store is PostgreSQL when KEYHOLD_STORE_POSTGRES_URL is set). Needs
 # `npm run build` first.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ OUT=$1; SECS=$2; shift 2
 mkdir -p "$OUT"
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/keyhold-unary-cpu-XXXX")
 K="node $REPO/dist/src/cli/index.js --data-dir $DATA"
-node "$@" "$REPO/dist/src/cli/index.js" --data-dir "$DATA" serve --dev \
+node "$@" "$REPO/dist/src/cli/index.js" --data-dir "$DATA" serve --dev ${SERVE_ARGS:-} \
   --grpc-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 > "$OUT/server.log" 2>&1 &
 SPID=$!
 trap 'kill -INT $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$DATA"' EXIT

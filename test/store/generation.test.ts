@@ -17,6 +17,7 @@ import { hsmRuntime } from "../../src/server/hsm-bootstrap.js";
 import type { HsmRuntime } from "../../src/pipeline/hsm-registry.js";
 import type { Store } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
+import { managedHsmRecord } from "../helpers/managed-hsm-record.js";
 import { STORE_KINDS } from "./store-kinds.js";
 
 const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDeleteRetentionInDays: 7, enablePurgeProtection: false };
@@ -130,25 +131,7 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     const [a, b] = await twoStores();
     const registry = new StoreHsmRegistry({ store: a });
     const settings = { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled" as const };
-    await b.management.insertManagedHsm({
-      hsmId: "managed-1",
-      subscriptionId: "s",
-      resourceGroup: "g",
-      name: "managed",
-      tenantId: "t",
-      location: "l",
-      sku: { family: "B", name: "Standard_B1" },
-      tags: {},
-      settings: { ...settings, networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] } },
-      softDeleteRetentionInDays: 7,
-      enablePurgeProtection: false,
-      provisioningState: "Succeeded",
-      activation: "Activated",
-      deletedAt: undefined,
-      scheduledPurgeAt: undefined,
-      createdAt: 1,
-      updatedAt: 1,
-    });
+    await b.management.insertManagedHsm(managedHsmRecord("managed", { hsmId: "managed-1" }));
     expect((await registry.resolve("managed")).networkAcls).toEqual({ defaultAction: "Allow", ipRules: [] });
     await b.management.updateManagedHsm("managed-1", {
       settings: { ...settings, networkAcls: { bypass: "None", defaultAction: "Deny", ipRules: ["10.0.0.0/8"] } },
@@ -163,31 +146,11 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
   it("an HSM left Restoring with no job in progress is served again; one whose restore is in progress keeps its mark", async () => {
     const [a, b] = await twoStores();
     const registry = new StoreHsmRegistry({ store: a, configured: [CONFIGURED] });
-    const settings = { initialAdminObjectIds: ["a"], publicNetworkAccess: "Enabled" as const };
-    const managed = (hsmId: string, name: string) => ({
-      hsmId,
-      subscriptionId: "s",
-      resourceGroup: "g",
-      name,
-      tenantId: "t",
-      location: "l",
-      sku: { family: "B" as const, name: "Standard_B1" as const },
-      tags: {},
-      settings: { ...settings, networkAcls: { bypass: "None" as const, defaultAction: "Allow" as const, ipRules: [] } },
-      softDeleteRetentionInDays: 7,
-      enablePurgeProtection: false,
-      provisioningState: "Succeeded" as const,
-      activation: "Restoring" as const,
-      deletedAt: undefined,
-      scheduledPurgeAt: undefined,
-      createdAt: 1,
-      updatedAt: 1,
-    });
     // The restore of `orphan` and of the configured HSM ended, but their nodes could not lift the mark (store down).
-    await b.management.insertManagedHsm(managed("managed-orphan", "orphan"));
+    await b.management.insertManagedHsm(managedHsmRecord("orphan", { hsmId: "managed-orphan", activation: "Restoring" }));
     await b.management.putConfiguredHsmActivation(CONFIGURED.id, "Restoring", 1);
     // `busy` is being restored right now: its job is in progress.
-    await b.management.insertManagedHsm(managed("managed-busy", "busy"));
+    await b.management.insertManagedHsm(managedHsmRecord("busy", { hsmId: "managed-busy", activation: "Restoring" }));
     await b.backupJobs.insert(
       {
         id: "fedcba9876543210fedcba9876543210",

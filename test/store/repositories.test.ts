@@ -3,9 +3,10 @@
  * filters, cascades, the one backup job in progress, and the store's half of the audit outbox.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { changeContext, type ManagedHsmRecord, type PendingChange, type Store } from "../../src/store/index.js";
+import { changeContext, type PendingChange, type Store } from "../../src/store/index.js";
 import type { KeyRecord, KeyVersionRecord } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
+import { managedHsmRecord } from "../helpers/managed-hsm-record.js";
 import { STORE_KINDS } from "./store-kinds.js";
 
 const key = (name: string, overrides: Partial<KeyRecord> = {}): KeyRecord => keyRecord("hsm-1", name, overrides);
@@ -27,30 +28,7 @@ const version = (name: string, v: string, seq: number): KeyVersionRecord => ({
   sealedPrivateJwk: new Uint8Array([0, 1, 255]),
 });
 
-const hsm = (name: string, overrides: Partial<ManagedHsmRecord> = {}): ManagedHsmRecord => ({
-  hsmId: `id-${name}`,
-  subscriptionId: "SUB-1",
-  resourceGroup: "RG",
-  name,
-  tenantId: "t",
-  location: "westeurope",
-  sku: { family: "B", name: "Standard_B1" },
-  tags: { env: "test" },
-  settings: {
-    initialAdminObjectIds: ["a"],
-    publicNetworkAccess: "Enabled",
-    networkAcls: { bypass: "None", defaultAction: "Allow", ipRules: [] },
-  },
-  softDeleteRetentionInDays: 7,
-  enablePurgeProtection: false,
-  provisioningState: "Succeeded",
-  activation: "Activated",
-  deletedAt: undefined,
-  scheduledPurgeAt: undefined,
-  createdAt: 1,
-  updatedAt: 1,
-  ...overrides,
-});
+const hsm = managedHsmRecord;
 
 function pendingChange(correlationId: string): PendingChange & { id: number | undefined; attachedIds: number[] } {
   const change = {

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKey, outcome, sign, twoNodesAndUser, type Caller } from "./node-calls.js";
 import type { PgCluster } from "./pg-cluster.js";
+import { jobInProgress } from "../helpers/backup-job-record.js";
 
 const clusters: PgCluster[] = [];
 afterAll(async () => {
@@ -36,19 +37,7 @@ describe("nodes on one PostgreSQL database and an HSM declared in configuration"
     // A node died during a restore: its job's lease runs out, and the next node to start fails the job and lifts the
     // mark, for every node.
     await first.node.store.backupJobs.insert(
-      {
-        id: randomUUID().replaceAll("-", ""),
-        hsmId,
-        kind: "restore",
-        status: "InProgress",
-        storageAccount: "store",
-        container: "backups",
-        folder: "mhsm-hsm-a-20250101000000",
-        keyName: undefined,
-        startedAt: Date.now(),
-        endedAt: undefined,
-        error: undefined,
-      },
+      jobInProgress(hsmId, "restore", { id: randomUUID().replaceAll("-", ""), startedAt: Date.now() }),
       { holder: "node-gone", leaseMs: 1 },
     );
     await first.node.hsms.setRestoring(hsmId, true);

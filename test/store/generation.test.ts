@@ -19,6 +19,7 @@ import type { Store } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
 import { managedHsmRecord } from "../helpers/managed-hsm-record.js";
 import { STORE_KINDS } from "./store-kinds.js";
+import { jobInProgress } from "../helpers/backup-job-record.js";
 
 const HSM: KeyHsm = { id: "hsm-1", name: "one", hsmUriHost: "one.test", softDeleteRetentionInDays: 7, enablePurgeProtection: false };
 const VERSION = "0123456789abcdef0123456789abcdef";
@@ -151,22 +152,7 @@ describe.each(STORE_KINDS)("$name store generation", (kind) => {
     await b.management.putConfiguredHsmActivation(CONFIGURED.id, "Restoring", 1);
     // `busy` is being restored right now: its job is in progress.
     await b.management.insertManagedHsm(managedHsmRecord("busy", { hsmId: "managed-busy", activation: "Restoring" }));
-    await b.backupJobs.insert(
-      {
-        id: "fedcba9876543210fedcba9876543210",
-        hsmId: "managed-busy",
-        kind: "restore",
-        status: "InProgress",
-        storageAccount: "acct",
-        container: "backups",
-        folder: "mhsm-busy-20260101000000",
-        keyName: undefined,
-        startedAt: 1,
-        endedAt: undefined,
-        error: undefined,
-      },
-      { holder: "node-b", leaseMs: 60_000 },
-    );
+    await b.backupJobs.insert(jobInProgress("managed-busy", "restore"), { holder: "node-b", leaseMs: 60_000 });
     expect((await registry.resolve(CONFIGURED.name)).activation).toBe("Restoring");
 
     expect((await a.backupJobs.liftOrphanedRestoring(5)).sort()).toEqual([CONFIGURED.id, "managed-orphan"].sort());

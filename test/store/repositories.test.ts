@@ -8,6 +8,7 @@ import type { KeyRecord, KeyVersionRecord } from "../../src/store/index.js";
 import { keyRecord } from "../helpers/key-records.js";
 import { managedHsmRecord } from "../helpers/managed-hsm-record.js";
 import { STORE_KINDS } from "./store-kinds.js";
+import { jobInProgress } from "../helpers/backup-job-record.js";
 
 const key = (name: string, overrides: Partial<KeyRecord> = {}): KeyRecord => keyRecord("hsm-1", name, overrides);
 
@@ -178,19 +179,7 @@ describe.each(STORE_KINDS)("$name store repositories", (kind) => {
 
   it("backup jobs: one in progress per HSM, finish once, fail those in progress", async () => {
     const s = await store();
-    const job = {
-      id: "j1",
-      hsmId: "h",
-      kind: "backup" as const,
-      status: "InProgress" as const,
-      storageAccount: "a",
-      container: "c",
-      folder: "f",
-      keyName: undefined,
-      startedAt: 1,
-      endedAt: undefined,
-      error: undefined,
-    };
+    const job = jobInProgress("h", "backup", { id: "j1" });
     const lease = { holder: "node-1", leaseMs: 60_000 };
     await s.backupJobs.insert(job, lease);
     await expect(s.backupJobs.insert({ ...job, id: "j2" }, lease)).rejects.toMatchObject({

@@ -14,6 +14,7 @@ import { StoreBlobStore } from "../../src/management/index.js";
 import { openStoreSeal } from "../../src/hsm/keys/index.js";
 import { ensureHsmDomain } from "../../src/hsm/keys/index.js";
 import { STORE_KINDS, type StorePlace } from "./store-kinds.js";
+import { jobInProgress } from "../helpers/backup-job-record.js";
 
 const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,19 +69,7 @@ describe.each(STORE_KINDS)("$name: work shared by nodes", (kind) => {
 
   it("a job in progress is failed only when its lease runs out or its own node starts again; a stalled holder cannot end it", async () => {
     const { a, b } = await twoNodes();
-    const job: BackupJobRecord = {
-      id: "0123456789abcdef0123456789abcdef",
-      hsmId: "hsm-1",
-      kind: "backup",
-      status: "InProgress",
-      storageAccount: "acct",
-      container: "backups",
-      folder: "mhsm-a-20260101000000",
-      keyName: undefined,
-      startedAt: 1_000,
-      endedAt: undefined,
-      error: undefined,
-    };
+    const job = jobInProgress("hsm-1", "backup");
     const lease = { holder: "node-a", leaseMs: 400 };
     await a.backupJobs.insert(job, lease);
     const gone = { code: "InternalError", message: "interrupted" };

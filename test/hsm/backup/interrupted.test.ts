@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackupJobs } from "../../../src/hsm/backup/index.js";
-import { openStore, type BackupJobRecord, type StoreRepositories } from "../../../src/store/index.js";
+import { openStore, type StoreRepositories } from "../../../src/store/index.js";
 import { BlobStore } from "../../../src/management/index.js";
 import { backupFixture, contentsOf, type BackupFixture } from "./helpers.js";
+import { jobInProgress } from "../../helpers/backup-job-record.js";
 
 let f: BackupFixture | undefined;
 afterEach(async () => {
@@ -48,19 +49,7 @@ describe("an interrupted restore", () => {
 describe("jobs across a restart", () => {
   it("marks a job found InProgress Failed (interrupted) and serves an HSM it left Restoring again", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "keyhold-jobs-"));
-    const running: BackupJobRecord = {
-      id: "0123456789abcdef0123456789abcdef",
-      hsmId: "hsm-1",
-      kind: "restore",
-      status: "InProgress",
-      storageAccount: "acct",
-      container: "backups",
-      folder: "mhsm-a-20260101000000",
-      keyName: undefined,
-      startedAt: 1_000,
-      endedAt: undefined,
-      error: undefined,
-    };
+    const running = jobInProgress("hsm-1", "restore");
     const first = await openStore({ dataDir });
     const lease = { holder: "node-1", leaseMs: 60_000 };
     await first.backupJobs.insert(running, lease);

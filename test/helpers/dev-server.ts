@@ -37,9 +37,10 @@ export function cleanEnvironment(): Record<string, string> {
   );
 }
 
-export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+/** Node's arguments for `keyhold serve` on port-0 listeners, as `options` ask (a test that expects the start to fail spawns them itself). */
+export function serveArguments(options: Pick<DevServerOptions, "dataDir" | "dev" | "serveArgs"> = {}): string[] {
   const dataDir = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
-  const args = [
+  return [
     CLI,
     ...dataDir,
     "serve",
@@ -52,7 +53,10 @@ export function startDevServer(options: DevServerOptions = {}): Promise<DevServe
     "127.0.0.1:0",
     ...(options.serveArgs ?? []),
   ];
-  const proc = spawn(process.execPath, args, {
+}
+
+export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const proc = spawn(process.execPath, serveArguments(options), {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...cleanEnvironment(), KEYHOLD_LOG_LEVEL: "warn", ...options.env },

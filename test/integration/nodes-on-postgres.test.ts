@@ -18,7 +18,7 @@ import { storageAccountId } from "../../src/arm/storage-account-ids.js";
 import { STORAGE_BLOB_DATA_READER } from "../../src/management/index.js";
 import { Directory, issuerSettings, TokenIssuer } from "../../src/identity/index.js";
 import { openPostgresStore } from "../../src/store/index.js";
-import { CLI, cleanEnvironment, killHard, startDevServer, type DevServer } from "../helpers/dev-server.js";
+import { cleanEnvironment, killHard, serveArguments, startDevServer, type DevServer } from "../helpers/dev-server.js";
 import { DEV_RESOURCE_GROUP, DEV_SUBSCRIPTION, grpcSession, managementClient, type GrpcSession } from "../e2e/recovery-harness.js";
 import { createTestDatabase, databaseUrl, dropTestDatabase } from "../store/store-kinds.js";
 
@@ -275,29 +275,13 @@ describe("three nodes on one PostgreSQL database", () => {
     await writeFile(wrongKey, randomBytes(32), { mode: 0o600 });
     const before = await rows("SELECT * FROM node_seal");
     const secrets = await rows("SELECT hsm_id, sealed_secret FROM hsm_domain_secrets ORDER BY hsm_id");
-    const proc = spawn(
-      process.execPath,
-      [
-        CLI,
-        "--data-dir",
-        dataDir,
-        "serve",
-        "--dev",
-        "--grpc-listen",
-        "127.0.0.1:0",
-        "--https-listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "127.0.0.1:0",
-      ],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...cleanEnvironment(),
-          ...nodeEnvironment("node-wrong", { sealKeyFile: wrongKey, tlsDir: join(nodes[0]!.dataDir, "tls") }),
-        },
+    const proc = spawn(process.execPath, serveArguments({ dataDir }), {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...cleanEnvironment(),
+        ...nodeEnvironment("node-wrong", { sealKeyFile: wrongKey, tlsDir: join(nodes[0]!.dataDir, "tls") }),
       },
-    );
+    });
     let stdout = "";
     let stderr = "";
     proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

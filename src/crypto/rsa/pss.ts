@@ -2,11 +2,11 @@
  * RSASSA-PSS over a precomputed digest (RFC 8017 sections 8.1 and 9.1), with
  * MGF1 over the same hash and a salt as long as the hash, as Key Vault uses.
  */
-import { randomBytes } from "node:crypto";
 import { HASH_BYTES, type HashName } from "../algorithms.js";
 import { concatBytes, equalBytes } from "../bytes.js";
 import type { RsaPrivateKey, RsaPublicKey } from "../jwk.js";
 import type { RsaProvider } from "../providers/types.js";
+import { freshRandomBytes } from "../random-pool.js";
 import { hash, isRepresentative, mgf1, privateOperation, publicOperation } from "./primitives.js";
 
 const ZERO_PREFIX = new Uint8Array(8);
@@ -27,7 +27,7 @@ function encode(hashName: HashName, digest: Uint8Array, salt: Uint8Array, modBit
 }
 
 export function pssSign(provider: RsaProvider, key: RsaPrivateKey, hashName: HashName, digest: Uint8Array): Uint8Array {
-  const salt = new Uint8Array(randomBytes(HASH_BYTES[hashName]));
+  const salt = freshRandomBytes(HASH_BYTES[hashName]);
   const em = encode(hashName, digest, salt, key.bits);
   // emLen = k when modBits is a multiple of 8 (all supported sizes); the top bit is clear so EM < n.
   return privateOperation(provider, key, em);

@@ -6,7 +6,7 @@
  * JSON of { seq, prevHash, event | checkpoint }; `prevHash` is the previous
  * line's hash, or GENESIS_HASH on line 1.
  */
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 import { isRecord } from "../is-record.js";
 import { canonicalJson } from "./canonical.js";
 import type { CanonicalValue } from "./canonical.js";
@@ -58,7 +58,7 @@ export function hashedBytes(seq: number, prevHash: string, body: { event: AuditE
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return oneShotHash("sha256", bytes, "hex");
 }
 
 export function recordHash(record: JournalRecord): string {
@@ -78,7 +78,8 @@ export function encodeRecordLine(record: JournalRecord): string {
  */
 export function eventRecordLine(seq: number, prevHash: string, event: AuditEvent): { record: AuditRecord; line: string } {
   const eventJson = canonicalJson(event as unknown as CanonicalValue);
-  const hash = createHash("sha256").update(`{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`, "utf8").digest("hex");
+  // One-shot: no Hash object per record (a string is hashed as UTF-8).
+  const hash = oneShotHash("sha256", `{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`, "hex");
   return {
     record: { seq, prevHash, event, hash },
     line: `{"seq":${seq},"prevHash":"${prevHash}","event":${eventJson},"hash":"${hash}"}\n`,

@@ -23,6 +23,7 @@ import type { AuditEventInput } from "./event.js";
 import { openNodeJournalFile } from "./journal-file.js";
 import type { JournalFile, JournalFileOpener } from "./journal-file.js";
 import { readJournalTail } from "./journal-tail.js";
+import { DEFAULT_INLINE_WRITES, InlineWritePolicy, type InlineWriteSettings } from "./inline-writes.js";
 import { encodeRecordLine, eventRecordLine, GENESIS_HASH, isCheckpoint, parseRecordLine } from "./record.js";
 import { readLinesBackwards } from "./journal-tail.js";
 import type { AuditRecord, CheckpointPublicKey, JournalRecord } from "./record.js";
@@ -40,6 +41,8 @@ export interface AuditJournalOptions {
   readonly checkpointIntervalMs?: number;
   /** Upper bound of events in one write + sync (default 4096). */
   readonly maxBatchRecords?: number;
+  /** When a group may be written on the event loop's thread (default: while such writes take under 1 ms). */
+  readonly inlineWrites?: InlineWriteSettings;
   /** File access; tests inject failures and count syncs here. */
   readonly openFile?: JournalFileOpener;
   /**
@@ -99,6 +102,7 @@ export class AuditJournal {
     private readonly maxBatchRecords: number,
     private readonly now: () => Date,
     private readonly onFailure: ((cause: unknown) => void) | undefined,
+    private readonly inlineWrites: InlineWritePolicy,
     checkpointIntervalMs: number,
     durableLength: number,
     last: JournalRecord | undefined,
@@ -155,6 +159,7 @@ export class AuditJournal {
         maxBatchRecords,
         options.now ?? (() => new Date()),
         options.onFailure,
+        new InlineWritePolicy(options.inlineWrites ?? DEFAULT_INLINE_WRITES),
         checkpointIntervalMs,
         tail.completeLength,
         tail.last,
@@ -308,8 +313,12 @@ export class AuditJournal {
 
     const bytes = Buffer.from(lines.join(""), "utf8");
     try {
-      // One durable write per batch (O_DSYNC, journal-file.ts), or a write and an fdatasync.
-      if (this.file.writeDurably !== undefined) await this.file.writeDurably(bytes, this.durableLength);
+      // One durable write per batch (O_DSYNC, journal-file.ts), or a write and an fdatasync; inline while the disk is
+      // fast (inline-writes.ts).
+      const { writeDurablyNow } = this.file;
+      if (writeDurablyNow !== undefined && this.inlineWrites.inline) {
+        this.inlineWrites.timed(() => writeDurablyNow.call(this.file, bytes, this.durableLength));
+      } else if (this.file.writeDurably !== undefined) await this.file.writeDurably(bytes, this.durableLength);
       else {
         await this.file.write(bytes, this.durableLength);
         await this.file.datasync();

@@ -91,19 +91,25 @@ function recorder(clock: { advance(ms: number): void }): Recorder {
   return state;
 }
 
+/** A journal on the recorded real file: inline under 1 ms on the test's clock, then the pool for 100 ms. */
+async function openRecorded(path: string): Promise<{ clock: ReturnType<typeof manualClock>; file: Recorder; journal: AuditJournal }> {
+  const clock = manualClock();
+  const file = recorder(clock);
+  const journal = await AuditJournal.open({
+    path,
+    signingKey: nodeSigningKey(),
+    openFile: file.opener,
+    checkpointIntervalMs: 0,
+    inlineWrites: { thresholdMs: 1, backoffMs: 100, clock: clock.now },
+  });
+  return { clock, file, journal };
+}
+
 describe("the journal's inline writes", () => {
   it("writes groups inline on a fast disk, each on disk when its appends resolve", async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "n.jsonl");
-      const clock = manualClock();
-      const file = recorder(clock);
-      const journal = await AuditJournal.open({
-        path,
-        signingKey: nodeSigningKey(),
-        openFile: file.opener,
-        checkpointIntervalMs: 0,
-        inlineWrites: { thresholdMs: 1, backoffMs: 100, clock: clock.now },
-      });
+      const { file, journal } = await openRecorded(path);
       for (let group = 0; group < 3; group++) {
         const records = await Promise.all(Array.from({ length: 5 }, (_, i) => journal.append(sampleEvent(group * 5 + i))));
         const text = await readFile(path, "utf8");
@@ -117,15 +123,7 @@ describe("the journal's inline writes", () => {
 
   it("goes through the pool after a slow inline write, and inline again after the back-off", async () => {
     await withTempDir(async (dir) => {
-      const clock = manualClock();
-      const file = recorder(clock);
-      const journal = await AuditJournal.open({
-        path: join(dir, "n.jsonl"),
-        signingKey: nodeSigningKey(),
-        openFile: file.opener,
-        checkpointIntervalMs: 0,
-        inlineWrites: { thresholdMs: 1, backoffMs: 100, clock: clock.now },
-      });
+      const { clock, file, journal } = await openRecorded(join(dir, "n.jsonl"));
       file.inlineMs = 5;
       await journal.append(sampleEvent(0));
       await journal.append(sampleEvent(1));
@@ -141,15 +139,7 @@ describe("the journal's inline writes", () => {
   it("fails closed when an inline write fails: the group is refused and the file keeps only acknowledged lines", async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "n.jsonl");
-      const clock = manualClock();
-      const file = recorder(clock);
-      const journal = await AuditJournal.open({
-        path,
-        signingKey: nodeSigningKey(),
-        openFile: file.opener,
-        checkpointIntervalMs: 0,
-        inlineWrites: { thresholdMs: 1, backoffMs: 100, clock: clock.now },
-      });
+      const { file, journal } = await openRecorded(path);
       await journal.append(sampleEvent(0));
       const acknowledged = (await stat(path)).size;
       file.failNextInline = "ENOSPC";

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { auditQuery, auditTail, auditVerify, parseSince, registerAuditCommands } from "../../src/cli/audit.js";
@@ -71,10 +71,13 @@ describe("query and tail", () => {
       const path = auditJournalPath(dataDir, "hsm1", "node-a");
       const journal = await AuditJournal.open({ path, signingKey: nodeSigningKey(), checkpointIntervalMs: 0 });
       await journal.append(sampleEvent(0));
+      // From the end of record 0: a follower that reads the size itself may read it after the appends below, which a
+      // fast disk finishes before the follower's first stat.
+      const startOffset = (await stat(path)).size;
       const controller = new AbortController();
       const seen: AuditRecord[] = [];
       const following = (async () => {
-        for await (const record of followJournal(path, { pollIntervalMs: 5, signal: controller.signal })) {
+        for await (const record of followJournal(path, { pollIntervalMs: 5, signal: controller.signal, startOffset })) {
           seen.push(record);
           if (seen.length === 2) controller.abort();
         }

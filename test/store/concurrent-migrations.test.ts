@@ -13,7 +13,9 @@ import { STORE_FILE_NAME } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 
 const STORE_MODULE = resolve(import.meta.dirname, "../../dist/src/store/index.js");
-const PROCESSES = 6;
+// Twelve at once: before pragmas.ts retried a busy pragma, about one opener in a hundred (twelve at a time) lost the
+// race to switch the new file to WAL and failed with SQLITE_BUSY.
+const PROCESSES = 12;
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

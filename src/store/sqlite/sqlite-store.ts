@@ -18,7 +18,7 @@ import { asStoreError } from "./constraint-errors.js";
 import { sqliteAuditOutboxRepository } from "./audit-outbox-repository.js";
 import { recordPendingChange, totalChanges } from "./pending-change.js";
 import { MIGRATIONS } from "./migrations.js";
-import { SQLITE_PRAGMAS } from "./pragmas.js";
+import { applySqlitePragmas } from "./pragmas.js";
 import { GenerationReads } from "../generation-reads.js";
 import { afterWrites, gatedRunner, readGeneration, TransactionGate, transactionRunner, type SqliteRunner } from "./runner.js";
 import { sqliteRbacRepository } from "./rbac-repository.js";
@@ -39,7 +39,7 @@ export async function openMemoryStore(): Promise<Store> {
 
 function openSqliteStore(db: Database.Database): Store {
   const statements = new StatementCache(db);
-  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
+  applySqlitePragmas(db);
   applyMigrations(db, MIGRATIONS);
   const gate = new TransactionGate();
   const generation = new GenerationReads(async () => {

@@ -10,7 +10,7 @@
 #   bench/unary-cpu/paired.sh /tmp/paired 8 --max-semi-space-size=64
 #
 # Environment: ALGS (default "ES256 PS256"), ROUNDS (default 3), WARM (seconds, default 5), CONCURRENCY (default 64),
-# BATCH (items per call, through SignBatch). Needs `npm run build` first.
+# BATCH (items per call, through SignBatch), SERVE_ARGS (more `serve` flags, as run.sh). Needs `npm run build` first.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -19,19 +19,16 @@ mkdir -p "$OUT"
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/keyhold-paired-XXXX")
 FDATA=$(mktemp -d "${TMPDIR:-/tmp}/keyhold-floor-XXXX")
 CLI="$REPO/dist/src/cli/index.js"
-node "$@" "$CLI" --data-dir "$DATA" serve --dev --grpc-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 \
-  --metrics-listen 127.0.0.1:0 > "$OUT/server.log" 2>&1 &
-SPID=$!
+. "$HERE/dev-server.sh"
+start_dev_server "$DATA" "$OUT/server.log" "$@"
 node "$@" "$HERE/floor-server.mjs" "$FDATA" > "$OUT/floor.ports" 2> "$OUT/floor.log" &
 FPID=$!
 trap 'kill -INT $SPID $FPID 2>/dev/null || true; wait $SPID $FPID 2>/dev/null || true; rm -rf "$DATA" "$FDATA"' EXIT
-for _ in $(seq 1 300); do [ -f "$DATA/endpoints.json" ] && [ -s "$OUT/floor.ports" ] && break; sleep 0.2; done
+prepare_dev_server "$DATA"
+for _ in $(seq 1 150); do [ -s "$OUT/floor.ports" ] && break; sleep 0.2; done
 port() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[process.argv[2]])' "$OUT/floor.ports" "$1"; }
 K="node $CLI --data-dir $DATA"
 F="node $CLI --data-dir $FDATA load --endpoint $(port grpc) --metrics-endpoint http://$(port metrics)/metrics"
-export KEYHOLD_TOKEN=$($K token --principal admin --ttl 2h)
-$K key create --hsm-name dev --name ec --kty EC --curve P-256 > /dev/null
-$K key create --hsm-name dev --name rsa --kty RSA --size 2048 > /dev/null
 shape="--op sign --concurrency ${CONCURRENCY:-64} ${BATCH:+--batch $BATCH}"
 $K load --hsm-name dev --key ec --alg ES256 $shape --duration "${WARM:-5}s" > /dev/null
 $F --key floor --alg ES256 $shape --duration "${WARM:-5}s" > /dev/null

@@ -20,14 +20,10 @@ OUT=$1; SECS=$2; shift 2
 mkdir -p "$OUT"
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/keyhold-unary-cpu-XXXX")
 K="node $REPO/dist/src/cli/index.js --data-dir $DATA"
-node "$@" "$REPO/dist/src/cli/index.js" --data-dir "$DATA" serve --dev ${SERVE_ARGS:-} \
-  --grpc-listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 > "$OUT/server.log" 2>&1 &
-SPID=$!
+. "$HERE/dev-server.sh"
+start_dev_server "$DATA" "$OUT/server.log" "$@"
 trap 'kill -INT $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 300); do [ -f "$DATA/endpoints.json" ] && break; sleep 0.2; done
-export KEYHOLD_TOKEN=$($K token --principal admin --ttl 2h)
-$K key create --hsm-name dev --name ec --kty EC --curve P-256 > /dev/null
-$K key create --hsm-name dev --name rsa --kty RSA --size 2048 > /dev/null
+prepare_dev_server "$DATA"
 $K load --hsm-name dev --op sign --alg ES256 --key ec --concurrency 64 --duration "${WARM:-5}s" > /dev/null
 for alg in ${ALGS:-ES256 PS256}; do
   key=ec; [ "$alg" = PS256 ] && key=rsa

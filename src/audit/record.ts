@@ -57,8 +57,9 @@ export function hashedBytes(seq: number, prevHash: string, body: { event: AuditE
   return Buffer.from(canonicalJson({ ...body, prevHash, seq } as unknown as CanonicalValue), "utf8");
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return oneShotHash("sha256", bytes, "hex");
+/** SHA-256 in hex of bytes, or of a string's UTF-8; one-shot, no Hash object per record. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return oneShotHash("sha256", data, "hex");
 }
 
 export function recordHash(record: JournalRecord): string {
@@ -78,8 +79,7 @@ export function encodeRecordLine(record: JournalRecord): string {
  */
 export function eventRecordLine(seq: number, prevHash: string, event: AuditEvent): { record: AuditRecord; line: string } {
   const eventJson = canonicalJson(event as unknown as CanonicalValue);
-  // One-shot: no Hash object per record (a string is hashed as UTF-8).
-  const hash = oneShotHash("sha256", `{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`, "hex");
+  const hash = sha256Hex(`{"event":${eventJson},"prevHash":"${prevHash}","seq":${seq}}`);
   return {
     record: { seq, prevHash, event, hash },
     line: `{"seq":${seq},"prevHash":"${prevHash}","event":${eventJson},"hash":"${hash}"}\n`,

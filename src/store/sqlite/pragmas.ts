@@ -7,16 +7,17 @@
  */
 import type Database from "better-sqlite3";
 
+/** How long a statement (and opening, below) waits for another process's lock. */
+const BUSY_TIMEOUT_MS = 5000;
+
 export const SQLITE_PRAGMAS: readonly string[] = Object.freeze([
   "journal_mode = WAL",
   "synchronous = FULL",
   "foreign_keys = ON",
   // The CLI and the server may write the same file; wait for the lock instead of failing at once.
-  "busy_timeout = 5000",
+  `busy_timeout = ${BUSY_TIMEOUT_MS}`,
 ]);
 
-/** How long opening waits for other processes opening the same file: the busy_timeout above. */
-const OPEN_WAIT_MS = 5000;
 const RETRY_PAUSE_MS = 10;
 
 /**
@@ -28,7 +29,7 @@ const RETRY_PAUSE_MS = 10;
 export function applySqlitePragmas(db: Database.Database): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (const pragma of SQLITE_PRAGMAS) {
-    const deadline = Date.now() + OPEN_WAIT_MS;
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
     for (;;) {
       try {
         db.pragma(pragma);
